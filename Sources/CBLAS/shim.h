@@ -1,0 +1,3 @@
+// OpenBLAS's CBLAS and the reference LAPACKE (Debian: libopenblas-dev, liblapacke-dev).
+#include <cblas.h>
+#include <lapacke.h>

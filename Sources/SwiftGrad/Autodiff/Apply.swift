@@ -1,0 +1,35 @@
+/// Runs a primitive and records it: a reverse-mode node when grad mode is on and an input
+/// requires grad, and forward-mode tangents when an input carries any.
+public func apply<P: Primitive>(_ primitive: P, _ inputs: [Tensor]) throws -> Tensor {
+  var out = try primitive.forward(inputs)
+  if inputs.contains(where: { $0 === out }) { out = out.alias() }
+  guard out.dtype.isFloatingPoint, P.isDifferentiable else { return out }
+  if GradMode.isEnabled && inputs.contains(where: { $0.requiresGrad }) {
+    out.requiresGrad = true
+    out.gradFn = Node(primitive, inputs)
+  }
+  if inputs.contains(where: { !$0.tangents.isEmpty }) {
+    try ForwardMode.propagate(primitive, inputs, out)
+  }
+  return out
+}
+
+extension Tensor {
+  /// A new tensor object viewing the same elements (no autograd history).
+  func alias() -> Tensor {
+    Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+  }
+
+  /// Same elements as a new tensor: connected to `self` in the graph when it requires grad.
+  func identityAlias() throws -> Tensor {
+    guard requiresGrad else { return alias() }
+    return try GradMode.with(enabled: true) { try apply(Identity(), [self]) }
+  }
+}
+
+/// The identity, recorded: lets an alias stay connected to its source in both modes.
+struct Identity: LinearPrimitive {
+  static let name = "identity"
+  func forward(_ inputs: [Tensor]) throws -> Tensor { inputs[0].alias() }
+  func transpose(_ cotangent: Tensor, input: Tensor) throws -> Tensor { cotangent }
+}

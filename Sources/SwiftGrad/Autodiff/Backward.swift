@@ -1,0 +1,202 @@
+/// Reverse mode: a reverse topological sweep over the recorded graph.
+///
+/// Note [Backward sweep]: the order is a reverse DFS post-order computed with an explicit
+/// stack (no recursion: 10^6-node chains work). Every tensor is visited after all its
+/// consumers, so its cotangent is complete when its node's VJP runs. Cotangents of fanned-out
+/// values are summed as they arrive.
+public enum Backward {
+  /// `Tensor.backward()`: accumulates into `.grad` of leaves (and of tensors that retain grad).
+  public static func run(
+    _ root: Tensor, gradient: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false
+  ) throws {
+    _ = try sweep(
+      roots: [root], rootGradients: [gradient], targets: nil, retainGraph: retainGraph,
+      createGraph: createGraph, allowUnused: true)
+  }
+
+  /// `autograd.grad`: returns d(roots)/d(inputs) without touching `.grad`.
+  public static func gradients(
+    of roots: [Tensor], withRespectTo inputs: [Tensor], rootGradients: [Tensor?]? = nil,
+    retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = false
+  ) throws -> [Tensor?] {
+    try sweep(
+      roots: roots, rootGradients: rootGradients ?? Array(repeating: nil, count: roots.count),
+      targets: inputs, retainGraph: retainGraph ?? createGraph, createGraph: createGraph,
+      allowUnused: allowUnused)
+  }
+
+  private static func sweep(
+    roots: [Tensor], rootGradients: [Tensor?], targets: [Tensor]?, retainGraph: Bool,
+    createGraph: Bool, allowUnused: Bool
+  ) throws -> [Tensor?] {
+    guard rootGradients.count == roots.count else {
+      throw SGError.value("grad_outputs has \(rootGradients.count) entries for \(roots.count) outputs")
+    }
+    if let targets {
+      for (i, t) in targets.enumerated() where !t.requiresGrad {
+        throw SGError.runtime("input \(i) of grad does not require grad and does not have a grad_fn")
+      }
+    }
+    var pending: [ObjectIdentifier: Tensor] = [:]
+    for (root, given) in zip(roots, rootGradients) {
+      guard root.requiresGrad else {
+        throw SGError.runtime("element 0 of tensors does not require grad and does not have a grad_fn")
+      }
+      let seed = try given.map { g -> Tensor in
+        guard g.shape == root.shape else {
+          throw SGError.value(
+            "gradient has shape \(describe(g.shape)) but the output has shape \(describe(root.shape))")
+        }
+        return try cast(g, to: root.dtype)
+      } ?? implicitSeed(root)
+      try accumulate(&pending, root, seed)
+    }
+
+    let order = topologicalOrder(roots)
+    let targetIDs = targets.map { Set($0.map(ObjectIdentifier.init)) }
+    let needed = targetIDs.map { neededTensors(order, targets: $0) }
+    var results: [ObjectIdentifier: Tensor] = [:]
+
+    try GradMode.with(enabled: createGraph) {
+      for tensor in order {
+        let id = ObjectIdentifier(tensor)
+        if let needed, !needed.contains(id) { continue }
+        guard var g = pending.removeValue(forKey: id) else { continue }
+        for hook in tensor.hooks { if let replaced = try hook(g) { g = replaced } }
+        if let targetIDs {
+          if targetIDs.contains(id) { results[id] = g }
+        } else if tensor.isLeaf || tensor.retainsGrad {
+          // Without create_graph a leaf owns a private copy: rules may hand the same cotangent
+          // object to several inputs, and optimizers update `.grad` in place.
+          let value = createGraph ? g : try copy(g.detach())
+          tensor.grad = try tensor.grad.map { try add($0, value) } ?? value
+        }
+        guard let node = tensor.gradFn else { continue }
+        if node.isReleased {
+          throw SGError.runtime(
+            "Trying to backward through the graph a second time (or directly access saved tensors "
+              + "after they have already been freed). Specify retain_graph=True if you need to "
+              + "backward through the graph a second time.")
+        }
+        try node.checkVersions()
+        let inputGrads = try node.primitive.vjp(node.inputs, output: tensor, cotangent: g)
+        for (input, grad) in zip(node.inputs, inputGrads) {
+          guard let grad, input.requiresGrad else { continue }
+          try accumulate(&pending, input, try conform(grad, to: input, from: node))
+        }
+        if !retainGraph { node.release() }
+      }
+    }
+
+    guard let targets else { return [] }
+    return try targets.enumerated().map { i, t in
+      if let g = results[ObjectIdentifier(t)] { return g }
+      if allowUnused { return nil }
+      throw SGError.runtime(
+        "One of the differentiated Tensors (input \(i)) appears to not have been used in the "
+          + "graph. Set allow_unused=True if this is the desired behavior.")
+    }
+  }
+
+  private static func implicitSeed(_ root: Tensor) throws -> Tensor {
+    guard root.count == 1 else {
+      throw SGError.runtime(
+        "grad can be implicitly created only for scalar outputs; got shape \(describe(root.shape)), "
+          + "pass gradient= (grad_outputs=) of that shape")
+    }
+    return try full(root.shape, 1.0, dtype: root.dtype)
+  }
+
+  private static func accumulate(_ pending: inout [ObjectIdentifier: Tensor], _ t: Tensor, _ g: Tensor)
+    throws
+  {
+    let id = ObjectIdentifier(t)
+    if let existing = pending[id] { pending[id] = try add(existing, g) } else { pending[id] = g }
+  }
+
+  /// A rule's cotangent must match its input's shape and dtype; mixed-dtype ops produce the
+  /// wider dtype, which is narrowed back here (float32 inputs get float32 gradients).
+  private static func conform(_ g: Tensor, to input: Tensor, from node: Node) throws -> Tensor {
+    var g = g
+    if g.shape != input.shape {
+      guard g.count == input.count else {
+        throw SGError.runtime(
+          "[vjp] \(node.name) returned a gradient of shape \(describe(g.shape)) for an input of "
+            + "shape \(describe(input.shape))")
+      }
+      g = try reshape(g, input.shape)
+    }
+    if g.dtype != input.dtype { g = try cast(g, to: input.dtype) }
+    return g
+  }
+
+  /// Tensors reachable from `roots` through recorded nodes, each before its inputs.
+  static func topologicalOrder(_ roots: [Tensor]) -> [Tensor] {
+    var postOrder: [Tensor] = []
+    var visited = Set<ObjectIdentifier>()
+    var stack: [(Tensor, Int)] = []
+    for root in roots where visited.insert(ObjectIdentifier(root)).inserted {
+      stack.append((root, 0))
+      while let (tensor, next) = stack.last {
+        let inputs = tensor.gradFn?.inputs ?? []
+        if next < inputs.count {
+          stack[stack.count - 1].1 = next + 1
+          let child = inputs[next]
+          if child.requiresGrad && visited.insert(ObjectIdentifier(child)).inserted {
+            stack.append((child, 0))
+          }
+        } else {
+          postOrder.append(tensor)
+          stack.removeLast()
+        }
+      }
+    }
+    return postOrder.reversed()
+  }
+
+  /// Tensors from which some target is reachable: only their cotangents are worth computing.
+  private static func neededTensors(_ order: [Tensor], targets: Set<ObjectIdentifier>)
+    -> Set<ObjectIdentifier>
+  {
+    var needed = Set<ObjectIdentifier>()
+    for tensor in order.reversed() {
+      let id = ObjectIdentifier(tensor)
+      if targets.contains(id)
+        || (tensor.gradFn?.inputs.contains { needed.contains(ObjectIdentifier($0)) } ?? false)
+      {
+        needed.insert(id)
+      }
+    }
+    return needed
+  }
+}
+
+extension Tensor {
+  /// PyTorch's `Tensor.backward`.
+  public func backward(gradient: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false)
+    throws
+  {
+    try Backward.run(self, gradient: gradient, retainGraph: retainGraph, createGraph: createGraph)
+  }
+
+  /// Keep `.grad` for this non-leaf tensor during backward.
+  public func retainGrad() { retainsGrad = true }
+
+  /// Registers a hook run on this tensor's gradient; returning a tensor replaces the gradient.
+  public func registerHook(_ hook: @escaping (Tensor) throws -> Tensor?) { hooks.append(hook) }
+
+  /// Marks a leaf as requiring grad; only floating-point tensors can.
+  public func setRequiresGrad(_ flag: Bool) throws {
+    if flag && !dtype.isFloatingPoint {
+      throw SGError.runtime("only Tensors of floating point dtype can require gradients, got \(dtype)")
+    }
+    if !flag && !isLeaf {
+      throw SGError.runtime(
+        "you can only change requires_grad flags of leaf variables (this one came from \(gradFnName ?? "?"))")
+    }
+    requiresGrad = flag
+  }
+
+  /// A tensor sharing storage with no history (PyTorch's `detach`).
+  public func detach() -> Tensor { alias() }
+}

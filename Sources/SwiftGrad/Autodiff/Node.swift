@@ -1,0 +1,75 @@
+/// A recorded application of a primitive: the reverse-mode graph is made of these, linked
+/// through the tensors they consumed (`Tensor.gradFn` -> `Node.inputs` -> their `gradFn`s).
+///
+/// The node does not hold its output (that would be a cycle); backward reaches each node through
+/// the output tensor that a consumer or the caller holds, and hands that tensor to `vjp`.
+final class Node {
+  let primitive: any Primitive
+  private(set) var inputs: [Tensor]
+  /// Storage versions of the inputs when recorded; backward refuses stale saved values.
+  private let inputVersions: [Int]
+  private(set) var isReleased = false
+
+  init(_ primitive: any Primitive, _ inputs: [Tensor]) {
+    self.primitive = primitive
+    self.inputs = inputs
+    self.inputVersions = inputs.map { $0.storage.version }
+  }
+
+  var name: String { type(of: primitive).name }
+
+  /// Drops the saved inputs after a backward pass without `retain_graph`.
+  func release() {
+    isReleased = true
+    var taken = inputs
+    inputs = []
+    Node.teardown(&taken)
+  }
+
+  /// Throws if any input was modified in place after it was saved.
+  func checkVersions() throws {
+    for (i, t) in inputs.enumerated() where t.storage.version != inputVersions[i] {
+      throw SGError.runtime(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+          + "operation: input \(i) of \(name) (shape \(describe(t.shape)), \(t.dtype)) is at "
+          + "version \(t.storage.version); expected version \(inputVersions[i])")
+    }
+  }
+
+  deinit { Node.teardown(&inputs) }
+
+  // Note [Iterative teardown]: releasing a long chain through ARC recurses through deinit
+  // (tensor -> node -> input tensor -> node ...) and overflows the stack near 10^5 nodes.
+  // Before a tensor or node goes, we detach the nodes that only it keeps alive and free them
+  // from a work list instead.
+
+  static func releaseIteratively(_ tensor: Tensor) {
+    guard var node = tensor.gradFn else { return }
+    tensor.gradFn = nil
+    guard isKnownUniquelyReferenced(&node) else { return }
+    var work = [node]
+    drain(&work)
+  }
+
+  private static func teardown(_ inputs: inout [Tensor]) {
+    guard !inputs.isEmpty else { return }
+    var work: [Node] = []
+    detachChildren(&inputs, into: &work)
+    drain(&work)
+  }
+
+  private static func drain(_ work: inout [Node]) {
+    while let node = work.popLast() {
+      detachChildren(&node.inputs, into: &work)
+    }
+  }
+
+  private static func detachChildren(_ inputs: inout [Tensor], into work: inout [Node]) {
+    for i in inputs.indices {
+      guard isKnownUniquelyReferenced(&inputs[i]), var child = inputs[i].gradFn else { continue }
+      inputs[i].gradFn = nil
+      if isKnownUniquelyReferenced(&child) { work.append(child) } else { inputs[i].gradFn = child }
+    }
+    inputs.removeAll()
+  }
+}

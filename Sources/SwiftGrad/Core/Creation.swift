@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Tensor constructors. None of them record anything.
+
+func zerosKernel(_ shape: [Int], dtype: DType) -> Tensor {
+  let t = Tensor(uninitializedShape: shape, dtype: dtype)
+  t.baseAddress.initializeMemory(as: UInt8.self, repeating: 0, count: t.count * dtype.itemSize)
+  return t
+}
+
+func checkShape(_ shape: [Int], _ op: String) throws {
+  guard !shape.contains(where: { $0 < 0 }) else {
+    throw SGError.value("\(op): negative dimensions are not allowed (shape \(describe(shape)))")
+  }
+  var total = 1
+  for d in shape {
+    let (p, overflow) = total.multipliedReportingOverflow(by: d)
+    guard !overflow && p <= (1 << 40) else {
+      throw SGError.value("\(op): array of shape \(describe(shape)) is too big")
+    }
+    total = p
+  }
+}
+
+public func zeros(_ shape: [Int], dtype: DType = .float64) throws -> Tensor {
+  try checkShape(shape, "zeros")
+  return zerosKernel(shape, dtype: dtype)
+}
+
+public func full(_ shape: [Int], _ value: Double, dtype: DType = .float64) throws -> Tensor {
+  try checkShape(shape, "full")
+  let t = Tensor(uninitializedShape: shape, dtype: dtype)
+  let n = t.count
+  switch dtype {
+  case .bool: t.pointer(Bool.self).initialize(repeating: value != 0, count: n)
+  case .int64: t.pointer(Int64.self).initialize(repeating: Int64(fromDouble: value), count: n)
+  case .float32: t.pointer(Float.self).initialize(repeating: Float(value), count: n)
+  case .float64: t.pointer(Double.self).initialize(repeating: value, count: n)
+  }
+  return t
+}
+
+public func ones(_ shape: [Int], dtype: DType = .float64) throws -> Tensor { try full(shape, 1, dtype: dtype) }
+
+/// A tensor holding `values` (row-major) in `shape`.
+public func tensor(_ values: [Double], shape: [Int]? = nil, dtype: DType = .float64) throws -> Tensor {
+  let shape = shape ?? [values.count]
+  try checkShape(shape, "tensor")
+  guard shape.reduce(1, *) == values.count else {
+    throw SGError.value("tensor: \(values.count) values do not fill shape \(describe(shape))")
+  }
+  let t = Tensor(uninitializedShape: shape, dtype: .float64)
+  values.withUnsafeBufferPointer { t.pointer(Double.self).update(from: $0.baseAddress!, count: values.count) }
+  return t.converted(to: dtype)
+}
+
+/// `start, start + step, ...` below `stop` (NumPy's `arange`).
+public func arange(_ start: Double, _ stop: Double, _ step: Double = 1, dtype: DType = .float64) throws -> Tensor {
+  guard step != 0, step.isFinite, start.isFinite, stop.isFinite else {
+    throw SGError.value("arange: step must be finite and non-zero, bounds finite (got \(start), \(stop), \(step))")
+  }
+  let length = ((stop - start) / step).rounded(.up)
+  guard length <= Double(1 << 40) else { throw SGError.value("arange: \(length) elements is too many") }
+  let n = Swift.max(0, Int(length))
+  let t = Tensor(uninitializedShape: [n], dtype: .float64)
+  let p = t.pointer(Double.self)
+  for i in 0..<n { p[i] = start + Double(i) * step }
+  return t.converted(to: dtype)
+}
+
+/// `num` evenly spaced values over [start, stop] (NumPy's `linspace`, endpoint included).
+public func linspace(_ start: Double, _ stop: Double, count num: Int, dtype: DType = .float64) throws -> Tensor {
+  guard num >= 0 else { throw SGError.value("linspace: Number of samples, \(num), must be non-negative.") }
+  try checkShape([num], "linspace")
+  let t = Tensor(uninitializedShape: [num], dtype: .float64)
+  let p = t.pointer(Double.self)
+  let step = num > 1 ? (stop - start) / Double(num - 1) : 0
+  for i in 0..<num { p[i] = start + Double(i) * step }
+  if num > 1 { p[num - 1] = stop }
+  return t.converted(to: dtype)
+}
+
+/// Identity-like matrix with ones on diagonal `k`.
+public func eye(_ n: Int, _ m: Int? = nil, k: Int = 0, dtype: DType = .float64) throws -> Tensor {
+  let cols = m ?? n
+  let t = try zeros([n, cols], dtype: .float64)
+  let p = t.pointer(Double.self)
+  for i in 0..<n where i + k >= 0 && i + k < cols { p[i * cols + i + k] = 1 }
+  return t.converted(to: dtype)
+}
+
+/// The global random generator (xoshiro256**), seeded by `Random.seed`.
+public enum Random {
+  private static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
+    let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(m, nil)
+    return m
+  }()
+  nonisolated(unsafe) private static var state: (UInt64, UInt64, UInt64, UInt64) = (
+    0x9E37_79B9_7F4A_7C15, 0xBF58_476D_1CE4_E5B9, 0x94D0_49BB_1331_11EB, 0x2545_F491_4F6C_DD1D
+  )
+
+  public static func seed(_ value: UInt64) {
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    var z = value
+    func splitmix() -> UInt64 {
+      z &+= 0x9E37_79B9_7F4A_7C15
+      var x = z
+      x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+      return x ^ (x >> 31)
+    }
+    state = (splitmix(), splitmix(), splitmix(), splitmix())
+  }
+
+  /// `count` doubles uniform in [0, 1).
+  static func uniforms(_ count: Int) -> [Double] {
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    var out = [Double](repeating: 0, count: count)
+    for i in 0..<count {
+      let result = ((state.1 &* 5) << 7 | (state.1 &* 5) >> 57) &* 9
+      let t = state.1 << 17
+      state.2 ^= state.0
+      state.3 ^= state.1
+      state.1 ^= state.2
+      state.0 ^= state.3
+      state.2 ^= t
+      state.3 = (state.3 << 45) | (state.3 >> 19)
+      out[i] = Double(result >> 11) * 0x1.0p-53
+    }
+    return out
+  }
+
+  public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float64) throws -> Tensor {
+    try checkShape(shape, "uniform")
+    let u = uniforms(shape.reduce(1, *))
+    return try tensor(u.map { low + (high - low) * $0 }, shape: shape, dtype: dtype)
+  }
+
+  /// Standard normal samples by Box-Muller.
+  public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float64) throws -> Tensor {
+    try checkShape(shape, "normal")
+    let n = shape.reduce(1, *)
+    let u = uniforms(2 * ((n + 1) / 2))
+    var values = [Double](repeating: 0, count: n)
+    for i in stride(from: 0, to: n, by: 2) {
+      let r = (-2 * Glibc.log(1 - u[i])).squareRoot()
+      let theta = 2 * Double.pi * u[i + 1]
+      values[i] = mean + std * r * Glibc.cos(theta)
+      if i + 1 < n { values[i + 1] = mean + std * r * Glibc.sin(theta) }
+    }
+    return try tensor(values, shape: shape, dtype: dtype)
+  }
+}

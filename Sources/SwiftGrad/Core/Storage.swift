@@ -1,0 +1,27 @@
+/// A reference-counted block of memory that tensors view. Either owned (allocated here) or
+/// borrowed from outside (a NumPy array), in which case `release` hands it back.
+public final class Storage {
+  public let data: UnsafeMutableRawPointer
+  public let byteCount: Int
+  /// Bumped by every in-place write; saved-tensor checks compare it.
+  public var version: Int = 0
+  private let release: (() -> Void)?
+
+  /// Uninitialised memory, 64-byte aligned for SIMD loops.
+  public init(byteCount: Int) {
+    self.byteCount = byteCount
+    data = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+    release = nil
+  }
+
+  /// Zero-copy wrap of memory someone else owns; `release` runs when the last view goes.
+  public init(borrowing data: UnsafeMutableRawPointer, byteCount: Int, release: @escaping () -> Void) {
+    self.data = data
+    self.byteCount = byteCount
+    self.release = release
+  }
+
+  deinit {
+    if let release { release() } else { data.deallocate() }
+  }
+}

@@ -1,0 +1,82 @@
+/// An n-dimensional strided view of a `Storage`, plus its autograd bookkeeping.
+///
+/// Shape and strides are in elements. Views (transpose, broadcast, basic slicing) share storage
+/// and differ only in `shape`, `strides` and `offset`.
+public final class Tensor {
+  public let storage: Storage
+  public let shape: [Int]
+  public let strides: [Int]
+  public let offset: Int
+  public let dtype: DType
+
+  /// A Python scalar operand: it does not widen the other operand's dtype (NumPy's "weak" scalars).
+  public internal(set) var isWeaklyTyped = false
+
+  // Autograd state (reverse mode): see Autodiff/Node.swift.
+  public internal(set) var requiresGrad = false
+  public var grad: Tensor?
+  var gradFn: Node?
+  var retainsGrad = false
+  var hooks: [(Tensor) throws -> Tensor?] = []
+  /// Forward-mode tangents, one per active `jvp` nesting level (see Autodiff/Forward.swift).
+  var tangents: [LevelTangent] = []
+
+  public init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
+    self.storage = storage
+    self.shape = shape
+    self.strides = strides
+    self.offset = offset
+    self.dtype = dtype
+  }
+
+  /// A fresh contiguous tensor with uninitialised elements.
+  public convenience init(uninitializedShape shape: [Int], dtype: DType) {
+    let n = shape.reduce(1, *)
+    self.init(
+      storage: Storage(byteCount: n * dtype.itemSize), shape: shape,
+      strides: contiguousStrides(shape), offset: 0, dtype: dtype)
+  }
+
+  deinit { Node.releaseIteratively(self) }
+
+  public var ndim: Int { shape.count }
+  public var count: Int { shape.reduce(1, *) }
+  public var isLeaf: Bool { gradFn == nil }
+  public var isContiguous: Bool { strides == contiguousStrides(shape) || count <= 1 }
+
+  /// Address of element [0, 0, ...]; valid while `self` is alive.
+  public var baseAddress: UnsafeMutableRawPointer { storage.data + offset * dtype.itemSize }
+
+  func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
+    baseAddress.assumingMemoryBound(to: T.self)
+  }
+
+  /// Name of the primitive that produced this tensor, if it was recorded.
+  public var gradFnName: String? { gradFn.map { type(of: $0.primitive).name } }
+}
+
+public func contiguousStrides(_ shape: [Int]) -> [Int] {
+  var strides = [Int](repeating: 1, count: shape.count)
+  var acc = 1
+  for i in stride(from: shape.count - 1, through: 0, by: -1) {
+    strides[i] = acc
+    acc *= Swift.max(shape[i], 1)
+  }
+  return strides
+}
+
+extension Tensor {
+  /// The value of a one-element tensor as a Double.
+  public func scalarValue() throws -> Double {
+    guard count == 1 else {
+      throw SGError.value("only a tensor with one element can be converted to a scalar; shape is \(describe(shape))")
+    }
+    return converted(to: .float64).densified().pointer(Double.self)[0]
+  }
+
+  /// All elements in row-major order, as Doubles.
+  public func toArray() -> [Double] {
+    let dense = converted(to: .float64).densified()
+    return Array(UnsafeBufferPointer(start: dense.pointer(Double.self), count: count))
+  }
+}

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Per-thread state: grad mode (PyTorch's `no_grad` is thread-local), the forward-mode level
+/// counter, and the C ABI's last error. Kept in a pthread key so no Foundation is needed.
+final class ThreadState {
+  var gradEnabled = true
+  /// Forward-mode levels are never reused, so a stale dual cannot be mistaken for a live one.
+  var lastLevel = 0
+  var lastErrorMessage: [CChar] = [0]
+  var lastErrorKind: Int32 = 0
+
+  static var current: ThreadState {
+    if let raw = pthread_getspecific(threadStateKey) {
+      return Unmanaged<ThreadState>.fromOpaque(raw).takeUnretainedValue()
+    }
+    let state = ThreadState()
+    pthread_setspecific(threadStateKey, Unmanaged.passRetained(state).toOpaque())
+    return state
+  }
+}
+
+private let threadStateKey: pthread_key_t = {
+  var key = pthread_key_t()
+  pthread_key_create(&key) { raw in
+    if let raw { Unmanaged<ThreadState>.fromOpaque(raw).release() }
+  }
+  return key
+}()
+
+/// Whether operations are recorded for reverse mode on this thread.
+public enum GradMode {
+  public static var isEnabled: Bool {
+    get { ThreadState.current.gradEnabled }
+    set { ThreadState.current.gradEnabled = newValue }
+  }
+
+  /// Runs `body` with recording switched on or off, restoring the previous mode afterwards.
+  public static func with<R>(enabled: Bool, _ body: () throws -> R) rethrows -> R {
+    let state = ThreadState.current
+    let saved = state.gradEnabled
+    state.gradEnabled = enabled
+    defer { state.gradEnabled = saved }
+    return try body()
+  }
+}
+
+/// Runs `body` without recording (PyTorch's `torch.no_grad()`).
+public func withoutGrad<R>(_ body: () throws -> R) rethrows -> R {
+  try GradMode.with(enabled: false, body)
+}

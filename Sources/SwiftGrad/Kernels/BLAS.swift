@@ -1,0 +1,66 @@
+import CBLAS
+
+/// How a 2-D operand can be handed to BLAS without copying: row-major with a leading
+/// dimension, or as the transpose of a row-major matrix.
+private struct BLASOperand {
+  let tensor: Tensor
+  let transposed: Bool
+  let leadingDimension: Int
+
+  init(_ t: Tensor) {
+    let (rows, cols) = (t.shape[0], t.shape[1])
+    if t.strides[1] == 1 && (rows == 1 || t.strides[0] >= Swift.max(cols, 1)) {
+      (tensor, transposed, leadingDimension) = (t, false, rows == 1 ? Swift.max(cols, 1) : t.strides[0])
+    } else if t.strides[0] == 1 && (cols == 1 || t.strides[1] >= Swift.max(rows, 1)) {
+      (tensor, transposed, leadingDimension) = (t, true, cols == 1 ? Swift.max(rows, 1) : t.strides[1])
+    } else {
+      (tensor, transposed, leadingDimension) = (t.cloned(), false, Swift.max(cols, 1))
+    }
+  }
+}
+
+/// C = A @ B for 2-D views of the same floating dtype; C is a fresh contiguous (m, n) tensor.
+func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor) {
+  let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+  if m == 0 || n == 0 { return }
+  if k == 0 {
+    c.baseAddress.initializeMemory(as: UInt8.self, repeating: 0, count: m * n * c.dtype.itemSize)
+    return
+  }
+  let opA = BLASOperand(a)
+  let opB = BLASOperand(b)
+  let ta = opA.transposed ? CblasTrans : CblasNoTrans
+  let tb = opB.transposed ? CblasTrans : CblasNoTrans
+  let ldc = Int32(n)
+  switch c.dtype {
+  case .float32:
+    cblas_sgemm(
+      CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, opA.tensor.pointer(Float.self),
+      Int32(opA.leadingDimension), opB.tensor.pointer(Float.self), Int32(opB.leadingDimension), 0,
+      c.pointer(Float.self), ldc)
+  case .float64:
+    cblas_dgemm(
+      CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, opA.tensor.pointer(Double.self),
+      Int32(opA.leadingDimension), opB.tensor.pointer(Double.self), Int32(opB.leadingDimension), 0,
+      c.pointer(Double.self), ldc)
+  case .int64, .bool:
+    integerGemm(a.converted(to: .int64), b.converted(to: .int64), into: c)
+  }
+}
+
+/// Integer matmul: no BLAS for it; a plain triple loop with wrapping arithmetic, as NumPy wraps.
+private func integerGemm(_ a: Tensor, _ b: Tensor, into c: Tensor) {
+  let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+  let pa = a.pointer(Int64.self)
+  let pb = b.pointer(Int64.self)
+  let result = Tensor(uninitializedShape: [m, n], dtype: .int64)
+  let pc = result.pointer(Int64.self)
+  for i in 0..<m {
+    for j in 0..<n {
+      var acc: Int64 = 0
+      for p in 0..<k { acc = acc &+ pa[i * a.strides[0] + p * a.strides[1]] &* pb[p * b.strides[0] + j * b.strides[1]] }
+      pc[i * n + j] = acc
+    }
+  }
+  copyInto(c, from: result)
+}

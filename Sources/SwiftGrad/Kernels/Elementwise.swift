@@ -1,0 +1,87 @@
+/// Elementwise loops. Inputs are read through their strides; outputs are new and contiguous.
+
+/// `f` applied to every element of `x` (already of element type T).
+@inline(__always)
+func mapElements<T: NumericElement, U: NumericElement>(
+  _ x: Tensor, to dtype: DType, _ f: (T) -> U
+) -> Tensor {
+  let out = Tensor(uninitializedShape: x.shape, dtype: dtype)
+  let src = x.pointer(T.self)
+  let dst = out.pointer(U.self)
+  let n = out.count
+  if x.isContiguous {
+    for i in 0..<n { dst[i] = f(src[i]) }
+  } else {
+    let len = rowLength(x.shape)
+    let step = rowStride(x.strides)
+    var written = 0
+    forEachRow(x.shape, [x.strides]) { off in
+      let base = src + off[0]
+      for i in 0..<len { dst[written + i] = f(base[i * step]) }
+      written += len
+    }
+  }
+  return out
+}
+
+/// `f` applied to `a` and `b` broadcast to `shape` (already of element types A and B).
+@inline(__always)
+func mapElements<A: NumericElement, B: NumericElement, C: NumericElement>(
+  _ a: Tensor, _ b: Tensor, shape: [Int], to dtype: DType, _ f: (A, B) -> C
+) -> Tensor {
+  let out = Tensor(uninitializedShape: shape, dtype: dtype)
+  let pa = a.pointer(A.self)
+  let pb = b.pointer(B.self)
+  let po = out.pointer(C.self)
+  let n = out.count
+  let aDense = a.shape == shape && a.isContiguous
+  let bDense = b.shape == shape && b.isContiguous
+  if aDense && bDense {
+    for i in 0..<n { po[i] = f(pa[i], pb[i]) }
+  } else if aDense && b.count == 1 {
+    let s = pb[0]
+    for i in 0..<n { po[i] = f(pa[i], s) }
+  } else if bDense && a.count == 1 {
+    let s = pa[0]
+    for i in 0..<n { po[i] = f(s, pb[i]) }
+  } else {
+    let sa = broadcastStrides(a, to: shape)
+    let sb = broadcastStrides(b, to: shape)
+    let len = rowLength(shape)
+    let stepA = rowStride(sa)
+    let stepB = rowStride(sb)
+    var written = 0
+    forEachRow(shape, [sa, sb]) { off in
+      let baseA = pa + off[0]
+      let baseB = pb + off[1]
+      for i in 0..<len { po[written + i] = f(baseA[i * stepA], baseB[i * stepB]) }
+      written += len
+    }
+  }
+  return out
+}
+
+/// NumPy's broadcasting of two shapes.
+public func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
+  let n = Swift.max(a.count, b.count)
+  var out = [Int](repeating: 1, count: n)
+  for i in 0..<n {
+    let da = i < n - a.count ? 1 : a[i - (n - a.count)]
+    let db = i < n - b.count ? 1 : b[i - (n - b.count)]
+    guard da == db || da == 1 || db == 1 else {
+      throw SGError.value(
+        "operands could not be broadcast together with shapes \(describe(a)) \(describe(b))")
+    }
+    out[i] = da == 1 ? db : da
+  }
+  return out
+}
+
+/// The dtype of a binary op's result, NumPy 2 style: a Python scalar (weakly typed) operand
+/// only widens the result when it is of a higher kind (bool < integer < floating).
+func resultType(_ a: Tensor, _ b: Tensor) -> DType {
+  guard a.isWeaklyTyped != b.isWeaklyTyped else { return DType.promote(a.dtype, b.dtype) }
+  let (strong, weak) = a.isWeaklyTyped ? (b, a) : (a, b)
+  func kind(_ d: DType) -> Int { d == .bool ? 0 : (d == .int64 ? 1 : 2) }
+  return kind(weak.dtype) <= kind(strong.dtype) ? strong.dtype : weak.dtype
+}

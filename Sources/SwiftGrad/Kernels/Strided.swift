@@ -1,0 +1,95 @@
+/// Calls `body` once per innermost row of `shape` with each operand's element offset at the
+/// start of that row. The caller walks the row itself: `rowLength(shape)` elements, operand j
+/// stepping by `rowStride(strides[j])`. Handles 0-d (one row of one element) and empty shapes.
+@inline(__always)
+func forEachRow(_ shape: [Int], _ strides: [[Int]], _ body: (UnsafeMutablePointer<Int>) -> Void) {
+  if shape.contains(0) { return }
+  let k = strides.count
+  let offsets = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(k, 1))
+  defer { offsets.deallocate() }
+  offsets.initialize(repeating: 0, count: k)
+  let outer = shape.count - 1
+  guard outer > 0 else {
+    body(offsets)
+    return
+  }
+  var index = [Int](repeating: 0, count: outer)
+  while true {
+    body(offsets)
+    var d = outer - 1
+    while d >= 0 {
+      index[d] += 1
+      for j in 0..<k { offsets[j] += strides[j][d] }
+      if index[d] < shape[d] { break }
+      for j in 0..<k { offsets[j] -= strides[j][d] * shape[d] }
+      index[d] = 0
+      d -= 1
+    }
+    if d < 0 { return }
+  }
+}
+
+@inline(__always) func rowLength(_ shape: [Int]) -> Int { shape.last ?? 1 }
+@inline(__always) func rowStride(_ strides: [Int]) -> Int { strides.last ?? 0 }
+
+/// Strides that read `t` as if broadcast to `shape` (0 along broadcast dimensions).
+func broadcastStrides(_ t: Tensor, to shape: [Int]) -> [Int] {
+  let lead = shape.count - t.ndim
+  var strides = [Int](repeating: 0, count: shape.count)
+  for i in 0..<t.ndim where t.shape[i] != 1 || shape[lead + i] == 1 {
+    strides[lead + i] = t.shape[i] == 1 ? 0 : t.strides[i]
+  }
+  return strides
+}
+
+/// Copies `src` (converting its elements) into a new contiguous tensor of `dtype`.
+func copyKernel(_ src: Tensor, to dtype: DType) -> Tensor {
+  let out = Tensor(uninitializedShape: src.shape, dtype: dtype)
+  copyInto(out, from: src)
+  return out
+}
+
+/// Writes `src`, broadcast to `dst.shape` and converted to `dst.dtype`, into the (possibly
+/// strided) view `dst`. The caller has checked that the shapes broadcast.
+func copyInto(_ dst: Tensor, from src: Tensor) {
+  let srcStrides = broadcastStrides(src, to: dst.shape)
+  // Two switches pick concrete element types so each loop below is specialised.
+  func from<S: NumericElement>(_: S.Type) {
+    let s = src.pointer(S.self)
+    switch dst.dtype {
+    case .bool: copyLoop(s, srcStrides, dst.pointer(Bool.self), dst.strides, dst.shape)
+    case .int64: copyLoop(s, srcStrides, dst.pointer(Int64.self), dst.strides, dst.shape)
+    case .float32: copyLoop(s, srcStrides, dst.pointer(Float.self), dst.strides, dst.shape)
+    case .float64: copyLoop(s, srcStrides, dst.pointer(Double.self), dst.strides, dst.shape)
+    }
+  }
+  switch src.dtype {
+  case .bool: from(Bool.self)
+  case .int64: from(Int64.self)
+  case .float32: from(Float.self)
+  case .float64: from(Double.self)
+  }
+}
+
+@inline(__always)
+private func copyLoop<S: NumericElement, D: NumericElement>(
+  _ s: UnsafeMutablePointer<S>, _ srcStrides: [Int], _ d: UnsafeMutablePointer<D>,
+  _ dstStrides: [Int], _ shape: [Int]
+) {
+  let n = shape.reduce(1, *)
+  let dense = contiguousStrides(shape)
+  if n == 1 {
+    d[0] = convertElement(s[0], to: D.self)
+  } else if srcStrides == dense && dstStrides == dense {
+    for i in 0..<n { d[i] = convertElement(s[i], to: D.self) }
+  } else {
+    let len = rowLength(shape)
+    let ss = rowStride(srcStrides)
+    let ds = rowStride(dstStrides)
+    forEachRow(shape, [srcStrides, dstStrides]) { off in
+      let sBase = s + off[0]
+      let dBase = d + off[1]
+      for i in 0..<len { dBase[i * ds] = convertElement(sBase[i * ss], to: D.self) }
+    }
+  }
+}

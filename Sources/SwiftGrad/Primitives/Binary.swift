@@ -1,0 +1,207 @@
+/// Elementwise binary primitives with NumPy broadcasting and promotion.
+///
+/// Note [Unbroadcasting cotangents]: a broadcast input receives the sum of the cotangent over
+/// the broadcast dimensions; every binary rule ends with `unbroadcast(_:to:)`.
+public protocol ElementwiseBinary: Primitive {
+  static func apply<T: FloatElement>(_ a: T, _ b: T) -> T
+  /// Integer version for ops that keep integer dtypes; nil means "compute in float64".
+  static func applyInteger(_ a: Int64, _ b: Int64) -> Int64?
+}
+
+extension ElementwiseBinary {
+  public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { nil }
+
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let (a, b) = (inputs[0], inputs[1])
+    let shape = try broadcastShapes(a.shape, b.shape)
+    var dtype = resultType(a, b)
+    if !dtype.isFloatingPoint {
+      if Self.applyInteger(0, 0) != nil {
+        let ai = a.converted(to: .int64)
+        let bi = b.converted(to: .int64)
+        let out = mapElements(ai, bi, shape: shape, to: .int64) { (x: Int64, y: Int64) in
+          Self.applyInteger(x, y)!
+        }
+        return out.converted(to: dtype)
+      }
+      dtype = .float64
+    }
+    let af = a.converted(to: dtype)
+    let bf = b.converted(to: dtype)
+    if dtype == .float32 {
+      return mapElements(af, bf, shape: shape, to: dtype) { (x: Float, y: Float) in Self.apply(x, y) }
+    }
+    return mapElements(af, bf, shape: shape, to: dtype) { (x: Double, y: Double) in Self.apply(x, y) }
+  }
+}
+
+/// Sum of the non-nil tangents (nil when all are zero).
+func sumTangents(_ parts: [Tensor?]) throws -> Tensor? {
+  var total: Tensor?
+  for case let part? in parts { total = try total.map { try add($0, part) } ?? part }
+  return total
+}
+
+public struct Add: ElementwiseBinary {
+  public static let name = "add"
+  public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a + b }
+  public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &+ b }
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    [try unbroadcast(g, to: inputs[0].shape), try unbroadcast(g, to: inputs[1].shape)]
+  }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
+    try sumTangents(t)
+  }
+}
+
+public struct Sub: ElementwiseBinary {
+  public static let name = "sub"
+  public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a - b }
+  public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &- b }
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    [
+      try unbroadcast(g, to: inputs[0].shape),
+      inputs[1].requiresGrad ? try unbroadcast(neg(g), to: inputs[1].shape) : nil,
+    ]
+  }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
+    try sumTangents([t[0], try t[1].map(neg)])
+  }
+}
+
+public struct Mul: ElementwiseBinary {
+  public static let name = "mul"
+  public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a * b }
+  public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &* b }
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let (a, b) = (inputs[0], inputs[1])
+    return [
+      a.requiresGrad ? try unbroadcast(mul(g, b), to: a.shape) : nil,
+      b.requiresGrad ? try unbroadcast(mul(g, a), to: b.shape) : nil,
+    ]
+  }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
+    try sumTangents([try t[0].map { try mul($0, inputs[1]) }, try t[1].map { try mul(inputs[0], $0) }])
+  }
+}
+
+public struct Div: ElementwiseBinary {
+  public static let name = "div"
+  public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a / b }
+  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let (a, b) = (inputs[0], inputs[1])
+    return [
+      a.requiresGrad ? try unbroadcast(div(g, b), to: a.shape) : nil,
+      b.requiresGrad ? try unbroadcast(neg(div(mul(g, y), b)), to: b.shape) : nil,
+    ]
+  }
+  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
+    let b = inputs[1]
+    return try sumTangents([try t[0].map { try div($0, b) }, try t[1].map { try neg(div(mul($0, y), b)) }])
+  }
+}
+
+/// `a ** b`. Derivatives follow PyTorch at the edges: d/da is 0 where b == 0 (not 0 * inf),
+/// d/db is 0 where a == 0 and b >= 0 (not 0 * log 0).
+public struct Pow: ElementwiseBinary {
+  public static let name = "pow"
+  public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { T.pow(a, b) }
+  public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? {
+    guard b >= 0 else { return 0 }  // rejected before the kernel runs; see `pow(_:_:)`
+    var (result, base, e) = (Int64(1), a, b)
+    while e > 0 {
+      if e & 1 == 1 { result = result &* base }
+      base = base &* base
+      e >>= 1
+    }
+    return result
+  }
+
+  func partialA(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    try `where`(equal(b, 0), full([], 0, dtype: a.dtype), mul(b, pow(a, sub(b, 1))))
+  }
+  func partialB(_ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
+    let zeroBase = try logicalAnd(equal(a, 0), greaterEqual(b, 0))
+    return try `where`(zeroBase, full([], 0, dtype: y.dtype), mul(y, log(a)))
+  }
+  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let (a, b) = (inputs[0], inputs[1])
+    return [
+      a.requiresGrad ? try unbroadcast(mul(g, partialA(a, b)), to: a.shape) : nil,
+      b.requiresGrad ? try unbroadcast(mul(g, partialB(a, b, y)), to: b.shape) : nil,
+    ]
+  }
+  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
+    let (a, b) = (inputs[0], inputs[1])
+    return try sumTangents([
+      try t[0].map { try mul($0, partialA(a, b)) }, try t[1].map { try mul($0, partialB(a, b, y)) },
+    ])
+  }
+}
+
+/// Shared rule of maximum/minimum: the winner takes the gradient; ties split it evenly
+/// (as JAX and PyTorch do), so the rule is symmetric.
+protocol Selecting: ElementwiseBinary {}
+extension Selecting {
+  /// Weight of input a: 1 where a wins, 0.5 on ties, 0 where b wins.
+  func weightA(_ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
+    let wins = try cast(equal(y, a), to: y.dtype)
+    let ties = try cast(equal(a, b), to: y.dtype)
+    return try sub(wins, mul(ties, 0.5))
+  }
+  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let (a, b) = (inputs[0], inputs[1])
+    let w = try weightA(a, b, y)
+    return [
+      a.requiresGrad ? try unbroadcast(mul(g, w), to: a.shape) : nil,
+      b.requiresGrad ? try unbroadcast(mul(g, rsub(1, w)), to: b.shape) : nil,
+    ]
+  }
+  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
+    let w = try weightA(inputs[0], inputs[1], y)
+    return try sumTangents([try t[0].map { try mul($0, w) }, try t[1].map { try mul($0, rsub(1, w)) }])
+  }
+}
+
+/// NaN propagates (NumPy's maximum).
+public struct Maximum: Selecting {
+  public static let name = "maximum"
+  public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a.isNaN || a >= b ? a : b }
+  public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { Swift.max(a, b) }
+}
+
+public struct Minimum: Selecting {
+  public static let name = "minimum"
+  public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a.isNaN || a <= b ? a : b }
+  public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { Swift.min(a, b) }
+}
+
+/// A Python-style scalar operand: 0-d, weakly typed.
+public func scalar(_ value: Double) -> Tensor {
+  let t = Tensor(uninitializedShape: [], dtype: .float64)
+  t.pointer(Double.self)[0] = value
+  t.isWeaklyTyped = true
+  return t
+}
+
+public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Add(), [a, b]) }
+public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Sub(), [a, b]) }
+public func mul(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Mul(), [a, b]) }
+public func div(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Div(), [a, b]) }
+public func maximum(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Maximum(), [a, b]) }
+public func minimum(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Minimum(), [a, b]) }
+public func pow(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+  if !resultType(a, b).isFloatingPoint {
+    if try anyTrue(less(b, 0)) {
+      throw SGError.value("Integers to negative integer powers are not allowed (pow of \(a.dtype) by \(b.dtype))")
+    }
+  }
+  return try apply(Pow(), [a, b])
+}
+
+public func add(_ a: Tensor, _ b: Double) throws -> Tensor { try add(a, scalar(b)) }
+public func mul(_ a: Tensor, _ b: Double) throws -> Tensor { try mul(a, scalar(b)) }
+public func sub(_ a: Tensor, _ b: Double) throws -> Tensor { try sub(a, scalar(b)) }
+public func div(_ a: Double, _ b: Tensor) throws -> Tensor { try div(scalar(a), b) }
+/// `a - b` with the scalar on the left.
+public func rsub(_ a: Double, _ b: Tensor) throws -> Tensor { try sub(scalar(a), b) }

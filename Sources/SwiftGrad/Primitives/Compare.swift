@@ -1,0 +1,106 @@
+/// Comparisons, logical ops and `where`. Comparisons give bool and carry no derivative.
+public struct Compare: Primitive {
+  public enum Op: Int32, Sendable { case equal, notEqual, less, lessEqual, greater, greaterEqual }
+  public static let name = "compare"
+  public static var isDifferentiable: Bool { false }
+  public let op: Op
+
+  @inline(__always)
+  static func test<T: Comparable>(_ op: Op, _ a: T, _ b: T) -> Bool {
+    switch op {
+    case .equal: return a == b
+    case .notEqual: return a != b
+    case .less: return a < b
+    case .lessEqual: return a <= b
+    case .greater: return a > b
+    case .greaterEqual: return a >= b
+    }
+  }
+
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let (a, b) = (inputs[0], inputs[1])
+    let shape = try broadcastShapes(a.shape, b.shape)
+    let dtype = resultType(a, b)
+    let ac = a.converted(to: dtype)
+    let bc = b.converted(to: dtype)
+    let op = self.op
+    switch dtype {
+    case .bool:
+      return mapElements(ac, bc, shape: shape, to: .bool) { (x: Bool, y: Bool) in
+        Compare.test(op, x ? 1 : 0, y ? 1 : 0)
+      }
+    case .int64:
+      return mapElements(ac, bc, shape: shape, to: .bool) { (x: Int64, y: Int64) in Compare.test(op, x, y) }
+    case .float32:
+      return mapElements(ac, bc, shape: shape, to: .bool) { (x: Float, y: Float) in Compare.test(op, x, y) }
+    case .float64:
+      return mapElements(ac, bc, shape: shape, to: .bool) { (x: Double, y: Double) in Compare.test(op, x, y) }
+    }
+  }
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil, nil] }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
+}
+
+public struct LogicalAnd: Primitive {
+  public static let name = "logical_and"
+  public static var isDifferentiable: Bool { false }
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let a = inputs[0].converted(to: .bool)
+    let b = inputs[1].converted(to: .bool)
+    let shape = try broadcastShapes(a.shape, b.shape)
+    return mapElements(a, b, shape: shape, to: .bool) { (x: Bool, y: Bool) in x && y }
+  }
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil, nil] }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
+}
+
+/// `where(condition, a, b)`: linear in a and b for a fixed condition.
+public struct Where: Primitive {
+  public static let name = "where"
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let (a, b) = (inputs[1], inputs[2])
+    let shape = try broadcastShapes(inputs[0].shape, broadcastShapes(a.shape, b.shape))
+    let dtype = resultType(a, b)
+    let out = Tensor(uninitializedShape: shape, dtype: dtype)
+    copyInto(out, from: b)
+    let cond = inputs[0].converted(to: .bool).broadcastView(to: shape).densified()
+    let chosen = a.converted(to: dtype).broadcastView(to: shape).densified()
+    let (mask, bytes) = (cond.pointer(Bool.self), dtype.itemSize)
+    for i in 0..<out.count where mask[i] {
+      (out.baseAddress + i * bytes).copyMemory(from: chosen.baseAddress + i * bytes, byteCount: bytes)
+    }
+    return out
+  }
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let (cond, a, b) = (inputs[0], inputs[1], inputs[2])
+    let zero = try full([], 0, dtype: g.dtype)
+    return [
+      nil,
+      a.requiresGrad ? try unbroadcast(`where`(cond, g, zero), to: a.shape) : nil,
+      b.requiresGrad ? try unbroadcast(`where`(cond, zero, g), to: b.shape) : nil,
+    ]
+  }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
+    guard t[1] != nil || t[2] != nil else { return nil }
+    let zero = try full([], 0, dtype: output.dtype)
+    return try `where`(inputs[0], t[1] ?? zero, t[2] ?? zero)
+  }
+}
+
+func compare(_ op: Compare.Op, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+  try apply(Compare(op: op), [a, b])
+}
+public func equal(_ a: Tensor, _ b: Tensor) throws -> Tensor { try compare(.equal, a, b) }
+public func notEqual(_ a: Tensor, _ b: Tensor) throws -> Tensor { try compare(.notEqual, a, b) }
+public func less(_ a: Tensor, _ b: Tensor) throws -> Tensor { try compare(.less, a, b) }
+public func lessEqual(_ a: Tensor, _ b: Tensor) throws -> Tensor { try compare(.lessEqual, a, b) }
+public func greater(_ a: Tensor, _ b: Tensor) throws -> Tensor { try compare(.greater, a, b) }
+public func greaterEqual(_ a: Tensor, _ b: Tensor) throws -> Tensor { try compare(.greaterEqual, a, b) }
+public func equal(_ a: Tensor, _ b: Double) throws -> Tensor { try equal(a, scalar(b)) }
+public func less(_ a: Tensor, _ b: Double) throws -> Tensor { try less(a, scalar(b)) }
+public func greater(_ a: Tensor, _ b: Double) throws -> Tensor { try greater(a, scalar(b)) }
+public func greaterEqual(_ a: Tensor, _ b: Double) throws -> Tensor { try greaterEqual(a, scalar(b)) }
+public func logicalAnd(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(LogicalAnd(), [a, b]) }
+public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+  try apply(Where(), [condition, a, b])
+}

@@ -1,0 +1,74 @@
+/// Matrix product of operands with at least two dimensions; leading (batch) dimensions
+/// broadcast. 1-D operands are handled by `matmul(_:_:)`, which reshapes around this.
+public struct MatMul: Primitive {
+  public static let name = "matmul"
+
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let dtype = DType.promote(inputs[0].dtype, inputs[1].dtype)
+    let a = inputs[0].converted(to: dtype)
+    let b = inputs[1].converted(to: dtype)
+    let batch = try broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)))
+    let (m, n) = (a.shape[a.ndim - 2], b.shape[b.ndim - 1])
+    let out = Tensor(uninitializedShape: batch + [m, n], dtype: dtype)
+    let ab = a.broadcastView(to: batch + Array(a.shape.suffix(2)))
+    let bb = b.broadcastView(to: batch + Array(b.shape.suffix(2)))
+    let batchCount = batch.reduce(1, *)
+    // Flattening the batch works for most layouts; broadcast batches fall back to index walking.
+    let flatA = ab.reshapedView([batchCount] + Array(a.shape.suffix(2)))
+    let flatB = bb.reshapedView([batchCount] + Array(b.shape.suffix(2)))
+    let flatOut = out.reshapedView([batchCount, m, n])!
+    for i in 0..<batchCount {
+      let ai = matrixView(flatA, ab, batch: batch, index: i)
+      let bi = matrixView(flatB, bb, batch: batch, index: i)
+      gemm(ai, bi, into: flatOut.indexedView([.index(i), .range(start: 0, step: 1, count: m), .range(start: 0, step: 1, count: n)]))
+    }
+    return out
+  }
+
+  /// The i-th matrix of a broadcast batch (walking the batch index without copying).
+  private func matrixView(_ flat: Tensor?, _ t: Tensor, batch: [Int], index: Int) -> Tensor {
+    if batch.isEmpty { return t }
+    if let flat { return flat.indexedView([.index(index)] + matrixItems(flat)) }
+    var rest = index
+    var items: [ResolvedIndex] = []
+    for d in batch.reversed() {
+      items.insert(.index(rest % d), at: 0)
+      rest /= d
+    }
+    return t.indexedView(items + matrixItems(t))
+  }
+
+  private func matrixItems(_ t: Tensor) -> [ResolvedIndex] {
+    t.shape.suffix(2).map { .range(start: 0, step: 1, count: $0) }
+  }
+
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let (a, b) = (inputs[0], inputs[1])
+    return [
+      a.requiresGrad ? try unbroadcast(matmul(g, matrixTranspose(b)), to: a.shape) : nil,
+      b.requiresGrad ? try unbroadcast(matmul(matrixTranspose(a), g), to: b.shape) : nil,
+    ]
+  }
+
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
+    try sumTangents([try t[0].map { try matmul($0, inputs[1]) }, try t[1].map { try matmul(inputs[0], $0) }])
+  }
+}
+
+/// NumPy's `matmul`: 1-D operands are promoted to matrices and the added axis removed again.
+public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+  guard a.ndim > 0 && b.ndim > 0 else {
+    throw SGError.value("matmul: Input operand does not have enough dimensions (shapes \(describe(a.shape)) and \(describe(b.shape)))")
+  }
+  let a2 = a.ndim == 1 ? try reshape(a, [1, a.shape[0]]) : a
+  let b2 = b.ndim == 1 ? try reshape(b, [b.shape[0], 1]) : b
+  guard a2.shape[a2.ndim - 1] == b2.shape[b2.ndim - 2] else {
+    throw SGError.value(
+      "matmul: Input operand 1 has a mismatch in its core dimension 0 (size \(b2.shape[b2.ndim - 2]) is different from \(a2.shape[a2.ndim - 1])); shapes \(describe(a.shape)) and \(describe(b.shape))")
+  }
+  _ = try broadcastShapes(Array(a2.shape.dropLast(2)), Array(b2.shape.dropLast(2)))
+  var out = try apply(MatMul(), [a2, b2])
+  if a.ndim == 1 { out = try squeeze(out, axes: [out.ndim - 2]) }
+  if b.ndim == 1 { out = try squeeze(out, axes: [out.ndim - 1]) }
+  return out
+}

@@ -1,0 +1,41 @@
+/// A primitive operation: its forward kernel and its calculus in one place.
+///
+/// Note [Rules use differentiable ops]: `vjp` and `jvp` are written with the public Tensor
+/// operations, never raw kernels, so that when `create_graph` is on (or forward mode is active)
+/// the derivative computation is itself recorded and can be differentiated again.
+public protocol Primitive {
+  static var name: String { get }
+  /// Computes the output with kernels only; no recording happens here.
+  func forward(_ inputs: [Tensor]) throws -> Tensor
+  /// Cotangents for each input (nil: no gradient flows to that input).
+  func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?]
+  /// Tangent of the output given input tangents (nil entries are zero). Nil result: zero tangent.
+  func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor?
+}
+
+extension Primitive {
+  /// Whether outputs of this primitive can carry gradients at all (comparisons cannot).
+  public static var isDifferentiable: Bool { true }
+}
+
+/// A primitive that is linear in its single tensor input (reshape, transpose, sum, slicing,
+/// broadcast, ...). It states its transpose; its JVP is the primitive applied to the tangent
+/// (JAX's `deflinear`).
+public protocol LinearPrimitive: Primitive {
+  func transpose(_ cotangent: Tensor, input: Tensor) throws -> Tensor
+}
+
+extension LinearPrimitive {
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
+    [try transpose(cotangent, input: inputs[0])]
+  }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    guard let t = tangents[0] else { return nil }
+    return try apply(self, [t])
+  }
+}
+
+/// Fails with the design's message for a missing rule: never a silent zero gradient.
+func missingRule(_ mode: String, _ name: String) -> SGError {
+  .runtime("[\(mode)] not implemented for \(name)")
+}

@@ -1,0 +1,146 @@
+/// Reductions over axes: sum (linear), max/min, prod. `mean` and friends are composites.
+
+/// Normalised, sorted, duplicate-free axes; nil means all axes.
+func normalizeAxes(_ axes: [Int]?, ndim: Int, op: String) throws -> [Int] {
+  guard let axes else { return Array(0..<ndim) }
+  let normalized = try axes.map { try normalizeAxis($0, ndim: ndim, op: op) }
+  guard Set(normalized).count == normalized.count else { throw SGError.value("\(op): duplicate value in 'axis'") }
+  return normalized.sorted()
+}
+
+/// The shape a reduction keeps with keepdims=True: lets the cotangent broadcast back.
+func keptShape(_ shape: [Int], axes: [Int]) -> [Int] {
+  shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
+}
+
+public struct Sum: LinearPrimitive {
+  public static let name = "sum"
+  public let axes: [Int]
+  public let keepDims: Bool
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    switch x.dtype {
+    case .float32:
+      return reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32, initial: 0.0) { (a: inout Double, v: Float) in a += Double(v) } _: { Float($0) }
+    case .float64:
+      return reduceKernel(x, axes: axes, keepDims: keepDims, to: .float64, initial: 0.0) { (a: inout Double, v: Double) in a += v } _: { $0 }
+    case .int64, .bool:
+      return reduceKernel(x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64, initial: Int64(0)) { (a: inout Int64, v: Int64) in a = a &+ v } _: { $0 }
+    }
+  }
+  public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
+    try broadcastTo(reshape(g, keptShape(input.shape, axes: axes)), input.shape)
+  }
+}
+
+/// max or min. The gradient goes to the elements equal to the result, split evenly on ties.
+public struct Extremum: Primitive {
+  public static let name = "max"
+  public let axes: [Int]
+  public let keepDims: Bool
+  public let isMax: Bool
+
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    let isMax = self.isMax
+    func run<T: NumericElement & Comparable>(_: T.Type, _ lowest: T, _ highest: T, _ isNaN: @escaping (T) -> Bool) -> Tensor {
+      reduceKernel(x.converted(to: T.dtype), axes: axes, keepDims: keepDims, to: T.dtype, initial: isMax ? lowest : highest) { (a: inout T, v: T) in
+        if isNaN(a) { return }
+        if isNaN(v) || (isMax ? v > a : v < a) { a = v }
+      } _: { $0 }
+    }
+    switch x.dtype {
+    case .float32: return run(Float.self, -.infinity, .infinity) { $0.isNaN }
+    case .float64: return run(Double.self, -.infinity, .infinity) { $0.isNaN }
+    case .int64: return run(Int64.self, .min, .max) { _ in false }
+    case .bool: return run(Int64.self, .min, .max) { _ in false }.converted(to: .bool)
+    }
+  }
+
+  /// Where x attains the result, weighted 1/(number of ties).
+  func weights(_ x: Tensor, _ y: Tensor) throws -> Tensor {
+    let yk = try reshape(y, keptShape(x.shape, axes: axes))
+    let hits = try cast(equal(x, yk), to: x.dtype)
+    return try div(hits, sum(hits, axes: axes, keepDims: true))
+  }
+  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let x = inputs[0]
+    return [try mul(reshape(g, keptShape(x.shape, axes: axes)), weights(x, y))]
+  }
+  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    guard let t = tangents[0] else { return nil }
+    return try sum(mul(t, weights(inputs[0], y)), axes: axes, keepDims: keepDims)
+  }
+}
+
+/// Product. The rule handles zeros exactly: with one zero in a slice, only that element gets
+/// the product of the others; with two or more, every gradient is zero.
+public struct Prod: Primitive {
+  public static let name = "prod"
+  public let axes: [Int]
+  public let keepDims: Bool
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    switch x.dtype {
+    case .float32:
+      return reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32, initial: 1.0) { (a: inout Double, v: Float) in a *= Double(v) } _: { Float($0) }
+    case .float64:
+      return reduceKernel(x, axes: axes, keepDims: keepDims, to: .float64, initial: 1.0) { (a: inout Double, v: Double) in a *= v } _: { $0 }
+    case .int64, .bool:
+      return reduceKernel(x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64, initial: Int64(1)) { (a: inout Int64, v: Int64) in a = a &* v } _: { $0 }
+    }
+  }
+  /// d prod / d x_i, shaped like x.
+  func partials(_ x: Tensor, _ y: Tensor) throws -> Tensor {
+    let kept = keptShape(x.shape, axes: axes)
+    let isZero = try equal(x, 0)
+    let zeroCount = try sum(cast(isZero, to: x.dtype), axes: axes, keepDims: true)
+    let one = try full([], 1, dtype: x.dtype)
+    let zero = try full([], 0, dtype: x.dtype)
+    let othersIfNoZero = try div(reshape(y, kept), `where`(isZero, one, x))
+    let productOfNonZeros = try prod(`where`(isZero, one, x), axes: axes, keepDims: true)
+    let onlyZero = try logicalAnd(isZero, equal(zeroCount, 1))
+    return try `where`(
+      equal(zeroCount, 0), othersIfNoZero, `where`(onlyZero, broadcastTo(productOfNonZeros, x.shape), zero))
+  }
+  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let x = inputs[0]
+    return [try mul(reshape(g, keptShape(x.shape, axes: axes)), partials(x, y))]
+  }
+  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    guard let t = tangents[0] else { return nil }
+    return try sum(mul(t, partials(inputs[0], y)), axes: axes, keepDims: keepDims)
+  }
+}
+
+public func sum(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+  try apply(Sum(axes: normalizeAxes(axes, ndim: x.ndim, op: "sum"), keepDims: keepDims), [x])
+}
+
+public func prod(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+  try apply(Prod(axes: normalizeAxes(axes, ndim: x.ndim, op: "prod"), keepDims: keepDims), [x])
+}
+
+func extremum(_ x: Tensor, axes: [Int]?, keepDims: Bool, isMax: Bool) throws -> Tensor {
+  let op = isMax ? "maximum" : "minimum"
+  let a = try normalizeAxes(axes, ndim: x.ndim, op: op)
+  let keptCount = x.shape.indices.filter { !a.contains($0) }.reduce(1) { $0 * x.shape[$1] }
+  if x.count == 0 && keptCount > 0 {
+    throw SGError.value("zero-size array to reduction operation \(op) which has no identity (shape \(describe(x.shape)))")
+  }
+  return try apply(Extremum(axes: a, keepDims: keepDims, isMax: isMax), [x])
+}
+public func max(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+  try extremum(x, axes: axes, keepDims: keepDims, isMax: true)
+}
+public func min(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+  try extremum(x, axes: axes, keepDims: keepDims, isMax: false)
+}
+
+/// Arithmetic mean (integers average in float64, as NumPy does).
+public func mean(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+  let a = try normalizeAxes(axes, ndim: x.ndim, op: "mean")
+  let n = a.reduce(1) { $0 * x.shape[$1] }
+  let xf = try cast(x, to: x.dtype.floatingPoint)
+  return try div(sum(xf, axes: a, keepDims: keepDims), scalar(Double(n)))
+}

@@ -1,0 +1,164 @@
+/// Elementwise unary primitives.
+///
+/// Note [Elementwise family]: an op states its value formula and its derivative dy/dx as a
+/// differentiable expression; the VJP (g * dy/dx) and JVP (t * dy/dx) come from the family
+/// (PyTorch's `auto_element_wise`). Integer and bool inputs compute in float64 unless the op
+/// keeps integers (neg, abs, square, relu, sign), as in NumPy.
+public protocol ElementwiseUnary: Primitive {
+  static func apply<T: FloatElement>(_ x: T) -> T
+  /// The integer version, for ops that keep integer dtypes; nil means "compute in float64".
+  static func applyInteger(_ x: Int64) -> Int64?
+  func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor
+}
+
+extension ElementwiseUnary {
+  public static func applyInteger(_ x: Int64) -> Int64? { nil }
+
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    if !x.dtype.isFloatingPoint && Self.applyInteger(0) != nil {
+      return mapElements(x.converted(to: .int64), to: .int64) { (v: Int64) in Self.applyInteger(v)! }
+    }
+    let xf = x.converted(to: x.dtype.floatingPoint)
+    switch xf.dtype {
+    case .float32: return mapElements(xf, to: .float32) { (v: Float) in Self.apply(v) }
+    default: return mapElements(xf, to: .float64) { (v: Double) in Self.apply(v) }
+    }
+  }
+
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
+    [try mul(cotangent, derivative(inputs[0], output: output))]
+  }
+
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    guard let t = tangents[0] else { return nil }
+    return try mul(t, derivative(inputs[0], output: output))
+  }
+}
+
+/// Linear: its rules negate instead of multiplying by -1.
+public struct Neg: ElementwiseUnary {
+  public static let name = "neg"
+  public static func apply<T: FloatElement>(_ x: T) -> T { -x }
+  public static func applyInteger(_ x: Int64) -> Int64? { 0 &- x }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try full([], -1, dtype: y.dtype) }
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
+    [try neg(cotangent)]
+  }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    try tangents[0].map(neg)
+  }
+}
+
+public struct Exp: ElementwiseUnary {
+  public static let name = "exp"
+  public static func apply<T: FloatElement>(_ x: T) -> T { T.exp(x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { y }
+}
+
+public struct Log: ElementwiseUnary {
+  public static let name = "log"
+  public static func apply<T: FloatElement>(_ x: T) -> T { T.log(x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(x) }
+}
+
+public struct Sin: ElementwiseUnary {
+  public static let name = "sin"
+  public static func apply<T: FloatElement>(_ x: T) -> T { T.sin(x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try cos(x) }
+}
+
+public struct Cos: ElementwiseUnary {
+  public static let name = "cos"
+  public static func apply<T: FloatElement>(_ x: T) -> T { T.cos(x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try neg(sin(x)) }
+}
+
+public struct Tan: ElementwiseUnary {
+  public static let name = "tan"
+  public static func apply<T: FloatElement>(_ x: T) -> T { T.tan(x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try add(square(y), 1) }
+}
+
+public struct Tanh: ElementwiseUnary {
+  public static let name = "tanh"
+  public static func apply<T: FloatElement>(_ x: T) -> T { T.tanh(x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try rsub(1, square(y)) }
+}
+
+public struct Sigmoid: ElementwiseUnary {
+  public static let name = "sigmoid"
+  /// Split by sign so neither branch overflows exp.
+  public static func apply<T: FloatElement>(_ x: T) -> T {
+    if x >= 0 { return 1 / (1 + T.exp(-x)) }
+    let e = T.exp(x)
+    return e / (1 + e)
+  }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try mul(y, rsub(1, y)) }
+}
+
+public struct Relu: ElementwiseUnary {
+  public static let name = "relu"
+  /// `x > 0 ? x : 0` keeps NaN (NumPy's maximum(x, 0) propagates it).
+  public static func apply<T: FloatElement>(_ x: T) -> T { x > 0 || x.isNaN ? x : 0 }
+  public static func applyInteger(_ x: Int64) -> Int64? { Swift.max(x, 0) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor {
+    try cast(greater(x, 0), to: y.dtype)
+  }
+}
+
+public struct Sqrt: ElementwiseUnary {
+  public static let name = "sqrt"
+  public static func apply<T: FloatElement>(_ x: T) -> T { x.squareRoot() }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try div(0.5, y) }
+}
+
+public struct Abs: ElementwiseUnary {
+  public static let name = "abs"
+  public static func apply<T: FloatElement>(_ x: T) -> T { Swift.abs(x) }
+  public static func applyInteger(_ x: Int64) -> Int64? { x < 0 ? 0 &- x : x }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try sign(x) }
+}
+
+public struct Sign: ElementwiseUnary {
+  public static let name = "sign"
+  public static func apply<T: FloatElement>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : x) }
+  public static func applyInteger(_ x: Int64) -> Int64? { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try full([], 0, dtype: y.dtype) }
+}
+
+public struct Log1p: ElementwiseUnary {
+  public static let name = "log1p"
+  public static func apply<T: FloatElement>(_ x: T) -> T { T.log1p(x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(add(x, 1)) }
+}
+
+public struct Expm1: ElementwiseUnary {
+  public static let name = "expm1"
+  public static func apply<T: FloatElement>(_ x: T) -> T { T.expm1(x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try add(y, 1) }
+}
+
+public struct Square: ElementwiseUnary {
+  public static let name = "square"
+  public static func apply<T: FloatElement>(_ x: T) -> T { x * x }
+  public static func applyInteger(_ x: Int64) -> Int64? { x &* x }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try mul(x, 2) }
+}
+
+public func neg(_ x: Tensor) throws -> Tensor { try apply(Neg(), [x]) }
+public func exp(_ x: Tensor) throws -> Tensor { try apply(Exp(), [x]) }
+public func log(_ x: Tensor) throws -> Tensor { try apply(Log(), [x]) }
+public func sin(_ x: Tensor) throws -> Tensor { try apply(Sin(), [x]) }
+public func cos(_ x: Tensor) throws -> Tensor { try apply(Cos(), [x]) }
+public func tan(_ x: Tensor) throws -> Tensor { try apply(Tan(), [x]) }
+public func tanh(_ x: Tensor) throws -> Tensor { try apply(Tanh(), [x]) }
+public func sigmoid(_ x: Tensor) throws -> Tensor { try apply(Sigmoid(), [x]) }
+public func relu(_ x: Tensor) throws -> Tensor { try apply(Relu(), [x]) }
+public func sqrt(_ x: Tensor) throws -> Tensor { try apply(Sqrt(), [x]) }
+public func abs(_ x: Tensor) throws -> Tensor { try apply(Abs(), [x]) }
+public func sign(_ x: Tensor) throws -> Tensor { try apply(Sign(), [x]) }
+public func log1p(_ x: Tensor) throws -> Tensor { try apply(Log1p(), [x]) }
+public func expm1(_ x: Tensor) throws -> Tensor { try apply(Expm1(), [x]) }
+public func square(_ x: Tensor) throws -> Tensor { try apply(Square(), [x]) }
+public func reciprocal(_ x: Tensor) throws -> Tensor { try div(1, x) }
