@@ -80,3 +80,26 @@ extension Tensor {
     return Array(UnsafeBufferPointer(start: dense.pointer(Double.self), count: count))
   }
 }
+
+extension Tensor {
+  /// A view of `storage` after checking that every element it can reach lies inside it.
+  public convenience init(validating storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) throws {
+    guard shape.count == strides.count else { throw SGError.value("shape and strides differ in length") }
+    try checkShape(shape, "tensor")
+    let count = shape.reduce(1, *)
+    if count > 0 {
+      var low = offset
+      var high = offset
+      for (d, s) in zip(shape, strides) {
+        if s < 0 { low += s * (d - 1) } else { high += s * (d - 1) }
+      }
+      guard low >= 0, (high + 1) * dtype.itemSize <= storage.byteCount else {
+        throw SGError.value("strides \(strides) with offset \(offset) reach outside a buffer of \(storage.byteCount) bytes")
+      }
+    }
+    self.init(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+  }
+
+  /// Marks this tensor as a Python scalar operand (see `resultType`).
+  public func markWeaklyTyped() { isWeaklyTyped = true }
+}

@@ -10,8 +10,11 @@ final class ThreadState {
   var gradEnabled = true
   /// Forward-mode levels are never reused, so a stale dual cannot be mistaken for a live one.
   var lastLevel = 0
-  var lastErrorMessage: [CChar] = [0]
+  /// NUL-terminated; owned here and valid until the next error on this thread.
+  var lastErrorMessage: UnsafeMutablePointer<CChar>?
   var lastErrorKind: Int32 = 0
+
+  deinit { lastErrorMessage?.deallocate() }
 
   static var current: ThreadState {
     if let raw = pthread_getspecific(threadStateKey) {
@@ -51,4 +54,19 @@ public enum GradMode {
 /// Runs `body` without recording (PyTorch's `torch.no_grad()`).
 public func withoutGrad<R>(_ body: () throws -> R) rethrows -> R {
   try GradMode.with(enabled: false, body)
+}
+
+/// The C ABI's thread-local "last error": set when an entry point fails, read right after.
+public enum LastError {
+  public static func set(kind: Int32, message: String) {
+    let state = ThreadState.current
+    state.lastErrorMessage?.deallocate()
+    let utf8 = Array(message.utf8CString)
+    let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count)
+    buffer.initialize(from: utf8, count: utf8.count)
+    state.lastErrorMessage = buffer
+    state.lastErrorKind = kind
+  }
+  public static var kind: Int32 { ThreadState.current.lastErrorKind }
+  public static var message: UnsafePointer<CChar>? { UnsafePointer(ThreadState.current.lastErrorMessage) }
 }

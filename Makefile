@@ -1,0 +1,40 @@
+# The two commands a newcomer needs:
+#   make demo   installs what is missing, builds, and runs examples/quickstart.py
+#   make test   installs what is missing, builds, and runs every test (Swift and Python)
+PYTHON ?= python3
+SWIFT ?= swift
+export PYTHONPATH := $(CURDIR)/python
+
+.PHONY: demo test deps build swift-build swift-test py-test bench lint clean
+
+demo: deps build
+	$(PYTHON) examples/quickstart.py
+	$(SWIFT) run -c release swiftgrad-example
+
+test: deps build swift-test py-test
+
+deps:
+	@bash scripts/install-deps.sh
+
+# The extension and libswiftgrad.so are built in place into python/swiftgrad/.
+build:
+	$(PYTHON) setup.py -q build_ext --inplace
+
+swift-build:
+	$(SWIFT) build
+
+swift-test:
+	$(SWIFT) test
+
+py-test:
+	$(PYTHON) -m pytest -q Tests/python
+
+bench: deps build
+	$(PYTHON) benchmarks/overhead.py
+
+lint:
+	-ruff check python Tests/python benchmarks examples
+	-clang-format --dry-run python/csrc/*.c python/csrc/*.h include/*.h
+
+clean:
+	rm -rf .build .build-python build python/swiftgrad/*.so

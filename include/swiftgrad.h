@@ -1,0 +1,136 @@
+/*
+ * swiftgrad C ABI: the boundary between the Swift core (libswiftgrad.so) and its clients.
+ *
+ * Conventions
+ * - Tensors are opaque handles (sg_tensor). A handle returned through an `sg_tensor *out`
+ *   parameter is owned by the caller and released with sg_tensor_free().
+ * - Functions returning int return 0 on success, otherwise an error kind:
+ *     1 value error, 2 type error, 3 index error, 4 runtime error,
+ *     5 an exception raised inside a client callback (the client keeps it).
+ *   The message is read with sg_last_error() on the same thread, right after the failing call.
+ * - Arguments are validated in Swift before any kernel runs; bad input never traps.
+ * - dtype codes: 0 bool, 1 int64, 2 float32, 3 float64.
+ * - Shapes, strides (in elements) and axes are int64 arrays with an explicit length.
+ */
+#ifndef SWIFTGRAD_H
+#define SWIFTGRAD_H
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef void *sg_tensor;
+typedef void (*sg_release_fn)(void *context);
+
+enum { SG_BOOL = 0, SG_INT64 = 1, SG_FLOAT32 = 2, SG_FLOAT64 = 3 };
+enum { SG_OK = 0, SG_VALUE_ERROR = 1, SG_TYPE_ERROR = 2, SG_INDEX_ERROR = 3, SG_RUNTIME_ERROR = 4,
+       SG_CALLBACK_ERROR = 5 };
+
+/* Errors */
+const char *sg_last_error(void);
+int sg_last_error_kind(void);
+void sg_set_error(int kind, const char *message);
+
+/* Lifetime and creation */
+void sg_tensor_free(sg_tensor t);
+/* Zero-copy view of external memory [data, data + byte_count); release(context) runs when the
+ * last view is gone, possibly on another thread. */
+int sg_tensor_wrap(sg_tensor *out, void *data, int64_t byte_count, int dtype, int ndim,
+                   const int64_t *shape, const int64_t *strides, int64_t offset, void *context,
+                   sg_release_fn release);
+int sg_full(sg_tensor *out, int ndim, const int64_t *shape, double value, int dtype);
+int sg_arange(sg_tensor *out, double start, double stop, double step, int dtype);
+int sg_linspace(sg_tensor *out, double start, double stop, int64_t num, int dtype);
+int sg_eye(sg_tensor *out, int64_t n, int64_t m, int64_t k, int dtype);
+void sg_random_seed(uint64_t seed);
+int sg_random_uniform(sg_tensor *out, int ndim, const int64_t *shape, double low, double high, int dtype);
+int sg_random_normal(sg_tensor *out, int ndim, const int64_t *shape, double mean, double std, int dtype);
+
+/* Inspection (handles must be valid) */
+int sg_tensor_ndim(sg_tensor t);
+int sg_tensor_dtype(sg_tensor t);
+int64_t sg_tensor_size(sg_tensor t);
+void *sg_tensor_data(sg_tensor t); /* address of element [0, ..., 0] */
+void sg_tensor_shape(sg_tensor t, int64_t *out);   /* ndim entries */
+void sg_tensor_strides(sg_tensor t, int64_t *out); /* ndim entries, in elements */
+int sg_tensor_same_storage(sg_tensor a, sg_tensor b);
+int64_t sg_tensor_version(sg_tensor t);
+void sg_tensor_set_weak(sg_tensor t); /* a Python scalar: does not widen the other operand */
+
+/* Autograd state */
+int sg_tensor_requires_grad(sg_tensor t);
+int sg_tensor_set_requires_grad(sg_tensor t, int flag);
+int sg_tensor_is_leaf(sg_tensor t);
+void sg_tensor_grad_fn_name(sg_tensor t, char *buffer, int capacity);
+void sg_tensor_grad(sg_tensor t, sg_tensor *out); /* *out = NULL when there is none */
+int sg_tensor_set_grad(sg_tensor t, sg_tensor grad_or_null);
+void sg_tensor_retain_grad(sg_tensor t);
+int sg_grad_enabled(void);
+int sg_set_grad_enabled(int flag); /* returns the previous mode (thread-local) */
+int sg_backward(sg_tensor root, sg_tensor gradient_or_null, int retain_graph, int create_graph);
+/* results: n_in entries, NULL for unused inputs when allow_unused; retain_graph < 0: default. */
+int sg_autograd_grad(int n_out, const sg_tensor *outputs, const sg_tensor *grad_outputs, int n_in,
+                     const sg_tensor *inputs, int retain_graph, int create_graph, int allow_unused,
+                     sg_tensor *results);
+int sg_detach(sg_tensor *out, sg_tensor a);
+
+/* Elementwise unary */
+int sg_neg(sg_tensor *out, sg_tensor a);
+int sg_exp(sg_tensor *out, sg_tensor a);
+int sg_log(sg_tensor *out, sg_tensor a);
+int sg_sin(sg_tensor *out, sg_tensor a);
+int sg_cos(sg_tensor *out, sg_tensor a);
+int sg_tan(sg_tensor *out, sg_tensor a);
+int sg_tanh(sg_tensor *out, sg_tensor a);
+int sg_sigmoid(sg_tensor *out, sg_tensor a);
+int sg_relu(sg_tensor *out, sg_tensor a);
+int sg_sqrt(sg_tensor *out, sg_tensor a);
+int sg_abs(sg_tensor *out, sg_tensor a);
+int sg_sign(sg_tensor *out, sg_tensor a);
+int sg_log1p(sg_tensor *out, sg_tensor a);
+int sg_expm1(sg_tensor *out, sg_tensor a);
+int sg_square(sg_tensor *out, sg_tensor a);
+
+/* Elementwise binary (NumPy broadcasting and promotion) */
+int sg_add(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_sub(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_mul(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_div(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_pow(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_maximum(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_minimum(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_matmul(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_equal(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_not_equal(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_less(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_less_equal(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_greater(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_greater_equal(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_where(sg_tensor *out, sg_tensor condition, sg_tensor a, sg_tensor b);
+
+/* Reductions: n_axes < 0 reduces over all axes */
+int sg_sum(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes, int keepdims);
+int sg_mean(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes, int keepdims);
+int sg_max(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes, int keepdims);
+int sg_min(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes, int keepdims);
+int sg_prod(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes, int keepdims);
+
+/* Shapes */
+int sg_reshape(sg_tensor *out, sg_tensor a, const int64_t *shape, int ndim);
+int sg_transpose(sg_tensor *out, sg_tensor a, const int64_t *axes, int n); /* n < 0: reverse */
+int sg_broadcast_to(sg_tensor *out, sg_tensor a, const int64_t *shape, int ndim);
+int sg_expand_dims(sg_tensor *out, sg_tensor a, int64_t axis);
+int sg_squeeze(sg_tensor *out, sg_tensor a, const int64_t *axes, int n); /* n < 0: all size-1 */
+int sg_concatenate(sg_tensor *out, const sg_tensor *arrays, int n, int64_t axis);
+int sg_stack(sg_tensor *out, const sg_tensor *arrays, int n, int64_t axis);
+int sg_cast(sg_tensor *out, sg_tensor a, int dtype);
+int sg_copy(sg_tensor *out, sg_tensor a);
+/* Basic indexing: 4 int64 per item: kind (0 int, 1 slice, 2 None, 3 Ellipsis), start, stop,
+ * step; INT64_MIN marks an omitted slice bound. */
+int sg_index(sg_tensor *out, sg_tensor a, const int64_t *items, int n_items);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

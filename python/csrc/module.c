@@ -1,0 +1,336 @@
+/* swiftgrad._C: module init, error translation and argument conversion. */
+#include "swiftgrad_ext.h"
+
+PyTypeObject *sg_tensor_class = &SGTensorBase_Type;
+PyObject *sg_array_converter = NULL;
+
+int sg_raise_int(int status) {
+  const char *message = sg_last_error();
+  PyObject *kind;
+  switch (status) {
+    case SG_VALUE_ERROR: kind = PyExc_ValueError; break;
+    case SG_TYPE_ERROR: kind = PyExc_TypeError; break;
+    case SG_INDEX_ERROR: kind = PyExc_IndexError; break;
+    case SG_CALLBACK_ERROR:
+      /* The callback's own exception is already set; keep it. */
+      if (PyErr_Occurred()) return -1;
+      kind = PyExc_RuntimeError; break;
+    default: kind = PyExc_RuntimeError; break;
+  }
+  PyErr_SetString(kind, message ? message : "swiftgrad: unknown error");
+  return -1;
+}
+
+PyObject *sg_raise(int status) {
+  sg_raise_int(status);
+  return NULL;
+}
+
+PyObject *sg_wrap(sg_tensor handle) {
+  if (!handle) return NULL;
+  TensorObject *obj = (TensorObject *)sg_tensor_class->tp_alloc(sg_tensor_class, 0);
+  if (!obj) {
+    sg_tensor_free(handle);
+    return NULL;
+  }
+  obj->handle = handle;
+  return (PyObject *)obj;
+}
+
+int sg_is_tensor(PyObject *obj) { return PyObject_TypeCheck(obj, &SGTensorBase_Type); }
+
+/* --- Zero-copy import through the buffer protocol -------------------------------------- */
+
+static void release_buffer(void *context) {
+  Py_buffer *view = (Py_buffer *)context;
+  if (_Py_IsFinalizing()) return; /* the interpreter is going away: leave it to the OS */
+  PyGILState_STATE gil = PyGILState_Ensure();
+  PyBuffer_Release(view);
+  PyMem_RawFree(view);
+  PyGILState_Release(gil);
+}
+
+/* dtype code for a struct-module format, or -1 if swiftgrad has no such dtype. */
+static int dtype_of_format(const char *format, Py_ssize_t itemsize) {
+  if (!format) return itemsize == 1 ? -1 : -1;
+  while (*format == '@' || *format == '=' || *format == '<') format++;
+  if (format[0] == '\0' || format[1] != '\0') return -1;
+  switch (format[0]) {
+    case 'd': return itemsize == 8 ? SG_FLOAT64 : -1;
+    case 'f': return itemsize == 4 ? SG_FLOAT32 : -1;
+    case 'q': case 'l': return itemsize == 8 ? SG_INT64 : -1;
+    case '?': return itemsize == 1 ? SG_BOOL : -1;
+    default: return -1;
+  }
+}
+
+/* Wraps a buffer-exporting object without copying. Returns 1 on success, 0 when the buffer's
+ * layout or dtype is not usable directly (caller converts), -1 on error. */
+static int wrap_buffer(PyObject *obj, sg_tensor *out) {
+  Py_buffer *view = PyMem_RawMalloc(sizeof(Py_buffer));
+  if (!view) {
+    PyErr_NoMemory();
+    return -1;
+  }
+  if (PyObject_GetBuffer(obj, view, PyBUF_RECORDS_RO) < 0) {
+    PyErr_Clear();
+    PyMem_RawFree(view);
+    return 0;
+  }
+  int dtype = dtype_of_format(view->format, view->itemsize);
+  int ok = dtype >= 0 && view->ndim <= SG_MAX_DIMS;
+  int64_t shape[SG_MAX_DIMS], strides[SG_MAX_DIMS];
+  int64_t low = 0, high = 0;
+  for (int i = 0; ok && i < view->ndim; i++) {
+    shape[i] = view->shape[i];
+    if (view->strides[i] % view->itemsize != 0) ok = 0;
+    strides[i] = view->strides[i] / view->itemsize;
+    if (shape[i] > 0) {
+      if (strides[i] < 0) low += strides[i] * (shape[i] - 1);
+      else high += strides[i] * (shape[i] - 1);
+    }
+  }
+  if (!ok) {
+    PyBuffer_Release(view);
+    PyMem_RawFree(view);
+    return 0;
+  }
+  /* The storage starts at the lowest address the view reaches (negative strides). */
+  char *base = (char *)view->buf + low * view->itemsize;
+  int status = sg_tensor_wrap(out, base, (high - low + 1) * view->itemsize, dtype, view->ndim, shape,
+                              strides, -low, view, release_buffer);
+  if (status) {
+    PyBuffer_Release(view);
+    PyMem_RawFree(view);
+    return sg_raise_int(status);
+  }
+  return 1;
+}
+
+/* Any array-like -> new handle, without copying when the memory is usable as it is. */
+static int tensor_from_arraylike(PyObject *obj, sg_tensor *out, const char *what) {
+  int wrapped = wrap_buffer(obj, out);
+  if (wrapped != 0) return wrapped < 0 ? -1 : 0;
+  if (!sg_array_converter) {
+    PyErr_Format(PyExc_TypeError, "%s: cannot convert %.100s to a tensor", what, Py_TYPE(obj)->tp_name);
+    return -1;
+  }
+  PyObject *array = PyObject_CallOneArg(sg_array_converter, obj);
+  if (!array) return -1;
+  wrapped = wrap_buffer(array, out);
+  Py_DECREF(array);
+  if (wrapped == 0)
+    PyErr_Format(PyExc_TypeError, "%s: cannot convert %.100s to a tensor", what, Py_TYPE(obj)->tp_name);
+  return wrapped == 1 ? 0 : -1;
+}
+
+static PyObject *py_from_buffer(PyObject *self, PyObject *obj) {
+  sg_tensor h;
+  if (tensor_from_arraylike(obj, &h, "from_numpy") < 0) return NULL;
+  return sg_wrap(h);
+}
+
+/* --- Arguments ------------------------------------------------------------------------- */
+
+static int scalar_tensor(double value, int dtype, sg_tensor *out) {
+  int status = sg_full(out, 0, NULL, value, dtype);
+  if (status) return sg_raise_int(status);
+  sg_tensor_set_weak(*out);
+  return 0;
+}
+
+int sg_arg_from(PyObject *obj, sg_arg *arg, const char *what) {
+  arg->owned = 0;
+  if (sg_is_tensor(obj)) {
+    arg->handle = ((TensorObject *)obj)->handle;
+    return 0;
+  }
+  arg->owned = 1;
+  if (PyBool_Check(obj)) return scalar_tensor(obj == Py_True, SG_BOOL, &arg->handle);
+  if (PyLong_CheckExact(obj)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (overflow) {
+      PyErr_Format(PyExc_ValueError, "%s: Python int too large to convert to int64", what);
+      return -1;
+    }
+    if (v == -1 && PyErr_Occurred()) return -1;
+    /* int64 values beyond 2^53 would lose precision through a double; build them exactly. */
+    if (v > (1LL << 53) || v < -(1LL << 53)) {
+      PyObject *array = PyObject_CallOneArg(sg_array_converter, obj);
+      if (!array) return -1;
+      int status = tensor_from_arraylike(array, &arg->handle, what);
+      Py_DECREF(array);
+      if (status == 0) sg_tensor_set_weak(arg->handle);
+      return status;
+    }
+    return scalar_tensor((double)v, SG_INT64, &arg->handle);
+  }
+  if (PyFloat_CheckExact(obj)) return scalar_tensor(PyFloat_AS_DOUBLE(obj), SG_FLOAT64, &arg->handle);
+  if (obj == Py_None) {
+    PyErr_Format(PyExc_TypeError, "%s: expected a tensor, array or number, got None", what);
+    return -1;
+  }
+  return tensor_from_arraylike(obj, &arg->handle, what);
+}
+
+void sg_arg_release(sg_arg *arg) {
+  if (arg->owned && arg->handle) sg_tensor_free(arg->handle);
+  arg->handle = NULL;
+  arg->owned = 0;
+}
+
+int sg_int_list(PyObject *obj, int64_t *out, int capacity, const char *what) {
+  if (PyIndex_Check(obj)) {
+    Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_ValueError);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    out[0] = v;
+    return 1;
+  }
+  PyObject *seq = PySequence_Fast(obj, what);
+  if (!seq) return -1;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  if (n > capacity) {
+    Py_DECREF(seq);
+    PyErr_Format(PyExc_ValueError, "%s: too many entries (%zd, at most %d)", what, n, capacity);
+    return -1;
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+    if (!PyIndex_Check(item)) {
+      Py_DECREF(seq);
+      PyErr_Format(PyExc_TypeError, "%s: expected integers, got %.100s", what, Py_TYPE(item)->tp_name);
+      return -1;
+    }
+    Py_ssize_t v = PyNumber_AsSsize_t(item, PyExc_ValueError);
+    if (v == -1 && PyErr_Occurred()) {
+      Py_DECREF(seq);
+      return -1;
+    }
+    out[i] = v;
+  }
+  Py_DECREF(seq);
+  return (int)n;
+}
+
+/* --- Module-level functions not in the op table ---------------------------------------- */
+
+static PyObject *py_set_tensor_class(PyObject *self, PyObject *cls) {
+  if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &SGTensorBase_Type)) {
+    PyErr_SetString(PyExc_TypeError, "expected a subclass of TensorBase");
+    return NULL;
+  }
+  Py_INCREF(cls);
+  sg_tensor_class = (PyTypeObject *)cls;
+  Py_RETURN_NONE;
+}
+
+static PyObject *py_set_array_converter(PyObject *self, PyObject *fn) {
+  Py_XSETREF(sg_array_converter, Py_NewRef(fn));
+  Py_RETURN_NONE;
+}
+
+static PyObject *py_grad_enabled(PyObject *self, PyObject *unused) {
+  return PyBool_FromLong(sg_grad_enabled());
+}
+
+static PyObject *py_set_grad_enabled(PyObject *self, PyObject *flag) {
+  int on = PyObject_IsTrue(flag);
+  if (on < 0) return NULL;
+  return PyBool_FromLong(sg_set_grad_enabled(on));
+}
+
+static PyObject *py_autograd_grad(PyObject *self, PyObject *args) {
+  PyObject *outputs, *inputs, *grad_outputs;
+  int retain, create, allow_unused;
+  if (!PyArg_ParseTuple(args, "OOOipp", &outputs, &inputs, &grad_outputs, &retain, &create, &allow_unused))
+    return NULL;
+  PyObject *outs = PySequence_Fast(outputs, "outputs must be a sequence of tensors");
+  PyObject *ins = outs ? PySequence_Fast(inputs, "inputs must be a sequence of tensors") : NULL;
+  PyObject *gouts = ins ? PySequence_Fast(grad_outputs, "grad_outputs must be a sequence") : NULL;
+  PyObject *result = NULL;
+  Py_ssize_t n_out = 0, n_in = 0;
+  sg_tensor *handles = NULL;
+  sg_arg *seeds = NULL;
+  if (!gouts) goto done;
+  n_out = PySequence_Fast_GET_SIZE(outs);
+  n_in = PySequence_Fast_GET_SIZE(ins);
+  if (PySequence_Fast_GET_SIZE(gouts) != n_out) {
+    PyErr_Format(PyExc_ValueError, "grad_outputs has %zd entries for %zd outputs", PySequence_Fast_GET_SIZE(gouts), n_out);
+    goto done;
+  }
+  handles = PyMem_Calloc(2 * n_out + 2 * n_in + 1, sizeof(sg_tensor));
+  seeds = PyMem_Calloc(n_out + 1, sizeof(sg_arg));
+  if (!handles || !seeds) {
+    PyErr_NoMemory();
+    goto done;
+  }
+  for (Py_ssize_t i = 0; i < n_out; i++) {
+    PyObject *o = PySequence_Fast_GET_ITEM(outs, i);
+    if (!sg_is_tensor(o)) {
+      PyErr_Format(PyExc_TypeError, "grad: outputs[%zd] is %.100s, not a Tensor", i, Py_TYPE(o)->tp_name);
+      goto done;
+    }
+    handles[i] = ((TensorObject *)o)->handle;
+    PyObject *g = PySequence_Fast_GET_ITEM(gouts, i);
+    if (g != Py_None && sg_arg_from(g, &seeds[i], "grad_outputs") < 0) goto done;
+    handles[n_out + i] = seeds[i].handle;
+  }
+  for (Py_ssize_t i = 0; i < n_in; i++) {
+    PyObject *o = PySequence_Fast_GET_ITEM(ins, i);
+    if (!sg_is_tensor(o)) {
+      PyErr_Format(PyExc_TypeError, "grad: inputs[%zd] is %.100s, not a Tensor", i, Py_TYPE(o)->tp_name);
+      goto done;
+    }
+    handles[2 * n_out + i] = ((TensorObject *)o)->handle;
+  }
+  sg_tensor *results = handles + 2 * n_out + n_in;
+  int status;
+  Py_BEGIN_ALLOW_THREADS
+  status = sg_autograd_grad((int)n_out, handles, handles + n_out, (int)n_in, handles + 2 * n_out, retain, create,
+                            allow_unused, results);
+  Py_END_ALLOW_THREADS
+  if (status) {
+    sg_raise(status);
+    goto done;
+  }
+  result = PyTuple_New(n_in);
+  for (Py_ssize_t i = 0; result && i < n_in; i++) {
+    PyObject *item = results[i] ? sg_wrap(results[i]) : Py_NewRef(Py_None);
+    PyTuple_SET_ITEM(result, i, item);
+  }
+done:
+  if (seeds)
+    for (Py_ssize_t i = 0; i < n_out; i++) sg_arg_release(&seeds[i]);
+  PyMem_Free(seeds);
+  PyMem_Free(handles);
+  Py_XDECREF(outs);
+  Py_XDECREF(ins);
+  Py_XDECREF(gouts);
+  return result;
+}
+
+static PyMethodDef module_methods[] = {
+    {"from_buffer", py_from_buffer, METH_O, "Zero-copy tensor over an object's buffer (NumPy array)."},
+    {"_set_tensor_class", py_set_tensor_class, METH_O, NULL},
+    {"_set_array_converter", py_set_array_converter, METH_O, NULL},
+    {"is_grad_enabled", py_grad_enabled, METH_NOARGS, "Whether operations are recorded on this thread."},
+    {"set_grad_enabled", py_set_grad_enabled, METH_O, "Sets grad mode for this thread; returns the previous mode."},
+    {"autograd_grad", py_autograd_grad, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_C", "swiftgrad's compiled core bindings.", -1,
+                                        module_methods};
+
+PyMODINIT_FUNC PyInit__C(void) {
+  if (PyType_Ready(&SGTensorBase_Type) < 0) return NULL;
+  /* Make NumPy defer to our reflected operators (ndarray + Tensor -> Tensor.__radd__). */
+  if (PyDict_SetItemString(SGTensorBase_Type.tp_dict, "__array_ufunc__", Py_None) < 0) return NULL;
+  PyType_Modified(&SGTensorBase_Type);
+  PyObject *m = PyModule_Create(&module_def);
+  if (!m) return NULL;
+  Py_INCREF(&SGTensorBase_Type);
+  if (PyModule_AddObject(m, "TensorBase", (PyObject *)&SGTensorBase_Type) < 0) return NULL;
+  if (sg_register_ops(m) < 0) return NULL;
+  return m;
+}

@@ -1,0 +1,428 @@
+/* The Python binding table: one line per operation of the C ABI. */
+#include "swiftgrad_ext.h"
+
+/* Release the GIL around calls on at least this many elements. */
+#define SG_GIL_THRESHOLD 32768
+
+typedef int (*unary_fn)(sg_tensor *, sg_tensor);
+typedef int (*binary_fn)(sg_tensor *, sg_tensor, sg_tensor);
+typedef int (*reduce_fn)(sg_tensor *, sg_tensor, const int64_t *, int, int);
+
+static const struct { const char *name; unary_fn fn; const char *doc; } unary_ops[] = {
+    {"negative", sg_neg, "Elementwise -x."},
+    {"exp", sg_exp, "Elementwise e**x."},
+    {"log", sg_log, "Elementwise natural logarithm."},
+    {"sin", sg_sin, "Elementwise sine."},
+    {"cos", sg_cos, "Elementwise cosine."},
+    {"tan", sg_tan, "Elementwise tangent."},
+    {"tanh", sg_tanh, "Elementwise hyperbolic tangent."},
+    {"sigmoid", sg_sigmoid, "Elementwise logistic sigmoid 1 / (1 + exp(-x))."},
+    {"relu", sg_relu, "Elementwise max(x, 0)."},
+    {"sqrt", sg_sqrt, "Elementwise square root."},
+    {"abs", sg_abs, "Elementwise absolute value."},
+    {"sign", sg_sign, "Elementwise sign (-1, 0, 1); zero gradient."},
+    {"log1p", sg_log1p, "Elementwise log(1 + x), accurate near 0."},
+    {"expm1", sg_expm1, "Elementwise exp(x) - 1, accurate near 0."},
+    {"square", sg_square, "Elementwise x * x."},
+    {"copy", sg_copy, "A contiguous copy with its own storage (differentiable)."},
+};
+
+static const struct { const char *name; binary_fn fn; const char *doc; } binary_ops[] = {
+    {"add", sg_add, "Elementwise a + b with broadcasting."},
+    {"subtract", sg_sub, "Elementwise a - b with broadcasting."},
+    {"multiply", sg_mul, "Elementwise a * b with broadcasting."},
+    {"divide", sg_div, "Elementwise a / b (true division) with broadcasting."},
+    {"power", sg_pow, "Elementwise a ** b with broadcasting."},
+    {"maximum", sg_maximum, "Elementwise maximum; NaN propagates; ties split the gradient."},
+    {"minimum", sg_minimum, "Elementwise minimum; NaN propagates; ties split the gradient."},
+    {"matmul", sg_matmul, "Matrix product with NumPy semantics (1-D, 2-D, batched)."},
+    {"equal", sg_equal, "Elementwise a == b (bool)."},
+    {"not_equal", sg_not_equal, "Elementwise a != b (bool)."},
+    {"less", sg_less, "Elementwise a < b (bool)."},
+    {"less_equal", sg_less_equal, "Elementwise a <= b (bool)."},
+    {"greater", sg_greater, "Elementwise a > b (bool)."},
+    {"greater_equal", sg_greater_equal, "Elementwise a >= b (bool)."},
+};
+
+static const struct { const char *name; reduce_fn fn; const char *doc; } reduce_ops[] = {
+    {"sum", sg_sum, "sum(x, axis=None, keepdims=False)"},
+    {"mean", sg_mean, "mean(x, axis=None, keepdims=False)"},
+    {"max", sg_max, "max(x, axis=None, keepdims=False); NaN propagates."},
+    {"min", sg_min, "min(x, axis=None, keepdims=False); NaN propagates."},
+    {"prod", sg_prod, "prod(x, axis=None, keepdims=False)"},
+};
+
+#define COUNT(table) ((int)(sizeof(table) / sizeof(table[0])))
+
+static int total_size(sg_tensor a, sg_tensor b) {
+  return (int)(sg_tensor_size(a) + (b ? sg_tensor_size(b) : 0) >= SG_GIL_THRESHOLD);
+}
+
+/* --- Calls ------------------------------------------------------------------------------ */
+
+static PyObject *call_unary(PyObject *index, PyObject *x) {
+  unary_fn fn = unary_ops[PyLong_AsLong(index)].fn;
+  sg_arg a;
+  if (sg_arg_from(x, &a, unary_ops[PyLong_AsLong(index)].name) < 0) return NULL;
+  sg_tensor out;
+  int status;
+  if (total_size(a.handle, NULL)) {
+    Py_BEGIN_ALLOW_THREADS
+    status = fn(&out, a.handle);
+    Py_END_ALLOW_THREADS
+  } else {
+    status = fn(&out, a.handle);
+  }
+  sg_arg_release(&a);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+PyObject *sg_binary_call(binary_fn fn, PyObject *x, PyObject *y) {
+  sg_arg a, b;
+  if (sg_arg_from(x, &a, "operand") < 0) return NULL;
+  if (sg_arg_from(y, &b, "operand") < 0) {
+    sg_arg_release(&a);
+    /* Unknown operand types give other objects a chance (Python's binary-op protocol). */
+    if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+      PyErr_Clear();
+      Py_RETURN_NOTIMPLEMENTED;
+    }
+    return NULL;
+  }
+  sg_tensor out;
+  int status;
+  if (total_size(a.handle, b.handle)) {
+    Py_BEGIN_ALLOW_THREADS
+    status = fn(&out, a.handle, b.handle);
+    Py_END_ALLOW_THREADS
+  } else {
+    status = fn(&out, a.handle, b.handle);
+  }
+  sg_arg_release(&a);
+  sg_arg_release(&b);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+static PyObject *call_binary(PyObject *index, PyObject *const *args, Py_ssize_t nargs) {
+  if (nargs != 2) {
+    PyErr_Format(PyExc_TypeError, "%s() takes exactly 2 arguments (%zd given)", binary_ops[PyLong_AsLong(index)].name, nargs);
+    return NULL;
+  }
+  return sg_binary_call(binary_ops[PyLong_AsLong(index)].fn, args[0], args[1]);
+}
+
+/* axis: None (all), an int, or a tuple of ints. Returns the count, -1 for all, -2 on error. */
+static int parse_axes(PyObject *axis, int64_t *axes, const char *what) {
+  if (axis == Py_None) return -1;
+  int n = sg_int_list(axis, axes, SG_MAX_DIMS, what);
+  return n < 0 ? -2 : n;
+}
+
+static PyObject *call_reduce(PyObject *index, PyObject *args, PyObject *kwargs) {
+  static char *kwlist[] = {"a", "axis", "keepdims", NULL};
+  PyObject *x, *axis = Py_None;
+  int keepdims = 0;
+  const char *name = reduce_ops[PyLong_AsLong(index)].name;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|Op", kwlist, &x, &axis, &keepdims)) return NULL;
+  int64_t axes[SG_MAX_DIMS];
+  int n = parse_axes(axis, axes, name);
+  if (n == -2) return NULL;
+  sg_arg a;
+  if (sg_arg_from(x, &a, name) < 0) return NULL;
+  sg_tensor out;
+  int status = reduce_ops[PyLong_AsLong(index)].fn(&out, a.handle, axes, n, keepdims);
+  sg_arg_release(&a);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+/* --- Shape operations ------------------------------------------------------------------- */
+
+/* shape given as one tuple/list or as separate ints (x.reshape(2, 3)). */
+static int parse_shape(PyObject *args, Py_ssize_t first, int64_t *shape, const char *what) {
+  Py_ssize_t n = PyTuple_GET_SIZE(args) - first;
+  if (n == 1 && !PyIndex_Check(PyTuple_GET_ITEM(args, first)))
+    return sg_int_list(PyTuple_GET_ITEM(args, first), shape, SG_MAX_DIMS, what);
+  PyObject *rest = PyTuple_GetSlice(args, first, PyTuple_GET_SIZE(args));
+  if (!rest) return -1;
+  int count = sg_int_list(rest, shape, SG_MAX_DIMS, what);
+  Py_DECREF(rest);
+  return count;
+}
+
+typedef int (*shape_fn)(sg_tensor *, sg_tensor, const int64_t *, int);
+
+static PyObject *shape_call(PyObject *args, shape_fn fn, const char *what) {
+  if (PyTuple_GET_SIZE(args) < 1) {
+    PyErr_Format(PyExc_TypeError, "%s() missing the tensor argument", what);
+    return NULL;
+  }
+  int64_t shape[SG_MAX_DIMS];
+  int n = PyTuple_GET_SIZE(args) == 1 ? -1 : parse_shape(args, 1, shape, what);
+  if (n == -1 && PyErr_Occurred()) return NULL;
+  sg_arg a;
+  if (sg_arg_from(PyTuple_GET_ITEM(args, 0), &a, what) < 0) return NULL;
+  sg_tensor out;
+  int status = fn(&out, a.handle, shape, n);
+  sg_arg_release(&a);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+static PyObject *py_reshape(PyObject *self, PyObject *args) { return shape_call(args, sg_reshape, "reshape"); }
+static PyObject *py_broadcast_to(PyObject *self, PyObject *args) { return shape_call(args, sg_broadcast_to, "broadcast_to"); }
+/* transpose(x) reverses; transpose(x, axes) permutes. */
+static PyObject *py_transpose(PyObject *self, PyObject *args) {
+  if (PyTuple_GET_SIZE(args) == 2 && PyTuple_GET_ITEM(args, 1) == Py_None) args = PyTuple_GetSlice(args, 0, 1);
+  else Py_INCREF(args);
+  PyObject *r = args ? shape_call(args, sg_transpose, "transpose") : NULL;
+  Py_XDECREF(args);
+  return r;
+}
+static PyObject *py_squeeze(PyObject *self, PyObject *args) {
+  if (PyTuple_GET_SIZE(args) == 2 && PyTuple_GET_ITEM(args, 1) == Py_None) args = PyTuple_GetSlice(args, 0, 1);
+  else Py_INCREF(args);
+  PyObject *r = args ? shape_call(args, sg_squeeze, "squeeze") : NULL;
+  Py_XDECREF(args);
+  return r;
+}
+
+static PyObject *py_expand_dims(PyObject *self, PyObject *args) {
+  PyObject *x;
+  long long axis;
+  if (!PyArg_ParseTuple(args, "OL", &x, &axis)) return NULL;
+  sg_arg a;
+  if (sg_arg_from(x, &a, "expand_dims") < 0) return NULL;
+  sg_tensor out;
+  int status = sg_expand_dims(&out, a.handle, axis);
+  sg_arg_release(&a);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+static PyObject *join_call(PyObject *args, int (*fn)(sg_tensor *, const sg_tensor *, int, int64_t), const char *what) {
+  PyObject *arrays;
+  long long axis = 0;
+  if (!PyArg_ParseTuple(args, "O|L", &arrays, &axis)) return NULL;
+  PyObject *seq = PySequence_Fast(arrays, "expected a sequence of arrays");
+  if (!seq) return NULL;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  sg_arg *items = PyMem_Calloc(n + 1, sizeof(sg_arg));
+  sg_tensor *handles = PyMem_Calloc(n + 1, sizeof(sg_tensor));
+  PyObject *result = NULL;
+  Py_ssize_t made = 0;
+  if (!items || !handles) {
+    PyErr_NoMemory();
+    goto done;
+  }
+  for (; made < n; made++) {
+    if (sg_arg_from(PySequence_Fast_GET_ITEM(seq, made), &items[made], what) < 0) goto done;
+    handles[made] = items[made].handle;
+  }
+  sg_tensor out;
+  int status = fn(&out, handles, (int)n, axis);
+  result = status ? sg_raise(status) : sg_wrap(out);
+done:
+  for (Py_ssize_t i = 0; i < made; i++) sg_arg_release(&items[i]);
+  PyMem_Free(items);
+  PyMem_Free(handles);
+  Py_DECREF(seq);
+  return result;
+}
+static PyObject *py_concatenate(PyObject *self, PyObject *args) { return join_call(args, sg_concatenate, "concatenate"); }
+static PyObject *py_stack(PyObject *self, PyObject *args) { return join_call(args, sg_stack, "stack"); }
+
+static PyObject *py_where(PyObject *self, PyObject *args) {
+  PyObject *c, *x, *y;
+  if (!PyArg_ParseTuple(args, "OOO", &c, &x, &y)) return NULL;
+  sg_arg ac, ax, ay;
+  if (sg_arg_from(c, &ac, "where") < 0) return NULL;
+  if (sg_arg_from(x, &ax, "where") < 0) {
+    sg_arg_release(&ac);
+    return NULL;
+  }
+  if (sg_arg_from(y, &ay, "where") < 0) {
+    sg_arg_release(&ac);
+    sg_arg_release(&ax);
+    return NULL;
+  }
+  sg_tensor out;
+  int status = sg_where(&out, ac.handle, ax.handle, ay.handle);
+  sg_arg_release(&ac);
+  sg_arg_release(&ax);
+  sg_arg_release(&ay);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+static PyObject *py_cast(PyObject *self, PyObject *args) {
+  PyObject *x;
+  int dtype;
+  if (!PyArg_ParseTuple(args, "Oi", &x, &dtype)) return NULL;
+  sg_arg a;
+  if (sg_arg_from(x, &a, "astype") < 0) return NULL;
+  sg_tensor out;
+  int status = sg_cast(&out, a.handle, dtype);
+  sg_arg_release(&a);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+/* --- Creation --------------------------------------------------------------------------- */
+
+static PyObject *py_full(PyObject *self, PyObject *args) {
+  PyObject *shape_obj;
+  double value;
+  int dtype;
+  if (!PyArg_ParseTuple(args, "Odi", &shape_obj, &value, &dtype)) return NULL;
+  int64_t shape[SG_MAX_DIMS];
+  int n = sg_int_list(shape_obj, shape, SG_MAX_DIMS, "shape");
+  if (n < 0) return NULL;
+  sg_tensor out;
+  int status = sg_full(&out, n, shape, value, dtype);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+static PyObject *py_arange(PyObject *self, PyObject *args) {
+  double start, stop, step;
+  int dtype;
+  if (!PyArg_ParseTuple(args, "dddi", &start, &stop, &step, &dtype)) return NULL;
+  sg_tensor out;
+  int status = sg_arange(&out, start, stop, step, dtype);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+static PyObject *py_linspace(PyObject *self, PyObject *args) {
+  double start, stop;
+  long long num;
+  int dtype;
+  if (!PyArg_ParseTuple(args, "ddLi", &start, &stop, &num, &dtype)) return NULL;
+  sg_tensor out;
+  int status = sg_linspace(&out, start, stop, num, dtype);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+static PyObject *py_eye(PyObject *self, PyObject *args) {
+  long long n, m, k;
+  int dtype;
+  if (!PyArg_ParseTuple(args, "LLLi", &n, &m, &k, &dtype)) return NULL;
+  sg_tensor out;
+  int status = sg_eye(&out, n, m, k, dtype);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+static PyObject *py_seed(PyObject *self, PyObject *arg) {
+  unsigned long long seed = PyLong_AsUnsignedLongLongMask(arg);
+  if (PyErr_Occurred()) return NULL;
+  sg_random_seed(seed);
+  Py_RETURN_NONE;
+}
+
+static PyObject *random_call(PyObject *args, int (*fn)(sg_tensor *, int, const int64_t *, double, double, int)) {
+  PyObject *shape_obj;
+  double p1, p2;
+  int dtype;
+  if (!PyArg_ParseTuple(args, "Oddi", &shape_obj, &p1, &p2, &dtype)) return NULL;
+  int64_t shape[SG_MAX_DIMS];
+  int n = sg_int_list(shape_obj, shape, SG_MAX_DIMS, "shape");
+  if (n < 0) return NULL;
+  sg_tensor out;
+  int status = fn(&out, n, shape, p1, p2, dtype);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+static PyObject *py_uniform(PyObject *self, PyObject *args) { return random_call(args, sg_random_uniform); }
+static PyObject *py_normal(PyObject *self, PyObject *args) { return random_call(args, sg_random_normal); }
+
+/* --- Indexing --------------------------------------------------------------------------- */
+
+static int parse_index_item(PyObject *item, int64_t *out) {
+  if (item == Py_None) {
+    out[0] = 2;
+    return 0;
+  }
+  if (item == Py_Ellipsis) {
+    out[0] = 3;
+    return 0;
+  }
+  if (PySlice_Check(item)) {
+    Py_ssize_t start, stop, step;
+    if (PySlice_Unpack(item, &start, &stop, &step) < 0) return -1;
+    out[0] = 1, out[1] = start, out[2] = stop, out[3] = step;
+    return 0;
+  }
+  if (PyIndex_Check(item) && !PyBool_Check(item)) {
+    Py_ssize_t v = PyNumber_AsSsize_t(item, PyExc_IndexError);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    out[0] = 0, out[1] = v;
+    return 0;
+  }
+  PyErr_Format(PyExc_IndexError,
+               "only integers, slices (`:`), ellipsis (`...`) and None are valid indices here; got %.100s "
+               "(use swiftgrad.take for integer-array indexing)",
+               Py_TYPE(item)->tp_name);
+  return -1;
+}
+
+PyObject *sg_index_call(PyObject *self, PyObject *key) {
+  int64_t items[4 * SG_MAX_DIMS];
+  int n;
+  if (PyTuple_Check(key)) {
+    n = (int)PyTuple_GET_SIZE(key);
+    if (n > SG_MAX_DIMS) {
+      PyErr_SetString(PyExc_IndexError, "too many indices");
+      return NULL;
+    }
+    for (int i = 0; i < n; i++)
+      if (parse_index_item(PyTuple_GET_ITEM(key, i), items + 4 * i) < 0) return NULL;
+  } else {
+    n = 1;
+    if (parse_index_item(key, items) < 0) return NULL;
+  }
+  sg_tensor out;
+  int status = sg_index(&out, ((TensorObject *)self)->handle, items, n);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+/* --- Registration ----------------------------------------------------------------------- */
+
+static PyMethodDef fixed_methods[] = {
+    {"reshape", py_reshape, METH_VARARGS, "reshape(x, shape): same elements, new shape (-1 inferred)."},
+    {"broadcast_to", py_broadcast_to, METH_VARARGS, "broadcast_to(x, shape): a broadcast view."},
+    {"transpose", py_transpose, METH_VARARGS, "transpose(x, axes=None): permute dimensions (reverse by default)."},
+    {"squeeze", py_squeeze, METH_VARARGS, "squeeze(x, axis=None): drop size-1 dimensions."},
+    {"expand_dims", py_expand_dims, METH_VARARGS, "expand_dims(x, axis): insert a size-1 dimension."},
+    {"concatenate", py_concatenate, METH_VARARGS, "concatenate(arrays, axis=0)"},
+    {"stack", py_stack, METH_VARARGS, "stack(arrays, axis=0)"},
+    {"where", py_where, METH_VARARGS, "where(condition, x, y): elementwise choice with broadcasting."},
+    {"cast", py_cast, METH_VARARGS, NULL},
+    {"full", py_full, METH_VARARGS, NULL},
+    {"arange", py_arange, METH_VARARGS, NULL},
+    {"linspace", py_linspace, METH_VARARGS, NULL},
+    {"eye", py_eye, METH_VARARGS, NULL},
+    {"seed", py_seed, METH_O, NULL},
+    {"uniform", py_uniform, METH_VARARGS, NULL},
+    {"normal", py_normal, METH_VARARGS, NULL},
+    {NULL}};
+
+static int add_table_function(PyObject *module, PyMethodDef *def, int index) {
+  PyObject *self = PyLong_FromLong(index);
+  if (!self) return -1;
+  PyObject *fn = PyCFunction_NewEx(def, self, NULL);
+  Py_DECREF(self);
+  if (!fn) return -1;
+  return PyModule_AddObject(module, def->ml_name, fn);
+}
+
+int sg_register_ops(PyObject *module) {
+  static PyMethodDef defs[COUNT(unary_ops) + COUNT(binary_ops) + COUNT(reduce_ops)];
+  int k = 0;
+  for (int i = 0; i < COUNT(unary_ops); i++, k++) {
+    defs[k] = (PyMethodDef){unary_ops[i].name, (PyCFunction)call_unary, METH_O, unary_ops[i].doc};
+    if (add_table_function(module, &defs[k], i) < 0) return -1;
+  }
+  for (int i = 0; i < COUNT(binary_ops); i++, k++) {
+    defs[k] = (PyMethodDef){binary_ops[i].name, (PyCFunction)(void (*)(void))call_binary, METH_FASTCALL, binary_ops[i].doc};
+    if (add_table_function(module, &defs[k], i) < 0) return -1;
+  }
+  for (int i = 0; i < COUNT(reduce_ops); i++, k++) {
+    defs[k] = (PyMethodDef){reduce_ops[i].name, (PyCFunction)(void (*)(void))call_reduce, METH_VARARGS | METH_KEYWORDS,
+                            reduce_ops[i].doc};
+    if (add_table_function(module, &defs[k], i) < 0) return -1;
+  }
+  return PyModule_AddFunctions(module, fixed_methods);
+}

@@ -1,0 +1,324 @@
+/* The Tensor type: a PyObject holding a Swift tensor handle. Python-level conveniences live
+ * in the subclass swiftgrad.Tensor; everything hot (operators, attributes, buffer) is here. */
+#include "swiftgrad_ext.h"
+
+static const char *format_of(int dtype) {
+  switch (dtype) {
+    case SG_BOOL: return "?";
+    case SG_INT64: return "q";
+    case SG_FLOAT32: return "f";
+    default: return "d";
+  }
+}
+
+static Py_ssize_t itemsize_of(int dtype) {
+  switch (dtype) {
+    case SG_BOOL: return 1;
+    case SG_FLOAT32: return 4;
+    default: return 8;
+  }
+}
+
+static void tensor_dealloc(TensorObject *self) {
+  if (self->weakrefs) PyObject_ClearWeakRefs((PyObject *)self);
+  if (self->handle) sg_tensor_free(self->handle);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* --- Buffer protocol: np.asarray(t) shares the Swift storage ---------------------------- */
+
+static int tensor_getbuffer(TensorObject *self, Py_buffer *view, int flags) {
+  sg_tensor h = self->handle;
+  int ndim = sg_tensor_ndim(h), dtype = sg_tensor_dtype(h);
+  Py_ssize_t itemsize = itemsize_of(dtype);
+  Py_ssize_t *info = PyMem_Malloc(sizeof(Py_ssize_t) * (2 * ndim + 1));
+  int64_t dims[SG_MAX_DIMS], strides[SG_MAX_DIMS];
+  if (!info) {
+    PyErr_NoMemory();
+    return -1;
+  }
+  sg_tensor_shape(h, dims);
+  sg_tensor_strides(h, strides);
+  int contiguous = 1;
+  int64_t expected = 1;
+  for (int i = ndim - 1; i >= 0; i--) {
+    info[i] = dims[i];
+    info[ndim + i] = strides[i] * itemsize;
+    if (dims[i] != 1 && strides[i] != expected) contiguous = 0;
+    expected *= dims[i];
+  }
+  if (!contiguous && !(flags & PyBUF_STRIDES)) {
+    PyMem_Free(info);
+    PyErr_SetString(PyExc_BufferError, "tensor is not contiguous; request a strided buffer");
+    return -1;
+  }
+  view->buf = sg_tensor_data(h);
+  view->obj = Py_NewRef(self);
+  view->len = sg_tensor_size(h) * itemsize;
+  view->readonly = 0;
+  view->itemsize = itemsize;
+  view->format = (flags & PyBUF_FORMAT) ? (char *)format_of(dtype) : NULL;
+  view->ndim = ndim;
+  view->shape = info;
+  view->strides = info + ndim;
+  view->suboffsets = NULL;
+  view->internal = info;
+  return 0;
+}
+
+static void tensor_releasebuffer(TensorObject *self, Py_buffer *view) { PyMem_Free(view->internal); }
+
+static PyBufferProcs tensor_as_buffer = {(getbufferproc)tensor_getbuffer, (releasebufferproc)tensor_releasebuffer};
+
+/* --- Attributes ------------------------------------------------------------------------- */
+
+static PyObject *get_shape(TensorObject *self, void *c) {
+  int ndim = sg_tensor_ndim(self->handle);
+  int64_t dims[SG_MAX_DIMS];
+  sg_tensor_shape(self->handle, dims);
+  PyObject *t = PyTuple_New(ndim);
+  for (int i = 0; t && i < ndim; i++) PyTuple_SET_ITEM(t, i, PyLong_FromLongLong(dims[i]));
+  return t;
+}
+static PyObject *get_strides(TensorObject *self, void *c) {
+  int ndim = sg_tensor_ndim(self->handle);
+  int64_t s[SG_MAX_DIMS];
+  sg_tensor_strides(self->handle, s);
+  PyObject *t = PyTuple_New(ndim);
+  for (int i = 0; t && i < ndim; i++) PyTuple_SET_ITEM(t, i, PyLong_FromLongLong(s[i]));
+  return t;
+}
+static PyObject *get_ndim(TensorObject *self, void *c) { return PyLong_FromLong(sg_tensor_ndim(self->handle)); }
+static PyObject *get_size(TensorObject *self, void *c) { return PyLong_FromLongLong(sg_tensor_size(self->handle)); }
+static PyObject *get_dtype_code(TensorObject *self, void *c) { return PyLong_FromLong(sg_tensor_dtype(self->handle)); }
+static PyObject *get_requires_grad(TensorObject *self, void *c) {
+  return PyBool_FromLong(sg_tensor_requires_grad(self->handle));
+}
+static int set_requires_grad(TensorObject *self, PyObject *value, void *c) {
+  if (!value) {
+    PyErr_SetString(PyExc_AttributeError, "cannot delete requires_grad");
+    return -1;
+  }
+  int flag = PyObject_IsTrue(value);
+  if (flag < 0) return -1;
+  int status = sg_tensor_set_requires_grad(self->handle, flag);
+  return status ? sg_raise_int(status) : 0;
+}
+static PyObject *get_is_leaf(TensorObject *self, void *c) { return PyBool_FromLong(sg_tensor_is_leaf(self->handle)); }
+static PyObject *get_grad_fn(TensorObject *self, void *c) {
+  char name[128];
+  sg_tensor_grad_fn_name(self->handle, name, sizeof name);
+  if (!name[0]) Py_RETURN_NONE;
+  return PyUnicode_FromString(name);
+}
+static PyObject *get_grad(TensorObject *self, void *c) {
+  sg_tensor g = NULL;
+  sg_tensor_grad(self->handle, &g);
+  if (!g) Py_RETURN_NONE;
+  return sg_wrap(g);
+}
+static int set_grad(TensorObject *self, PyObject *value, void *c) {
+  if (!value || value == Py_None) return sg_tensor_set_grad(self->handle, NULL) ? sg_raise_int(SG_RUNTIME_ERROR) : 0;
+  sg_arg g;
+  if (sg_arg_from(value, &g, "grad") < 0) return -1;
+  int status = sg_tensor_set_grad(self->handle, g.handle);
+  sg_arg_release(&g);
+  return status ? sg_raise_int(status) : 0;
+}
+static PyObject *get_version(TensorObject *self, void *c) { return PyLong_FromLongLong(sg_tensor_version(self->handle)); }
+
+static PyGetSetDef tensor_getset[] = {
+    {"shape", (getter)get_shape, NULL, "Tuple of dimensions.", NULL},
+    {"_strides", (getter)get_strides, NULL, "Strides in elements.", NULL},
+    {"ndim", (getter)get_ndim, NULL, "Number of dimensions.", NULL},
+    {"size", (getter)get_size, NULL, "Number of elements.", NULL},
+    {"_dtype_code", (getter)get_dtype_code, NULL, NULL, NULL},
+    {"requires_grad", (getter)get_requires_grad, (setter)set_requires_grad, "Whether gradients are recorded for this tensor.", NULL},
+    {"is_leaf", (getter)get_is_leaf, NULL, "True for tensors not produced by a recorded operation.", NULL},
+    {"grad_fn", (getter)get_grad_fn, NULL, "Name of the operation that produced this tensor, or None.", NULL},
+    {"grad", (getter)get_grad, (setter)set_grad, "Accumulated gradient (after backward), or None.", NULL},
+    {"_version", (getter)get_version, NULL, "Storage version counter (bumped by in-place writes).", NULL},
+    {NULL}};
+
+/* --- Methods ---------------------------------------------------------------------------- */
+
+static PyObject *tensor_backward(TensorObject *self, PyObject *args, PyObject *kwargs) {
+  static char *kwlist[] = {"gradient", "retain_graph", "create_graph", NULL};
+  PyObject *gradient = Py_None, *retain = Py_None;
+  int create = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOp", kwlist, &gradient, &retain, &create)) return NULL;
+  int retain_graph = retain == Py_None ? create : PyObject_IsTrue(retain);
+  if (retain_graph < 0) return NULL;
+  sg_arg g = {NULL, 0};
+  if (gradient != Py_None && sg_arg_from(gradient, &g, "backward: gradient") < 0) return NULL;
+  int status;
+  Py_BEGIN_ALLOW_THREADS
+  status = sg_backward(self->handle, g.handle, retain_graph, create);
+  Py_END_ALLOW_THREADS
+  sg_arg_release(&g);
+  if (status) return sg_raise(status);
+  Py_RETURN_NONE;
+}
+
+static PyObject *tensor_detach(TensorObject *self, PyObject *unused) {
+  sg_tensor out;
+  int status = sg_detach(&out, self->handle);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+
+static PyObject *tensor_requires_grad_(TensorObject *self, PyObject *args, PyObject *kwargs) {
+  static char *kwlist[] = {"requires_grad", NULL};
+  int flag = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|p", kwlist, &flag)) return NULL;
+  int status = sg_tensor_set_requires_grad(self->handle, flag);
+  if (status) return sg_raise(status);
+  return Py_NewRef(self);
+}
+
+static PyObject *tensor_retain_grad(TensorObject *self, PyObject *unused) {
+  sg_tensor_retain_grad(self->handle);
+  Py_RETURN_NONE;
+}
+
+static PyObject *tensor_shares_memory(TensorObject *self, PyObject *other) {
+  if (!sg_is_tensor(other)) Py_RETURN_FALSE;
+  return PyBool_FromLong(sg_tensor_same_storage(self->handle, ((TensorObject *)other)->handle));
+}
+
+static PyMethodDef tensor_methods[] = {
+    {"backward", (PyCFunction)(void (*)(void))tensor_backward, METH_VARARGS | METH_KEYWORDS,
+     "backward(gradient=None, retain_graph=None, create_graph=False): accumulate gradients into leaves' .grad."},
+    {"detach", (PyCFunction)tensor_detach, METH_NOARGS, "A tensor sharing storage, with no history."},
+    {"requires_grad_", (PyCFunction)(void (*)(void))tensor_requires_grad_, METH_VARARGS | METH_KEYWORDS,
+     "Sets requires_grad in place and returns self."},
+    {"retain_grad", (PyCFunction)tensor_retain_grad, METH_NOARGS, "Keep .grad for this non-leaf tensor."},
+    {"_shares_memory", (PyCFunction)tensor_shares_memory, METH_O, NULL},
+    {NULL}};
+
+/* --- Number protocol -------------------------------------------------------------------- */
+
+#define BINARY_SLOT(slot, fn) \
+  static PyObject *slot(PyObject *a, PyObject *b) { return sg_binary_call(fn, a, b); }
+BINARY_SLOT(nb_add, sg_add)
+BINARY_SLOT(nb_sub, sg_sub)
+BINARY_SLOT(nb_mul, sg_mul)
+BINARY_SLOT(nb_div, sg_div)
+BINARY_SLOT(nb_matmul, sg_matmul)
+#undef BINARY_SLOT
+
+static PyObject *nb_pow(PyObject *a, PyObject *b, PyObject *mod) {
+  if (mod != Py_None) {
+    PyErr_SetString(PyExc_TypeError, "pow() with a modulus is not supported for tensors");
+    return NULL;
+  }
+  return sg_binary_call(sg_pow, a, b);
+}
+
+static PyObject *unary_slot(int (*fn)(sg_tensor *, sg_tensor), PyObject *a) {
+  sg_tensor out;
+  int status = fn(&out, ((TensorObject *)a)->handle);
+  return status ? sg_raise(status) : sg_wrap(out);
+}
+static PyObject *nb_neg(PyObject *a) { return unary_slot(sg_neg, a); }
+static PyObject *nb_abs(PyObject *a) { return unary_slot(sg_abs, a); }
+static PyObject *nb_pos(PyObject *a) { return Py_NewRef(a); }
+
+/* The value of a one-element tensor as a Python float/int/bool (NULL with an error otherwise). */
+static PyObject *scalar_value(TensorObject *self, const char *what) {
+  if (sg_tensor_size(self->handle) != 1) {
+    PyErr_Format(PyExc_ValueError, "%s: only a tensor with one element can be converted to a Python scalar (size %lld)",
+                 what, (long long)sg_tensor_size(self->handle));
+    return NULL;
+  }
+  void *p = sg_tensor_data(self->handle);
+  switch (sg_tensor_dtype(self->handle)) {
+    case SG_BOOL: return PyBool_FromLong(*(char *)p);
+    case SG_INT64: return PyLong_FromLongLong(*(int64_t *)p);
+    case SG_FLOAT32: return PyFloat_FromDouble(*(float *)p);
+    default: return PyFloat_FromDouble(*(double *)p);
+  }
+}
+
+static int nb_bool(TensorObject *self) {
+  if (sg_tensor_size(self->handle) != 1) {
+    PyErr_SetString(PyExc_ValueError,
+                    "The truth value of a tensor with more than one element (or none) is ambiguous. Use any() or all()");
+    return -1;
+  }
+  PyObject *v = scalar_value(self, "bool");
+  if (!v) return -1;
+  int r = PyObject_IsTrue(v);
+  Py_DECREF(v);
+  return r;
+}
+static PyObject *nb_float(TensorObject *self) {
+  PyObject *v = scalar_value(self, "float");
+  if (!v) return NULL;
+  PyObject *f = PyNumber_Float(v);
+  Py_DECREF(v);
+  return f;
+}
+static PyObject *nb_int(TensorObject *self) {
+  PyObject *v = scalar_value(self, "int");
+  if (!v) return NULL;
+  PyObject *i = PyNumber_Long(v);
+  Py_DECREF(v);
+  return i;
+}
+static PyObject *nb_index(TensorObject *self) {
+  int dtype = sg_tensor_dtype(self->handle);
+  if (dtype != SG_INT64 && dtype != SG_BOOL) {
+    PyErr_SetString(PyExc_TypeError, "only integer tensors with one element can be converted to an index");
+    return NULL;
+  }
+  return nb_int(self);
+}
+
+static PyNumberMethods tensor_as_number = {
+    .nb_add = nb_add, .nb_subtract = nb_sub, .nb_multiply = nb_mul, .nb_true_divide = nb_div,
+    .nb_power = nb_pow, .nb_negative = nb_neg, .nb_positive = nb_pos, .nb_absolute = nb_abs,
+    .nb_matrix_multiply = nb_matmul, .nb_bool = (inquiry)nb_bool, .nb_float = (unaryfunc)nb_float,
+    .nb_int = (unaryfunc)nb_int, .nb_index = (unaryfunc)nb_index,
+};
+
+static PyObject *tensor_richcompare(PyObject *a, PyObject *b, int op) {
+  int (*fn)(sg_tensor *, sg_tensor, sg_tensor);
+  switch (op) {
+    case Py_EQ: fn = sg_equal; break;
+    case Py_NE: fn = sg_not_equal; break;
+    case Py_LT: fn = sg_less; break;
+    case Py_LE: fn = sg_less_equal; break;
+    case Py_GT: fn = sg_greater; break;
+    default: fn = sg_greater_equal; break;
+  }
+  return sg_binary_call(fn, a, b);
+}
+
+static Py_ssize_t tensor_length(TensorObject *self) {
+  if (sg_tensor_ndim(self->handle) == 0) {
+    PyErr_SetString(PyExc_TypeError, "len() of a 0-d tensor");
+    return -1;
+  }
+  int64_t dims[SG_MAX_DIMS];
+  sg_tensor_shape(self->handle, dims);
+  return (Py_ssize_t)dims[0];
+}
+
+static PyMappingMethods tensor_as_mapping = {(lenfunc)tensor_length, sg_index_call, NULL};
+
+PyTypeObject SGTensorBase_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "swiftgrad._C.TensorBase",
+    .tp_basicsize = sizeof(TensorObject),
+    .tp_dealloc = (destructor)tensor_dealloc,
+    .tp_as_number = &tensor_as_number,
+    .tp_as_mapping = &tensor_as_mapping,
+    .tp_as_buffer = &tensor_as_buffer,
+    .tp_hash = (hashfunc)_Py_HashPointer,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "A Swift-backed n-dimensional array with autograd (use swiftgrad.Tensor).",
+    .tp_richcompare = tensor_richcompare,
+    .tp_weaklistoffset = offsetof(TensorObject, weakrefs),
+    .tp_methods = tensor_methods,
+    .tp_getset = tensor_getset,
+};

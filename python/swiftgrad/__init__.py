@@ -1,0 +1,128 @@
+"""swiftgrad: automatic differentiation with a Swift core, OpenBLAS kernels and zero-copy NumPy
+interop. See README.md and docs/ for the tour; the API follows NumPy, PyTorch and JAX names."""
+
+import numpy as _np
+
+from . import _C
+from ._dtypes import bool_, float32, float64, int64, code_of as _code_of, supported_array as _supported_array
+from ._tensor import Tensor
+from . import autograd, random
+from .autograd import enable_grad, no_grad, set_grad_enabled, is_grad_enabled
+
+bool = bool_  # noqa: A001  (sg.bool, as the API contract names it)
+
+__version__ = "0.1.0"
+
+_C._set_array_converter(_supported_array)
+
+# --- Creating tensors ---------------------------------------------------------------------
+
+
+def from_numpy(a):
+    """A tensor sharing `a`'s memory (no copy); `a` stays alive as long as the tensor does."""
+    if not isinstance(a, _np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(a).__name__}")
+    _code_of(a.dtype)  # raises TypeError for dtypes swiftgrad does not have
+    return _C.from_buffer(a)
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors)."""
+    if isinstance(data, Tensor):
+        data = data.numpy()
+    a = _supported_array(data)
+    if dtype is not None:
+        _code_of(dtype)
+        a = a.astype(dtype)
+    t = _C.from_buffer(_np.array(a, copy=True, order="C"))
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def asarray(x, dtype=None):
+    """`x` as a tensor: tensors pass through, arrays are viewed without copying when possible."""
+    if isinstance(x, Tensor):
+        return x if dtype is None or x.dtype == _np.dtype(dtype) else x.astype(dtype)
+    a = _supported_array(x)
+    if dtype is not None:
+        _code_of(dtype)
+        a = a.astype(dtype, copy=False)
+    return _C.from_buffer(a)
+
+
+def _shape(shape):
+    return (shape,) if isinstance(shape, int) else tuple(shape)
+
+
+def full(shape, fill_value, dtype=None):
+    if dtype is None:
+        dtype = _np.asarray(fill_value).dtype
+        dtype = int64 if dtype.kind in "iu" else (bool_ if dtype.kind == "b" else float64)
+    return _C.full(_shape(shape), float(fill_value), _code_of(dtype))
+
+
+def zeros(shape, dtype=float64):
+    return _C.full(_shape(shape), 0.0, _code_of(dtype))
+
+
+def ones(shape, dtype=float64):
+    return _C.full(_shape(shape), 1.0, _code_of(dtype))
+
+
+def empty(shape, dtype=float64):
+    """Like `zeros` (swiftgrad never hands out uninitialised memory)."""
+    return zeros(shape, dtype)
+
+
+def zeros_like(x, dtype=None):
+    x = asarray(x)
+    return zeros(x.shape, dtype or x.dtype)
+
+
+def ones_like(x, dtype=None):
+    x = asarray(x)
+    return ones(x.shape, dtype or x.dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, int) for v in (start, stop, step))
+        dtype = int64 if ints else float64
+    return _C.arange(float(start), float(stop), float(step), _code_of(dtype))
+
+
+def linspace(start, stop, num=50, dtype=float64):
+    return _C.linspace(float(start), float(stop), int(num), _code_of(dtype))
+
+
+def eye(N, M=None, k=0, dtype=float64):
+    return _C.eye(int(N), int(N if M is None else M), int(k), _code_of(dtype))
+
+
+# --- Operations (implemented in Swift; bound in python/csrc/ops.c) --------------------------
+
+from ._C import (  # noqa: E402
+    negative, exp, log, sin, cos, tan, tanh, sigmoid, relu, sqrt, abs, sign, log1p, expm1, square, copy,
+    add, subtract, multiply, divide, power, maximum, minimum, matmul,
+    equal, not_equal, less, less_equal, greater, greater_equal,
+    sum, mean, max, min, prod,
+    reshape, broadcast_to, transpose, squeeze, expand_dims, concatenate, stack, where,
+)
+
+neg = negative
+
+
+def astype(x, dtype):
+    return _C.cast(x, _code_of(dtype))
+
+
+def detach(x):
+    return asarray(x).detach()
+
+
+def stop_gradient(x):
+    """The value of `x` with no gradient flowing back through it (JAX's `stop_gradient`)."""
+    return asarray(x).detach()

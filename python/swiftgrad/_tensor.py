@@ -1,0 +1,107 @@
+"""The Python face of the Tensor type. The type itself (storage, operators, autograd state,
+buffer protocol) is implemented in C (`_C.TensorBase`); this subclass adds conveniences."""
+import numpy as np
+
+from . import _C
+from ._dtypes import code_of, dtype_of_code
+
+
+class Tensor(_C.TensorBase):
+    """An n-dimensional array backed by Swift storage, recording operations for autodiff."""
+
+    __slots__ = ()
+    __array_priority__ = 1000
+
+    @property
+    def dtype(self):
+        return dtype_of_code(self._dtype_code)
+
+    @property
+    def T(self):
+        return _C.transpose(self)
+
+    def numpy(self):
+        """A NumPy array sharing this tensor's memory (no copy)."""
+        return np.asarray(memoryview(self))
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        if dtype is not None and np.dtype(dtype) != a.dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def item(self):
+        if self.size != 1:
+            raise ValueError(f"item(): only a tensor with one element can be converted, shape is {self.shape}")
+        return self.numpy().item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self):
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        extras = []
+        if self.dtype not in (np.float64, np.int64, np.bool_) or self.size == 0:
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # NumPy-style methods; each is the module function of the same name.
+    def astype(self, dtype):
+        return _C.cast(self, code_of(dtype))
+
+    def reshape(self, *shape):
+        return _C.reshape(self, *shape)
+
+    def transpose(self, *axes):
+        return _C.transpose(self, *axes) if axes else _C.transpose(self)
+
+    def sum(self, axis=None, keepdims=False):
+        return _C.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _C.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _C.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _C.min(self, axis, keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return _C.prod(self, axis, keepdims)
+
+    def squeeze(self, axis=None):
+        return _C.squeeze(self, axis)
+
+    def exp(self):
+        return _C.exp(self)
+
+    def log(self):
+        return _C.log(self)
+
+    def tanh(self):
+        return _C.tanh(self)
+
+    def sigmoid(self):
+        return _C.sigmoid(self)
+
+    def relu(self):
+        return _C.relu(self)
+
+    def sqrt(self):
+        return _C.sqrt(self)
+
+    def abs(self):
+        return _C.abs(self)
+
+
+_C._set_tensor_class(Tensor)

@@ -1,0 +1,73 @@
+"""PyTorch-style autograd entry points: `grad`, grad-mode context managers."""
+import functools
+import threading
+
+from . import _C
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (tuple, list)) else [x]
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """Gradients of `outputs` with respect to `inputs` (a tuple, one entry per input).
+
+    Does not touch `.grad`. With `create_graph=True` the result is itself differentiable.
+    `retain_graph` defaults to `create_graph`. Unused inputs raise unless `allow_unused`,
+    in which case their entry is None.
+    """
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    gouts = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outs)
+    retain = -1 if retain_graph is None else int(bool(retain_graph))
+    return _C.autograd_grad(outs, ins, gouts, retain, bool(create_graph), bool(allow_unused))
+
+
+class _GradMode:
+    """Context manager and decorator setting grad mode for the current thread."""
+
+    _enabled = True
+
+    def __init__(self):
+        self._previous = threading.local()
+
+    def __enter__(self):
+        self._previous.value = _C.set_grad_enabled(self._enabled)
+        return self
+
+    def __exit__(self, *exc):
+        _C.set_grad_enabled(self._previous.value)
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Operations inside are not recorded (thread-local), as `torch.no_grad`."""
+
+    _enabled = False
+
+
+class enable_grad(_GradMode):
+    """Re-enables recording inside a `no_grad` block."""
+
+    _enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    def __init__(self, mode):
+        super().__init__()
+        self._enabled = bool(mode)
+        self._previous.value = _C.set_grad_enabled(self._enabled)
+
+    def __enter__(self):
+        return self
+
+
+is_grad_enabled = _C.is_grad_enabled

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what swiftgrad needs and is missing: Debian's OpenBLAS/LAPACKE/Python headers and the
+# Python packages used by the build and the tests. Safe to run repeatedly; it only acts on gaps.
+set -euo pipefail
+
+missing=()
+for pkg in libopenblas-dev liblapacke-dev python3-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+need=()
+for mod in numpy:numpy pytest:pytest hypothesis:hypothesis scipy:scipy setuptools:setuptools; do
+  "$PYTHON" -c "import ${mod%%:*}" 2>/dev/null || need+=("${mod##*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing Python packages: ${need[*]}"
+  "$PYTHON" -m pip install -q "${need[@]}"
+fi

@@ -1,0 +1,62 @@
+"""Builds swiftgrad: the Swift core as libswiftgrad.so (Swift runtime linked in statically) and
+the CPython extension swiftgrad._C linked against it with rpath $ORIGIN, so the installed
+package needs neither the source tree nor a Swift toolchain at run time."""
+import os
+import shutil
+import subprocess
+import sys
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+SCRATCH = os.path.join(ROOT, ".build-python")
+LIBRARY = "libswiftgrad.so"
+
+
+def build_swift_library():
+    """`swift build -c release` of the C-ABI product; returns the built library's path."""
+    cmd = ["swift", "build", "-c", "release", "--product", "swiftgrad", "--scratch-path", SCRATCH,
+           "-Xswiftc", "-static-stdlib"]
+    print(" ".join(cmd), flush=True)
+    subprocess.check_call(cmd, cwd=ROOT)
+    return os.path.join(SCRATCH, "release", LIBRARY)
+
+
+class BuildWithSwift(build_ext):
+    def run(self):
+        library = build_swift_library()
+        self.library_dirs.append(os.path.dirname(library))
+        super().run()
+        for target in {os.path.dirname(self.get_ext_fullpath(e.name)) for e in self.extensions}:
+            os.makedirs(target, exist_ok=True)
+            dest = os.path.join(target, LIBRARY)
+            shutil.copyfile(library, dest)
+            if shutil.which("strip"):
+                subprocess.call(["strip", "--strip-unneeded", dest])
+
+
+extension = Extension(
+    "swiftgrad._C",
+    sources=[os.path.join("python", "csrc", f) for f in ("module.c", "tensor.c", "ops.c")],
+    include_dirs=[os.path.join(ROOT, "include")],
+    libraries=["swiftgrad"],
+    extra_compile_args=["-O2", "-std=c11", "-Wno-missing-field-initializers"],
+    extra_link_args=["-Wl,-rpath,$ORIGIN"],
+)
+
+setup(
+    name="swiftgrad",
+    version="0.1.0",
+    description="Automatic differentiation with a Swift core and zero-copy NumPy interop",
+    long_description=open(os.path.join(ROOT, "README.md")).read() if os.path.exists(os.path.join(ROOT, "README.md")) else "",
+    long_description_content_type="text/markdown",
+    package_dir={"": "python"},
+    packages=["swiftgrad"],
+    package_data={"swiftgrad": ["py.typed", "*.pyi"]},
+    ext_modules=[extension],
+    cmdclass={"build_ext": BuildWithSwift},
+    python_requires=">=3.9",
+    install_requires=["numpy>=1.22"],
+    extras_require={"test": ["pytest", "hypothesis", "scipy"], "bench": ["torch", "jax", "autograd"]},
+)
