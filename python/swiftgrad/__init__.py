@@ -126,3 +126,5 @@ def detach(x):
 def stop_gradient(x):
     """The value of `x` with no gradient flowing back through it (JAX's `stop_gradient`)."""
     return asarray(x).detach()
+
+from ._gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402

@@ -1,0 +1,132 @@
+"""Finite-difference checks of derivatives: the tools the test suite and users verify rules with.
+
+Numerical derivatives are float64 central differences. The analytic Jacobian is built from
+reverse-mode passes (one VJP per output element). Entries are compared with
+|analytic - numerical| <= atol + rtol * |numerical|.
+"""
+import numpy as np
+
+from .autograd import grad as _autograd_grad
+
+
+class GradcheckError(RuntimeError):
+    """Raised when an analytic derivative disagrees with finite differences."""
+
+
+def _flat_outputs(out):
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    from . import asarray
+
+    return [asarray(o) for o in outs]
+
+
+def _prepare(inputs):
+    from . import tensor
+
+    inputs = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
+    arrays = [np.array(np.asarray(x), dtype=np.float64) for x in inputs]
+    return arrays, [tensor(a, requires_grad=True) for a in arrays]
+
+
+def numerical_jacobian(f, arrays, eps):
+    """J[k] has shape (total outputs, inputs[k].size): central differences in float64."""
+    from . import tensor
+
+    def evaluate(values):
+        # Grad mode stays on: `f` may itself differentiate (gradgradcheck's VJP function).
+        outs = _flat_outputs(f(*[tensor(v, requires_grad=True) for v in values]))
+        return np.concatenate([np.asarray(o, dtype=np.float64).ravel() for o in outs])
+
+    jacobians = []
+    for k, a in enumerate(arrays):
+        cols = []
+        for i in range(a.size):
+            plus = [v.copy() for v in arrays]
+            minus = [v.copy() for v in arrays]
+            plus[k].flat[i] += eps
+            minus[k].flat[i] -= eps
+            cols.append((evaluate(plus) - evaluate(minus)) / (2 * eps))
+        jacobians.append(np.stack(cols, axis=1) if cols else np.zeros((evaluate(arrays).size, 0)))
+    return jacobians
+
+
+def analytic_jacobian(f, leaves):
+    """J[k] of shape (total outputs, inputs[k].size) from one reverse pass per output element."""
+    outs = _flat_outputs(f(*leaves))
+    total = sum(o.size for o in outs)
+    jacobians = [np.zeros((total, x.size)) for x in leaves]
+    row = 0
+    for j, o in enumerate(outs):
+        for i in range(o.size):
+            if not o.requires_grad:
+                row += 1
+                continue
+            seed = np.zeros(o.shape, dtype=o.dtype)
+            seed.flat[i] = 1
+            seeds = [seed if m == j else np.zeros(p.shape, dtype=p.dtype) for m, p in enumerate(outs)]
+            live = [m for m, p in enumerate(outs) if p.requires_grad]
+            grads = _autograd_grad([outs[m] for m in live], leaves, [seeds[m] for m in live],
+                                   retain_graph=True, allow_unused=True)
+            for k, g in enumerate(grads):
+                if g is not None:
+                    jacobians[k][row] = np.asarray(g, dtype=np.float64).ravel()
+            row += 1
+    return jacobians
+
+
+def _compare(name, analytic, numerical, atol, rtol, raise_exception):
+    for k, (a, n) in enumerate(zip(analytic, numerical)):
+        if a.shape != n.shape:
+            message = f"{name}: Jacobian for input {k} has shape {a.shape}, expected {n.shape}"
+        else:
+            excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+            if not (excess.size and (np.nanmax(excess) > 0 or np.isnan(excess).any())):
+                continue
+            flat = int(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)))
+            out_i, in_i = np.unravel_index(flat, a.shape)
+            message = (f"{name}: mismatch for input {k} at (output {out_i}, input element {in_i}): "
+                       f"analytic {a[out_i, in_i]!r}, numerical {n[out_i, in_i]!r} "
+                       f"(atol={atol}, rtol={rtol})")
+        if raise_exception:
+            raise GradcheckError(message)
+        return False
+    return True
+
+
+def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Checks the first derivatives of `f` at `inputs` (float64) against central differences.
+
+    Returns True on success. On failure raises `GradcheckError` naming the worst entry, its
+    index, and the analytic and numerical values (or returns False with raise_exception=False).
+    """
+    arrays, leaves = _prepare(inputs)
+    analytic = analytic_jacobian(f, leaves)
+    numerical = numerical_jacobian(f, arrays, eps)
+    return _compare("gradcheck", analytic, numerical, atol, rtol, raise_exception)
+
+
+def gradgradcheck(f, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+    """Checks second derivatives: gradcheck of (inputs, v) -> VJP of `f` with cotangent v."""
+    from . import tensor
+
+    arrays, leaves = _prepare(inputs)
+    outs = _flat_outputs(f(*leaves))
+    rng = np.random.default_rng(seed)
+    if grad_outputs is None:
+        cotangents = [rng.standard_normal(o.shape) for o in outs]
+    else:
+        cotangents = [np.asarray(g, dtype=np.float64) for g in (grad_outputs if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,))]
+    n = len(arrays)
+
+    def vjp_of_f(*args):
+        xs, vs = args[:n], args[n:]
+        ys = _flat_outputs(f(*xs))
+        live = [i for i, y in enumerate(ys) if y.requires_grad]
+        if not live:
+            return tuple(xs[0] * 0.0 for _ in xs)
+        grads = _autograd_grad([ys[i] for i in live], list(xs), [vs[i] for i in live],
+                               create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else x * 0.0 for g, x in zip(grads, xs))
+
+    return gradcheck(vjp_of_f, tuple(arrays) + tuple(cotangents), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)
