@@ -130,6 +130,14 @@ int sg_copy(sg_tensor *out, sg_tensor a);
  * step; INT64_MIN marks an omitted slice bound. */
 int sg_index(sg_tensor *out, sg_tensor a, const int64_t *items, int n_items);
 
+/* In-place: the new values are written into the target's memory. *out is the handle that
+ * stands for the target afterwards (the same tensor, or a new one over the same storage that
+ * carries the recorded history); the caller replaces its handle with it.
+ * op: 0 add, 1 subtract, 2 multiply, 3 divide. */
+int sg_inplace(sg_tensor *out, sg_tensor target, sg_tensor other, int op);
+/* target[items] = value (items as for sg_index; the value is cast to the target's dtype). */
+int sg_setitem(sg_tensor *out, sg_tensor target, const int64_t *items, int n_items, sg_tensor value);
+
 #ifdef __cplusplus
 }
 #endif

@@ -358,21 +358,22 @@ static int parse_index_item(PyObject *item, int64_t *out) {
   return -1;
 }
 
+int sg_parse_index(PyObject *key, int64_t *items) {
+  if (!PyTuple_Check(key)) return parse_index_item(key, items) < 0 ? -1 : 1;
+  int n = (int)PyTuple_GET_SIZE(key);
+  if (n > SG_MAX_DIMS) {
+    PyErr_SetString(PyExc_IndexError, "too many indices");
+    return -1;
+  }
+  for (int i = 0; i < n; i++)
+    if (parse_index_item(PyTuple_GET_ITEM(key, i), items + 4 * i) < 0) return -1;
+  return n;
+}
+
 PyObject *sg_index_call(PyObject *self, PyObject *key) {
   int64_t items[4 * SG_MAX_DIMS];
-  int n;
-  if (PyTuple_Check(key)) {
-    n = (int)PyTuple_GET_SIZE(key);
-    if (n > SG_MAX_DIMS) {
-      PyErr_SetString(PyExc_IndexError, "too many indices");
-      return NULL;
-    }
-    for (int i = 0; i < n; i++)
-      if (parse_index_item(PyTuple_GET_ITEM(key, i), items + 4 * i) < 0) return NULL;
-  } else {
-    n = 1;
-    if (parse_index_item(key, items) < 0) return NULL;
-  }
+  int n = sg_parse_index(key, items);
+  if (n < 0) return NULL;
   sg_tensor out;
   int status = sg_index(&out, ((TensorObject *)self)->handle, items, n);
   return status ? sg_raise(status) : sg_wrap(out);

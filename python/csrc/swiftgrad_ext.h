@@ -43,4 +43,6 @@ int sg_int_list(PyObject *obj, int64_t *out, int capacity, const char *what);
 int sg_register_ops(PyObject *module);
 PyObject *sg_binary_call(int (*fn)(sg_tensor *, sg_tensor, sg_tensor), PyObject *a, PyObject *b);
 PyObject *sg_index_call(PyObject *self, PyObject *key);
+/* Encodes a Python index expression (4 int64 per item); returns the item count or -1. */
+int sg_parse_index(PyObject *key, int64_t *items);
 #endif

@@ -214,6 +214,49 @@ static PyObject *nb_pow(PyObject *a, PyObject *b, PyObject *mod) {
   return sg_binary_call(sg_pow, a, b);
 }
 
+/* x op= y: the Swift side writes into x's memory and hands back the handle that stands for x
+ * from now on (see Sources/SwiftGrad/Autodiff/InPlace.swift); identity of the Python object
+ * is kept. */
+static void replace_handle(TensorObject *self, sg_tensor updated) {
+  sg_tensor old = self->handle;
+  self->handle = updated;
+  sg_tensor_free(old);
+}
+
+static PyObject *inplace_slot(PyObject *self, PyObject *other, int op) {
+  if (!sg_is_tensor(self)) Py_RETURN_NOTIMPLEMENTED;
+  sg_arg b;
+  if (sg_arg_from(other, &b, "in-place operand") < 0) return NULL;
+  sg_tensor out;
+  int status = sg_inplace(&out, ((TensorObject *)self)->handle, b.handle, op);
+  sg_arg_release(&b);
+  if (status) return sg_raise(status);
+  replace_handle((TensorObject *)self, out);
+  return Py_NewRef(self);
+}
+static PyObject *nb_iadd(PyObject *a, PyObject *b) { return inplace_slot(a, b, 0); }
+static PyObject *nb_isub(PyObject *a, PyObject *b) { return inplace_slot(a, b, 1); }
+static PyObject *nb_imul(PyObject *a, PyObject *b) { return inplace_slot(a, b, 2); }
+static PyObject *nb_idiv(PyObject *a, PyObject *b) { return inplace_slot(a, b, 3); }
+
+static int tensor_setitem(TensorObject *self, PyObject *key, PyObject *value) {
+  if (!value) {
+    PyErr_SetString(PyExc_TypeError, "tensors do not support item deletion");
+    return -1;
+  }
+  int64_t items[4 * SG_MAX_DIMS];
+  int n = sg_parse_index(key, items);
+  if (n < 0) return -1;
+  sg_arg v;
+  if (sg_arg_from(value, &v, "setitem value") < 0) return -1;
+  sg_tensor out;
+  int status = sg_setitem(&out, self->handle, items, n, v.handle);
+  sg_arg_release(&v);
+  if (status) return sg_raise_int(status);
+  replace_handle(self, out);
+  return 0;
+}
+
 static PyObject *unary_slot(int (*fn)(sg_tensor *, sg_tensor), PyObject *a) {
   sg_tensor out;
   int status = fn(&out, ((TensorObject *)a)->handle);
@@ -279,6 +322,8 @@ static PyNumberMethods tensor_as_number = {
     .nb_power = nb_pow, .nb_negative = nb_neg, .nb_positive = nb_pos, .nb_absolute = nb_abs,
     .nb_matrix_multiply = nb_matmul, .nb_bool = (inquiry)nb_bool, .nb_float = (unaryfunc)nb_float,
     .nb_int = (unaryfunc)nb_int, .nb_index = (unaryfunc)nb_index,
+    .nb_inplace_add = nb_iadd, .nb_inplace_subtract = nb_isub, .nb_inplace_multiply = nb_imul,
+    .nb_inplace_true_divide = nb_idiv,
 };
 
 static PyObject *tensor_richcompare(PyObject *a, PyObject *b, int op) {
@@ -304,7 +349,7 @@ static Py_ssize_t tensor_length(TensorObject *self) {
   return (Py_ssize_t)dims[0];
 }
 
-static PyMappingMethods tensor_as_mapping = {(lenfunc)tensor_length, sg_index_call, NULL};
+static PyMappingMethods tensor_as_mapping = {(lenfunc)tensor_length, sg_index_call, (objobjargproc)tensor_setitem};
 
 PyTypeObject SGTensorBase_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)

@@ -6,7 +6,7 @@ public func apply<P: Primitive>(_ primitive: P, _ inputs: [Tensor]) throws -> Te
   guard out.dtype.isFloatingPoint, P.isDifferentiable else { return out }
   if GradMode.isEnabled && inputs.contains(where: { $0.requiresGrad }) {
     out.requiresGrad = true
-    out.gradFn = Node(primitive, inputs)
+    out.gradFn = Node(primitive, inputs, output: out)
   }
   if inputs.contains(where: { !$0.tangents.isEmpty }) {
     try ForwardMode.propagate(primitive, inputs, out)

@@ -78,7 +78,7 @@ public enum Backward {
               + "after they have already been freed). Specify retain_graph=True if you need to "
               + "backward through the graph a second time.")
         }
-        try node.checkVersions()
+        try node.checkVersions(output: tensor)
         let inputGrads = try node.primitive.vjp(node.inputs, output: tensor, cotangent: g)
         for (input, grad) in zip(node.inputs, inputGrads) {
           guard let grad, input.requiresGrad else { continue }

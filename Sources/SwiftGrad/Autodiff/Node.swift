@@ -7,14 +7,20 @@ final class Node {
   let primitive: any Primitive
   private(set) var inputs: [Tensor]
   /// Storage versions of the inputs when recorded; backward refuses stale saved values.
-  private let inputVersions: [Int]
+  private var inputVersions: [Int]
+  /// Storage version of the output when recorded (rules may read the output's values).
+  var outputVersion: Int
   private(set) var isReleased = false
 
-  init(_ primitive: any Primitive, _ inputs: [Tensor]) {
+  init(_ primitive: any Primitive, _ inputs: [Tensor], output: Tensor) {
     self.primitive = primitive
     self.inputs = inputs
     self.inputVersions = inputs.map { $0.storage.version }
+    self.outputVersion = output.storage.version
   }
+
+  /// After an in-place op wrote into input `i` itself (its rule never reads that input).
+  func refreshInputVersion(_ i: Int) { inputVersions[i] = inputs[i].storage.version }
 
   var name: String { type(of: primitive).name }
 
@@ -26,8 +32,16 @@ final class Node {
     Node.teardown(&taken)
   }
 
-  /// Throws if any input was modified in place after it was saved.
-  func checkVersions() throws {
+  /// Throws if a value the rule reads was modified in place after it was recorded.
+  func checkVersions(output: Tensor) throws {
+    let rule = type(of: primitive)
+    if rule.readsOutput && output.storage.version != outputVersion {
+      throw SGError.runtime(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+          + "operation: the output of \(name) (shape \(describe(output.shape)), \(output.dtype)) is at "
+          + "version \(output.storage.version); expected version \(outputVersion)")
+    }
+    guard rule.readsValues else { return }
     for (i, t) in inputs.enumerated() where t.storage.version != inputVersions[i] {
       throw SGError.runtime(
         "one of the variables needed for gradient computation has been modified by an inplace "

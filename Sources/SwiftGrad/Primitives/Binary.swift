@@ -44,6 +44,7 @@ func sumTangents(_ parts: [Tensor?]) throws -> Tensor? {
 
 public struct Add: ElementwiseBinary {
   public static let name = "add"
+  public static var readsValues: Bool { false }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a + b }
   public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &+ b }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
@@ -56,6 +57,7 @@ public struct Add: ElementwiseBinary {
 
 public struct Sub: ElementwiseBinary {
   public static let name = "sub"
+  public static var readsValues: Bool { false }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a - b }
   public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &- b }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
@@ -87,6 +89,7 @@ public struct Mul: ElementwiseBinary {
 
 public struct Div: ElementwiseBinary {
   public static let name = "div"
+  public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a / b }
   public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
     let (a, b) = (inputs[0], inputs[1])
@@ -105,6 +108,7 @@ public struct Div: ElementwiseBinary {
 /// d/db is 0 where a == 0 and b >= 0 (not 0 * log 0).
 public struct Pow: ElementwiseBinary {
   public static let name = "pow"
+  public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { T.pow(a, b) }
   public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? {
     guard b >= 0 else { return 0 }  // rejected before the kernel runs; see `pow(_:_:)`
@@ -143,6 +147,7 @@ public struct Pow: ElementwiseBinary {
 /// (as JAX and PyTorch do), so the rule is symmetric.
 protocol Selecting: ElementwiseBinary {}
 extension Selecting {
+  public static var readsOutput: Bool { true }
   /// Weight of input a: 1 where a wins, 0.5 on ties, 0 where b wins.
   func weightA(_ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
     let wins = try cast(equal(y, a), to: y.dtype)

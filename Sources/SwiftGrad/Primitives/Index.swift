@@ -134,3 +134,27 @@ public func sliceAxis(_ x: Tensor, axis: Int, start: Int, count: Int) throws -> 
   items[axis] = .range(start: start, step: 1, count: count)
   return try apply(BasicIndex(items: items), [x])
 }
+
+/// `base` with the indexed region replaced by `value` (broadcast): the recorded form of
+/// `x[items] = value`. Linear in both inputs.
+public struct IndexPut: Primitive {
+  public static let name = "index_put"
+  public static var readsValues: Bool { false }
+  public let items: [ResolvedIndex]
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let out = inputs[0].cloned()
+    copyInto(out.indexedView(items), from: inputs[1])
+    return out
+  }
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    [
+      inputs[0].requiresGrad ? try apply(self, [g, full([], 0, dtype: g.dtype)]) : nil,
+      inputs[1].requiresGrad ? try unbroadcast(apply(BasicIndex(items: items), [g]), to: inputs[1].shape) : nil,
+    ]
+  }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
+    guard t[0] != nil || t[1] != nil else { return nil }
+    let base = try t[0] ?? zeros(inputs[0].shape, dtype: output.dtype)
+    return try apply(self, [base, t[1] ?? full([], 0, dtype: output.dtype)])
+  }
+}

@@ -11,11 +11,19 @@ public protocol Primitive {
   func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?]
   /// Tangent of the output given input tangents (nil entries are zero). Nil result: zero tangent.
   func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor?
+  /// Whether outputs of this primitive can carry gradients at all (comparisons cannot).
+  static var isDifferentiable: Bool { get }
+  /// Whether `vjp` reads the values of its inputs (not just their shapes). Only then does
+  /// backward check that no in-place write changed them since they were recorded.
+  static var readsValues: Bool { get }
+  /// Whether `vjp` reads the values of its output (exp, tanh, sqrt, ...): checked likewise.
+  static var readsOutput: Bool { get }
 }
 
 extension Primitive {
-  /// Whether outputs of this primitive can carry gradients at all (comparisons cannot).
   public static var isDifferentiable: Bool { true }
+  public static var readsValues: Bool { true }
+  public static var readsOutput: Bool { false }
 }
 
 /// A primitive that is linear in its single tensor input (reshape, transpose, sum, slicing,
@@ -26,6 +34,8 @@ public protocol LinearPrimitive: Primitive {
 }
 
 extension LinearPrimitive {
+  public static var readsValues: Bool { false }
+
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
     [try transpose(cotangent, input: inputs[0])]
   }

@@ -36,6 +36,7 @@ public struct Sum: LinearPrimitive {
 /// max or min. The gradient goes to the elements equal to the result, split evenly on ties.
 public struct Extremum: Primitive {
   public static let name = "max"
+  public static var readsOutput: Bool { true }
   public let axes: [Int]
   public let keepDims: Bool
   public let isMax: Bool
@@ -77,6 +78,7 @@ public struct Extremum: Primitive {
 /// the product of the others; with two or more, every gradient is zero.
 public struct Prod: Primitive {
   public static let name = "prod"
+  public static var readsOutput: Bool { true }
   public let axes: [Int]
   public let keepDims: Bool
   public func forward(_ inputs: [Tensor]) throws -> Tensor {

@@ -39,6 +39,7 @@ extension ElementwiseUnary {
 /// Linear: its rules negate instead of multiplying by -1.
 public struct Neg: ElementwiseUnary {
   public static let name = "neg"
+  public static var readsValues: Bool { false }
   public static func apply<T: FloatElement>(_ x: T) -> T { -x }
   public static func applyInteger(_ x: Int64) -> Int64? { 0 &- x }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try full([], -1, dtype: y.dtype) }
@@ -52,6 +53,7 @@ public struct Neg: ElementwiseUnary {
 
 public struct Exp: ElementwiseUnary {
   public static let name = "exp"
+  public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.exp(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { y }
 }
@@ -76,18 +78,21 @@ public struct Cos: ElementwiseUnary {
 
 public struct Tan: ElementwiseUnary {
   public static let name = "tan"
+  public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.tan(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try add(square(y), 1) }
 }
 
 public struct Tanh: ElementwiseUnary {
   public static let name = "tanh"
+  public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.tanh(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try rsub(1, square(y)) }
 }
 
 public struct Sigmoid: ElementwiseUnary {
   public static let name = "sigmoid"
+  public static var readsOutput: Bool { true }
   /// Split by sign so neither branch overflows exp.
   public static func apply<T: FloatElement>(_ x: T) -> T {
     if x >= 0 { return 1 / (1 + T.exp(-x)) }
@@ -109,6 +114,7 @@ public struct Relu: ElementwiseUnary {
 
 public struct Sqrt: ElementwiseUnary {
   public static let name = "sqrt"
+  public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { x.squareRoot() }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try div(0.5, y) }
 }
@@ -135,6 +141,7 @@ public struct Log1p: ElementwiseUnary {
 
 public struct Expm1: ElementwiseUnary {
   public static let name = "expm1"
+  public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.expm1(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try add(y, 1) }
 }

@@ -1,0 +1,73 @@
+/// In-place operations (`x += y`, `x[i] = v`): the new values are written into the target's
+/// memory, so earlier views (and NumPy arrays over it) see them.
+///
+/// Note [In-place and history]: when the write is recorded, the target's *Swift object* keeps
+/// its old history (graph nodes may hold it as an input) and a new tensor over the same storage
+/// carries the new history; the Python wrapper switches to it, so Python identity is kept
+/// without creating a cycle in the graph. Rules that would need the overwritten values get a
+/// copy made before the write; the storage version counter catches everything else.
+public enum InPlace {
+  /// `target op= other`. Returns the tensor that now stands for `target` (itself unless recorded).
+  public static func update(
+    _ target: Tensor, _ other: Tensor, opName: String, readsTarget: Bool,
+    _ op: (Tensor, Tensor) throws -> Tensor
+  ) throws -> Tensor {
+    let recording = GradMode.isEnabled && (target.requiresGrad || other.requiresGrad)
+    try checkTarget(target, recording: recording, opName: opName)
+    let shape = try broadcastShapes(target.shape, other.shape)
+    guard shape == target.shape else {
+      throw SGError.value(
+        "\(opName): non-broadcastable output operand with shape \(describe(target.shape)) doesn't "
+          + "match the broadcast shape \(describe(shape))")
+    }
+    let source = recording && readsTarget && other.requiresGrad ? try copy(target) : target
+    let result = try op(source, other)
+    guard kind(result.dtype) <= kind(target.dtype) else {
+      throw SGError.type(
+        "\(opName): result type \(result.dtype) can't be cast to the desired output type \(target.dtype)")
+    }
+    copyInto(target, from: result)
+    target.storage.version += 1
+    return rebase(target, onto: result, recording: recording, wroteInput0: source === target)
+  }
+
+  /// `target[items] = value` (NumPy casting: the value is converted to the target's dtype).
+  public static func setIndex(_ target: Tensor, _ items: [IndexItem], _ value: Tensor) throws -> Tensor {
+    let resolved = try resolveIndex(items, shape: target.shape)
+    let region = target.indexedView(resolved)
+    guard (try? broadcastShapes(region.shape, value.shape)) == region.shape else {
+      throw SGError.value(
+        "could not broadcast input array from shape \(describe(value.shape)) into shape \(describe(region.shape))")
+    }
+    let recording = GradMode.isEnabled && (target.requiresGrad || value.requiresGrad)
+    try checkTarget(target, recording: recording, opName: "setitem")
+    let result = recording ? try apply(IndexPut(items: resolved), [target, value]) : nil
+    // A value overlapping the target's memory (x[1:] = x[:-1]) is read before any write.
+    copyInto(region, from: value.storage === target.storage ? value.cloned() : value)
+    target.storage.version += 1
+    guard let result else { return target }
+    return rebase(target, onto: result, recording: true, wroteInput0: true)
+  }
+
+  private static func checkTarget(_ target: Tensor, recording: Bool, opName: String) throws {
+    if recording && target.isLeaf && target.requiresGrad {
+      throw SGError.runtime(
+        "a leaf Variable that requires grad is being used in an in-place operation (\(opName) on a "
+          + "tensor of shape \(describe(target.shape))); wrap it in no_grad() or use an out-of-place op")
+    }
+  }
+
+  private static func kind(_ d: DType) -> Int { d == .bool ? 0 : (d == .int64 ? 1 : 2) }
+
+  private static func rebase(_ target: Tensor, onto result: Tensor, recording: Bool, wroteInput0: Bool) -> Tensor {
+    guard recording, let node = result.gradFn else { return target }
+    let updated = target.alias()
+    updated.requiresGrad = true
+    updated.gradFn = node
+    updated.tangents = result.tangents
+    result.gradFn = nil
+    node.outputVersion = target.storage.version
+    if wroteInput0 { node.refreshInputVersion(0) }
+    return updated
+  }
+}
