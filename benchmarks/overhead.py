@@ -1,0 +1,269 @@
+"""Foundation benchmarks, side by side with NumPy and (when installed) PyTorch, JAX, HIPS autograd:
+
+  W1  per-op overhead: 200 chained elementwise ops on a 16-element vector, sum, backward
+  W2  MLP training step, float32, 784-512-512-10, batch 128, softmax cross-entropy, SGD
+  W3  matmul 1024x1024 float32 and float64, forward + backward (GFLOP/s)
+
+Prints Markdown tables (medians, minimums, ratios); `--json FILE` also writes the numbers.
+Results are checked equal across libraries before timing."""
+import argparse
+import json
+import sys
+
+import numpy as np
+
+import swiftgrad as sg
+from _peers import peers
+from _timing import measure, table
+
+CHAIN_STEPS = 50  # four ops per step: 200 recorded ops
+
+
+# --- W1: per-op overhead ----------------------------------------------------------------
+
+def chain_numpy(x0):
+    """Forward and hand-written backward of the chain in NumPy (the floor for eager code)."""
+    tapes = []
+    y = x0
+    for _ in range(CHAIN_STEPS):
+        t = np.tanh(y)
+        a = t * 1.01 + 0.1
+        s = np.sin(a)
+        tapes.append((t, a))
+        y = s
+    g = np.ones_like(y)
+    for t, a in reversed(tapes):
+        g = g * np.cos(a) * 1.01 * (1 - t * t)
+    return y.sum(), g
+
+
+def chain_swiftgrad(x0):
+    x = sg.tensor(x0, requires_grad=True)
+    y = x
+    for _ in range(CHAIN_STEPS):
+        y = sg.sin(sg.tanh(y) * 1.01 + 0.1)
+    loss = sg.sum(y)
+    loss.backward()
+    return loss.item(), x.grad.numpy()
+
+
+def chain_torch(torch, x0):
+    x = torch.tensor(x0, requires_grad=True)
+    y = x
+    for _ in range(CHAIN_STEPS):
+        y = torch.sin(torch.tanh(y) * 1.01 + 0.1)
+    loss = y.sum()
+    loss.backward()
+    return loss.item(), x.grad.numpy()
+
+
+def chain_hips(autograd, x0):
+    anp = __import__("autograd.numpy", fromlist=["numpy"])
+
+    def f(x):
+        y = x
+        for _ in range(CHAIN_STEPS):
+            y = anp.sin(anp.tanh(y) * 1.01 + 0.1)
+        return anp.sum(y)
+
+    value, g = autograd.value_and_grad(f)(x0)
+    return value, g
+
+
+def chain_jax(jax, x0):
+    jnp = jax.numpy
+
+    def f(x):
+        y = x
+        for _ in range(CHAIN_STEPS):
+            y = jnp.sin(jnp.tanh(y) * 1.01 + 0.1)
+        return jnp.sum(y)
+
+    value, g = jax.value_and_grad(f)(x0)
+    return float(value), np.asarray(g)
+
+
+def w1(found, rounds):
+    x0 = np.random.default_rng(0).standard_normal(16)
+    contenders = {"numpy (hand-written backward)": lambda: chain_numpy(x0), "swiftgrad": lambda: chain_swiftgrad(x0)}
+    if "torch" in found:
+        contenders["torch"] = lambda: chain_torch(found["torch"], x0)
+    if "autograd" in found:
+        contenders["autograd (HIPS)"] = lambda: chain_hips(found["autograd"], x0)
+    if "jax" in found:
+        contenders["jax (eager)"] = lambda: chain_jax(found["jax"], x0)
+    reference = chain_numpy(x0)
+    for name, fn in contenders.items():
+        value, grad = fn()
+        np.testing.assert_allclose(value, reference[0], rtol=1e-10, err_msg=name)
+        np.testing.assert_allclose(grad, reference[1], rtol=1e-8, err_msg=name)
+    results = measure(contenders, rounds=rounds)
+    per_op = {k: (m / (4 * CHAIN_STEPS), n / (4 * CHAIN_STEPS)) for k, (m, n) in results.items()}
+    return table("W1: per recorded op, forward + backward (200-op chain, 16 elements)", per_op, "µs/op", 1e6,
+                 baseline="numpy (hand-written backward)"), per_op
+
+
+# --- W2: MLP training step --------------------------------------------------------------
+
+def mlp_params(rng, dtype=np.float32):
+    sizes = [784, 512, 512, 10]
+    return [(rng.standard_normal((i, o)).astype(dtype) / np.sqrt(i), np.zeros(o, dtype)) for i, o in zip(sizes, sizes[1:])]
+
+
+def mlp_step_numpy(params, x, onehot, lr=0.01):
+    acts = [x]
+    h = x
+    for i, (w, b) in enumerate(params):
+        h = h @ w + b
+        if i < len(params) - 1:
+            h = np.maximum(h, 0)
+        acts.append(h)
+    z = h - h.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    loss = -(onehot * (z - np.log(np.exp(z).sum(axis=1, keepdims=True)))).sum() / len(x)
+    g = (p - onehot) / len(x)
+    for i in reversed(range(len(params))):
+        w, b = params[i]
+        gw, gb = acts[i].T @ g, g.sum(axis=0)
+        if i > 0:
+            g = (g @ w.T) * (acts[i] > 0)
+        w -= lr * gw
+        b -= lr * gb
+    return loss
+
+
+def mlp_step_swiftgrad(params, x, onehot, lr=0.01):
+    h = x
+    for i, (w, b) in enumerate(params):
+        h = h @ w + b
+        if i < len(params) - 1:
+            h = sg.relu(h)
+    z = h - sg.max(h, axis=1, keepdims=True).detach()
+    logp = z - sg.log(sg.sum(sg.exp(z), axis=1, keepdims=True))
+    loss = -sg.sum(onehot * logp) / len(onehot)
+    loss.backward()
+    with sg.no_grad():
+        for w, b in params:
+            w -= lr * w.grad
+            b -= lr * b.grad
+            w.grad = None
+            b.grad = None
+    return loss.item()
+
+
+def mlp_step_torch(torch, params, x, onehot, lr=0.01):
+    h = x
+    for i, (w, b) in enumerate(params):
+        h = h @ w + b
+        if i < len(params) - 1:
+            h = torch.relu(h)
+    loss = torch.nn.functional.cross_entropy(h, onehot.argmax(dim=1))
+    loss.backward()
+    with torch.no_grad():
+        for w, b in params:
+            w -= lr * w.grad
+            b -= lr * b.grad
+            w.grad = None
+            b.grad = None
+    return loss.item()
+
+
+def w2(found, rounds):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((128, 784)).astype(np.float32)
+    onehot = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 128)]
+    base = mlp_params(rng)
+    np_params = [(w.copy(), b.copy()) for w, b in base]
+    sg_params = [(sg.tensor(w, requires_grad=True), sg.tensor(b, requires_grad=True)) for w, b in base]
+    sx, so = sg.tensor(x), sg.tensor(onehot)
+    contenders = {"numpy (hand-written backward)": lambda: mlp_step_numpy(np_params, x, onehot),
+                  "swiftgrad": lambda: mlp_step_swiftgrad(sg_params, sx, so)}
+    if "torch" in found:
+        torch = found["torch"]
+        t_params = [(torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)) for w, b in base]
+        tx, to = torch.tensor(x), torch.tensor(onehot)
+        contenders["torch"] = lambda: mlp_step_torch(torch, t_params, tx, to)
+    losses = {name: fn() for name, fn in contenders.items()}
+    first = next(iter(losses.values()))
+    for name, value in losses.items():
+        np.testing.assert_allclose(value, first, rtol=1e-4, err_msg=name)
+    results = measure(contenders, rounds=rounds)
+    return table("W2: MLP training step (784-512-512-10, float32, batch 128)", results, "ms", 1e3,
+                 baseline="numpy (hand-written backward)"), results
+
+
+# --- W3: matmul -------------------------------------------------------------------------
+
+def w3(found, rounds):
+    out = []
+    numbers = {}
+    n = 1024
+    flops = 3 * 2 * n**3  # forward + two backward products
+    for dtype in (np.float32, np.float64):
+        rng = np.random.default_rng(0)
+        a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
+        g = np.ones((n, n), dtype)
+
+        def numpy_fb():
+            c = a @ b
+            return c, g @ b.T, a.T @ g
+
+        ta, tb = sg.tensor(a, requires_grad=True), sg.tensor(b, requires_grad=True)
+
+        def sg_fb():
+            ta.grad = None
+            tb.grad = None
+            c = ta @ tb
+            c.backward(g)
+            return c
+
+        contenders = {"numpy": numpy_fb, "swiftgrad": sg_fb}
+        if "torch" in found:
+            torch = found["torch"]
+            pa, pb, pg = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True), torch.tensor(g)
+
+            def torch_fb():
+                pa.grad = None
+                pb.grad = None
+                c = pa @ pb
+                c.backward(pg)
+                return c
+
+            contenders["torch"] = torch_fb
+        np.testing.assert_allclose(sg_fb().numpy(), a @ b, rtol=1e-4, atol=1e-3 if dtype == np.float32 else 1e-9)
+        results = measure(contenders, rounds=rounds, warmup=1)
+        gflops = {k: (flops / m / 1e9, flops / mn / 1e9) for k, (m, mn) in results.items()}
+        lines = [f"### W3: matmul {n}x{n} {np.dtype(dtype).name}, forward + backward", "",
+                 "| library | median GFLOP/s | best GFLOP/s | ratio to numpy |", "|---|---|---|---|"]
+        for k, (m, best) in gflops.items():
+            lines.append(f"| {k} | {m:.1f} | {best:.1f} | {m / gflops['numpy'][0]:.2f}x |")
+        out.append("\n".join(lines) + "\n")
+        numbers[np.dtype(dtype).name] = gflops
+    return "\n".join(out), numbers
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--json")
+    parser.add_argument("--only", choices=["w1", "w2", "w3"])
+    args = parser.parse_args()
+    found = peers()
+    print(f"peers installed: {', '.join(found) or 'none'}; absent: "
+          f"{', '.join(p for p in ('torch', 'jax', 'autograd') if p not in found) or 'none'}\n")
+    results = {}
+    for name, fn in (("w1", w1), ("w2", w2), ("w3", w3)):
+        if args.only and args.only != name:
+            continue
+        text, numbers = fn(found, args.rounds)
+        print(text, flush=True)
+        results[name] = {k: v for k, v in numbers.items()}
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
