@@ -131,24 +131,30 @@ public enum Backward {
   }
 
   /// Tensors reachable from `roots` through recorded nodes, each before its inputs.
+  ///
+  /// The work stack holds unretained references: every tensor on it is kept alive by the
+  /// caller (roots) or by a node's `inputs`, and the graph does not change during the walk.
+  /// (Retaining them cost a fifth of the whole backward pass.)
   static func topologicalOrder(_ roots: [Tensor]) -> [Tensor] {
     var postOrder: [Tensor] = []
     var visited = Set<ObjectIdentifier>()
-    var stack: [(Tensor, Int)] = []
+    var stack: [(tensor: Unmanaged<Tensor>, inputs: [Tensor], next: Int)] = []
+    func push(_ t: Tensor) {
+      stack.append((Unmanaged.passUnretained(t), t.gradFn?.inputs ?? [], 0))
+    }
     for root in roots where visited.insert(ObjectIdentifier(root)).inserted {
-      stack.append((root, 0))
-      while let (tensor, next) = stack.last {
-        let inputs = tensor.gradFn?.inputs ?? []
-        if next < inputs.count {
-          stack[stack.count - 1].1 = next + 1
-          let child = inputs[next]
-          if child.requiresGrad && visited.insert(ObjectIdentifier(child)).inserted {
-            stack.append((child, 0))
-          }
-        } else {
-          postOrder.append(tensor)
-          stack.removeLast()
+      push(root)
+      while !stack.isEmpty {
+        let top = stack.count - 1
+        let next = stack[top].next
+        guard next < stack[top].inputs.count else {
+          postOrder.append(stack.removeLast().tensor.takeUnretainedValue())
+          continue
         }
+        stack[top].next = next + 1
+        let child = Unmanaged.passUnretained(stack[top].inputs[next])
+        let fresh = child._withUnsafeGuaranteedRef { $0.requiresGrad && visited.insert(ObjectIdentifier($0)).inserted }
+        if fresh { push(child.takeUnretainedValue()) }
       }
     }
     return postOrder.reversed()

@@ -8,6 +8,9 @@ public final class Tensor {
   public let strides: [Int]
   public let offset: Int
   public let dtype: DType
+  /// Number of elements, and whether the layout is dense row-major: both fixed at creation.
+  public let count: Int
+  public let isContiguous: Bool
 
   /// A Python scalar operand: it does not widen the other operand's dtype (NumPy's "weak" scalars).
   public internal(set) var isWeaklyTyped = false
@@ -27,6 +30,10 @@ public final class Tensor {
     self.strides = strides
     self.offset = offset
     self.dtype = dtype
+    var n = 1
+    for d in shape { n &*= d }
+    count = n
+    isContiguous = n <= 1 || isRowMajor(shape, strides)
   }
 
   /// A fresh contiguous tensor with uninitialised elements.
@@ -40,9 +47,7 @@ public final class Tensor {
   deinit { Node.releaseIteratively(self) }
 
   public var ndim: Int { shape.count }
-  public var count: Int { shape.reduce(1, *) }
   public var isLeaf: Bool { gradFn == nil }
-  public var isContiguous: Bool { strides == contiguousStrides(shape) || count <= 1 }
 
   /// Address of element [0, 0, ...]; valid while `self` is alive.
   public var baseAddress: UnsafeMutableRawPointer { storage.data + offset * dtype.itemSize }
@@ -53,6 +58,17 @@ public final class Tensor {
 
   /// Name of the primitive that produced this tensor, if it was recorded.
   public var gradFnName: String? { gradFn.map { type(of: $0.primitive).name } }
+}
+
+/// Whether `strides` are the dense row-major strides of `shape` (size-1 dimensions ignored).
+@inline(__always)
+func isRowMajor(_ shape: [Int], _ strides: [Int]) -> Bool {
+  var expected = 1
+  for i in stride(from: shape.count - 1, through: 0, by: -1) {
+    if shape[i] != 1 && strides[i] != expected { return false }
+    expected &*= shape[i]
+  }
+  return true
 }
 
 public func contiguousStrides(_ shape: [Int]) -> [Int] {

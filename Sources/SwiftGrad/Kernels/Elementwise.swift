@@ -85,3 +85,25 @@ func resultType(_ a: Tensor, _ b: Tensor) -> DType {
   func kind(_ d: DType) -> Int { d == .bool ? 0 : (d == .int64 ? 1 : 2) }
   return kind(weak.dtype) <= kind(strong.dtype) ? strong.dtype : weak.dtype
 }
+
+/// `f` applied to three same-shape operands (already of element type T), read through strides.
+@inline(__always)
+func mapElements<T: NumericElement>(
+  _ a: Tensor, _ b: Tensor, _ c: Tensor, to dtype: DType, _ f: (T, T, T) -> T
+) -> Tensor {
+  let out = Tensor(uninitializedShape: a.shape, dtype: dtype)
+  let (pa, pb, pc, po) = (a.pointer(T.self), b.pointer(T.self), c.pointer(T.self), out.pointer(T.self))
+  if a.isContiguous && b.isContiguous && c.isContiguous {
+    for i in 0..<out.count { po[i] = f(pa[i], pb[i], pc[i]) }
+    return out
+  }
+  let len = rowLength(a.shape)
+  let (sa, sb, sc) = (rowStride(a.strides), rowStride(b.strides), rowStride(c.strides))
+  var written = 0
+  forEachRow(a.shape, [a.strides, b.strides, c.strides]) { off in
+    let (ra, rb, rc) = (pa + off[0], pb + off[1], pc + off[2])
+    for i in 0..<len { po[written + i] = f(ra[i * sa], rb[i * sb], rc[i * sc]) }
+    written += len
+  }
+  return out
+}

@@ -48,7 +48,10 @@ public struct Add: ElementwiseBinary {
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a + b }
   public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &+ b }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    [try unbroadcast(g, to: inputs[0].shape), try unbroadcast(g, to: inputs[1].shape)]
+    [
+      inputs[0].requiresGrad ? try unbroadcast(g, to: inputs[0].shape) : nil,
+      inputs[1].requiresGrad ? try unbroadcast(g, to: inputs[1].shape) : nil,
+    ]
   }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
     try sumTangents(t)
@@ -62,7 +65,7 @@ public struct Sub: ElementwiseBinary {
   public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &- b }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
     [
-      try unbroadcast(g, to: inputs[0].shape),
+      inputs[0].requiresGrad ? try unbroadcast(g, to: inputs[0].shape) : nil,
       inputs[1].requiresGrad ? try unbroadcast(neg(g), to: inputs[1].shape) : nil,
     ]
   }

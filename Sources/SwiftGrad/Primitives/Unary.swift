@@ -9,10 +9,28 @@ public protocol ElementwiseUnary: Primitive {
   /// The integer version, for ops that keep integer dtypes; nil means "compute in float64".
   static func applyInteger(_ x: Int64) -> Int64?
   func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor
+  /// dy/dx from x and y as numbers, for the fused fast path of `vjp` (nil: no fast path).
+  static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T?
 }
 
 extension ElementwiseUnary {
   public static func applyInteger(_ x: Int64) -> Int64? { nil }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { nil }
+
+  /// Note [Fused unary VJP]: when the gradient is not itself recorded (no create_graph, no
+  /// forward mode), g * dy/dx is one loop instead of the 2-4 ops of `derivative`. The
+  /// differentiable `derivative` remains the definition: first-order gradchecks exercise this
+  /// path, second-order ones the other.
+  func fusedVJP(_ x: Tensor, _ y: Tensor, _ g: Tensor) -> Tensor? {
+    guard !GradMode.isEnabled, Self.derivativeValue(1.0, 1.0) != nil, y.dtype.isFloatingPoint,
+      g.tangents.isEmpty, x.tangents.isEmpty, y.tangents.isEmpty, g.shape == y.shape
+    else { return nil }
+    let (xc, gc) = (x.converted(to: y.dtype), g.converted(to: y.dtype))
+    if y.dtype == .float32 {
+      return mapElements(gc, xc, y, to: .float32) { (g: Float, x: Float, y: Float) in g * (Self.derivativeValue(x, y) ?? 0) }
+    }
+    return mapElements(gc, xc, y, to: .float64) { (g: Double, x: Double, y: Double) in g * (Self.derivativeValue(x, y) ?? 0) }
+  }
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
@@ -27,7 +45,8 @@ extension ElementwiseUnary {
   }
 
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
-    [try mul(cotangent, derivative(inputs[0], output: output))]
+    if let fused = fusedVJP(inputs[0], output, cotangent) { return [fused] }
+    return [try mul(cotangent, derivative(inputs[0], output: output))]
   }
 
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
@@ -53,6 +72,7 @@ public struct Neg: ElementwiseUnary {
 
 public struct Exp: ElementwiseUnary {
   public static let name = "exp"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { y }
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.exp(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { y }
@@ -60,24 +80,28 @@ public struct Exp: ElementwiseUnary {
 
 public struct Log: ElementwiseUnary {
   public static let name = "log"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 / x }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.log(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(x) }
 }
 
 public struct Sin: ElementwiseUnary {
   public static let name = "sin"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { T.cos(x) }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.sin(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try cos(x) }
 }
 
 public struct Cos: ElementwiseUnary {
   public static let name = "cos"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { -T.sin(x) }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.cos(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try neg(sin(x)) }
 }
 
 public struct Tan: ElementwiseUnary {
   public static let name = "tan"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 + y * y }
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.tan(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try add(square(y), 1) }
@@ -85,6 +109,7 @@ public struct Tan: ElementwiseUnary {
 
 public struct Tanh: ElementwiseUnary {
   public static let name = "tanh"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 - y * y }
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.tanh(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try rsub(1, square(y)) }
@@ -92,6 +117,7 @@ public struct Tanh: ElementwiseUnary {
 
 public struct Sigmoid: ElementwiseUnary {
   public static let name = "sigmoid"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { y * (1 - y) }
   public static var readsOutput: Bool { true }
   /// Split by sign so neither branch overflows exp.
   public static func apply<T: FloatElement>(_ x: T) -> T {
@@ -104,6 +130,7 @@ public struct Sigmoid: ElementwiseUnary {
 
 public struct Relu: ElementwiseUnary {
   public static let name = "relu"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { x > 0 ? 1 : 0 }
   /// `x > 0 ? x : 0` keeps NaN (NumPy's maximum(x, 0) propagates it).
   public static func apply<T: FloatElement>(_ x: T) -> T { x > 0 || x.isNaN ? x : 0 }
   public static func applyInteger(_ x: Int64) -> Int64? { Swift.max(x, 0) }
@@ -114,6 +141,7 @@ public struct Relu: ElementwiseUnary {
 
 public struct Sqrt: ElementwiseUnary {
   public static let name = "sqrt"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 0.5 / y }
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { x.squareRoot() }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try div(0.5, y) }
@@ -121,6 +149,7 @@ public struct Sqrt: ElementwiseUnary {
 
 public struct Abs: ElementwiseUnary {
   public static let name = "abs"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { x > 0 ? 1 : (x < 0 ? -1 : 0) }
   public static func apply<T: FloatElement>(_ x: T) -> T { Swift.abs(x) }
   public static func applyInteger(_ x: Int64) -> Int64? { x < 0 ? 0 &- x : x }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try sign(x) }
@@ -135,12 +164,14 @@ public struct Sign: ElementwiseUnary {
 
 public struct Log1p: ElementwiseUnary {
   public static let name = "log1p"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 / (1 + x) }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.log1p(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(add(x, 1)) }
 }
 
 public struct Expm1: ElementwiseUnary {
   public static let name = "expm1"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { y + 1 }
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.expm1(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try add(y, 1) }
@@ -148,6 +179,7 @@ public struct Expm1: ElementwiseUnary {
 
 public struct Square: ElementwiseUnary {
   public static let name = "square"
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 2 * x }
   public static func apply<T: FloatElement>(_ x: T) -> T { x * x }
   public static func applyInteger(_ x: Int64) -> Int64? { x &* x }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try mul(x, 2) }
