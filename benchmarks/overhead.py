@@ -107,7 +107,7 @@ def w1(found, rounds):
 
 def mlp_params(rng, dtype=np.float32):
     sizes = [784, 512, 512, 10]
-    return [(rng.standard_normal((i, o)).astype(dtype) / np.sqrt(i), np.zeros(o, dtype)) for i, o in zip(sizes, sizes[1:])]
+    return [((rng.standard_normal((i, o)) / np.sqrt(i)).astype(dtype), np.zeros(o, dtype)) for i, o in zip(sizes, sizes[1:])]
 
 
 def mlp_step_numpy(params, x, onehot, lr=0.01):
