@@ -74,6 +74,10 @@ int sg_autograd_grad(int n_out, const sg_tensor *outputs, const sg_tensor *grad_
                      const sg_tensor *inputs, int retain_graph, int create_graph, int allow_unused,
                      sg_tensor *results);
 int sg_detach(sg_tensor *out, sg_tensor a);
+/* Anomaly detection (thread-local): backward names the first op producing NaN/inf
+ * cotangents, with the creation place recorded by sg_tensor_set_origin. Returns previous mode. */
+int sg_set_anomaly_enabled(int flag);
+void sg_tensor_set_origin(sg_tensor t, const char *origin);
 
 /* Elementwise unary */
 int sg_neg(sg_tensor *out, sg_tensor a);

@@ -145,3 +145,13 @@ public func sg_autograd_grad(
 }
 
 @_cdecl("sg_detach") public func sg_detach(_ out: OutHandle?, _ a: Handle?) -> Int32 { produce(out, a) { $0[0].detach() } }
+
+// MARK: Anomaly detection
+@_cdecl("sg_set_anomaly_enabled") public func sg_set_anomaly_enabled(_ flag: Int32) -> Int32 {
+  let previous = AnomalyMode.isEnabled
+  AnomalyMode.isEnabled = flag != 0
+  return previous ? 1 : 0
+}
+@_cdecl("sg_tensor_set_origin") public func sg_tensor_set_origin(_ h: Handle, _ origin: UnsafePointer<CChar>) {
+  tensor(h).setOrigin(String(cString: origin))
+}

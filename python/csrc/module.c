@@ -26,8 +26,29 @@ PyObject *sg_raise(int status) {
   return NULL;
 }
 
+/* Mirrors the Swift thread-local flag so the common path costs one load. */
+static _Thread_local int anomaly_mode = 0;
+
+/* In anomaly mode, remember the Python line that created each recorded op. */
+static void record_origin(sg_tensor handle) {
+  PyFrameObject *frame = PyEval_GetFrame();
+  if (!frame) return;
+  PyCodeObject *code = PyFrame_GetCode(frame);
+  PyObject *where = PyUnicode_FromFormat("%U:%d", code->co_filename, PyFrame_GetLineNumber(frame));
+  Py_DECREF(code);
+  if (!where) {
+    PyErr_Clear();
+    return;
+  }
+  const char *text = PyUnicode_AsUTF8(where);
+  if (text) sg_tensor_set_origin(handle, text);
+  else PyErr_Clear();
+  Py_DECREF(where);
+}
+
 PyObject *sg_wrap(sg_tensor handle) {
   if (!handle) return NULL;
+  if (anomaly_mode) record_origin(handle);
   TensorObject *obj = (TensorObject *)sg_tensor_class->tp_alloc(sg_tensor_class, 0);
   if (!obj) {
     sg_tensor_free(handle);
@@ -240,6 +261,13 @@ static PyObject *py_set_grad_enabled(PyObject *self, PyObject *flag) {
   return PyBool_FromLong(sg_set_grad_enabled(on));
 }
 
+static PyObject *py_set_anomaly_enabled(PyObject *self, PyObject *flag) {
+  int on = PyObject_IsTrue(flag);
+  if (on < 0) return NULL;
+  anomaly_mode = on;
+  return PyBool_FromLong(sg_set_anomaly_enabled(on));
+}
+
 static PyObject *py_autograd_grad(PyObject *self, PyObject *args) {
   PyObject *outputs, *inputs, *grad_outputs;
   int retain, create, allow_unused;
@@ -317,6 +345,7 @@ static PyMethodDef module_methods[] = {
     {"is_grad_enabled", py_grad_enabled, METH_NOARGS, "Whether operations are recorded on this thread."},
     {"set_grad_enabled", py_set_grad_enabled, METH_O, "Sets grad mode for this thread; returns the previous mode."},
     {"autograd_grad", py_autograd_grad, METH_VARARGS, NULL},
+    {"set_anomaly_enabled", py_set_anomaly_enabled, METH_O, "Sets anomaly detection for this thread; returns the previous mode."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_C", "swiftgrad's compiled core bindings.", -1,

@@ -7,7 +7,7 @@ from . import _C
 from ._dtypes import bool_, float32, float64, int64, code_of as _code_of, supported_array as _supported_array
 from ._tensor import Tensor
 from . import autograd, random
-from .autograd import enable_grad, no_grad, set_grad_enabled, is_grad_enabled
+from .autograd import detect_anomaly, enable_grad, no_grad, set_grad_enabled, is_grad_enabled
 
 bool = bool_  # noqa: A001  (sg.bool, as the API contract names it)
 

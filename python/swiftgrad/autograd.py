@@ -71,3 +71,20 @@ class set_grad_enabled(_GradMode):
 
 
 is_grad_enabled = _C.is_grad_enabled
+
+
+class detect_anomaly:
+    """Within this context (thread-local), backward raises at the first operation whose
+    gradient contains NaN or inf, naming the operation and the Python line that created it.
+    Recording where each op was created costs time: use it for debugging only."""
+
+    def __init__(self, check_nan=True):
+        self._check = bool(check_nan)
+
+    def __enter__(self):
+        self._previous = _C.set_anomaly_enabled(self._check)
+        return self
+
+    def __exit__(self, *exc):
+        _C.set_anomaly_enabled(self._previous)
+        return False

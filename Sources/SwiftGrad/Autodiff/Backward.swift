@@ -56,6 +56,7 @@ public enum Backward {
     let targetIDs = targets.map { Set($0.map(ObjectIdentifier.init)) }
     let needed = targetIDs.map { neededTensors(order, targets: $0) }
     var results: [ObjectIdentifier: Tensor] = [:]
+    let checkAnomalies = AnomalyMode.isEnabled
 
     try GradMode.with(enabled: createGraph) {
       for tensor in order {
@@ -80,6 +81,7 @@ public enum Backward {
         }
         try node.checkVersions(output: tensor)
         let inputGrads = try node.primitive.vjp(node.inputs, output: tensor, cotangent: g)
+        if checkAnomalies { try checkFinite(inputGrads, of: node) }
         for (input, grad) in zip(node.inputs, inputGrads) {
           guard let grad, input.requiresGrad else { continue }
           try accumulate(&pending, input, try conform(grad, to: input, from: node))
@@ -95,6 +97,15 @@ public enum Backward {
       throw SGError.runtime(
         "One of the differentiated Tensors (input \(i)) appears to not have been used in the "
           + "graph. Set allow_unused=True if this is the desired behavior.")
+    }
+  }
+
+  /// Anomaly mode: the first rule that turns finite cotangents into NaN/inf is named.
+  private static func checkFinite(_ grads: [Tensor?], of node: Node) throws {
+    for (i, g) in grads.enumerated() {
+      guard let g, g.dtype.isFloatingPoint, try !allFinite(g) else { continue }
+      let place = node.origin.map { " (the operation was created at \($0))" } ?? ""
+      throw SGError.runtime("Function '\(node.name)' returned nan or inf values in its \(i)th output\(place)")
     }
   }
 

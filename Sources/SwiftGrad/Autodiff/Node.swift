@@ -11,6 +11,8 @@ final class Node {
   /// Storage version of the output when recorded (rules may read the output's values).
   var outputVersion: Int
   private(set) var isReleased = false
+  /// Where the op was created (set by clients in anomaly-detection mode, e.g. "file.py:12").
+  var origin: String?
 
   init(_ primitive: any Primitive, _ inputs: [Tensor], output: Tensor) {
     self.primitive = primitive

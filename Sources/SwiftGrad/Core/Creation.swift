@@ -10,15 +10,19 @@ func zerosKernel(_ shape: [Int], dtype: DType) -> Tensor {
   return t
 }
 
-func checkShape(_ shape: [Int], _ op: String) throws {
+/// Bytes of physical memory: no single tensor may ask for more (the allocation would abort).
+let physicalMemoryBytes: Int = Int(sysconf(Int32(_SC_PHYS_PAGES))) &* Int(sysconf(Int32(_SC_PAGESIZE)))
+
+/// Rejects negative dimensions and shapes whose tensor could not be allocated.
+func checkShape(_ shape: [Int], _ op: String, itemSize: Int = 8) throws {
   guard !shape.contains(where: { $0 < 0 }) else {
     throw SGError.value("\(op): negative dimensions are not allowed (shape \(describe(shape)))")
   }
-  var total = 1
+  var total = itemSize
   for d in shape {
     let (p, overflow) = total.multipliedReportingOverflow(by: d)
-    guard !overflow && p <= (1 << 40) else {
-      throw SGError.value("\(op): array of shape \(describe(shape)) is too big")
+    guard !overflow && p <= physicalMemoryBytes else {
+      throw SGError.value("\(op): an array of shape \(describe(shape)) does not fit in memory")
     }
     total = p
   }
@@ -64,6 +68,7 @@ public func arange(_ start: Double, _ stop: Double, _ step: Double = 1, dtype: D
   let length = ((stop - start) / step).rounded(.up)
   guard length <= Double(1 << 40) else { throw SGError.value("arange: \(length) elements is too many") }
   let n = Swift.max(0, Int(length))
+  try checkShape([n], "arange")
   let t = Tensor(uninitializedShape: [n], dtype: .float64)
   let p = t.pointer(Double.self)
   for i in 0..<n { p[i] = start + Double(i) * step }

@@ -119,3 +119,8 @@ extension Tensor {
   /// Marks this tensor as a Python scalar operand (see `resultType`).
   public func markWeaklyTyped() { isWeaklyTyped = true }
 }
+
+extension Tensor {
+  /// Records where the op that produced this tensor was created (anomaly detection).
+  public func setOrigin(_ origin: String) { gradFn?.origin = origin }
+}

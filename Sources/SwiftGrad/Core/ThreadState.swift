@@ -8,6 +8,7 @@
 /// counter, and the C ABI's last error. Kept in a pthread key so no Foundation is needed.
 final class ThreadState {
   var gradEnabled = true
+  var anomalyDetection = false
   /// Forward-mode levels are never reused, so a stale dual cannot be mistaken for a live one.
   var lastLevel = 0
   /// NUL-terminated; owned here and valid until the next error on this thread.
@@ -48,6 +49,14 @@ public enum GradMode {
     state.gradEnabled = enabled
     defer { state.gradEnabled = saved }
     return try body()
+  }
+}
+
+/// `detect_anomaly`: backward checks every cotangent for NaN/inf and names the op that made it.
+public enum AnomalyMode {
+  public static var isEnabled: Bool {
+    get { ThreadState.current.anomalyDetection }
+    set { ThreadState.current.anomalyDetection = newValue }
   }
 }
 

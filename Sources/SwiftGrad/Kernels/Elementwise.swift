@@ -74,6 +74,7 @@ public func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
     }
     out[i] = da == 1 ? db : da
   }
+  try checkShape(out, "broadcast")
   return out
 }
 

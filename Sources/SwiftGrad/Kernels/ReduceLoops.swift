@@ -48,3 +48,11 @@ public func anyTrue(_ x: Tensor) throws -> Bool {
   for i in 0..<b.count where p[i] { return true }
   return false
 }
+
+/// Whether every element is finite (not NaN, not ±inf).
+public func allFinite(_ x: Tensor) throws -> Bool {
+  let d = x.converted(to: .float64).densified()
+  let p = d.pointer(Double.self)
+  for i in 0..<d.count where !p[i].isFinite { return false }
+  return true
+}

@@ -66,7 +66,8 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     throw SGError.value(
       "matmul: Input operand 1 has a mismatch in its core dimension 0 (size \(b2.shape[b2.ndim - 2]) is different from \(a2.shape[a2.ndim - 1])); shapes \(describe(a.shape)) and \(describe(b.shape))")
   }
-  _ = try broadcastShapes(Array(a2.shape.dropLast(2)), Array(b2.shape.dropLast(2)))
+  let batch = try broadcastShapes(Array(a2.shape.dropLast(2)), Array(b2.shape.dropLast(2)))
+  try checkShape(batch + [a2.shape[a2.ndim - 2], b2.shape[b2.ndim - 1]], "matmul")
   var out = try apply(MatMul(), [a2, b2])
   if a.ndim == 1 { out = try squeeze(out, axes: [out.ndim - 2]) }
   if b.ndim == 1 { out = try squeeze(out, axes: [out.ndim - 1]) }
