@@ -1,5 +1,6 @@
 """Optional comparison libraries, each reported as absent when not installed."""
 import importlib
+import os
 
 
 def load(name):
@@ -13,7 +14,7 @@ def peers():
     found = {}
     torch = load("torch")
     if torch is not None:
-        torch.set_num_threads(2)
+        torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", "1")))
         found["torch"] = torch
     jax = load("jax")
     if jax is not None:

@@ -5,10 +5,17 @@
   W3  matmul 1024x1024 float32 and float64, forward + backward (GFLOP/s)
 
 Prints Markdown tables (medians, minimums, ratios); `--json FILE` also writes the numbers.
-Results are checked equal across libraries before timing."""
+Results are checked equal across libraries before timing.
+
+BLAS runs on one thread unless OPENBLAS_NUM_THREADS is set: NumPy's bundled OpenBLAS and the
+system OpenBLAS that swiftgrad links keep separate thread pools whose idle threads spin, and two
+spinning pools on two cores distort every number in a side-by-side run."""
 import argparse
 import json
+import os
 import sys
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
