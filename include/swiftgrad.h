@@ -34,6 +34,8 @@ void sg_set_error(int kind, const char *message);
 
 /* Lifetime and creation */
 void sg_tensor_free(sg_tensor t);
+/* Adds a reference: the same handle must then be freed once more. Returns `t`. */
+sg_tensor sg_tensor_retain(sg_tensor t);
 /* Zero-copy view of external memory [data, data + byte_count); release(context) runs when the
  * last view is gone, possibly on another thread. */
 int sg_tensor_wrap(sg_tensor *out, void *data, int64_t byte_count, int dtype, int ndim,
@@ -56,7 +58,9 @@ void sg_tensor_shape(sg_tensor t, int64_t *out);   /* ndim entries */
 void sg_tensor_strides(sg_tensor t, int64_t *out); /* ndim entries, in elements */
 int sg_tensor_same_storage(sg_tensor a, sg_tensor b);
 int64_t sg_tensor_version(sg_tensor t);
-void sg_tensor_set_weak(sg_tensor t); /* a Python scalar: does not widen the other operand */
+void sg_tensor_set_weak(sg_tensor t); /* a Python scalar: does not widen the other operand; read-only */
+void sg_tensor_set_readonly(sg_tensor t); /* in-place writes into its memory are refused */
+int sg_tensor_is_readonly(sg_tensor t);
 
 /* Autograd state */
 int sg_tensor_requires_grad(sg_tensor t);

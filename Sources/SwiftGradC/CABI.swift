@@ -16,6 +16,11 @@ import SwiftGrad
   if let h { Unmanaged<Tensor>.fromOpaque(h).release() }
 }
 
+@_cdecl("sg_tensor_retain") public func sg_tensor_retain(_ h: Handle) -> Handle {
+  _ = Unmanaged<Tensor>.fromOpaque(h).retain()
+  return h
+}
+
 // MARK: Creating tensors
 
 public typealias ReleaseFn = @convention(c) (UnsafeMutableRawPointer?) -> Void
@@ -76,6 +81,8 @@ public func sg_tensor_wrap(
 }
 @_cdecl("sg_tensor_version") public func sg_tensor_version(_ h: Handle) -> Int64 { Int64(tensor(h).storage.version) }
 @_cdecl("sg_tensor_set_weak") public func sg_tensor_set_weak(_ h: Handle) { tensor(h).markWeaklyTyped() }
+@_cdecl("sg_tensor_set_readonly") public func sg_tensor_set_readonly(_ h: Handle) { tensor(h).storage.isReadOnly = true }
+@_cdecl("sg_tensor_is_readonly") public func sg_tensor_is_readonly(_ h: Handle) -> Int32 { tensor(h).storage.isReadOnly ? 1 : 0 }
 
 // MARK: Autograd state
 

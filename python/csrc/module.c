@@ -1,6 +1,8 @@
 /* swiftgrad._C: module init, error translation and argument conversion. */
 #include "swiftgrad_ext.h"
 
+#include <string.h>
+
 PyTypeObject *sg_tensor_class = &SGTensorBase_Type;
 PyObject *sg_array_converter = NULL;
 
@@ -125,6 +127,7 @@ static int wrap_buffer(PyObject *obj, sg_tensor *out) {
     PyMem_RawFree(view);
     return sg_raise_int(status);
   }
+  if (view->readonly) sg_tensor_set_readonly(*out);
   return 1;
 }
 
@@ -153,10 +156,40 @@ static PyObject *py_from_buffer(PyObject *self, PyObject *obj) {
 
 /* --- Arguments ------------------------------------------------------------------------- */
 
-static int scalar_tensor(double value, int dtype, sg_tensor *out) {
-  int status = sg_full(out, 0, NULL, value, dtype);
+/* Python scalars in expressions (`y * 1.01 + 0.1` in a loop) recur: a small per-thread cache of
+ * their 0-d tensors saves an allocation per op. Cached tensors are only ever read (operands,
+ * never targets of in-place writes), so sharing them is safe. */
+#define SCALAR_CACHE_SIZE 8
+static _Thread_local struct {
+  double value;
+  int dtype;
+  sg_tensor handle;
+} scalar_cache[SCALAR_CACHE_SIZE];
+static _Thread_local int scalar_cache_next;
+
+/* An owned handle (an extra reference: a later miss may evict the cache slot while the caller
+ * still uses it) to a weak 0-d tensor holding `value`. */
+static int scalar_tensor(double value, int dtype, sg_arg *arg) {
+  for (int i = 0; i < SCALAR_CACHE_SIZE; i++) {
+    if (scalar_cache[i].handle && scalar_cache[i].dtype == dtype &&
+        memcmp(&scalar_cache[i].value, &value, sizeof value) == 0) {
+      arg->handle = sg_tensor_retain(scalar_cache[i].handle);
+      arg->owned = 1;
+      return 0;
+    }
+  }
+  sg_tensor h;
+  int status = sg_full(&h, 0, NULL, value, dtype);
   if (status) return sg_raise_int(status);
-  sg_tensor_set_weak(*out);
+  sg_tensor_set_weak(h);
+  int slot = scalar_cache_next;
+  scalar_cache_next = (slot + 1) % SCALAR_CACHE_SIZE;
+  if (scalar_cache[slot].handle) sg_tensor_free(scalar_cache[slot].handle);
+  scalar_cache[slot].value = value;
+  scalar_cache[slot].dtype = dtype;
+  scalar_cache[slot].handle = h;
+  arg->handle = sg_tensor_retain(h);
+  arg->owned = 1;
   return 0;
 }
 
@@ -167,7 +200,7 @@ int sg_arg_from(PyObject *obj, sg_arg *arg, const char *what) {
     return 0;
   }
   arg->owned = 1;
-  if (PyBool_Check(obj)) return scalar_tensor(obj == Py_True, SG_BOOL, &arg->handle);
+  if (PyBool_Check(obj)) return scalar_tensor(obj == Py_True, SG_BOOL, arg);
   if (PyLong_CheckExact(obj)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
@@ -185,9 +218,9 @@ int sg_arg_from(PyObject *obj, sg_arg *arg, const char *what) {
       if (status == 0) sg_tensor_set_weak(arg->handle);
       return status;
     }
-    return scalar_tensor((double)v, SG_INT64, &arg->handle);
+    return scalar_tensor((double)v, SG_INT64, arg);
   }
-  if (PyFloat_CheckExact(obj)) return scalar_tensor(PyFloat_AS_DOUBLE(obj), SG_FLOAT64, &arg->handle);
+  if (PyFloat_CheckExact(obj)) return scalar_tensor(PyFloat_AS_DOUBLE(obj), SG_FLOAT64, arg);
   if (obj == Py_None) {
     PyErr_Format(PyExc_TypeError, "%s: expected a tensor, array or number, got None", what);
     return -1;

@@ -55,7 +55,12 @@ static int tensor_getbuffer(TensorObject *self, Py_buffer *view, int flags) {
   view->buf = sg_tensor_data(h);
   view->obj = Py_NewRef(self);
   view->len = sg_tensor_size(h) * itemsize;
-  view->readonly = 0;
+  view->readonly = sg_tensor_is_readonly(h);
+  if (view->readonly && (flags & PyBUF_WRITABLE)) {
+    PyMem_Free(info);
+    PyErr_SetString(PyExc_BufferError, "tensor memory is read-only");
+    return -1;
+  }
   view->itemsize = itemsize;
   view->format = (flags & PyBUF_FORMAT) ? (char *)format_of(dtype) : NULL;
   view->ndim = ndim;

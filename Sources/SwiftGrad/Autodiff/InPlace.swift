@@ -12,6 +12,7 @@ public enum InPlace {
     _ target: Tensor, _ other: Tensor, opName: String, readsTarget: Bool,
     _ op: (Tensor, Tensor) throws -> Tensor
   ) throws -> Tensor {
+    try target.checkWritable(opName)
     let recording = GradMode.isEnabled && (target.requiresGrad || other.requiresGrad)
     try checkTarget(target, recording: recording, opName: opName)
     let shape = try broadcastShapes(target.shape, other.shape)
@@ -33,6 +34,7 @@ public enum InPlace {
 
   /// `target[items] = value` (NumPy casting: the value is converted to the target's dtype).
   public static func setIndex(_ target: Tensor, _ items: [IndexItem], _ value: Tensor) throws -> Tensor {
+    try target.checkWritable("setitem")
     let resolved = try resolveIndex(items, shape: target.shape)
     let region = target.indexedView(resolved)
     guard (try? broadcastShapes(region.shape, value.shape)) == region.shape else {

@@ -5,6 +5,9 @@ public final class Storage {
   public let byteCount: Int
   /// Bumped by every in-place write; saved-tensor checks compare it.
   public var version: Int = 0
+  /// Memory that must not be written: Python scalar constants (shared through a cache) and
+  /// read-only NumPy arrays. In-place ops refuse it.
+  public var isReadOnly = false
   private let release: (() -> Void)?
 
   /// Uninitialised memory, 16-byte aligned (malloc's own alignment: an aligned allocator costs

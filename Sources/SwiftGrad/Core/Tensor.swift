@@ -36,6 +36,15 @@ public final class Tensor {
     isContiguous = n <= 1 || isRowMajor(shape, strides)
   }
 
+  /// A fresh contiguous tensor shaped like `model` (sharing its shape and, when `model` is
+  /// contiguous, its strides arrays: copy-on-write arrays make that free).
+  public convenience init(uninitializedLike model: Tensor, dtype: DType) {
+    self.init(
+      storage: Storage(byteCount: model.count * dtype.itemSize), shape: model.shape,
+      strides: hasExactContiguousStrides(model.shape, model.strides) ? model.strides : contiguousStrides(model.shape),
+      offset: 0, dtype: dtype)
+  }
+
   /// A fresh contiguous tensor with uninitialised elements.
   public convenience init(uninitializedShape shape: [Int], dtype: DType) {
     let n = shape.reduce(1, *)
@@ -71,14 +80,32 @@ func isRowMajor(_ shape: [Int], _ strides: [Int]) -> Bool {
   return true
 }
 
-public func contiguousStrides(_ shape: [Int]) -> [Int] {
-  var strides = [Int](repeating: 1, count: shape.count)
-  var acc = 1
+/// Whether `strides` equal `contiguousStrides(shape)` exactly (checked without allocating).
+func hasExactContiguousStrides(_ shape: [Int], _ strides: [Int]) -> Bool {
+  var expected = 1
   for i in stride(from: shape.count - 1, through: 0, by: -1) {
-    strides[i] = acc
-    acc *= Swift.max(shape[i], 1)
+    if strides[i] != expected { return false }
+    expected &*= Swift.max(shape[i], 1)
   }
-  return strides
+  return true
+}
+
+public func contiguousStrides(_ shape: [Int]) -> [Int] {
+  switch shape.count {
+  case 0: return []
+  case 1: return [1]
+  case 2: return [Swift.max(shape[1], 1), 1]
+  default:
+    var strides = [Int](repeating: 1, count: shape.count)
+    var acc = 1
+    var i = shape.count - 1
+    while i >= 0 {
+      strides[i] = acc
+      acc &*= Swift.max(shape[i], 1)
+      i -= 1
+    }
+    return strides
+  }
 }
 
 extension Tensor {
@@ -116,8 +143,23 @@ extension Tensor {
     self.init(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
   }
 
-  /// Marks this tensor as a Python scalar operand (see `resultType`).
-  public func markWeaklyTyped() { isWeaklyTyped = true }
+  /// Marks this tensor as a Python scalar operand (see `resultType`); such constants may be
+  /// shared, so their memory becomes read-only.
+  public func markWeaklyTyped() {
+    isWeaklyTyped = true
+    storage.isReadOnly = true
+  }
+
+  /// Throws unless in-place writes into this tensor are allowed.
+  func checkWritable(_ op: String) throws {
+    if storage.isReadOnly {
+      throw SGError.value("\(op): assignment destination is read-only")
+    }
+    for (d, s) in zip(shape, strides) where s == 0 && d > 1 {
+      throw SGError.value(
+        "\(op): cannot write into a broadcast view (shape \(describe(shape)) repeats elements); copy it first")
+    }
+  }
 }
 
 extension Tensor {

@@ -5,7 +5,7 @@
 func mapElements<T: NumericElement, U: NumericElement>(
   _ x: Tensor, to dtype: DType, _ f: (T) -> U
 ) -> Tensor {
-  let out = Tensor(uninitializedShape: x.shape, dtype: dtype)
+  let out = Tensor(uninitializedLike: x, dtype: dtype)
   let src = x.pointer(T.self)
   let dst = out.pointer(U.self)
   let n = out.count
@@ -29,7 +29,7 @@ func mapElements<T: NumericElement, U: NumericElement>(
 func mapElements<A: NumericElement, B: NumericElement, C: NumericElement>(
   _ a: Tensor, _ b: Tensor, shape: [Int], to dtype: DType, _ f: (A, B) -> C
 ) -> Tensor {
-  let out = Tensor(uninitializedShape: shape, dtype: dtype)
+  let out = a.shape == shape ? Tensor(uninitializedLike: a, dtype: dtype) : Tensor(uninitializedShape: shape, dtype: dtype)
   let pa = a.pointer(A.self)
   let pb = b.pointer(B.self)
   let po = out.pointer(C.self)
@@ -92,7 +92,7 @@ func resultType(_ a: Tensor, _ b: Tensor) -> DType {
 func mapElements<T: NumericElement>(
   _ a: Tensor, _ b: Tensor, _ c: Tensor, to dtype: DType, _ f: (T, T, T) -> T
 ) -> Tensor {
-  let out = Tensor(uninitializedShape: a.shape, dtype: dtype)
+  let out = Tensor(uninitializedLike: a, dtype: dtype)
   let (pa, pb, pc, po) = (a.pointer(T.self), b.pointer(T.self), c.pointer(T.self), out.pointer(T.self))
   if a.isContiguous && b.isContiguous && c.isContiguous {
     for i in 0..<out.count { po[i] = f(pa[i], pb[i], pc[i]) }

@@ -13,6 +13,7 @@ from hypothesis.extra import numpy as hnp
 
 import swiftgrad as sg
 
+TRACE = bool(__import__("os").environ.get("SWIFTGRAD_FUZZ_TRACE"))
 ALLOWED = (ValueError, TypeError, IndexError, RuntimeError, OverflowError)
 
 UNARY = ["negative", "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs", "sign",
@@ -98,6 +99,8 @@ def calls(draw):
 
 def check(call):
     fn, args, kwargs = call
+    if TRACE:
+        print(getattr(fn, "__name__", fn), repr(args)[:300], kwargs, flush=True)
     try:
         fn(*args, **kwargs)
     except ALLOWED as e:
