@@ -43,4 +43,7 @@ int sg_int_list(PyObject *obj, int64_t *out, int capacity, const char *what);
 int sg_register_ops(PyObject *module);
 PyObject *sg_binary_call(int (*fn)(sg_tensor *, sg_tensor, sg_tensor), PyObject *a, PyObject *b);
 PyObject *sg_index_call(PyObject *self, PyObject *key);
+/* nn / optim / graph (branch nnopt): optim.c, graph.c */
+int sg_register_optim(PyObject *module);
+int sg_register_graph(PyObject *module);
 #endif

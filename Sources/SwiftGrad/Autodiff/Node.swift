@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A recorded application of a primitive: the reverse-mode graph is made of these, linked
 /// through the tensors they consumed (`Tensor.gradFn` -> `Node.inputs` -> their `gradFn`s).
 ///
@@ -9,6 +11,11 @@ final class Node {
   /// Storage versions of the inputs when recorded; backward refuses stale saved values.
   private let inputVersions: [Int]
   private(set) var isReleased = false
+  /// Increases in recording order (process-wide); graph introspection uses it to list a
+  /// Wengert list in the order the program ran.
+  let id: Int = Node.nextID.add(1, ordering: .relaxed).newValue
+
+  private static let nextID = Atomic<Int>(0)
 
   init(_ primitive: any Primitive, _ inputs: [Tensor]) {
     self.primitive = primitive
