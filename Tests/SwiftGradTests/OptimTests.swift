@@ -14,8 +14,9 @@ final class OptimTests: XCTestCase {
     let version = p.storage.version
     try Optimizers.sgdStep(parameter: p, gradient: g, momentumBuffer: buffer, firstStep: true, options: o)
     // d = g + 0.1 p = (0.6, 0.05); buf = d; p -= 0.1 d
-    XCTAssertEqual(p.toArray(), [1.0 - 0.06, -2.0 - 0.005])
-    XCTAssertEqual(buffer.toArray(), [0.6, 0.05])
+    for (got, want) in zip(p.toArray() + buffer.toArray(), [1.0 - 0.06, -2.0 - 0.005, 0.6, 0.05]) {
+      XCTAssertEqual(got, want, accuracy: 1e-15)
+    }
     XCTAssertEqual(p.storage.version, version + 1)
     try Optimizers.sgdStep(parameter: p, gradient: g, momentumBuffer: buffer, firstStep: false, options: o)
     let d = [0.5 + 0.1 * 0.94, 0.25 + 0.1 * -2.005]
