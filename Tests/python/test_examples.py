@@ -31,7 +31,7 @@ def test_mlp_classification():
 
 
 @pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
-                    reason="scikit-learn (optional; installed by scripts/install-deps.sh) provides the digits data")
+                    reason="scikit-learn (optional; scripts/install-deps.sh installs it) provides the digits")
 def test_digits_mlp():
     out = run_example("digits_mlp.py")
     accuracy = float(out.strip().rsplit("test accuracy", 1)[1].split()[0])

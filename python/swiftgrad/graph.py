@@ -110,8 +110,8 @@ def render(t, path, names=None, format=None):
     Graphviz's `dot`; raises RuntimeError when Graphviz is not installed. Returns `path`."""
     dot = shutil.which("dot")
     if dot is None:
-        raise RuntimeError("render() needs Graphviz's `dot` program on PATH (e.g. `apt-get install graphviz`); "
-                           "to_dot(t) gives the DOT text without it")
+        raise RuntimeError("render() needs Graphviz's `dot` program on PATH (e.g. `apt-get install "
+                           "graphviz`); to_dot(t) gives the DOT text without it")
     fmt = format or (str(path).rsplit(".", 1)[-1] if "." in str(path) else "svg")
     result = subprocess.run([dot, f"-T{fmt}", "-o", str(path)], input=to_dot(t, names).encode(),
                             capture_output=True)

@@ -19,7 +19,8 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, dtype=float64):
         super().__init__()
         if in_features < 0 or out_features < 0:
-            raise ValueError(f"Linear: feature counts must be non-negative, got {in_features}, {out_features}")
+            raise ValueError(
+                f"Linear: feature counts must be non-negative, got {in_features}, {out_features}")
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(empty((out_features, in_features), dtype=dtype))
@@ -39,7 +40,8 @@ class Linear(Module):
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
 
 
 class Sequential(Module):

@@ -33,5 +33,6 @@ class SGD(Optimizer):
             if buf is None:
                 buf = state["momentum_buffer"] = zeros(p.shape, p.dtype)
                 first = True
-        _C.optim_sgd_step(p, grad, buf, float(group["lr"]), float(group["momentum"]), float(group["dampening"]),
-                          float(group["weight_decay"]), bool(group["nesterov"]), bool(group["maximize"]), first)
+        _C.optim_sgd_step(p, grad, buf, float(group["lr"]), float(group["momentum"]),
+                          float(group["dampening"]), float(group["weight_decay"]), bool(group["nesterov"]),
+                          bool(group["maximize"]), first)
