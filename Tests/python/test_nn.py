@@ -208,3 +208,25 @@ def test_sgd_momentum_trains_linear_model_exactly():
         opt.step()
     np.testing.assert_allclose(model.weight.numpy(), w_true, atol=1e-6)
     np.testing.assert_allclose(model.bias.numpy(), [0.3], atol=1e-6)
+
+
+def test_in_place_writes_refuse_recorded_tensors_and_broadcast_views():
+    p = nn.Parameter(sg.ones(3))
+    with pytest.raises(RuntimeError, match="recorded operation"):
+        nn.init.zeros_(p * 2)
+    with pytest.raises(ValueError, match="broadcast view"):
+        sg._C.fill_(sg.broadcast_to(sg.ones(1), (3,)), 0.0)
+    with pytest.raises(ValueError, match="cannot be broadcast"):
+        sg._C.copy_(p, sg.ones(2))
+    sg._C.copy_(p, np.array([1, 2, 3]))  # ints are cast to the destination's dtype
+    np.testing.assert_array_equal(p.numpy(), [1.0, 2.0, 3.0])
+
+
+def test_zero_grad_replaces_a_gradient_that_has_a_graph():
+    p = nn.Parameter(sg.tensor([1.0, 2.0]))
+    sg.sum(p * p * p).backward(create_graph=True)
+    assert p.grad.grad_fn is not None
+    m = nn.Module()
+    m.p = p
+    m.zero_grad(set_to_none=False)
+    assert p.grad.grad_fn is None and not p.grad.numpy().any()
