@@ -1,4 +1,8 @@
-import Synchronization
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// A recorded application of a primitive: the reverse-mode graph is made of these, linked
 /// through the tensors they consumed (`Tensor.gradFn` -> `Node.inputs` -> their `gradFn`s).
@@ -13,9 +17,22 @@ final class Node {
   private(set) var isReleased = false
   /// Increases in recording order (process-wide); graph introspection uses it to list a
   /// Wengert list in the order the program ran.
-  let id: Int = Node.nextID.add(1, ordering: .relaxed).newValue
+  let id: Int = Node.makeID()
 
-  private static let nextID = Atomic<Int>(0)
+  // A mutex rather than Synchronization.Atomic, which needs macOS 15 on Darwin.
+  private static let idLock: UnsafeMutablePointer<pthread_mutex_t> = {
+    let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(m, nil)
+    return m
+  }()
+  nonisolated(unsafe) private static var lastID = 0
+
+  private static func makeID() -> Int {
+    pthread_mutex_lock(idLock)
+    defer { pthread_mutex_unlock(idLock) }
+    lastID += 1
+    return lastID
+  }
 
   init(_ primitive: any Primitive, _ inputs: [Tensor]) {
     self.primitive = primitive
