@@ -40,3 +40,13 @@ def test_digits_mlp():
 
 def test_quickstart():
     run_example("quickstart.py")
+
+
+def test_trace_and_graph(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "trace_and_graph.py"), str(tmp_path)],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "y = v_7 = 11.6521" in result.stdout
+    assert (tmp_path / "graph.dot").read_text().startswith("digraph")
+    assert "div" in (tmp_path / "gradient_graph.dot").read_text()  # d ln(x1) / dx1 = 1 / x1
