@@ -41,7 +41,7 @@ class BuildWithSwift(build_ext):
 
 extension = Extension(
     "swiftgrad._C",
-    sources=[os.path.join("python", "csrc", f) for f in ("module.c", "tensor.c", "ops.c")],
+    sources=[os.path.join("python", "csrc", f) for f in ("module.c", "tensor.c", "ops.c", "optim.c", "graph.c")],
     include_dirs=[os.path.join(ROOT, "include")],
     libraries=["swiftgrad"],
     extra_compile_args=["-O2", "-std=c11", "-Wno-missing-field-initializers"],
@@ -55,7 +55,7 @@ setup(
     long_description=open(os.path.join(ROOT, "README.md")).read() if os.path.exists(os.path.join(ROOT, "README.md")) else "",
     long_description_content_type="text/markdown",
     package_dir={"": "python"},
-    packages=["swiftgrad"],
+    packages=["swiftgrad", "swiftgrad.nn", "swiftgrad.optim"],
     package_data={"swiftgrad": ["py.typed", "*.pyi"]},
     ext_modules=[extension],
     cmdclass={"build_ext": BuildWithSwift},

@@ -145,6 +145,27 @@ int sg_index(sg_tensor *out, sg_tensor a, const int64_t *items, int n_items);
 int sg_inplace(sg_tensor *out, sg_tensor target, sg_tensor other, int op);
 /* target[items] = value (items as for sg_index; the value is cast to the target's dtype). */
 int sg_setitem(sg_tensor *out, sg_tensor target, const int64_t *items, int n_items, sg_tensor value);
+/* --- nn / optim / graph (branch nnopt) ------------------------------------------------- */
+/* Optimizer steps: update `param` and the state buffers in place (bumping their version
+ * counters) and record nothing. grad and every state buffer must have param's shape and dtype;
+ * state buffers must be contiguous. Scalars follow torch.optim's meaning. */
+int sg_optim_sgd_step(sg_tensor param, sg_tensor grad, sg_tensor momentum_buffer_or_null, double lr,
+                      double momentum, double dampening, double weight_decay, int nesterov, int maximize,
+                      int first_step);
+int sg_optim_adam_step(sg_tensor param, sg_tensor grad, sg_tensor exp_avg, sg_tensor exp_avg_sq,
+                       sg_tensor max_exp_avg_sq_or_null, int64_t step, double lr, double beta1, double beta2,
+                       double eps, double weight_decay, int decoupled_weight_decay, int maximize);
+/* In-place writes into a tensor not produced by a recorded op (bump its version; no graph). */
+int sg_inplace_fill(sg_tensor t, double value);
+int sg_inplace_copy(sg_tensor dst, sg_tensor src); /* src broadcast to dst's shape and cast */
+/* Graph introspection (read-only). Node ids increase in recording order; -1 for a leaf. */
+int64_t sg_graph_tensor_id(sg_tensor t);
+int64_t sg_graph_node_id(sg_tensor t);
+int sg_graph_node_released(sg_tensor t);
+/* Write up to `capacity` new handles into out and the total into *count; call again with a
+ * bigger array when *count > capacity. topological_order lists each tensor after its inputs. */
+int sg_graph_node_inputs(sg_tensor t, sg_tensor *out, int64_t capacity, int64_t *count);
+int sg_graph_topological_order(sg_tensor root, sg_tensor *out, int64_t capacity, int64_t *count);
 
 #ifdef __cplusplus
 }

@@ -394,5 +394,7 @@ PyMODINIT_FUNC PyInit__C(void) {
   Py_INCREF(&SGTensorBase_Type);
   if (PyModule_AddObject(m, "TensorBase", (PyObject *)&SGTensorBase_Type) < 0) return NULL;
   if (sg_register_ops(m) < 0) return NULL;
+  /* nn / optim / graph (branch nnopt) */
+  if (sg_register_optim(m) < 0 || sg_register_graph(m) < 0) return NULL;
   return m;
 }

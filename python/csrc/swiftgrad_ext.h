@@ -45,4 +45,7 @@ PyObject *sg_binary_call(int (*fn)(sg_tensor *, sg_tensor, sg_tensor), PyObject 
 PyObject *sg_index_call(PyObject *self, PyObject *key);
 /* Encodes a Python index expression (4 int64 per item); returns the item count or -1. */
 int sg_parse_index(PyObject *key, int64_t *items);
+/* nn / optim / graph (branch nnopt): optim.c, graph.c */
+int sg_register_optim(PyObject *module);
+int sg_register_graph(PyObject *module);
 #endif

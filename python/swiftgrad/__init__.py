@@ -128,3 +128,7 @@ def stop_gradient(x):
     return asarray(x).detach()
 
 from ._gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
+
+# --- nn / optim / graph (branch nnopt) --------------------------------------------------------
+from . import graph, nn, optim  # noqa: E402
+from .graph import trace  # noqa: E402

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A recorded application of a primitive: the reverse-mode graph is made of these, linked
 /// through the tensors they consumed (`Tensor.gradFn` -> `Node.inputs` -> their `gradFn`s).
 ///
@@ -13,6 +19,24 @@ final class Node {
   private(set) var isReleased = false
   /// Where the op was created (set by clients in anomaly-detection mode, e.g. "file.py:12").
   var origin: String?
+  /// Increases in recording order (process-wide); graph introspection uses it to list a
+  /// Wengert list in the order the program ran.
+  let id: Int = Node.makeID()
+
+  // A mutex rather than Synchronization.Atomic, which needs macOS 15 on Darwin.
+  private static let idLock: UnsafeMutablePointer<pthread_mutex_t> = {
+    let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(m, nil)
+    return m
+  }()
+  nonisolated(unsafe) private static var lastID = 0
+
+  private static func makeID() -> Int {
+    pthread_mutex_lock(idLock)
+    defer { pthread_mutex_unlock(idLock) }
+    lastID += 1
+    return lastID
+  }
 
   init(_ primitive: any Primitive, _ inputs: [Tensor], output: Tensor) {
     self.primitive = primitive

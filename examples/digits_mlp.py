@@ -1,0 +1,61 @@
+"""Handwritten digits (scikit-learn's 8x8 digits, bundled with it: no download) with an MLP.
+
+Softmax cross-entropy is built here from core ops (max, exp, sum, log) with the usual
+max-subtraction for stability, so the example needs nothing beyond sg.nn and sg.optim.
+Needs scikit-learn (scripts/install-deps.sh installs it).
+"""
+import numpy as np
+
+import swiftgrad as sg
+from swiftgrad import nn
+
+
+def log_softmax(logits):
+    shifted = logits - sg.stop_gradient(sg.max(logits, axis=1, keepdims=True))
+    return shifted - sg.log(sg.sum(sg.exp(shifted), axis=1, keepdims=True))
+
+
+def softmax_cross_entropy(logits, one_hot):
+    return -sg.mean(sg.sum(one_hot * log_softmax(logits), axis=1))
+
+
+def main(epochs=40, batch_size=64, seed=0):
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x = digits.data / 16.0
+    x_train, x_test, y_train, y_test = train_test_split(x, digits.target, test_size=0.25, random_state=seed,
+                                                        stratify=digits.target)
+    one_hot = np.eye(10)[y_train]
+
+    sg.random.seed(seed)
+    rng = np.random.default_rng(seed)
+    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = sg.optim.Adam(model.parameters(), lr=3e-3)
+    schedule = sg.optim.lr_scheduler.StepLR(opt, step_size=15, gamma=0.3)
+    for epoch in range(epochs):
+        order = rng.permutation(len(x_train))
+        total = 0.0
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            opt.zero_grad()
+            loss = softmax_cross_entropy(model(x_train[batch]), one_hot[batch])
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(batch)
+        schedule.step()
+        if epoch % 10 == 0 or epoch == epochs - 1:
+            print(f"epoch {epoch:2d}   training loss {total / len(order):.4f}")
+
+    with sg.no_grad():
+        predicted = model(x_test).numpy().argmax(axis=1)
+    accuracy = (predicted == y_test).mean()
+    print(f"test accuracy {accuracy:.4f} on {len(y_test)} held-out digits")
+    return accuracy
+
+
+if __name__ == "__main__":
+    accuracy = main()
+    if accuracy < 0.95:
+        raise SystemExit(f"accuracy {accuracy:.4f} is below 0.95")
