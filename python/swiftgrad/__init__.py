@@ -26,6 +26,11 @@ def from_numpy(a):
     return _C.from_buffer(a)
 
 
+def from_dlpack(x):
+    """A tensor sharing the memory of any DLPack exporter on the CPU (PyTorch, JAX, NumPy, ...)."""
+    return from_numpy(_np.from_dlpack(x))
+
+
 def tensor(data, dtype=None, requires_grad=False):
     """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors)."""
     if isinstance(data, Tensor):

@@ -30,6 +30,17 @@ class Tensor(_C.TensorBase):
             return a.astype(dtype)
         return a.copy() if copy else a
 
+    # DLPack (zero-copy exchange with PyTorch, JAX, NumPy, ...): NumPy's exporter over this
+    # tensor's buffer keeps the tensor alive for as long as the consumer holds the capsule.
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if copy:
+            return self.numpy().copy().__dlpack__()
+        kwargs = {} if max_version is None else {"max_version": max_version}
+        return self.numpy().__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return (1, 0)  # kDLCPU, device 0
+
     def item(self):
         if self.size != 1:
             raise ValueError(f"item(): only a tensor with one element can be converted, shape is {self.shape}")

@@ -1,0 +1,26 @@
+"""`python -m swiftgrad`: version and build information."""
+import os
+import platform
+
+import numpy as np
+
+import swiftgrad as sg
+from swiftgrad import _C
+
+
+def main():
+    here = os.path.dirname(sg.__file__)
+    print(f"swiftgrad {sg.__version__}")
+    print(f"  package:   {here}")
+    print(f"  core:      {os.path.join(here, 'libswiftgrad.so')} (Swift runtime linked statically)")
+    print(f"  extension: {_C.__file__}")
+    print("  BLAS:      OpenBLAS (system library, LAPACK through LAPACKE); "
+          f"threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'OpenBLAS default (one per core)')}")
+    print(f"  Python {platform.python_version()}, NumPy {np.__version__}, {platform.machine()} {platform.system()}")
+    x = sg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    print(f"  self-check: d/dx sum(x*x) at [1, 2] = {x.grad.tolist()}")
+
+
+if __name__ == "__main__":
+    main()
