@@ -38,7 +38,7 @@ class BuildWithSwift(build_ext):
 
 extension = Extension(
     "swiftgrad._C",
-    sources=[os.path.join("python", "csrc", f) for f in ("module.c", "tensor.c", "ops.c")],
+    sources=[os.path.join("python", "csrc", f) for f in ("module.c", "tensor.c", "ops.c", "forward.c")],
     include_dirs=[os.path.join(ROOT, "include")],
     libraries=["swiftgrad"],
     extra_compile_args=["-O2", "-std=c11", "-Wno-missing-field-initializers"],

@@ -332,5 +332,6 @@ PyMODINIT_FUNC PyInit__C(void) {
   Py_INCREF(&SGTensorBase_Type);
   if (PyModule_AddObject(m, "TensorBase", (PyObject *)&SGTensorBase_Type) < 0) return NULL;
   if (sg_register_ops(m) < 0) return NULL;
+  if (sg_register_forward(m) < 0) return NULL;
   return m;
 }
