@@ -128,3 +128,9 @@ def stop_gradient(x):
     return asarray(x).detach()
 
 from ._gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
+
+# --- Function transforms (area: transforms; python/swiftgrad/transforms.py) -----------------
+from . import transforms  # noqa: E402
+from .transforms import (  # noqa: E402
+    grad, value_and_grad, vjp, jvp, jacfwd, jacrev, jacobian, hessian, hvp, linearize,
+)
