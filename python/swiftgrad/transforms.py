@@ -108,15 +108,18 @@ class _ReverseTrace:
         self.out_leaves = [_asarray(o) for o in leaves]
         self.out = self.out_rebuild(iter(self.out_leaves))
 
-    def pullback(self, cotangents):
-        """Cotangents of the inputs (flat) for one cotangent (or None) per output leaf."""
+    def pullback(self, cotangents, retain=True):
+        """Cotangents of the inputs (flat) for one cotangent (or None) per output leaf.
+
+        With retain=False the graph is released after the sweep unless it is being recorded
+        (then an outer transform still needs it)."""
         live = [(o, c) for o, c in zip(self.out_leaves, cotangents)
                 if c is not None and o.requires_grad and _is_float(o)]
         if not live or not self.inputs:
             return [_zeros_like(x) for x in self.inputs]
         outs = [o for o, _ in live]
         create = _C.result_needs_graph(outs, self.inputs)
-        grads = _autograd_grad(outs, self.inputs, [c for _, c in live], retain_graph=True,
+        grads = _autograd_grad(outs, self.inputs, [c for _, c in live], retain_graph=retain or create,
                                create_graph=create, allow_unused=True)
         return [g if g is not None else _zeros_like(x) for g, x in zip(grads, self.inputs)]
 
@@ -143,7 +146,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
         out = trace.out_leaves[0]
         if not _is_float(out):
             raise TypeError(f"grad requires a floating-point output, got {out.dtype}")
-        grads = trace.pullback([np.ones(out.shape, out.dtype)])
+        grads = trace.pullback([np.ones(out.shape, out.dtype)], retain=False)
         g = trace.per_argument(grads, isinstance(argnums, int))
         return ((trace.out, trace.aux), g) if has_aux else (trace.out, g)
 
