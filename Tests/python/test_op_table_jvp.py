@@ -71,3 +71,18 @@ def test_jvp_second_order(case):
     assert abs(lhs - rhs) <= 1e-9 * (1 + abs(lhs))
     # ... and that gradient against central differences of the scalar k.
     np.testing.assert_allclose(lhs, _central(k, arrays, s)[0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", [c for c in ALL if c.second_order], ids=repr)
+def test_forward_over_forward(case):
+    """Nested jvp (two live levels through every rule): <v, f''[t, s]> = <(J^T v)' s, t>."""
+    arrays = case.inputs(seed=2)
+    rng = np.random.default_rng(13)
+    v = rng.standard_normal(np.shape(case.fn(*arrays)))
+    t = _random_like(rng, arrays)
+    s = _random_like(rng, arrays)
+    _, second = sg.jvp(lambda *xs: sg.jvp(case.fn, xs, tuple(t))[1], tuple(arrays), tuple(s))
+    _, h_dot = sg.jvp(lambda *xs: sg.vjp(case.fn, *xs)[1](v), tuple(arrays), tuple(s))
+    lhs = float(np.vdot(v, np.asarray(second)))
+    rhs = float(np.vdot(_flat(h_dot), _flat(t)))
+    assert abs(lhs - rhs) <= 1e-9 * (1 + abs(lhs))

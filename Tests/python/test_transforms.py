@@ -292,3 +292,22 @@ def test_hvp_several_primals():
     np.testing.assert_allclose(ha.numpy(), [6.0, 4.0])
     np.testing.assert_allclose(hb.numpy(), [2.0, 0.0])
     assert value.item() == 19.0
+
+
+def test_tangent_that_depends_on_an_outer_variable():
+    """d/dx [jvp(y -> sin(x y), (x,), (x^2,))] = d/dx [x^3 cos(x^2)], by both outer modes."""
+    g = lambda x: sg.jvp(lambda y: sg.sin(y * x), (x,), (x * x,))[1]  # noqa: E731
+    x = 0.7
+    expected = 3 * x**2 * math.cos(x**2) - 2 * x**4 * math.sin(x**2)
+    assert abs(sg.jvp(g, (x,), (1.0,))[1].item() - expected) < 1e-12
+    assert abs(sg.grad(g)(x).item() - expected) < 1e-12
+
+
+def test_deeply_nested_jvp_matches_nested_grad_and_stays_cheap():
+    f = lambda x: sg.exp(sg.sin(x)) * x / (1 + x * x)  # noqa: E731
+    fwd, rev = f, f
+    for _ in range(5):
+        fwd = (lambda g: lambda x: sg.jvp(g, (x,), (1.0,))[1])(fwd)
+        rev = sg.grad(rev)
+    a, b = fwd(0.7).item(), rev(0.7).item()
+    assert abs(a - b) <= 1e-12 * abs(b)

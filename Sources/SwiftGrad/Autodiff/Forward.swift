@@ -1,12 +1,20 @@
 /// Forward mode: tangents ride along with primals, one per `jvp` nesting level.
 ///
-/// Note [Perturbation levels]: every `jvp` call opens a fresh level number. A tensor stores
-/// its tangent for each level it depends on. To push level L through a primitive we run the
-/// JVP rule on the inputs *with level L stripped* (but other levels kept), so the rule's own
-/// arithmetic carries the other levels' perturbations and never invents an L-by-L term.
-/// That is the tagging of Siskind & Pearlmutter, and it keeps nested `jvp`, `jvp` of `grad`
-/// and `grad` of `jvp` free of perturbation confusion. Levels are never reused, so a tensor
-/// that escapes its `jvp` (a stored intermediate) can never be mistaken for a live dual.
+/// Note [Perturbation levels]: every `jvp` call opens a fresh level number; levels only grow,
+/// so while a level L is live every newer live level is nested inside it. A tensor stores its
+/// tangent for each level it depends on, and (the invariant) the tangent at level L itself
+/// carries tangents of older levels only. To push level L through a primitive we run the JVP
+/// rule on the inputs (and output) seen from L: with L and every newer level removed. The rule's
+/// own arithmetic then carries the outer levels' perturbations (the mixed terms the outer `jvp`
+/// reads), and can never invent an L-by-L term. This is the tagging of Siskind & Pearlmutter; it
+/// keeps nested `jvp`, `jvp` of `grad` and `grad` of `jvp` free of perturbation confusion.
+///
+/// Why drop the newer levels too: a tangent at an outer level M may only be read after every
+/// newer level has exited, so its dependence on them is never needed. Keeping it made every op
+/// carry redundant, ever-growing tangent trees (cost exponential in the program's depth with
+/// three nested `jvp`s); dropping it makes each op cost about (rule size + 1)^levels.
+/// Levels are never reused, so a tensor that escapes its `jvp` (a stored intermediate) can
+/// never be mistaken for a live dual; its dead tangents only cost time.
 ///
 /// Note [Forward over reverse]: tangents are propagated by `apply` whether or not grad mode
 /// is on, and the reverse sweep's VJP rules are ordinary recorded ops on inputs that still
@@ -30,7 +38,7 @@ public enum ForwardMode {
     try body(newLevel())
   }
 
-  /// `primal` carrying `tangent` at `level` (plus whatever tangents `primal` already has).
+  /// `primal` carrying `tangent` at `level` (plus the tangents of older levels it already has).
   /// Integer and bool primals cannot be perturbed: they are returned unchanged (zero tangent).
   public static func makeDual(_ primal: Tensor, tangent: Tensor, level: Int) throws -> Tensor {
     guard primal.dtype.isFloatingPoint else { return primal }
@@ -41,9 +49,8 @@ public enum ForwardMode {
     guard tangent.dtype != .bool else {
       throw SGError.type("jvp: tangent must be numeric, got bool for a \(primal.dtype) primal")
     }
-    let dual = try strip(primal, level: level).identityAlias()
-    dual.tangents = primal.tangents.filter { $0.level != level }
-    // A tangent perturbed at this very level would feed the level into itself.
+    let dual = try primal.identityAlias()
+    dual.tangents = primal.tangents.filter { $0.level < level }
     let t = try strip(cast(tangent, to: primal.dtype), level: level)
     dual.tangents.append(LevelTangent(level: level, tangent: t))
     return dual
@@ -63,25 +70,25 @@ public enum ForwardMode {
   /// The levels `x` carries tangents for, outermost first.
   public static func levels(of x: Tensor) -> [Int] { x.tangents.map(\.level).sorted() }
 
-  /// `x` without its level-`level` tangent (other levels kept; graph connection kept).
+  /// `x` seen from `level`: without its tangents at `level` and at every newer (nested) level.
+  /// The graph connection is kept.
   public static func strip(_ x: Tensor, level: Int) throws -> Tensor {
-    guard x.tangents.contains(where: { $0.level == level }) else { return x }
+    guard x.tangents.contains(where: { $0.level >= level }) else { return x }
     let stripped = try x.identityAlias()
-    stripped.tangents = x.tangents.filter { $0.level != level }
+    stripped.tangents = x.tangents.filter { $0.level < level }
     return stripped
   }
 
+  /// Pushes every level the inputs carry through `p`, oldest first, so that when level L's
+  /// rule runs, `out` already holds the older levels' tangents it must carry.
   static func propagate<P: Primitive>(_ p: P, _ inputs: [Tensor], _ out: Tensor) throws {
     var levels: [Int] = []
     for t in inputs { for lt in t.tangents where !levels.contains(lt.level) { levels.append(lt.level) } }
+    levels.sort()
     for level in levels {
-      let stripped = try inputs.map { try strip($0, level: level) }
+      let seen = try inputs.map { try strip($0, level: level) }
       let tangents = inputs.map { tangent(of: $0, level: level) }
-      // The rule may use the output; it must carry the other levels' tangents, so recompute it
-      // from the stripped inputs when they still carry any.
-      let output =
-        stripped.contains(where: { !$0.tangents.isEmpty }) ? try apply(p, stripped) : out
-      guard var t = try p.jvp(stripped, output: output, tangents: tangents) else { continue }
+      guard var t = try p.jvp(seen, output: strip(out, level: level), tangents: tangents) else { continue }
       if t.dtype != out.dtype { t = try cast(t, to: out.dtype) }
       if t.shape != out.shape {
         guard (try? broadcastShapes(t.shape, out.shape)) == out.shape else {
@@ -91,7 +98,7 @@ public enum ForwardMode {
         }
         t = try broadcastTo(t, out.shape)
       }
-      out.tangents.append(LevelTangent(level: level, tangent: t))
+      out.tangents.append(LevelTangent(level: level, tangent: try strip(t, level: level)))
     }
   }
 }
