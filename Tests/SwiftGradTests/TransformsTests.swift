@@ -128,3 +128,18 @@ final class TransformsTests: XCTestCase {
     XCTAssertThrowsError(try gradient(of: { $0 })(x))  // not a scalar output
   }
 }
+
+extension TransformsTests {
+  /// The Swift example of docs/TRANSFORMS.md.
+  func testDocsExample() throws {
+    let f: (Tensor) throws -> Tensor = { x in try sum(pow(x, scalar(3))) }
+    let x = try tensor([1, 2, 3], shape: [3])
+    assertClose(try gradient(of: f)(x), [3, 12, 27])
+    assertClose(try hessian(of: f)(x), [6, 0, 0, 0, 12, 0, 0, 0, 18])
+    let (_, hv) = try hvp(f, at: x, tangent: try ones([3]))
+    assertClose(hv, [6, 12, 18])
+    let (y, dy) = try jvp({ try sin($0[0]) }, at: [x], tangents: [try ones([3])])
+    assertClose(y, [1.0, 2, 3].map { Glibc.sin($0) })
+    assertClose(dy, [1.0, 2, 3].map { Glibc.cos($0) })
+  }
+}
