@@ -311,3 +311,18 @@ def test_deeply_nested_jvp_matches_nested_grad_and_stays_cheap():
         rev = sg.grad(rev)
     a, b = fwd(0.7).item(), rev(0.7).item()
     assert abs(a - b) <= 1e-12 * abs(b)
+
+
+def test_has_aux_for_jvp_jacobians_and_vjp():
+    f = lambda x: (sg.sin(x), {"cos": sg.cos(x), "note": None})  # noqa: E731
+    x = np.array([0.1, 0.2])
+    out, t, aux = sg.jvp(f, (x,), (np.ones(2),), has_aux=True)
+    np.testing.assert_allclose(t.numpy(), np.cos(x))
+    assert aux["note"] is None
+    np.testing.assert_allclose(aux["cos"].numpy(), np.cos(x))
+    for jac in (sg.jacfwd, sg.jacrev, sg.jacobian):
+        J, aux = jac(f, has_aux=True)(x)
+        np.testing.assert_allclose(J.numpy(), np.diag(np.cos(x)))
+        np.testing.assert_allclose(aux["cos"].numpy(), np.cos(x))
+    out, vjp_fn, aux = sg.vjp(f, x, has_aux=True)
+    np.testing.assert_allclose(vjp_fn(np.ones(2))[0].numpy(), np.cos(x))

@@ -221,6 +221,14 @@ def _split(out, level):
     return primal, tangent
 
 
+def _strip_aux(aux, level):
+    """`aux` with tensors seen from outside the level; other leaves (None, strings) unchanged."""
+    from ._tensor import Tensor
+
+    leaves, rebuild = _flatten(aux)
+    return rebuild(iter([_C.forward_strip(x, level) if isinstance(x, Tensor) else x for x in leaves]))
+
+
 def jvp(f, primals, tangents, has_aux=False):
     """`(f(*primals), J tangents)`: forward mode, one pass. With has_aux: `(out, tangent_out, aux)`.
 
@@ -232,7 +240,7 @@ def jvp(f, primals, tangents, has_aux=False):
     if has_aux:
         result, aux = result
         out, t = _split(result, level)
-        return out, t, _split(aux, level)[0]
+        return out, t, _strip_aux(aux, level)
     return _split(result, level)
 
 
@@ -351,7 +359,7 @@ def jacfwd(f, argnums=0, has_aux=False):
                 result = f(*args, **kwargs)
                 if has_aux:
                     result, aux = result
-                    aux = _split(aux, level)[0]
+                    aux = _strip_aux(aux, level)
                 leaves, out_rebuild = _flatten(result)
                 out_leaves = [_C.forward_strip(_asarray(o), level) for o in leaves]
                 columns[k].append([_C.forward_tangent(_asarray(o), level) for o in leaves])
