@@ -143,3 +143,24 @@ extension TransformsTests {
     assertClose(dy, [1.0, 2, 3].map { Glibc.cos($0) })
   }
 }
+
+extension TransformsTests {
+  /// Note [No cycles through tangents]: intermediates of a recorded forward-mode computation
+  /// are freed once the results are dropped.
+  func testForwardOverReverseLeavesNoCycles() throws {
+    weak var probe: Tensor?
+    let f: (Tensor) throws -> Tensor = { x in
+      let e = try exp(tanh(x))
+      probe = e
+      return try sum(div(e, add(mul(x, x), 1)))
+    }
+    do {
+      let x = try tensor([0.1, 0.2, 0.3], shape: [3])
+      let (_, hv) = try hvp(f, at: x, tangent: try ones([3]))
+      XCTAssertEqual(hv.count, 3)
+      let g = try gradient(of: { x in try jvp({ try f($0[0]) }, at: [x], tangents: [try ones([3])]).tangent })(x)
+      XCTAssertEqual(g.count, 3)
+    }
+    XCTAssertNil(probe)
+  }
+}

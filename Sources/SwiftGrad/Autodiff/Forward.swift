@@ -79,6 +79,25 @@ public enum ForwardMode {
     return stripped
   }
 
+  /// `out` as level `level`'s rule must see it: the same elements, the older levels' tangents,
+  /// and (when recorded) a node of its own from `seen` inputs, as if recomputed from them.
+  ///
+  /// Note [No cycles through tangents]: the rule's result is stored in `out.tangents`, so it must
+  /// not reference `out` itself; a recorded rule that used `out` directly would form a retain
+  /// cycle (out -> tangent -> node -> out) and leak every jvp-of-grad graph. The twin shares
+  /// `out`'s storage and differentiates the same way, without referencing `out`.
+  static func outputSeen<P: Primitive>(_ p: P, from seen: [Tensor], _ out: Tensor, level: Int) throws
+    -> Tensor
+  {
+    let twin = out.alias()
+    twin.tangents = out.tangents.filter { $0.level < level }
+    if out.requiresGrad {
+      twin.requiresGrad = true
+      twin.gradFn = Node(p, seen)
+    }
+    return twin
+  }
+
   /// Pushes every level the inputs carry through `p`, oldest first, so that when level L's
   /// rule runs, `out` already holds the older levels' tangents it must carry.
   static func propagate<P: Primitive>(_ p: P, _ inputs: [Tensor], _ out: Tensor) throws {
@@ -88,7 +107,8 @@ public enum ForwardMode {
     for level in levels {
       let seen = try inputs.map { try strip($0, level: level) }
       let tangents = inputs.map { tangent(of: $0, level: level) }
-      guard var t = try p.jvp(seen, output: strip(out, level: level), tangents: tangents) else { continue }
+      let output = try outputSeen(p, from: seen, out, level: level)
+      guard var t = try p.jvp(seen, output: output, tangents: tangents) else { continue }
       if t.dtype != out.dtype { t = try cast(t, to: out.dtype) }
       if t.shape != out.shape {
         guard (try? broadcastShapes(t.shape, out.shape)) == out.shape else {
