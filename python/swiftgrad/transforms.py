@@ -107,6 +107,7 @@ class _ReverseTrace:
         leaves, self.out_rebuild = _flatten(result)
         self.out_leaves = [_asarray(o) for o in leaves]
         self.out = self.out_rebuild(iter(self.out_leaves))
+        self.create = None
 
     def pullback(self, cotangents, retain=True):
         """Cotangents of the inputs (flat) for one cotangent (or None) per output leaf.
@@ -118,7 +119,10 @@ class _ReverseTrace:
         if not live or not self.inputs:
             return [_zeros_like(x) for x in self.inputs]
         outs = [o for o, _ in live]
-        create = _C.result_needs_graph(outs, self.inputs)
+        if self.create is None:  # whether the graph reaches outside, decided once per trace
+            with enable_grad():
+                self.create = _C.result_needs_graph([o for o in self.out_leaves if o.requires_grad], self.inputs)
+        create = self.create and _C.is_grad_enabled()
         grads = _autograd_grad(outs, self.inputs, [c for _, c in live], retain_graph=retain or create,
                                create_graph=create, allow_unused=True)
         return [g if g is not None else _zeros_like(x) for g, x in zip(grads, self.inputs)]
