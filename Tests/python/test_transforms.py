@@ -326,3 +326,26 @@ def test_has_aux_for_jvp_jacobians_and_vjp():
         np.testing.assert_allclose(aux["cos"].numpy(), np.cos(x))
     out, vjp_fn, aux = sg.vjp(f, x, has_aux=True)
     np.testing.assert_allclose(vjp_fn(np.ones(2))[0].numpy(), np.cos(x))
+
+
+def test_transforms_on_several_threads():
+    import threading
+
+    results, errors = {}, []
+
+    def work(k):
+        try:
+            for _ in range(20):
+                x = float(k + 1)
+                d3 = sg.jvp(sg.grad(lambda y: sg.jvp(lambda z: z**4, (y,), (1.0,))[1]), (x,), (1.0,))[1]
+                assert d3.item() == 24 * x, (k, d3.item())
+            results[k] = True
+        except Exception as e:  # reported below: a failed thread must fail the test
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 4

@@ -20,17 +20,20 @@
 /// is on, and the reverse sweep's VJP rules are ordinary recorded ops on inputs that still
 /// carry their tangents. So a gradient computed from duals carries the tangent of the
 /// gradient: `jvp(grad(f))` is a Hessian-vector product with no extra machinery.
+import Synchronization
+
+private let levelCounter = Atomic<Int>(0)
+
 struct LevelTangent {
   let level: Int
   let tangent: Tensor
 }
 
 public enum ForwardMode {
-  /// A level number never handed out before on this thread.
+  /// A level number never handed out before, on any thread: a dual that reaches another
+  /// thread can never be mistaken for one of that thread's live levels.
   public static func newLevel() -> Int {
-    let state = ThreadState.current
-    state.lastLevel += 1
-    return state.lastLevel
+    levelCounter.wrappingAdd(1, ordering: .relaxed).newValue
   }
 
   /// Opens a new nesting level for the duration of `body`.
