@@ -43,7 +43,9 @@ static PyObject *call_level_fn(PyObject *args, int (*fn)(sg_tensor *, sg_tensor,
   return status ? sg_raise(status) : sg_wrap(out);
 }
 
-static PyObject *py_tangent(PyObject *self, PyObject *args) { return call_level_fn(args, sg_forward_tangent, "tangent"); }
+static PyObject *py_tangent(PyObject *self, PyObject *args) {
+  return call_level_fn(args, sg_forward_tangent, "tangent");
+}
 static PyObject *py_strip(PyObject *self, PyObject *args) { return call_level_fn(args, sg_forward_strip, "strip"); }
 
 static PyObject *py_has_tangent(PyObject *self, PyObject *args) {

@@ -14,33 +14,11 @@ per `jvp`, so nested transforms never confuse their perturbations.
 import numpy as np
 
 from . import _C
+from ._tree import flatten as _flatten
 from .autograd import enable_grad, grad as _autograd_grad
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
            "linearize"]
-
-
-# --- Containers (a minimal pytree: tuples, lists and dicts; anything else is a leaf) -----------
-
-
-def _flatten(tree):
-    """The leaves of `tree` and a function rebuilding the same structure from an iterator."""
-    if isinstance(tree, (tuple, list)):
-        parts = [_flatten(x) for x in tree]
-        kind = type(tree)
-
-        def rebuild(it):
-            items = [p[1](it) for p in parts]
-            if kind in (tuple, list):
-                return kind(items)
-            return kind(*items) if hasattr(kind, "_fields") else kind(items)
-
-        return [leaf for p in parts for leaf in p[0]], rebuild
-    if isinstance(tree, dict):
-        keys = list(tree)
-        parts = [_flatten(tree[k]) for k in keys]
-        return [leaf for p in parts for leaf in p[0]], lambda it: {k: p[1](it) for k, p in zip(keys, parts)}
-    return [tree], lambda it: next(it)
 
 
 def _asarray(x):

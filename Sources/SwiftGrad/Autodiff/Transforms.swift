@@ -158,7 +158,8 @@ public func linearize(
   }
   return (out, { t in
     guard t.shape == x.shape else {
-      throw SGError.value("linearize: tangent shape \(describe(t.shape)) does not match primal shape \(describe(x.shape))")
+      throw SGError.value(
+        "linearize: tangent shape \(describe(t.shape)) does not match primal shape \(describe(x.shape))")
     }
     guard let transposed, transposed.requiresGrad else { return try zeros(out.shape, dtype: out.dtype) }
     let inner = try GradMode.with(enabled: true) { try sum(mul(transposed, t)) }
