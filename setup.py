@@ -1,6 +1,7 @@
 """Builds swiftgrad: the Swift core as libswiftgrad.so (Swift runtime linked in statically) and
 the CPython extension swiftgrad._C linked against it with rpath $ORIGIN, so the installed
 package needs neither the source tree nor a Swift toolchain at run time."""
+import glob
 import os
 import shutil
 import subprocess
@@ -41,7 +42,7 @@ class BuildWithSwift(build_ext):
 
 extension = Extension(
     "swiftgrad._C",
-    sources=[os.path.join("python", "csrc", f) for f in ("module.c", "tensor.c", "ops.c", "optim.c", "graph.c")],
+    sources=sorted(glob.glob(os.path.join("python", "csrc", "*.c"))),
     include_dirs=[os.path.join(ROOT, "include")],
     libraries=["swiftgrad"],
     extra_compile_args=["-O2", "-std=c11", "-Wno-missing-field-initializers"],

@@ -167,6 +167,23 @@ int sg_graph_node_released(sg_tensor t);
 int sg_graph_node_inputs(sg_tensor t, sg_tensor *out, int64_t capacity, int64_t *count);
 int sg_graph_topological_order(sg_tensor root, sg_tensor *out, int64_t capacity, int64_t *count);
 
+/* --- Forward mode and transforms (area: transforms) -------------------------------------
+ * Tangents ride on tensors, tagged by a nesting level; levels are never reused on a thread.
+ * make_dual: primal carrying tangent at level (integer/bool primals are returned unchanged).
+ * tangent: the tangent at level, or zeros of the tensor's shape and dtype.
+ * strip: the tensor without its level tangent (graph connection kept).
+ * reverse_input: what a reverse transform differentiates with respect to (connected to the
+ *   argument's graph when it requires grad, a fresh leaf otherwise; tangents kept).
+ * result_needs_graph: *result = 1 when gradients of outputs w.r.t. inputs must be recorded
+ *   (create_graph) because something outside may differentiate them. */
+int64_t sg_forward_new_level(void);
+int sg_forward_make_dual(sg_tensor *out, sg_tensor primal, sg_tensor tangent, int64_t level);
+int sg_forward_tangent(sg_tensor *out, sg_tensor x, int64_t level);
+int sg_forward_has_tangent(sg_tensor x, int64_t level);
+int sg_forward_strip(sg_tensor *out, sg_tensor x, int64_t level);
+int sg_reverse_input(sg_tensor *out, sg_tensor x);
+int sg_result_needs_graph(int n_out, const sg_tensor *outputs, int n_in, const sg_tensor *inputs, int *result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -137,3 +137,8 @@ from ._gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 # --- nn / optim / graph (branch nnopt) --------------------------------------------------------
 from . import graph, nn, optim  # noqa: E402
 from .graph import trace  # noqa: E402
+# --- Function transforms (area: transforms; python/swiftgrad/transforms.py) -----------------
+from . import transforms  # noqa: E402
+from .transforms import (  # noqa: E402
+    grad, value_and_grad, vjp, jvp, jacfwd, jacrev, jacobian, hessian, hvp, linearize,
+)

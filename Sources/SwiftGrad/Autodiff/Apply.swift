@@ -21,9 +21,15 @@ extension Tensor {
   }
 
   /// Same elements as a new tensor: connected to `self` in the graph when it requires grad.
+  /// Carries no tangents: the callers (forward mode's strip/makeDual) set them. Recording the
+  /// node directly rather than through `apply` matters: `apply` would propagate tangents,
+  /// which strips levels, which aliases again, without end.
   func identityAlias() throws -> Tensor {
-    guard requiresGrad else { return alias() }
-    return try GradMode.with(enabled: true) { try apply(Identity(), [self]) }
+    let a = alias()
+    guard requiresGrad else { return a }
+    a.requiresGrad = true
+    a.gradFn = Node(Identity(), [self], output: a)
+    return a
   }
 }
 

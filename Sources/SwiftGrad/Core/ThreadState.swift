@@ -4,13 +4,11 @@
   import Darwin
 #endif
 
-/// Per-thread state: grad mode (PyTorch's `no_grad` is thread-local), the forward-mode level
-/// counter, and the C ABI's last error. Kept in a pthread key so no Foundation is needed.
+/// Per-thread state: grad mode (PyTorch's `no_grad` is thread-local) and the C ABI's last
+/// error. Kept in a pthread key so no Foundation is needed.
 final class ThreadState {
   var gradEnabled = true
   var anomalyDetection = false
-  /// Forward-mode levels are never reused, so a stale dual cannot be mistaken for a live one.
-  var lastLevel = 0
   /// NUL-terminated; owned here and valid until the next error on this thread.
   var lastErrorMessage: UnsafeMutablePointer<CChar>?
   var lastErrorKind: Int32 = 0
