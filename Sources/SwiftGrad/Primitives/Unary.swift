@@ -11,10 +11,14 @@ public protocol ElementwiseUnary: Primitive {
   func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor
   /// dy/dx from x and y as numbers, for the fused fast path of `vjp` (nil: no fast path).
   static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T?
+  /// Whether one element costs enough (libm calls) for large inputs to be split across
+  /// threads; memory-bound ops (neg, abs, ...) are faster on one.
+  static var isComputeBound: Bool { get }
 }
 
 extension ElementwiseUnary {
   public static func applyInteger(_ x: Int64) -> Int64? { nil }
+  public static var isComputeBound: Bool { true }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { nil }
 
   /// Note [Fused unary VJP]: when the gradient is not itself recorded (no create_graph, no
@@ -39,8 +43,8 @@ extension ElementwiseUnary {
     }
     let xf = x.converted(to: x.dtype.floatingPoint)
     switch xf.dtype {
-    case .float32: return mapElements(xf, to: .float32) { (v: Float) in Self.apply(v) }
-    default: return mapElements(xf, to: .float64) { (v: Double) in Self.apply(v) }
+    case .float32: return mapElements(xf, to: .float32, parallel: Self.isComputeBound) { (v: Float) in Self.apply(v) }
+    default: return mapElements(xf, to: .float64, parallel: Self.isComputeBound) { (v: Double) in Self.apply(v) }
     }
   }
 
@@ -58,6 +62,7 @@ extension ElementwiseUnary {
 /// Linear: its rules negate instead of multiplying by -1.
 public struct Neg: ElementwiseUnary {
   public static let name = "neg"
+  public static var isComputeBound: Bool { false }
   public static var readsValues: Bool { false }
   public static func apply<T: FloatElement>(_ x: T) -> T { -x }
   public static func applyInteger(_ x: Int64) -> Int64? { 0 &- x }
@@ -130,6 +135,7 @@ public struct Sigmoid: ElementwiseUnary {
 
 public struct Relu: ElementwiseUnary {
   public static let name = "relu"
+  public static var isComputeBound: Bool { false }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { x > 0 ? 1 : 0 }
   /// `x > 0 ? x : 0` keeps NaN (NumPy's maximum(x, 0) propagates it).
   public static func apply<T: FloatElement>(_ x: T) -> T { x > 0 || x.isNaN ? x : 0 }
@@ -149,6 +155,7 @@ public struct Sqrt: ElementwiseUnary {
 
 public struct Abs: ElementwiseUnary {
   public static let name = "abs"
+  public static var isComputeBound: Bool { false }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { x > 0 ? 1 : (x < 0 ? -1 : 0) }
   public static func apply<T: FloatElement>(_ x: T) -> T { Swift.abs(x) }
   public static func applyInteger(_ x: Int64) -> Int64? { x < 0 ? 0 &- x : x }
@@ -157,6 +164,7 @@ public struct Abs: ElementwiseUnary {
 
 public struct Sign: ElementwiseUnary {
   public static let name = "sign"
+  public static var isComputeBound: Bool { false }
   public static func apply<T: FloatElement>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : x) }
   public static func applyInteger(_ x: Int64) -> Int64? { x > 0 ? 1 : (x < 0 ? -1 : 0) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try full([], 0, dtype: y.dtype) }
@@ -179,6 +187,7 @@ public struct Expm1: ElementwiseUnary {
 
 public struct Square: ElementwiseUnary {
   public static let name = "square"
+  public static var isComputeBound: Bool { false }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 2 * x }
   public static func apply<T: FloatElement>(_ x: T) -> T { x * x }
   public static func applyInteger(_ x: Int64) -> Int64? { x &* x }
