@@ -134,7 +134,7 @@ public func matrixTranspose(_ x: Tensor) throws -> Tensor {
 
 public func broadcastTo(_ x: Tensor, _ shape: [Int]) throws -> Tensor {
   guard shape.count >= x.ndim, !shape.contains(where: { $0 < 0 }),
-    try broadcastShapes(x.shape, shape) == shape
+    (try? broadcastShapes(x.shape, shape)) == shape
   else {
     throw SGError.value("cannot broadcast an array of shape \(describe(x.shape)) to shape \(describe(shape))")
   }
