@@ -184,6 +184,29 @@ int sg_forward_strip(sg_tensor *out, sg_tensor x, int64_t level);
 int sg_reverse_input(sg_tensor *out, sg_tensor x);
 int sg_result_needs_graph(int n_out, const sg_tensor *outputs, int n_in, const sg_tensor *inputs, int *result);
 
+/* --- Composites, selection and linear algebra (Sources/SwiftGradC/Composites.swift) --------- */
+int sg_softplus(sg_tensor *out, sg_tensor a);
+int sg_clip(sg_tensor *out, sg_tensor x, sg_tensor low_or_null, sg_tensor high_or_null);
+/* Variance (root = 0) or standard deviation (root = 1) with NumPy's ddof; n_axes < 0: all. */
+int sg_var(sg_tensor *out, sg_tensor x, const int64_t *axes, int n_axes, int64_t ddof, int keepdims, int root);
+int sg_logsumexp(sg_tensor *out, sg_tensor x, const int64_t *axes, int n_axes, int keepdims);
+int sg_softmax(sg_tensor *out, sg_tensor x, int64_t axis, int log); /* log != 0: log_softmax */
+int sg_dot(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_outer(sg_tensor *out, sg_tensor a, sg_tensor b);
+/* take(x, indices, axis): has_axis == 0 flattens x first; out-of-range indices: index error. */
+int sg_take(sg_tensor *out, sg_tensor x, sg_tensor indices, int64_t axis, int has_axis);
+int sg_take_along_axis(sg_tensor *out, sg_tensor x, sg_tensor indices, int64_t axis);
+/* Parts of x along axis: `sections` equal parts when > 0, else cuts at `indices`. Writes up to
+ * capacity handles and the number of parts into *count (call again if *count > capacity). */
+int sg_split(sg_tensor *out, int64_t capacity, int64_t *count, sg_tensor x, int64_t sections,
+             const int64_t *indices, int n_indices, int64_t axis);
+int sg_inv(sg_tensor *out, sg_tensor a);
+int sg_det(sg_tensor *out, sg_tensor a);
+int sg_cholesky(sg_tensor *out, sg_tensor a);
+int sg_solve(sg_tensor *out, sg_tensor a, sg_tensor b);
+/* norm: ord used when has_ord; fro != 0 selects the Frobenius norm; n_axes < 0: all axes. */
+int sg_norm(sg_tensor *out, sg_tensor x, double ord, int has_ord, int fro, const int64_t *axes, int n_axes, int keepdims);
+
 #ifdef __cplusplus
 }
 #endif

@@ -104,4 +104,48 @@ SHAPES = [
     OpCase("transpose_then_matmul", lambda x: x.T @ x, lambda x: x.T @ x, [(3, 4)]),
 ]
 
-ALL = UNARY + BINARY + REDUCTIONS + SHAPES
+def _spd(a):
+    """A well-conditioned symmetric positive definite matrix made from a (for cholesky)."""
+    return a @ a.T + 3 * np.eye(a.shape[-1])
+
+
+def _well_conditioned(a):
+    return a + 3 * np.eye(a.shape[-1])
+
+
+_IDX = np.array([2, 0, 2, -1])
+
+COMPOSITES = [
+    OpCase("softplus", sg.softplus, lambda x: np.logaddexp(x, 0), [(3, 4)]),
+    OpCase("clip", lambda x: sg.clip(x, -0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7), [(3, 4)]),
+    OpCase("clip_tensor_bounds", lambda x, lo: sg.clip(x, lo - 2.0, None), lambda x, lo: np.clip(x, lo - 2.0, None),
+           [(3, 4), (4,)]),
+    OpCase("var", lambda x: sg.var(x, axis=0), lambda x: np.var(x, axis=0), [(3, 4)]),
+    OpCase("std_ddof", lambda x: sg.std(x, axis=1, ddof=1, keepdims=True),
+           lambda x: np.std(x, axis=1, ddof=1, keepdims=True), [(3, 4)]),
+    OpCase("logsumexp", lambda x: sg.logsumexp(x, axis=1), lambda x: np.log(np.exp(x).sum(axis=1)), [(3, 4)]),
+    OpCase("softmax", lambda x: sg.softmax(x, axis=0), lambda x: np.exp(x) / np.exp(x).sum(axis=0), [(3, 4)]),
+    OpCase("log_softmax", sg.log_softmax, lambda x: x - np.log(np.exp(x).sum(axis=-1, keepdims=True)), [(3, 4)]),
+    OpCase("dot_nd", sg.dot, np.dot, [(2, 3), (2, 3, 4)]),
+    OpCase("dot_vec", sg.dot, np.dot, [(3,), (3,)]),
+    OpCase("outer", sg.outer, np.outer, [(3,), (2, 2)]),
+    OpCase("split", lambda x: sg.split(x, [1, 3], axis=1)[1], lambda x: np.split(x, [1, 3], axis=1)[1], [(3, 4)]),
+    OpCase("take_axis", lambda x: sg.take(x, _IDX, axis=1), lambda x: np.take(x, _IDX, axis=1), [(2, 3, 2)]),
+    OpCase("take_flat", lambda x: sg.take(x, [[0, 5], [5, 1]]), lambda x: np.take(x, [[0, 5], [5, 1]]), [(2, 3)]),
+    OpCase("take_along_axis", lambda x: sg.take_along_axis(x, np.array([[1, 0], [2, 2], [0, 1]]), axis=1),
+           lambda x: np.take_along_axis(x, np.array([[1, 0], [2, 2], [0, 1]]), axis=1), [(3, 4)]),
+    OpCase("inv", lambda a: sg.linalg.inv(_well_conditioned(a)), lambda a: np.linalg.inv(_well_conditioned(a)), [(3, 3)]),
+    OpCase("inv_batched", lambda a: sg.linalg.inv(_well_conditioned(a)), lambda a: np.linalg.inv(_well_conditioned(a)),
+           [(2, 3, 3)]),
+    OpCase("det", lambda a: sg.linalg.det(_well_conditioned(a)), lambda a: np.linalg.det(_well_conditioned(a)), [(2, 3, 3)]),
+    OpCase("cholesky", lambda a: sg.linalg.cholesky(_spd(a)), lambda a: np.linalg.cholesky(_spd(a)), [(3, 3)]),
+    OpCase("solve", lambda a, b: sg.linalg.solve(_well_conditioned(a), b),
+           lambda a, b: np.linalg.solve(_well_conditioned(a), b), [(3, 3), (3, 2)]),
+    OpCase("norm", sg.linalg.norm, np.linalg.norm, [(3, 4)]),
+    OpCase("norm_axis_p3", lambda x: sg.linalg.norm(x, 3, axis=1), lambda x: np.linalg.norm(x, 3, axis=1), [(3, 4)],
+           away_from_zero=True),
+    OpCase("norm_matrix_1", lambda x: sg.linalg.norm(x, 1), lambda x: np.linalg.norm(x, 1), [(3, 4)],
+           away_from_zero=True),
+]
+
+ALL = UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES

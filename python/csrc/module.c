@@ -397,5 +397,6 @@ PyMODINIT_FUNC PyInit__C(void) {
   /* nn / optim / graph (branch nnopt) */
   if (sg_register_optim(m) < 0 || sg_register_graph(m) < 0) return NULL;
   if (sg_register_forward(m) < 0) return NULL;
+  if (sg_register_composites(m) < 0) return NULL;
   return m;
 }

@@ -25,6 +25,10 @@ static const struct { const char *name; unary_fn fn; const char *doc; } unary_op
     {"expm1", sg_expm1, "Elementwise exp(x) - 1, accurate near 0."},
     {"square", sg_square, "Elementwise x * x."},
     {"copy", sg_copy, "A contiguous copy with its own storage (differentiable)."},
+    {"softplus", sg_softplus, "Elementwise log(1 + exp(x)), computed without overflow."},
+    {"inv", sg_inv, "Inverse of a square matrix (or a batch); raises ValueError when singular."},
+    {"det", sg_det, "Determinant of a square matrix (or a batch)."},
+    {"cholesky", sg_cholesky, "Lower-triangular L with a = L L^T; raises ValueError unless positive definite."},
 };
 
 static const struct { const char *name; binary_fn fn; const char *doc; } binary_ops[] = {
@@ -42,6 +46,9 @@ static const struct { const char *name; binary_fn fn; const char *doc; } binary_
     {"less_equal", sg_less_equal, "Elementwise a <= b (bool)."},
     {"greater", sg_greater, "Elementwise a > b (bool)."},
     {"greater_equal", sg_greater_equal, "Elementwise a >= b (bool)."},
+    {"dot", sg_dot, "NumPy's dot: products, matmul up to 2-D, sum over a's last and b's second-to-last axis."},
+    {"outer", sg_outer, "Outer product of the flattened inputs."},
+    {"solve", sg_solve, "Solution x of a x = b (b a vector when 1-D, else matrices)."},
 };
 
 static const struct { const char *name; reduce_fn fn; const char *doc; } reduce_ops[] = {

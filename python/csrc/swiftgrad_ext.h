@@ -49,4 +49,5 @@ int sg_parse_index(PyObject *key, int64_t *items);
 /* nn / optim / graph (branch nnopt): optim.c, graph.c */
 int sg_register_optim(PyObject *module);
 int sg_register_graph(PyObject *module);
+int sg_register_composites(PyObject *module);
 #endif

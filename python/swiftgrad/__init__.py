@@ -142,3 +142,9 @@ from . import transforms  # noqa: E402
 from .transforms import (  # noqa: E402
     grad, value_and_grad, vjp, jvp, jacfwd, jacrev, jacobian, hessian, hvp, linearize,
 )
+
+# --- Composites, selection, linear algebra (Sources/SwiftGrad/Composite, Primitives/Gather, Linalg)
+from ._C import (  # noqa: E402
+    softplus, clip, var, std, logsumexp, softmax, log_softmax, dot, outer, split, take, take_along_axis,
+)
+from . import linalg  # noqa: E402

@@ -210,3 +210,13 @@ public func log1p(_ x: Tensor) throws -> Tensor { try apply(Log1p(), [x]) }
 public func expm1(_ x: Tensor) throws -> Tensor { try apply(Expm1(), [x]) }
 public func square(_ x: Tensor) throws -> Tensor { try apply(Square(), [x]) }
 public func reciprocal(_ x: Tensor) throws -> Tensor { try div(1, x) }
+
+/// log(1 + e^x), computed without overflow; its derivative is the sigmoid.
+public struct Softplus: ElementwiseUnary {
+  public static let name = "softplus"
+  public static func apply<T: FloatElement>(_ x: T) -> T { Swift.max(x, 0) + T.log1p(T.exp(-Swift.abs(x))) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { Sigmoid.apply(x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try sigmoid(x) }
+}
+
+public func softplus(_ x: Tensor) throws -> Tensor { try apply(Softplus(), [x]) }

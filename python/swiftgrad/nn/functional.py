@@ -38,3 +38,49 @@ def _shape(x):
     import numpy as np
 
     return tuple(np.shape(x))
+
+
+softmax = _C.softmax
+log_softmax = _C.log_softmax
+softplus = _C.softplus
+
+
+def nll_loss(log_probs, target, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of integer class labels, from log-probabilities of shape (N, C)."""
+    import numpy as np
+
+    labels = np.asarray(target)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: target must hold integer class labels, got dtype {labels.dtype}")
+    if log_probs.ndim != 2 or labels.shape != (log_probs.shape[0],):
+        raise ValueError(f"nll_loss: expected log_probs (N, C) and target (N,), got {log_probs.shape} and {labels.shape}")
+    keep = labels != ignore_index
+    safe = np.where(keep, labels, 0).astype(np.int64)
+    if np.any((safe < 0) | (safe >= log_probs.shape[1])):
+        raise IndexError(f"nll_loss: target labels must be in [0, {log_probs.shape[1]}), got {labels[keep]}")
+    picked = _C.take_along_axis(log_probs, safe[:, None], 1)[:, 0]
+    losses = _C.multiply(_C.negative(picked), keep.astype(log_probs.dtype))
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return _C.sum(losses)
+    if reduction != "mean":
+        raise ValueError(f"nll_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return _C.divide(_C.sum(losses), max(int(keep.sum()), 1))
+
+
+def cross_entropy(logits, target, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """Softmax cross-entropy on logits (N, C) with integer labels (N,), as PyTorch's: mean over
+    the samples not equal to `ignore_index`; `label_smoothing` mixes in the uniform target."""
+    logp = _C.log_softmax(logits, 1)
+    loss = nll_loss(logp, target, ignore_index=ignore_index, reduction="none" if label_smoothing else reduction)
+    if not label_smoothing:
+        return loss
+    import numpy as np
+
+    keep = (np.asarray(target) != ignore_index).astype(logp.dtype)
+    uniform = _C.multiply(_C.negative(_C.mean(logp, 1)), keep)
+    mixed = _C.add(_C.multiply(loss, 1.0 - label_smoothing), _C.multiply(uniform, label_smoothing))
+    if reduction == "none":
+        return mixed
+    return _C.sum(mixed) if reduction == "sum" else _C.divide(_C.sum(mixed), max(int(keep.sum()), 1))

@@ -1,0 +1,134 @@
+/// Integer-array selection along one axis (NumPy's `take`) and its transpose, the scatter-add.
+/// Both are linear in the data; the indices are a fixed parameter. Indices were validated
+/// (and made non-negative) by `take`, so the kernels cannot read out of range.
+public struct Take: LinearPrimitive {
+  public static let name = "take"
+  public let indices: Tensor  // int64, values in 0..<size of `axis`
+  public let axis: Int
+
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0].densified()
+    let outer = x.shape[..<axis].reduce(1, *)
+    let inner = x.shape[(axis + 1)...].reduce(1, *)
+    let size = x.shape[axis]
+    let out = Tensor(uninitializedShape: Array(x.shape[..<axis]) + indices.shape + Array(x.shape[(axis + 1)...]), dtype: x.dtype)
+    let idx = indices.densified().pointer(Int64.self)
+    let k = indices.count
+    let bytes = x.dtype.itemSize
+    for o in 0..<outer {
+      for j in 0..<k {
+        let src = x.baseAddress + ((o * size + Int(idx[j])) * inner) * bytes
+        let dst = out.baseAddress + ((o * k + j) * inner) * bytes
+        dst.copyMemory(from: src, byteCount: inner * bytes)
+      }
+    }
+    return out
+  }
+
+  public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
+    try apply(ScatterAdd(indices: indices, axis: axis, size: input.shape[axis]), [g])
+  }
+}
+
+/// Zeros with `size` entries along `axis`, plus the input's slices added at `indices`
+/// (repeated indices accumulate): the transpose of `Take`.
+public struct ScatterAdd: LinearPrimitive {
+  public static let name = "scatter_add"
+  public let indices: Tensor
+  public let axis: Int
+  public let size: Int
+
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let g = inputs[0].densified()
+    let k = indices.count
+    let outer = g.shape[..<axis].reduce(1, *)
+    let inner = g.shape[(axis + indices.ndim)...].reduce(1, *)
+    let shape = Array(g.shape[..<axis]) + [size] + Array(g.shape[(axis + indices.ndim)...])
+    let out = zerosKernel(shape, dtype: g.dtype)
+    let idx = indices.densified().pointer(Int64.self)
+    func run<T: FloatElement>(_: T.Type) {
+      let src = g.pointer(T.self)
+      let dst = out.pointer(T.self)
+      for o in 0..<outer {
+        for j in 0..<k {
+          let s = src + (o * k + j) * inner
+          let d = dst + (o * size + Int(idx[j])) * inner
+          for i in 0..<inner { d[i] += s[i] }
+        }
+      }
+    }
+    switch g.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: throw SGError.type("scatter_add: expected a floating-point cotangent, got \(g.dtype)")
+    }
+    return out
+  }
+
+  public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
+    try apply(Take(indices: indices, axis: axis), [g])
+  }
+}
+
+/// NumPy's `take(x, indices, axis)`: with no axis, `x` is flattened first. Negative indices
+/// count from the end; out-of-range indices raise IndexError.
+public func take(_ x: Tensor, _ indices: Tensor, axis: Int? = nil) throws -> Tensor {
+  guard indices.dtype == .int64 else {
+    throw SGError.index("take: indices must be integers, got \(indices.dtype)")
+  }
+  let source = axis == nil ? try reshape(x, [-1]) : x
+  guard source.ndim > 0 else { throw SGError.index("take: cannot index a 0-d array") }
+  let a = try normalizeAxis(axis ?? 0, ndim: source.ndim, op: "take")
+  let size = source.shape[a]
+  let raw = indices.densified().pointer(Int64.self)
+  let normalized = Tensor(uninitializedShape: indices.shape, dtype: .int64)
+  let out = normalized.pointer(Int64.self)
+  for i in 0..<indices.count {
+    let v = raw[i]
+    guard v >= -Int64(size) && v < Int64(size) else {
+      throw SGError.index("index \(v) is out of bounds for axis \(a) with size \(size)")
+    }
+    out[i] = v < 0 ? v + Int64(size) : v
+  }
+  return try apply(Take(indices: normalized, axis: a), [source])
+}
+
+/// `take` along `axis` with indices shaped like `x` except along `axis` (NumPy's
+/// `take_along_axis`), built from a flat `take`.
+public func takeAlongAxis(_ x: Tensor, _ indices: Tensor, axis: Int) throws -> Tensor {
+  let a = try normalizeAxis(axis, ndim: x.ndim, op: "take_along_axis")
+  guard indices.ndim == x.ndim else {
+    throw SGError.value("take_along_axis: indices of shape \(describe(indices.shape)) must have as many dimensions as the array \(describe(x.shape))")
+  }
+  for d in 0..<x.ndim where d != a && indices.shape[d] != x.shape[d] && indices.shape[d] != 1 && x.shape[d] != 1 {
+    throw SGError.value("take_along_axis: shape mismatch between array \(describe(x.shape)) and indices \(describe(indices.shape))")
+  }
+  var shape = indices.shape
+  for d in 0..<x.ndim where d != a { shape[d] = Swift.max(indices.shape[d], x.shape[d]) }
+  let idx = indices.broadcastView(to: shape).densified()
+  let size = x.shape[a]
+  let strides = contiguousStrides(x.shape)
+  let flat = Tensor(uninitializedShape: shape, dtype: .int64)
+  let src = idx.pointer(Int64.self)
+  let dst = flat.pointer(Int64.self)
+  let outStrides = contiguousStrides(shape)
+  for i in 0..<flat.count {
+    var rest = i
+    var offset = 0
+    for d in 0..<shape.count {
+      let coordinate = rest / outStrides[d]
+      rest %= outStrides[d]
+      if d == a {
+        let v = src[i]
+        guard v >= -Int64(size) && v < Int64(size) else {
+          throw SGError.index("index \(v) is out of bounds for axis \(a) with size \(size)")
+        }
+        offset += Int(v < 0 ? v + Int64(size) : v) * strides[d]
+      } else {
+        offset += (x.shape[d] == 1 ? 0 : coordinate) * strides[d]
+      }
+    }
+    dst[i] = Int64(offset)
+  }
+  return try apply(Take(indices: flat, axis: 0), [reshape(x, [-1])])
+}

@@ -1,0 +1,196 @@
+import CBLAS
+
+/// Linear algebra through LAPACK (LAPACKE, row-major). Matrices are the last two axes; leading
+/// axes are a batch, as in NumPy. Singular or non-positive-definite input raises ValueError.
+
+/// Runs `body` on each matrix of a batch, as a dense float64 copy (LAPACK overwrites it).
+private func eachMatrix(_ x: Tensor, _ op: String, _ body: (UnsafeMutablePointer<Double>, Int, Int) throws -> Void) throws -> Tensor {
+  guard x.ndim >= 2, x.shape[x.ndim - 1] == x.shape[x.ndim - 2] else {
+    throw SGError.value("\(op): expected a square matrix (or a batch of them) in the last two axes, got shape \(describe(x.shape))")
+  }
+  let n = x.shape[x.ndim - 1]
+  let work = x.converted(to: .float64).cloned()
+  let batch = work.count / Swift.max(n * n, 1)
+  let p = work.pointer(Double.self)
+  for b in 0..<(n == 0 ? 0 : batch) { try body(p + b * n * n, n, b) }
+  return work
+}
+
+public struct Inverse: Primitive {
+  public static let name = "inv"
+  public static var readsOutput: Bool { true }
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    var pivots = [Int32](repeating: 0, count: Swift.max(x.shape.last ?? 0, 1))
+    let result = try eachMatrix(x, "inv") { m, n, b in
+      var info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, Int32(n), Int32(n), m, Int32(n), &pivots)
+      if info == 0 { info = LAPACKE_dgetri(LAPACK_ROW_MAJOR, Int32(n), m, Int32(n), &pivots) }
+      guard info == 0 else { throw SGError.value("inv: Singular matrix (matrix \(b) of a batch of shape \(describe(x.shape)))") }
+    }
+    return result.converted(to: x.dtype.floatingPoint)
+  }
+  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let yt = try matrixTranspose(y)
+    return [try neg(matmul(matmul(yt, g), yt))]
+  }
+  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    guard let t = tangents[0] else { return nil }
+    return try neg(matmul(matmul(y, t), y))
+  }
+}
+
+public struct Determinant: Primitive {
+  public static let name = "det"
+  public static var readsOutput: Bool { true }
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    let n = x.shape.last ?? 0
+    let batchShape = Array(x.shape.dropLast(2))
+    let out = try full(batchShape, 1, dtype: .float64)
+    let po = out.pointer(Double.self)
+    var pivots = [Int32](repeating: 0, count: Swift.max(n, 1))
+    _ = try eachMatrix(x, "det") { m, n, b in
+      let info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, Int32(n), Int32(n), m, Int32(n), &pivots)
+      guard info >= 0 else { throw SGError.value("det: invalid matrix") }
+      var d = 1.0
+      for i in 0..<n {
+        d *= m[i * n + i]
+        if pivots[i] != Int32(i + 1) { d = -d }
+      }
+      po[b] = d
+    }
+    return out.converted(to: x.dtype.floatingPoint)
+  }
+  /// d det / dA = det * A^-T. At an exactly singular matrix the inverse does not exist and the
+  /// rule raises (the adjugate would be the finite answer; see docs/LINALG.md).
+  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let scale = try expandDims(expandDims(mul(g, y), axis: -1), axis: -1)
+    return [try mul(scale, matrixTranspose(inv(inputs[0])))]
+  }
+  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    guard let t = tangents[0] else { return nil }
+    let traced = try sum(mul(matrixTranspose(inv(inputs[0])), t), axes: [-2, -1])
+    return try mul(y, traced)
+  }
+}
+
+/// Lower-triangular L with A = L L^T.
+public struct Cholesky: Primitive {
+  public static let name = "cholesky"
+  public static var readsOutput: Bool { true }
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    let result = try eachMatrix(x, "cholesky") { m, n, b in
+      let info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), m, Int32(n))
+      guard info == 0 else {
+        throw SGError.value("cholesky: Matrix is not positive definite (matrix \(b) of a batch of shape \(describe(x.shape)))")
+      }
+      for i in 0..<n { for j in (i + 1)..<Swift.max(n, i + 1) { m[i * n + j] = 0 } }
+    }
+    return result.converted(to: x.dtype.floatingPoint)
+  }
+  /// Φ: the lower triangle with the diagonal halved (a fixed mask, so linear and self-adjoint).
+  static func phi(_ x: Tensor) throws -> Tensor {
+    let n = x.shape.last ?? 0
+    let mask = try zeros([n, n], dtype: x.dtype)
+    for i in 0..<n { for j in 0...i { try setElement(mask, i * n + j, i == j ? 0.5 : 1) } }
+    return try mul(x, mask)
+  }
+  /// Ā = sym(L^-T Φ(L^T L̄) L^-1), the transpose of the JVP below (Murray, 2016).
+  public func vjp(_ inputs: [Tensor], output l: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let lInv = try inv(l)
+    let inner = try matmul(matmul(matrixTranspose(lInv), Cholesky.phi(matmul(matrixTranspose(l), g))), lInv)
+    return [try mul(add(inner, matrixTranspose(inner)), 0.5)]
+  }
+  /// dL = L Φ(L^-1 dA L^-T).
+  public func jvp(_ inputs: [Tensor], output l: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    guard let t = tangents[0] else { return nil }
+    let lInv = try inv(l)
+    return try matmul(l, Cholesky.phi(matmul(matmul(lInv, t), matrixTranspose(lInv))))
+  }
+}
+
+/// sqrt(sum(x^2)) over axes, with the gradient x / ||x|| taken as 0 at x = 0 (a subgradient;
+/// the composite formula would give 0/0 = NaN there).
+public struct EuclideanNorm: Primitive {
+  public static let name = "norm"
+  public static var readsOutput: Bool { true }
+  public let axes: [Int]
+  public let keepDims: Bool
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    let squares = try withoutGrad { try sum(square(x.alias()), axes: axes, keepDims: keepDims) }
+    return try withoutGrad { try sqrt(squares) }.alias()
+  }
+  func direction(_ x: Tensor, _ y: Tensor) throws -> Tensor {
+    let yk = try reshape(y, keptShape(x.shape, axes: axes))
+    let safe = try `where`(equal(yk, 0), full([], 1, dtype: y.dtype), yk)
+    return try div(x, safe)
+  }
+  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    [try mul(reshape(g, keptShape(inputs[0].shape, axes: axes)), direction(inputs[0], y))]
+  }
+  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    guard let t = tangents[0] else { return nil }
+    return try sum(mul(t, direction(inputs[0], y)), axes: axes, keepDims: keepDims)
+  }
+}
+
+func setElement(_ t: Tensor, _ flatIndex: Int, _ value: Double) throws {
+  switch t.dtype {
+  case .float32: t.pointer(Float.self)[flatIndex] = Float(value)
+  case .float64: t.pointer(Double.self)[flatIndex] = value
+  default: throw SGError.type("setElement: floating-point tensor expected")
+  }
+}
+
+public func inv(_ a: Tensor) throws -> Tensor { try apply(Inverse(), [a]) }
+public func det(_ a: Tensor) throws -> Tensor { try apply(Determinant(), [a]) }
+public func cholesky(_ a: Tensor) throws -> Tensor { try apply(Cholesky(), [a]) }
+
+/// Solves a x = b (NumPy's `solve`: b is a vector when 1-D, else a matrix or a batch of them),
+/// through the inverse so that every derivative comes from `inv` and `matmul`.
+public func solve(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+  guard a.ndim >= 2 else { throw SGError.value("solve: a must be at least 2-D, got shape \(describe(a.shape))") }
+  let n = a.shape[a.ndim - 1]
+  let rows = b.ndim == 1 ? b.shape[0] : b.shape[b.ndim - 2]
+  guard rows == n else {
+    throw SGError.value("solve: shapes \(describe(a.shape)) and \(describe(b.shape)) are incompatible")
+  }
+  return try matmul(inv(a), b)
+}
+
+/// NumPy's `linalg.norm` for the orders with a closed form: vectors (2, 1, inf, -inf, 0, any
+/// p), matrices ('fro', 1, -1, inf, -inf). The spectral and nuclear norms need an SVD and raise.
+public func norm(_ x: Tensor, ord: Double? = nil, frobenius: Bool = false, axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+  let xf = try cast(x, to: x.dtype.floatingPoint)
+  let a = try normalizeAxes(axes, ndim: x.ndim, op: "norm")
+  if ord == nil || frobenius || (ord == 2 && a.count == 1) {
+    guard !(frobenius && a.count != 2 && axes != nil) else { throw SGError.value("norm: 'fro' needs two axes") }
+    return try apply(EuclideanNorm(axes: a, keepDims: keepDims), [xf])
+  }
+  guard let ord else { throw SGError.value("norm: invalid order") }
+  if a.count == 1 {
+    switch ord {
+    case .infinity: return try max(abs(xf), axes: a, keepDims: keepDims)
+    case -.infinity: return try min(abs(xf), axes: a, keepDims: keepDims)
+    case 0: return try sum(cast(notEqual(xf, scalar(0)), to: xf.dtype), axes: a, keepDims: keepDims)
+    default:
+      return try pow(sum(pow(abs(xf), scalar(ord)), axes: a, keepDims: keepDims), scalar(1 / ord))
+    }
+  }
+  guard a.count == 2 else { throw SGError.value("norm: improper number of dimensions to norm (\(a.count))") }
+  let (rowsAxis, colsAxis) = (a[0], a[1])
+  switch ord {
+  case 1, -1:
+    let columnSums = try sum(abs(xf), axes: [rowsAxis], keepDims: true)
+    let r = ord == 1 ? try max(columnSums, axes: [colsAxis], keepDims: true) : try min(columnSums, axes: [colsAxis], keepDims: true)
+    return keepDims ? r : try squeeze(r, axes: a)
+  case .infinity, -.infinity:
+    let rowSums = try sum(abs(xf), axes: [colsAxis], keepDims: true)
+    let r = ord > 0 ? try max(rowSums, axes: [rowsAxis], keepDims: true) : try min(rowSums, axes: [rowsAxis], keepDims: true)
+    return keepDims ? r : try squeeze(r, axes: a)
+  default:
+    throw SGError.value("norm: matrix order \(ord) needs a singular value decomposition, which swiftgrad does not have yet")
+  }
+}
