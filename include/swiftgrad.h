@@ -207,6 +207,21 @@ int sg_solve(sg_tensor *out, sg_tensor a, sg_tensor b);
 /* norm: ord used when has_ord; fro != 0 selects the Frobenius norm; n_axes < 0: all axes. */
 int sg_norm(sg_tensor *out, sg_tensor x, double ord, int has_ord, int fro, const int64_t *axes, int n_axes, int keepdims);
 
+/* --- Custom rules and hooks from the client (Sources/SwiftGradC/Custom.swift) --------------
+ * A callback receives n_in borrowed handles (NULL: zero/none) and fills n_out handles that Swift
+ * then owns (NULL: none); it returns 0, or 5 after leaving its own exception set on the thread
+ * (the client re-raises it where the public call returns), or another non-zero status. */
+typedef int (*sg_callback_fn)(void *context, int n_in, const sg_tensor *in, int n_out, sg_tensor *out);
+/* Records `output` as custom function `label` of `inputs`. vjp_fn: the cotangent in, one
+ * gradient per input out. jvp_fn: primals then tangents in (2n), the output tangent out. Either
+ * may be NULL and is then derived from the other by transposition. Contexts are released with
+ * `release` when no longer needed (also on failure). */
+int sg_custom_function(sg_tensor *out, const char *label, int n_in, const sg_tensor *inputs, sg_tensor output,
+                       sg_callback_fn vjp_fn, void *vjp_context, sg_callback_fn jvp_fn, void *jvp_context,
+                       sg_release_fn release);
+/* A hook run on the tensor's gradient during backward: the gradient in, a replacement or NULL out. */
+int sg_tensor_register_hook(sg_tensor t, sg_callback_fn fn, void *context, sg_release_fn release);
+
 #ifdef __cplusplus
 }
 #endif

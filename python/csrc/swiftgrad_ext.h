@@ -50,4 +50,5 @@ int sg_parse_index(PyObject *key, int64_t *items);
 int sg_register_optim(PyObject *module);
 int sg_register_graph(PyObject *module);
 int sg_register_composites(PyObject *module);
+int sg_register_callbacks(PyObject *module);
 #endif

@@ -148,3 +148,7 @@ from ._C import (  # noqa: E402
     softplus, clip, var, std, logsumexp, softmax, log_softmax, dot, outer, split, take, take_along_axis,
 )
 from . import linalg  # noqa: E402
+
+# --- Custom rules and checkpointing (python/swiftgrad/custom.py, checkpoint.py) ------------------
+from .custom import Function, FunctionCtx, custom_jvp, custom_vjp  # noqa: E402
+from .checkpoint import checkpoint, checkpoint_sequential  # noqa: E402

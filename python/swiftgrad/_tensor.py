@@ -41,6 +41,11 @@ class Tensor(_C.TensorBase):
     def __dlpack_device__(self):
         return (1, 0)  # kDLCPU, device 0
 
+    def register_hook(self, hook):
+        """Runs `hook(grad)` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient, None leaves it unchanged (PyTorch semantics)."""
+        _C.register_hook(self, hook)
+
     def item(self):
         if self.size != 1:
             raise ValueError(f"item(): only a tensor with one element can be converted, shape is {self.shape}")

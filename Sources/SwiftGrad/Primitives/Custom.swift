@@ -1,0 +1,81 @@
+/// A primitive whose rules are supplied at run time (from Swift closures, or from Python through
+/// the C ABI): `custom_vjp`, `custom_jvp`, `Function`, checkpointing.
+///
+/// Note [Rules by transposition]: given only a VJP that is linear in the cotangent, the JVP is
+/// J t = d/du <vjp(u), t> (reverse mode over a dummy cotangent u); given only a JVP linear in
+/// the tangents, the VJP is Jᵀ g = d/dt <g, jvp(t)>. Either way the result is built from
+/// differentiable ops, so custom rules compose with every transform and with higher order as
+/// long as the user's rule is itself written with swiftgrad ops.
+public struct CustomFunction: Primitive {
+  public static let name = "custom"
+  public typealias VJPRule = (_ cotangent: Tensor) throws -> [Tensor?]
+  public typealias JVPRule = (_ primals: [Tensor], _ tangents: [Tensor?]) throws -> Tensor?
+
+  /// Shown by error messages and graph pictures (the node's name is "custom").
+  public let label: String
+  let output: Tensor
+  let vjpRule: VJPRule?
+  let jvpRule: JVPRule?
+
+  public func forward(_ inputs: [Tensor]) throws -> Tensor { output.alias() }
+
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
+    if let vjpRule {
+      let grads = try vjpRule(cotangent)
+      guard grads.count == inputs.count else {
+        throw SGError.runtime(
+          "custom function '\(label)': the backward rule returned \(grads.count) gradients for \(inputs.count) inputs")
+      }
+      return grads
+    }
+    guard let jvpRule else { throw missingRule("vjp", label) }
+    // Jᵀ g = d/dt <g, J t>, with t a fresh leaf per differentiable input.
+    let probes = try inputs.map { x -> Tensor? in
+      guard x.requiresGrad else { return nil }
+      let t = try zeros(x.shape, dtype: x.dtype)
+      try t.setRequiresGrad(true)
+      return t
+    }
+    let live = probes.compactMap { $0 }
+    guard !live.isEmpty else { return inputs.map { _ in nil } }
+    let recordOuter = GradMode.isEnabled
+    return try GradMode.with(enabled: true) {
+      guard let jt = try jvpRule(inputs, probes), jt.requiresGrad else { return inputs.map { _ in nil } }
+      let pairing = try sum(mul(cotangent, jt))
+      let grads = try Backward.gradients(
+        of: [pairing], withRespectTo: live, createGraph: recordOuter, allowUnused: true)
+      var next = grads.makeIterator()
+      return probes.map { $0 == nil ? nil : next.next() ?? nil }
+    }
+  }
+
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    if let jvpRule { return try jvpRule(inputs, tangents) }
+    guard let vjpRule else { throw missingRule("jvp", label) }
+    // J t = d/du <vjp(u), t>, with u a fresh leaf shaped like the output.
+    let u = try zeros(output.shape, dtype: output.dtype)
+    try u.setRequiresGrad(true)
+    let recordOuter = GradMode.isEnabled
+    return try GradMode.with(enabled: true) {
+      var pairing: Tensor?
+      for (g, t) in zip(try vjpRule(u), tangents) {
+        guard let g, let t else { continue }
+        let term = try sum(mul(g, t))
+        pairing = try pairing.map { try add($0, term) } ?? term
+      }
+      guard let pairing, pairing.requiresGrad else { return nil }
+      return try Backward.gradients(of: [pairing], withRespectTo: [u], createGraph: recordOuter, allowUnused: true)[0]
+    }
+  }
+}
+
+/// Records `output` (already computed, e.g. by a user's forward function) as the result of a
+/// custom function of `inputs` with the given rules; returns the tensor that carries it.
+public func customFunction(
+  _ label: String, inputs: [Tensor], output: Tensor, vjp: CustomFunction.VJPRule?, jvp: CustomFunction.JVPRule?
+) throws -> Tensor {
+  guard vjp != nil || jvp != nil else {
+    throw SGError.value("custom function '\(label)': give a vjp rule, a jvp rule, or both")
+  }
+  return try apply(CustomFunction(label: label, output: output.detach(), vjpRule: vjp, jvpRule: jvp), inputs)
+}

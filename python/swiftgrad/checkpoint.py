@@ -1,0 +1,86 @@
+"""Gradient checkpointing: keep only a function's inputs, recompute its inside during backward.
+
+`checkpoint(fn, *args)` runs `fn` once, records which tensors that require grad it reads (its
+arguments and the parameters it closes over), frees everything else, and becomes one custom node
+whose backward rule recomputes `fn` and differentiates the recomputation. It works with
+`create_graph` (higher order), inside `sg.grad`/`sg.jvp` (the rule is linear in the cotangent, so
+forward mode transposes it), and with custom rules inside `fn`.
+"""
+from . import _C
+from ._tensor import Tensor
+from .autograd import enable_grad, grad as _grad
+
+
+def _leaves_used(out, stop):
+    """Tensors requiring grad that `out`'s recorded graph reads (leaves of this local graph)."""
+    found, seen = [], set()
+    for t in _C.graph_topological_order(out):
+        if t.is_leaf and t.requires_grad and _C.graph_tensor_id(t) not in seen:
+            seen.add(_C.graph_tensor_id(t))
+            found.append(t)
+    return [t for t in found if _C.graph_tensor_id(t) not in stop]
+
+
+def checkpoint(fn, *args):
+    """`fn(*args)` (a single tensor out), storing only the inputs for backward."""
+    from . import asarray
+
+    args = [asarray(a) if not isinstance(a, Tensor) and _is_arraylike(a) else a for a in args]
+    tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    # Run once on detached stand-ins, so the recorded graph stays local to fn and shows which
+    # closed-over parameters it reads; then keep only the value.
+    stand_ins = list(args)
+    for i in tensor_positions:
+        stand_ins[i] = args[i].detach()
+        if args[i].requires_grad:
+            stand_ins[i].requires_grad = True
+    with enable_grad():
+        out = fn(*stand_ins)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"checkpoint: fn must return a single Tensor, got {type(out).__name__}")
+    params = _leaves_used(out, {_C.graph_tensor_id(stand_ins[i]) for i in tensor_positions}) if out.requires_grad else []
+    value = out.detach()
+    del out, stand_ins
+    inputs = [args[i] for i in tensor_positions] + params
+
+    def vjp_rule(g):
+        record_outer = _C.is_grad_enabled()
+        with enable_grad():
+            recomputed = fn(*args)
+            live = [k for k, t in enumerate(inputs) if t.requires_grad]
+            grads = _grad(recomputed, [inputs[k] for k in live], g, create_graph=record_outer, allow_unused=True) \
+                if recomputed.requires_grad and live else [None] * len(live)
+        result = [None] * len(inputs)
+        for k, gk in zip(live, grads):
+            result[k] = gk
+        return tuple(result)
+
+    return _C.custom_function("checkpoint", inputs, value, vjp_rule, None)
+
+
+def checkpoint_sequential(functions, segments, input):
+    """Runs `functions` (a list of callables, or a `Sequential`) on `input` in `segments`
+    checkpointed segments: the sqrt(L) scheme stores about `segments` activations plus one
+    segment's worth during backward."""
+    functions = list(functions)
+    if segments < 1:
+        raise ValueError(f"checkpoint_sequential: segments must be at least 1, got {segments}")
+    size = -(-len(functions) // segments)
+
+    def run(chunk):
+        def segment(x):
+            for f in chunk:
+                x = f(x)
+            return x
+        return segment
+
+    x = input
+    for start in range(0, len(functions), size):
+        x = checkpoint(run(functions[start:start + size]), x)
+    return x
+
+
+def _is_arraylike(a):
+    import numpy as np
+
+    return isinstance(a, (np.ndarray, list, float, int)) and not isinstance(a, bool)
