@@ -45,10 +45,17 @@ def checkpoint(fn, *args):
 
     def vjp_rule(g):
         record_outer = _C.is_grad_enabled()
+        # Differentiate with respect to every floating-point input, even one that does not
+        # require grad: forward mode asks for the full J^T g to transpose it (Note [Rules by
+        # transposition]); such an input is replaced by a detached leaf for the recomputation.
+        targets = [t if t.requires_grad or t.dtype.kind != "f" else _leaf(t) for t in inputs]
+        call_args = list(args)
+        for k, i in enumerate(tensor_positions):
+            call_args[i] = targets[k]
         with enable_grad():
-            recomputed = fn(*args)
-            live = [k for k, t in enumerate(inputs) if t.requires_grad]
-            grads = _grad(recomputed, [inputs[k] for k in live], g, create_graph=record_outer, allow_unused=True) \
+            recomputed = fn(*call_args)
+            live = [k for k, t in enumerate(targets) if t.requires_grad]
+            grads = _grad(recomputed, [targets[k] for k in live], g, create_graph=record_outer, allow_unused=True) \
                 if recomputed.requires_grad and live else [None] * len(live)
         result = [None] * len(inputs)
         for k, gk in zip(live, grads):
@@ -56,6 +63,12 @@ def checkpoint(fn, *args):
         return tuple(result)
 
     return _C.custom_function("checkpoint", inputs, value, vjp_rule, None)
+
+
+def _leaf(t):
+    leaf = t.detach()
+    leaf.requires_grad = True
+    return leaf
 
 
 def checkpoint_sequential(functions, segments, input):

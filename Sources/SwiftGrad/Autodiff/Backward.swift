@@ -73,6 +73,9 @@ public enum Backward {
           tensor.grad = try tensor.grad.map { try add($0, value) } ?? value
         }
         guard let node = tensor.gradFn else { continue }
+        // autograd.grad: a requested input's own history matters only if it leads to another
+        // requested input; otherwise it is neither computed nor released.
+        if let needed, !node.inputs.contains(where: { needed.contains(ObjectIdentifier($0)) }) { continue }
         if node.isReleased {
           throw SGError.runtime(
             "Trying to backward through the graph a second time (or directly access saved tensors "
