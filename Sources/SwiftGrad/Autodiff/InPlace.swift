@@ -43,12 +43,13 @@ public enum InPlace {
     }
     let recording = GradMode.isEnabled && (target.requiresGrad || value.requiresGrad)
     try checkTarget(target, recording: recording, opName: "setitem")
-    let result = recording ? try apply(IndexPut(items: resolved), [target, value]) : nil
+    let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty
+    let result = tracked ? try apply(IndexPut(items: resolved), [target, value]) : nil
     // A value overlapping the target's memory (x[1:] = x[:-1]) is read before any write.
     copyInto(region, from: value.storage === target.storage ? value.cloned() : value)
     target.storage.version += 1
     guard let result else { return target }
-    return rebase(target, onto: result, recording: true, wroteInput0: true)
+    return rebase(target, onto: result, recording: recording, wroteInput0: true)
   }
 
   private static func checkTarget(_ target: Tensor, recording: Bool, opName: String) throws {
@@ -61,15 +62,21 @@ public enum InPlace {
 
   private static func kind(_ d: DType) -> Int { d == .bool ? 0 : (d == .int64 ? 1 : 2) }
 
+  /// The tensor that stands for `target` after the write: a new one over the same storage
+  /// carrying the op's history (reverse mode) and tangents (forward mode), or `target` itself
+  /// when neither mode is tracking it.
   private static func rebase(_ target: Tensor, onto result: Tensor, recording: Bool, wroteInput0: Bool) -> Tensor {
-    guard recording, let node = result.gradFn else { return target }
+    let node = recording ? result.gradFn : nil
+    guard node != nil || !result.tangents.isEmpty else { return target }
     let updated = target.alias()
-    updated.requiresGrad = true
-    updated.gradFn = node
     updated.tangents = result.tangents
-    result.gradFn = nil
-    node.outputVersion = target.storage.version
-    if wroteInput0 { node.refreshInputVersion(0) }
+    if let node {
+      updated.requiresGrad = true
+      updated.gradFn = node
+      result.gradFn = nil
+      node.outputVersion = target.storage.version
+      if wroteInput0 { node.refreshInputVersion(0) }
+    }
     return updated
   }
 }
