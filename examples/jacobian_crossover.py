@@ -68,7 +68,8 @@ def run(cases, repeats):
     for n, m in sorted(cases, key=lambda c: c[0] / c[1]):
         t_fwd, t_rev, chosen = measure(n, m, repeats)
         rows.append((n, m, t_fwd, t_rev, chosen))
-        print(f"{n:5d} {m:5d} {n / m:8.3g} {1e3 * t_fwd:10.3f} {1e3 * t_rev:10.3f} {t_fwd / t_rev:8.3g}  {chosen}")
+        print(f"{n:5d} {m:5d} {n / m:8.3g} {1e3 * t_fwd:10.3f} {1e3 * t_rev:10.3f} "
+              f"{t_fwd / t_rev:8.3g}  {chosen}")
     return rows
 
 
@@ -103,7 +104,7 @@ def check(rows):
     for n, m, t_fwd, t_rev, chosen in (ordered[0], ordered[-1]):
         cheaper = "forward" if t_fwd < t_rev else "reverse"
         if cheaper != chosen:
-            raise SystemExit(f"(n, m) = ({n}, {m}): {cheaper} mode was cheaper but sg.jacobian chose {chosen}")
+            raise SystemExit(f"(n, m) = ({n}, {m}): {cheaper} mode was cheaper, sg.jacobian chose {chosen}")
         print(f"(n, m) = ({n}, {m}): {cheaper} mode is cheaper and sg.jacobian chose it")
 
 

@@ -120,7 +120,8 @@ def meta_train(iterations=600, meta_batch=4, k_shot=10, alpha=0.02, steps=2, lr=
         adam_update(params, grads, state, lr)
         if it % 50 == 0 or it == iterations - 1:
             window = history[-50:]
-            print(f"iteration {it:4d}   meta-loss (mean of last {len(window):2d} batches) {np.mean(window):.3f}")
+            print(f"iteration {it:4d}   meta-loss (mean of last {len(window):2d} batches) "
+                  f"{np.mean(window):.3f}")
     after = meta_loss(params, held_out, alpha, steps).item()
     return before, after, history
 
@@ -132,7 +133,7 @@ if __name__ == "__main__":
     if rel_error > 1e-6:
         raise SystemExit("the meta-gradient does not match finite differences")
     if fo_gap < 1e-6:
-        raise SystemExit("the second-order term vanished: the outer gradient did not go through the inner one")
+        raise SystemExit("the second-order term vanished: the outer gradient skipped the inner one")
     before, after, history = meta_train()
     first, last = np.mean(history[:50]), np.mean(history[-50:])
     print(f"training meta-loss: first 50 batches {first:.3f}, last 50 batches {last:.3f}")

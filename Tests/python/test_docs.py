@@ -113,7 +113,8 @@ def test_swift_guide_example_is_the_compiled_one():
     text = (DOCS / "SWIFT_GUIDE.md").read_text()
     marker = text.index("<!-- swift-guide-main-example -->")
     block = re.search(r"```swift\n(.*?)```", text[marker:], re.S).group(1)
-    guide = [line.strip() for line in block.splitlines() if line.strip() and line.strip() != "import SwiftGrad"]
+    guide = [line.strip() for line in block.splitlines()
+             if line.strip() and line.strip() != "import SwiftGrad"]
     swift = (ROOT / "Tests" / "SwiftGradTests" / "SwiftGuideTests.swift").read_text()
     body = swift.split("// BEGIN GUIDE EXAMPLE", 1)[1].split("// END GUIDE EXAMPLE", 1)[0]
     compiled = [line.strip() for line in body.splitlines() if line.strip()]

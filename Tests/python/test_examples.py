@@ -55,7 +55,8 @@ def test_trace_and_graph(tmp_path):
 # --- Examples of issue 8 (area: examples) -------------------------------------------------------
 
 
-@pytest.mark.skipif(importlib.util.find_spec("scipy") is None, reason="scipy (a test dependency) runs Newton-CG")
+@pytest.mark.skipif(importlib.util.find_spec("scipy") is None,
+                    reason="scipy (a test dependency, scripts/install-deps.sh) runs Newton-CG")
 def test_newton_cg_rosenbrock_converges_to_ones():
     out = run_example("newton_cg_rosenbrock.py")  # checks jac/hessp against SciPy's closed forms too
     assert "converged to (1, ..., 1)" in out
@@ -87,7 +88,8 @@ def test_hessian_spectrum_matches_exact_hessian():
 def test_jacobian_crossover_mode_choice(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
     png = tmp_path / "crossover.png"
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / "jacobian_crossover.py"), str(png), "--quick"],
+    script = ROOT / "examples" / "jacobian_crossover.py"
+    result = subprocess.run([sys.executable, str(script), str(png), "--quick"],
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
