@@ -2,12 +2,12 @@ import XCTest
 
 import SwiftGrad
 
-/// Compiles and runs the main example of docs/SWIFT_GUIDE.md through the public API only (no
-/// @testable). The lines between the GUIDE markers are the guide's code block verbatim;
-/// Tests/python/test_docs.py checks that the two stay identical.
+/// Compiles and runs the examples of docs/SWIFT_GUIDE.md through the public API only (no
+/// @testable). The lines between each pair of GUIDE markers are the guide's code block of that
+/// name verbatim; Tests/python/test_docs.py checks that they stay identical.
 final class SwiftGuideTests: XCTestCase {
   func testGuideMainExample() throws {
-    // BEGIN GUIDE EXAMPLE
+    // BEGIN GUIDE EXAMPLE main
     // 1. Tensors, ops and backward: the course notes' example y = ln(x1) + x1 x2 - sin(x2).
     let x1 = try tensor([2.0], shape: [])
     let x2 = try tensor([5.0], shape: [])
@@ -25,10 +25,10 @@ final class SwiftGuideTests: XCTestCase {
     let h = try hessian(of: cube)(v)                           // diag(6 v), shape [3, 3]
     let (_, hv) = try hvp(cube, at: v, tangent: try ones([3]))  // H 1 = 6 v, without forming H
     let a = try tensor([1, 2, 3, 4, 5, 6], shape: [3, 2])
-    let jac = try jacobian({ try matmul(a, $0) })(try ones([2]))  // A itself: 2 inputs < 3 outputs, forward mode
+    let jac = try jacobian({ try matmul(a, $0) })(try ones([2]))  // = A, by forward mode
     let (_, dy) = try jvp({ try sub(add(log($0[0]), mul($0[0], $0[1])), sin($0[1])) },
                           at: [try tensor([2.0], shape: []), try tensor([5.0], shape: [])],
-                          tangents: [try tensor([1.0], shape: []), try tensor([0.0], shape: [])])  // dy/dx1 = 5.5
+                          tangents: [try tensor([1.0], shape: []), try tensor([0.0], shape: [])])  // 5.5
 
     // 3. Training with Adam: fit sin(x) with a one-hidden-layer network.
     Random.seed(0)
@@ -54,7 +54,7 @@ final class SwiftGuideTests: XCTestCase {
       lastLoss = try loss.scalarValue()
     }
     print("dy/dx1 =", dydx1, "dy/dx2 =", dydx2, "loss", firstLoss, "->", lastLoss)
-    // END GUIDE EXAMPLE
+    // END GUIDE EXAMPLE main
     XCTAssertEqual(dydx1, 5.5, accuracy: 1e-12)
     XCTAssertEqual(dydx2, 2 - Glibc.cos(5.0), accuracy: 1e-12)
     XCTAssertEqual(g.toArray(), [3, 12, 27])
@@ -65,5 +65,19 @@ final class SwiftGuideTests: XCTestCase {
     XCTAssertEqual(jac.toArray(), [1, 2, 3, 4, 5, 6])
     XCTAssertEqual(try dy.scalarValue(), 5.5, accuracy: 1e-12)
     XCTAssertLessThan(lastLoss, 0.1 * firstLoss)
+  }
+
+  func testGuideNesting() throws {
+    // BEGIN GUIDE EXAMPLE nesting
+    let quartic: (Tensor) throws -> Tensor = { x in try pow(x, scalar(4)) }
+    let two = try tensor([2.0], shape: [])
+    let fourth = try gradient(of: gradient(of: gradient(of: gradient(of: quartic))))(two)  // 24
+    let ddx: (@escaping (Tensor) throws -> Tensor) -> (Tensor) throws -> Tensor = { h in
+      { x in try jvp({ try h($0[0]) }, at: [x], tangents: [try ones([])]).tangent }
+    }
+    let mixed = try ddx(gradient(of: ddx(gradient(of: quartic))))(two)  // 24 again
+    // END GUIDE EXAMPLE nesting
+    XCTAssertEqual(try fourth.scalarValue(), 24)
+    XCTAssertEqual(try mixed.scalarValue(), 24)
   }
 }

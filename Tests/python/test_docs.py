@@ -109,16 +109,19 @@ def test_doc_links_resolve():
 # --- Swift guide -------------------------------------------------------------------------------
 
 
-def test_swift_guide_example_is_the_compiled_one():
+def test_swift_guide_examples_are_the_compiled_ones():
     text = (DOCS / "SWIFT_GUIDE.md").read_text()
-    marker = text.index("<!-- swift-guide-main-example -->")
-    block = re.search(r"```swift\n(.*?)```", text[marker:], re.S).group(1)
-    guide = [line.strip() for line in block.splitlines()
-             if line.strip() and line.strip() != "import SwiftGrad"]
     swift = (ROOT / "Tests" / "SwiftGradTests" / "SwiftGuideTests.swift").read_text()
-    body = swift.split("// BEGIN GUIDE EXAMPLE", 1)[1].split("// END GUIDE EXAMPLE", 1)[0]
-    compiled = [line.strip() for line in body.splitlines() if line.strip()]
-    assert guide == compiled, "docs/SWIFT_GUIDE.md's main example and SwiftGuideTests.swift differ"
+    names = re.findall(r"<!-- swift-guide-example (\w+) -->\n```swift\n", text)
+    assert "main" in names and len(names) == text.count("<!-- swift-guide-example")
+    for name in names:
+        block = re.search(rf"<!-- swift-guide-example {name} -->\n```swift\n(.*?)```", text, re.S).group(1)
+        guide = [line.strip() for line in block.splitlines()
+                 if line.strip() and line.strip() != "import SwiftGrad"]
+        body = swift.split(f"// BEGIN GUIDE EXAMPLE {name}\n", 1)[1]
+        body = body.split(f"// END GUIDE EXAMPLE {name}\n", 1)[0]
+        compiled = [line.strip() for line in body.splitlines() if line.strip()]
+        assert guide == compiled, f"docs/SWIFT_GUIDE.md's {name} example and SwiftGuideTests.swift differ"
 
 
 # --- Docstrings and stubs ----------------------------------------------------------------------
