@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "Tests" / "python" / "op_table.py"
 PAGE = ROOT / "docs" / "OPERATORS.md"
-GROUPS = [("UNARY", "Elementwise unary"), ("BINARY", "Binary (broadcasting)"),
-          ("REDUCTIONS", "Reductions"), ("SHAPES", "Shapes, indexing and views")]
+TITLES = {"UNARY": "Elementwise unary", "BINARY": "Binary (broadcasting)", "REDUCTIONS": "Reductions",
+          "SHAPES": "Shapes, indexing and views", "COMPOSITES": "Composites and linear algebra"}
 PARAMS = {1: ["x"], 2: ["a", "b"], 3: ["a", "b", "c"]}
 
 
@@ -38,25 +38,50 @@ def _expression(source, fn_node, arity):
     return f"{name}({params})", params
 
 
+def _dotted(node):
+    """`sg.linalg.inv` for an attribute chain rooted at the name `sg`, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id == "sg" and parts:
+        return ".".join(reversed(parts))
+    return None
+
+
 def _functions(node):
-    """The `sg.<name>` functions a case calls (`x.T @ x` style cases name none)."""
+    """The `sg.` functions a case calls, as dotted names below `sg` (`x.T @ x` names none)."""
     names = []
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "sg":
-            if sub.attr not in names:
-                names.append(sub.attr)
+        if isinstance(sub, ast.Call):
+            name = _dotted(sub.func)
+            if name and name not in names:
+                names.append(name)
+        elif isinstance(sub, ast.Attribute):
+            name = _dotted(sub)  # a function passed bare, e.g. OpCase("exp", sg.exp, ...)
+            if name and "." not in name and callable(_lookup(name)) and name not in names:
+                names.append(name)
     return names
 
 
+def _lookup(dotted):
+    import swiftgrad as sg
+
+    obj = sg
+    for part in dotted.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
 def read_table():
-    """{group: [case dict]} read from the table's source, in table order."""
+    """{group: [case dict]} for every list of OpCases in the table's source, in table order."""
     source = TABLE.read_text()
     tree = ast.parse(source)
     groups = {}
     for stmt in tree.body:
         if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.List)):
             continue
-        group = stmt.targets[0].id
+        group = getattr(stmt.targets[0], "id", None)
         cases = []
         for call in stmt.value.elts:
             if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "OpCase"):
@@ -72,15 +97,13 @@ def read_table():
                 "second_order": _literal(kw.get("second_order"), True),
                 "functions": _functions(call.args[1]),
             })
-        groups[group] = cases
+        if cases:
+            groups[group] = cases
     return groups
 
 
 def _doc(name):
-    import swiftgrad as sg
-
-    fn = getattr(sg, name, None)
-    doc = (getattr(fn, "__doc__", None) or "").strip().splitlines()
+    doc = (getattr(_lookup(name), "__doc__", None) or "").strip().splitlines()
     return doc[0].replace("|", "\\|") if doc else ""
 
 
@@ -114,9 +137,8 @@ def render():
         "Inputs are float64 arrays from a seeded generator, drawn from the domain shown.",
         "",
     ]
-    for key, title in GROUPS:
-        cases = groups.get(key, [])
-        lines += [f"## {title}", "",
+    for key, cases in groups.items():
+        lines += [f"## {TITLES.get(key, key.replace('_', ' ').capitalize())}", "",
                   "| case | expression tested | arity | input shapes | inputs | VJP | JVP | 2nd order |",
                   "|---|---|---|---|---|---|---|---|"]
         for c in cases:
