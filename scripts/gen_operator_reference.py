@@ -59,7 +59,7 @@ def _functions(node):
                 names.append(name)
         elif isinstance(sub, ast.Attribute):
             name = _dotted(sub)  # a function passed bare, e.g. OpCase("exp", sg.exp, ...)
-            if name and "." not in name and callable(_lookup(name)) and name not in names:
+            if name and name not in names and callable(_lookup(name)):
                 names.append(name)
     return names
 
