@@ -38,3 +38,11 @@ lint:
 
 clean:
 	rm -rf .build .build-python build python/swiftgrad/*.so
+
+# --- Documentation (area: examples/docs) ---------------------------------------------------------
+# Regenerates docs/OPERATORS.md from the op table and the course example's graph pictures
+# (the pictures need Graphviz's `dot`); Tests/python/test_docs.py checks both are current.
+.PHONY: docs
+docs: build
+	$(PYTHON) scripts/gen_operator_reference.py
+	$(PYTHON) scripts/render_course_graph.py

@@ -373,11 +373,11 @@ done:
 
 static PyMethodDef module_methods[] = {
     {"from_buffer", py_from_buffer, METH_O, "Zero-copy tensor over an object's buffer (NumPy array)."},
-    {"_set_tensor_class", py_set_tensor_class, METH_O, NULL},
-    {"_set_array_converter", py_set_array_converter, METH_O, NULL},
+    {"_set_tensor_class", py_set_tensor_class, METH_O, "Internal: the Python subclass results are created as."},
+    {"_set_array_converter", py_set_array_converter, METH_O, "Internal: the function turning non-tensor operands into arrays."},
     {"is_grad_enabled", py_grad_enabled, METH_NOARGS, "Whether operations are recorded on this thread."},
     {"set_grad_enabled", py_set_grad_enabled, METH_O, "Sets grad mode for this thread; returns the previous mode."},
-    {"autograd_grad", py_autograd_grad, METH_VARARGS, NULL},
+    {"autograd_grad", py_autograd_grad, METH_VARARGS, "autograd_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused): one gradient per input (None for an unused input)."},
     {"set_anomaly_enabled", py_set_anomaly_enabled, METH_O, "Sets anomaly detection for this thread; returns the previous mode."},
     {NULL, NULL, 0, NULL}};
 

@@ -397,14 +397,14 @@ static PyMethodDef fixed_methods[] = {
     {"concatenate", py_concatenate, METH_VARARGS, "concatenate(arrays, axis=0)"},
     {"stack", py_stack, METH_VARARGS, "stack(arrays, axis=0)"},
     {"where", py_where, METH_VARARGS, "where(condition, x, y): elementwise choice with broadcasting."},
-    {"cast", py_cast, METH_VARARGS, NULL},
-    {"full", py_full, METH_VARARGS, NULL},
-    {"arange", py_arange, METH_VARARGS, NULL},
-    {"linspace", py_linspace, METH_VARARGS, NULL},
-    {"eye", py_eye, METH_VARARGS, NULL},
-    {"seed", py_seed, METH_O, NULL},
-    {"uniform", py_uniform, METH_VARARGS, NULL},
-    {"normal", py_normal, METH_VARARGS, NULL},
+    {"cast", py_cast, METH_VARARGS, "cast(x, dtype_code): x converted to another dtype (differentiable between floats)."},
+    {"full", py_full, METH_VARARGS, "full(shape, value, dtype_code): a new tensor filled with value."},
+    {"arange", py_arange, METH_VARARGS, "arange(start, stop, step, dtype_code): values in [start, stop) by step."},
+    {"linspace", py_linspace, METH_VARARGS, "linspace(start, stop, num, dtype_code): num values, both ends included."},
+    {"eye", py_eye, METH_VARARGS, "eye(n, m, k, dtype_code): ones on diagonal k of an n x m matrix."},
+    {"seed", py_seed, METH_O, "seed(n): seeds the global random generator."},
+    {"uniform", py_uniform, METH_VARARGS, "uniform(shape, low, high, dtype_code): samples from U[low, high)."},
+    {"normal", py_normal, METH_VARARGS, "normal(shape, mean, std, dtype_code): normal samples."},
     {NULL}};
 
 static int add_table_function(PyObject *module, PyMethodDef *def, int index) {

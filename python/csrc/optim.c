@@ -124,7 +124,7 @@ static PyMethodDef optim_methods[] = {
      "optim_adam_step(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize)"},
     {"fill_", py_fill_, METH_VARARGS, "fill_(t, value): in-place fill (no graph; bumps the version)."},
     {"copy_", py_copy_, METH_VARARGS, "copy_(t, src): in-place copy with broadcasting and casting."},
-    {"_alias_as", py_alias_as, METH_VARARGS, NULL},
+    {"_alias_as", py_alias_as, METH_VARARGS, "Internal: _alias_as(cls, t), an instance of cls viewing t's storage with no history."},
     {NULL, NULL, 0, NULL}};
 
 int sg_register_optim(PyObject *module) { return PyModule_AddFunctions(module, optim_methods); }

@@ -61,6 +61,8 @@ def _shape(shape):
 
 
 def full(shape, fill_value, dtype=None):
+    """A tensor of `shape` filled with `fill_value`; the dtype follows the value (int64, bool or
+    float64) unless `dtype` is given."""
     if dtype is None:
         dtype = _np.asarray(fill_value).dtype
         dtype = int64 if dtype.kind in "iu" else (bool_ if dtype.kind == "b" else float64)
@@ -68,10 +70,12 @@ def full(shape, fill_value, dtype=None):
 
 
 def zeros(shape, dtype=float64):
+    """A tensor of `shape` filled with zeros (float64 unless `dtype` is given)."""
     return _C.full(_shape(shape), 0.0, _code_of(dtype))
 
 
 def ones(shape, dtype=float64):
+    """A tensor of `shape` filled with ones (float64 unless `dtype` is given)."""
     return _C.full(_shape(shape), 1.0, _code_of(dtype))
 
 
@@ -81,16 +85,20 @@ def empty(shape, dtype=float64):
 
 
 def zeros_like(x, dtype=None):
+    """Zeros with the shape of `x` and its dtype (or `dtype`)."""
     x = asarray(x)
     return zeros(x.shape, dtype or x.dtype)
 
 
 def ones_like(x, dtype=None):
+    """Ones with the shape of `x` and its dtype (or `dtype`)."""
     x = asarray(x)
     return ones(x.shape, dtype or x.dtype)
 
 
 def arange(start, stop=None, step=1, dtype=None):
+    """Evenly spaced values in [start, stop) with `step`, as NumPy's `arange`: int64 when all
+    arguments are ints, float64 otherwise (unless `dtype` is given)."""
     if stop is None:
         start, stop = 0, start
     if dtype is None:
@@ -100,10 +108,13 @@ def arange(start, stop=None, step=1, dtype=None):
 
 
 def linspace(start, stop, num=50, dtype=float64):
+    """`num` evenly spaced values from `start` to `stop`, both included (NumPy's `linspace`)."""
     return _C.linspace(float(start), float(stop), int(num), _code_of(dtype))
 
 
 def eye(N, M=None, k=0, dtype=float64):
+    """An N x M (default N x N) matrix with ones on diagonal `k` (0: main, > 0: above) and zeros
+    elsewhere."""
     return _C.eye(int(N), int(N if M is None else M), int(k), _code_of(dtype))
 
 
@@ -121,10 +132,12 @@ neg = negative
 
 
 def astype(x, dtype):
+    """`x` converted to `dtype` (differentiable between floating dtypes)."""
     return _C.cast(x, _code_of(dtype))
 
 
 def detach(x):
+    """`x` as a tensor sharing its memory but with no history (it does not require grad)."""
     return asarray(x).detach()
 
 

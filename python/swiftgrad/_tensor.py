@@ -14,10 +14,12 @@ class Tensor(_C.TensorBase):
 
     @property
     def dtype(self):
+        """The element type as a NumPy dtype (float32, float64, int64 or bool)."""
         return dtype_of_code(self._dtype_code)
 
     @property
     def T(self):
+        """The transpose (all axes reversed), a view sharing memory."""
         return _C.transpose(self)
 
     def numpy(self):
@@ -47,11 +49,13 @@ class Tensor(_C.TensorBase):
         _C.register_hook(self, hook)
 
     def item(self):
+        """The single element as a Python scalar; ValueError unless the tensor has one element."""
         if self.size != 1:
             raise ValueError(f"item(): only a tensor with one element can be converted, shape is {self.shape}")
         return self.numpy().item()
 
     def tolist(self):
+        """The elements as (nested) Python lists of Python scalars."""
         return self.numpy().tolist()
 
     def __iter__(self):
@@ -72,51 +76,67 @@ class Tensor(_C.TensorBase):
 
     # NumPy-style methods; each is the module function of the same name.
     def astype(self, dtype):
+        """A copy converted to `dtype` (same as `sg.astype`)."""
         return _C.cast(self, code_of(dtype))
 
     def reshape(self, *shape):
+        """Same elements in a new shape, given as a tuple or as separate ints (-1 is inferred)."""
         return _C.reshape(self, *shape)
 
     def transpose(self, *axes):
+        """Dimensions permuted by `axes` (reversed when none are given); a view."""
         return _C.transpose(self, *axes) if axes else _C.transpose(self)
 
     def sum(self, axis=None, keepdims=False):
+        """Sum over `axis` (an int, a tuple, or None for all axes), as `sg.sum`."""
         return _C.sum(self, axis, keepdims)
 
     def mean(self, axis=None, keepdims=False):
+        """Mean over `axis` (an int, a tuple, or None for all axes), as `sg.mean`."""
         return _C.mean(self, axis, keepdims)
 
     def max(self, axis=None, keepdims=False):
+        """Maximum over `axis`; NaN propagates; ties split the gradient (as `sg.max`)."""
         return _C.max(self, axis, keepdims)
 
     def min(self, axis=None, keepdims=False):
+        """Minimum over `axis`; NaN propagates; ties split the gradient (as `sg.min`)."""
         return _C.min(self, axis, keepdims)
 
     def prod(self, axis=None, keepdims=False):
+        """Product over `axis` (an int, a tuple, or None for all axes), as `sg.prod`."""
         return _C.prod(self, axis, keepdims)
 
     def squeeze(self, axis=None):
+        """Size-1 dimensions removed (all of them, or those named by `axis`); a view."""
         return _C.squeeze(self, axis)
 
     def exp(self):
+        """Elementwise e**x (as `sg.exp`)."""
         return _C.exp(self)
 
     def log(self):
+        """Elementwise natural logarithm (as `sg.log`)."""
         return _C.log(self)
 
     def tanh(self):
+        """Elementwise hyperbolic tangent (as `sg.tanh`)."""
         return _C.tanh(self)
 
     def sigmoid(self):
+        """Elementwise logistic sigmoid (as `sg.sigmoid`)."""
         return _C.sigmoid(self)
 
     def relu(self):
+        """Elementwise max(x, 0) (as `sg.relu`)."""
         return _C.relu(self)
 
     def sqrt(self):
+        """Elementwise square root (as `sg.sqrt`)."""
         return _C.sqrt(self)
 
     def abs(self):
+        """Elementwise absolute value (as `sg.abs`)."""
         return _C.abs(self)
 
 

@@ -61,6 +61,9 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled(_GradMode):
+    """Turns recording on (`mode=True`) or off for this thread, from the call on; used as a context
+    manager, the previous mode comes back on exit (PyTorch's `set_grad_enabled`)."""
+
     def __init__(self, mode):
         super().__init__()
         self._enabled = bool(mode)

@@ -147,6 +147,7 @@ class Trace(str):
     output_name = None
 
     def row(self, name):
+        """The row named `name` (e.g. "v_3"); KeyError when there is none."""
         for r in self.rows:
             if r.name == name:
                 return r

@@ -25,8 +25,10 @@ def randn(*shape, dtype=float64):
 
 
 def uniform(low=0.0, high=1.0, size=None, dtype=float64):
+    """Uniform samples in [low, high) of shape `size` (an int, a tuple, or None for a 0-d tensor)."""
     return _C.uniform(_shape(size), float(low), float(high), code_of(dtype))
 
 
 def normal(loc=0.0, scale=1.0, size=None, dtype=float64):
+    """Normal samples with mean `loc` and standard deviation `scale`, of shape `size`."""
     return _C.normal(_shape(size), float(loc), float(scale), code_of(dtype))

@@ -59,15 +59,18 @@ def normal_(tensor, mean=0.0, std=1.0):
 
 
 def constant_(tensor, val):
+    """Fills with `val` in place (no graph is recorded); returns the tensor."""
     with no_grad():
         return _C.fill_(tensor, float(val))
 
 
 def zeros_(tensor):
+    """Fills with zeros in place; returns the tensor."""
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor):
+    """Fills with ones in place; returns the tensor."""
     return constant_(tensor, 1.0)
 
 
@@ -79,6 +82,7 @@ def xavier_uniform_(tensor, gain=1.0):
 
 
 def xavier_normal_(tensor, gain=1.0):
+    """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
 
@@ -91,5 +95,6 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
 
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He normal: N(0, std**2) with std = gain / sqrt(fan)."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std)

@@ -31,6 +31,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Redraws weight and bias from U(-1/sqrt(in_features), 1/sqrt(in_features))."""
         bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
         init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
@@ -62,6 +63,7 @@ class Sequential(Module):
         return input
 
     def append(self, module):
+        """Adds `module` at the end; returns self."""
         self.add_module(str(len(self._modules)), module)
         return self
 
@@ -81,26 +83,37 @@ class Sequential(Module):
 
 
 class Identity(Module):
+    """Returns its input unchanged."""
+
     def forward(self, input):
         return input
 
 
 class Tanh(Module):
+    """Elementwise tanh."""
+
     def forward(self, input):
         return _C.tanh(input)
 
 
 class ReLU(Module):
+    """Elementwise max(x, 0)."""
+
     def forward(self, input):
         return _C.relu(input)
 
 
 class Sigmoid(Module):
+    """Elementwise logistic sigmoid."""
+
     def forward(self, input):
         return _C.sigmoid(input)
 
 
 class MSELoss(Module):
+    """Mean squared error as a module: `MSELoss(reduction)(input, target)` is
+    `functional.mse_loss(input, target, reduction)`."""
+
     def __init__(self, reduction="mean"):
         super().__init__()
         self.reduction = reduction

@@ -26,6 +26,7 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
 
     def forward(self, *args, **kwargs):
+        """The computation; subclasses define it and callers use `module(...)`."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
@@ -81,6 +82,7 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
+        """Registers `param` (a Parameter, or None for an absent one) under `name`."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign {type(param).__name__} as parameter '{name}'")
         if param is None:
@@ -104,6 +106,7 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name, module):
+        """Registers the submodule `module` (or None) under `name`."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         if module is None:
@@ -114,6 +117,7 @@ class Module:
     # --- Traversal ------------------------------------------------------------------------
 
     def named_modules(self, prefix="", memo=None):
+        """(dotted name, module) pairs for this module and every descendant, each module once."""
         memo = set() if memo is None else memo
         if id(self) in memo:
             return
@@ -124,15 +128,18 @@ class Module:
                 yield from child.named_modules(prefix + ("." if prefix else "") + name, memo)
 
     def modules(self):
+        """This module and every descendant, each once."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """(name, module) pairs of the direct submodules."""
         for name, child in self._modules.items():
             if child is not None:
                 yield name, child
 
     def children(self):
+        """The direct submodules."""
         for _, child in self.named_children():
             yield child
 
@@ -151,17 +158,21 @@ class Module:
         yield from self._named("_parameters", prefix, recurse)
 
     def parameters(self, recurse=True):
+        """The parameters (of submodules too unless `recurse=False`), each shared one once."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix="", recurse=True):
+        """(dotted name, buffer) pairs of the registered buffers."""
         yield from self._named("_buffers", prefix, recurse)
 
     def buffers(self, recurse=True):
+        """The registered buffers (of submodules too unless `recurse=False`)."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def apply(self, fn):
+        """Calls `fn(module)` on every submodule and then on this one; returns self."""
         for child in self.children():
             child.apply(fn)
         fn(self)
@@ -170,6 +181,7 @@ class Module:
     # --- Modes and gradients ------------------------------------------------------------------
 
     def train(self, mode=True):
+        """Sets `.training` to `mode` here and in every descendant; returns self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         for m in self.modules():
@@ -177,9 +189,11 @@ class Module:
         return self
 
     def eval(self):
+        """`train(False)`."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
+        """Sets `requires_grad` on every parameter; returns self."""
         for p in self.parameters():
             p.requires_grad = requires_grad
         return self
@@ -247,6 +261,7 @@ class Module:
     # --- Printing -------------------------------------------------------------------------------
 
     def extra_repr(self):
+        """Extra text for this module's line in `repr` (subclasses add their settings)."""
         return ""
 
     def __repr__(self):

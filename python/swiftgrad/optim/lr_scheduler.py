@@ -4,6 +4,8 @@ import math
 
 
 class LRScheduler:
+    """Base class: keeps `base_lrs` and an epoch counter; subclasses define `lr_at`."""
+
     def __init__(self, optimizer, last_epoch=-1):
         self.optimizer = optimizer
         if last_epoch == -1:
@@ -18,12 +20,15 @@ class LRScheduler:
         self.step()
 
     def lr_at(self, base_lr, epoch):
+        """The learning rate at `epoch` for a group whose initial rate is `base_lr`."""
         raise NotImplementedError
 
     def get_lr(self):
+        """The learning rates of the current epoch, one per parameter group."""
         return [self.lr_at(base, self.last_epoch) for base in self.base_lrs]
 
     def step(self):
+        """Advances one epoch and writes the new rates into the optimizer's groups."""
         self.last_epoch += 1
         lrs = self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, lrs):
@@ -31,12 +36,15 @@ class LRScheduler:
         self._last_lr = lrs
 
     def get_last_lr(self):
+        """The rates set by the last `step()`."""
         return list(self._last_lr)
 
     def state_dict(self):
+        """The scheduler's state (everything but the optimizer)."""
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restores a state from `state_dict()`."""
         self.__dict__.update(state_dict)
 
 

@@ -6,6 +6,9 @@ from ..nn.module import _zero_grad
 
 
 class Optimizer:
+    """Base class of the optimizers: `param_groups` (lists of parameters with their own
+    hyperparameters), per-parameter `state`, `zero_grad()`, `step()` and state dicts."""
+
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.state = {}
@@ -22,6 +25,8 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group):
+        """Adds a dict `{"params": ..., hyperparameter: value, ...}`; missing hyperparameters take
+        the optimizer's defaults. A parameter may belong to one group only."""
         group = dict(group)
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
@@ -44,11 +49,14 @@ class Optimizer:
         """Validates a group's hyperparameters (subclasses)."""
 
     def zero_grad(self, set_to_none=True):
+        """Clears every parameter's gradient (to None, or to zeros in place)."""
         for group in self.param_groups:
             for p in group["params"]:
                 _zero_grad(p, set_to_none)
 
     def step(self, closure=None):
+        """One update of every parameter whose `.grad` is not None. `closure`, when given,
+        re-evaluates the loss (with gradients) first; its value is returned."""
         loss = None
         if closure is not None:
             from ..autograd import enable_grad
@@ -83,6 +91,7 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
+        """Restores the state and hyperparameters saved by `state_dict()`."""
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
                 len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)):
