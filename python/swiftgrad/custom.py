@@ -41,6 +41,7 @@ class custom_vjp:
         self.fwd = self.bwd = None
 
     def defvjp(self, fwd, bwd):
+        """Sets the rule: `fwd(*args) -> (out, residuals)`, `bwd(residuals, g) -> tuple`."""
         self.fwd, self.bwd = fwd, bwd
         return self
 
@@ -78,6 +79,7 @@ class custom_jvp:
         self.rule = None
 
     def defjvp(self, rule):
+        """Sets the rule `rule(primals, tangents) -> (out, tangent_out)`; usable as a decorator."""
         self.rule = rule
         return rule
 
@@ -112,9 +114,11 @@ class FunctionCtx:
         self.saved_tensors = ()
 
     def save_for_backward(self, *tensors):
+        """Keeps tensors for `backward`, available there as `ctx.saved_tensors`."""
         self.saved_tensors = tensors
 
     def mark_non_differentiable(self, *tensors):
+        """Accepted for PyTorch compatibility; outputs of a Function are one tensor here."""
         self.non_differentiable = tensors
 
 
@@ -126,10 +130,12 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args):
+        """Computes the output (runs under no_grad); override in subclasses."""
         raise NotImplementedError("Function subclasses must implement forward(ctx, *args)")
 
     @staticmethod
     def backward(ctx, *grads):
+        """Returns one gradient per argument of forward; override in subclasses."""
         raise NotImplementedError("Function subclasses must implement backward(ctx, *grads)")
 
     @classmethod
