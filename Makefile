@@ -31,6 +31,8 @@ py-test:
 
 bench: deps build
 	$(PYTHON) benchmarks/overhead.py
+	$(PYTHON) benchmarks/transforms.py
+	$(PYTHON) benchmarks/checkpoint.py
 
 lint:
 	-ruff check python Tests/python benchmarks examples
