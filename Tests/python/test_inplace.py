@@ -108,3 +108,21 @@ def test_inplace_errors():
         ints += 1.5
     with pytest.raises(ValueError, match="could not broadcast"):
         x[0:2] = sg.tensor([1.0, 2.0, 3.0])
+
+
+def test_pytorch_style_inplace_methods():
+    x = sg.tensor([1.0, 2.0, 3.0])
+    view = np.asarray(x)
+    assert x.add_(1).mul_(2).sub_(sg.ones(3)).div_(2) is x
+    np.testing.assert_allclose(view, [1.5, 2.5, 3.5])
+    x.fill_(7)
+    assert x.tolist() == [7.0, 7.0, 7.0]
+    x.copy_(np.array([1.0, 2.0, 3.0]))
+    assert x.zero_().tolist() == [0.0, 0.0, 0.0]
+    w = sg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        w.mul_(2)
+    h = w * 1.0
+    h.mul_(3).add_(w)  # h = 3 w + w
+    h.backward()
+    assert w.grad.tolist() == [4.0]

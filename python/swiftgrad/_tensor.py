@@ -43,6 +43,41 @@ class Tensor(_C.TensorBase):
     def __dlpack_device__(self):
         return (1, 0)  # kDLCPU, device 0
 
+    # PyTorch's in-place methods: the same recorded in-place operations as `+=` and `x[...] = v`.
+    def add_(self, other):
+        """In place `self += other`; returns self."""
+        self += other
+        return self
+
+    def sub_(self, other):
+        """In place `self -= other`; returns self."""
+        self -= other
+        return self
+
+    def mul_(self, other):
+        """In place `self *= other`; returns self."""
+        self *= other
+        return self
+
+    def div_(self, other):
+        """In place `self /= other`; returns self."""
+        self /= other
+        return self
+
+    def fill_(self, value):
+        """Sets every element to `value` in place; returns self."""
+        self[...] = value
+        return self
+
+    def zero_(self):
+        """Sets every element to 0 in place; returns self."""
+        return self.fill_(0)
+
+    def copy_(self, src):
+        """Writes `src` (broadcast, converted to this dtype) into self in place; returns self."""
+        self[...] = src
+        return self
+
     def register_hook(self, hook):
         """Runs `hook(grad)` when this tensor's gradient is computed; a returned tensor
         replaces the gradient, None leaves it unchanged (PyTorch semantics)."""

@@ -67,8 +67,8 @@ final class Node {
           + "operation: the output of \(name) (shape \(describe(output.shape)), \(output.dtype)) is at "
           + "version \(output.storage.version); expected version \(outputVersion)")
     }
-    guard rule.readsValues else { return }
-    for (i, t) in inputs.enumerated() where t.storage.version != inputVersions[i] {
+    for (i, t) in inputs.enumerated()
+    where t.storage.version != inputVersions[i] && primitive.readsInput(i, of: inputs) {
       throw SGError.runtime(
         "one of the variables needed for gradient computation has been modified by an inplace "
           + "operation: input \(i) of \(name) (shape \(describe(t.shape)), \(t.dtype)) is at "

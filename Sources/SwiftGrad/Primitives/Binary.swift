@@ -76,6 +76,7 @@ public struct Sub: ElementwiseBinary {
 
 public struct Mul: ElementwiseBinary {
   public static let name = "mul"
+  public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { inputs[1 - index].requiresGrad }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a * b }
   public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &* b }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
@@ -92,6 +93,7 @@ public struct Mul: ElementwiseBinary {
 
 public struct Div: ElementwiseBinary {
   public static let name = "div"
+  public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { index == 1 }
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a / b }
   public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {

@@ -2,6 +2,7 @@
 /// broadcast. 1-D operands are handled by `matmul(_:_:)`, which reshapes around this.
 public struct MatMul: Primitive {
   public static let name = "matmul"
+  public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { inputs[1 - index].requiresGrad }
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let dtype = DType.promote(inputs[0].dtype, inputs[1].dtype)

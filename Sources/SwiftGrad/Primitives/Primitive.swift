@@ -18,12 +18,16 @@ public protocol Primitive {
   static var readsValues: Bool { get }
   /// Whether `vjp` reads the values of its output (exp, tanh, sqrt, ...): checked likewise.
   static var readsOutput: Bool { get }
+  /// Whether `vjp` reads input `index`'s values, given which inputs need gradients (a product
+  /// reads one factor only for the other factor's gradient). Defaults to `readsValues`.
+  func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool
 }
 
 extension Primitive {
   public static var isDifferentiable: Bool { true }
   public static var readsValues: Bool { true }
   public static var readsOutput: Bool { false }
+  public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { Self.readsValues }
 }
 
 /// A primitive that is linear in its single tensor input (reshape, transpose, sum, slicing,
