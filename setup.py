@@ -15,16 +15,22 @@ SCRATCH = os.path.join(ROOT, ".build-python")
 LIBRARY = "libswiftgrad.so"
 
 
+# SWIFTGRAD_BUILD_CONFIG=debug gives incremental builds while developing (slower kernels).
+CONFIG = os.environ.get("SWIFTGRAD_BUILD_CONFIG", "release")
+
+
 def build_swift_library():
-    """`swift build -c release` of the C-ABI product; returns the built library's path."""
-    cmd = ["swift", "build", "-c", "release", "--product", "swiftgrad", "--scratch-path", SCRATCH,
+    """`swift build -c <CONFIG>` of the C-ABI product; returns the built library's path."""
+    if CONFIG not in ("release", "debug"):
+        raise SystemExit(f"SWIFTGRAD_BUILD_CONFIG must be 'release' or 'debug', got {CONFIG!r}")
+    cmd = ["swift", "build", "-c", CONFIG, "--product", "swiftgrad", "--scratch-path", SCRATCH,
            "-Xswiftc", "-static-stdlib",
            # Dynamic exclusivity checks cost ~5% per op; violations are programming errors that
            # the debug builds of `swift test` still check.
            "-Xswiftc", "-enforce-exclusivity=unchecked"]
     print(" ".join(cmd), flush=True)
     subprocess.check_call(cmd, cwd=ROOT)
-    return os.path.join(SCRATCH, "release", LIBRARY)
+    return os.path.join(SCRATCH, CONFIG, LIBRARY)
 
 
 class BuildWithSwift(build_ext):
