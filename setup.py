@@ -19,6 +19,25 @@ LIBRARY = "libswiftgrad.so"
 CONFIG = os.environ.get("SWIFTGRAD_BUILD_CONFIG", "release")
 
 
+def target_cpu():
+    """The widest x86 vector ISA this machine runs, since the library is built where it runs
+    (like -march=native): AVX-512 or AVX2+FMA code runs the elementwise kernels 1.5-2x faster
+    than the SSE2 baseline. SWIFTGRAD_TARGET_CPU overrides ('x86-64' is the portable choice)."""
+    override = os.environ.get("SWIFTGRAD_TARGET_CPU")
+    if override:
+        return override
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return None
+    if {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl", "avx2", "fma", "bmi2"} <= set(flags):
+        return "skylake-avx512"
+    if {"avx2", "fma", "bmi2", "f16c", "movbe"} <= set(flags):
+        return "haswell"
+    return None
+
+
 def build_swift_library():
     """`swift build -c <CONFIG>` of the C-ABI product; returns the built library's path."""
     if CONFIG not in ("release", "debug"):
@@ -28,6 +47,9 @@ def build_swift_library():
            # Dynamic exclusivity checks cost ~5% per op; violations are programming errors that
            # the debug builds of `swift test` still check.
            "-Xswiftc", "-enforce-exclusivity=unchecked"]
+    cpu = target_cpu()
+    if cpu:
+        cmd += ["-Xswiftc", "-target-cpu", "-Xswiftc", cpu]
     print(" ".join(cmd), flush=True)
     subprocess.check_call(cmd, cwd=ROOT)
     return os.path.join(SCRATCH, CONFIG, LIBRARY)

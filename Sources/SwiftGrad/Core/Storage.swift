@@ -9,15 +9,18 @@ public final class Storage {
   /// read-only NumPy arrays. In-place ops refuse it.
   public var isReadOnly = false
   private let release: (() -> Void)?
+  private var isLarge = false
 
   /// Uninitialised memory, 16-byte aligned (malloc's own alignment: an aligned allocator costs
   /// more per op than any SIMD loop gains on small tensors).
   public init(byteCount: Int) {
     self.byteCount = byteCount
-    // Plain malloc alignment also for large buffers: glibc then recycles freed blocks of up to
-    // 32 MiB from its heap instead of mapping (and faulting in) fresh pages every time, which
-    // made a 4M-element multiply 2x slower when buffers were over-aligned.
-    data = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 16)
+    if byteCount >= LargeBuffers.minimumBytes {
+      data = LargeBuffers.allocate(byteCount)
+      isLarge = true
+    } else {
+      data = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 16)
+    }
     release = nil
   }
 
@@ -29,6 +32,12 @@ public final class Storage {
   }
 
   deinit {
-    if let release { release() } else { data.deallocate() }
+    if let release {
+      release()
+    } else if isLarge {
+      LargeBuffers.recycle(data, byteCount)
+    } else {
+      data.deallocate()
+    }
   }
 }

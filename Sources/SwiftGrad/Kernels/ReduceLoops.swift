@@ -56,3 +56,53 @@ public func allFinite(_ x: Tensor) throws -> Bool {
   for i in 0..<d.count where !p[i].isFinite { return false }
   return true
 }
+
+/// Note [Blocked float sums]: a sum carried in one accumulator waits on each addition's latency
+/// (12x slower than NumPy on 4M elements) and loses accuracy linearly in the length. Sums over
+/// the trailing axes of contiguous float data run instead in 32 independent lanes (four SIMD8
+/// accumulators), which the CPU overlaps and which behave like a 32-way pairwise split. Float32
+/// data accumulates in Double, as the generic kernel does. nil: not this case.
+func sumOfTrailingAxes(_ x: Tensor, axes: [Int], keepDims: Bool) -> Tensor? {
+  let sorted = axes.sorted()
+  guard x.dtype.isFloatingPoint, x.isContiguous, sorted == Array((x.ndim - axes.count)..<x.ndim) else { return nil }
+  let inner = axes.reduce(1) { $0 * x.shape[$1] }
+  let leading = Array(x.shape.prefix(x.ndim - axes.count))
+  let outShape = keepDims ? leading + Array(repeating: 1, count: axes.count) : leading
+  let out = Tensor(uninitializedShape: outShape, dtype: x.dtype)
+  let outer = out.count
+  if x.dtype == .float64 {
+    let (p, po) = (x.pointer(Double.self), out.pointer(Double.self))
+    for o in 0..<outer { po[o] = blockSum(p + o * inner, inner) }
+  } else {
+    let (p, po) = (x.pointer(Float.self), out.pointer(Float.self))
+    for o in 0..<outer { po[o] = Float(blockSum(p + o * inner, inner)) }
+  }
+  return out
+}
+
+@inline(__always)
+private func blockSum<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+  var (a0, a1, a2, a3) = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
+  var i = 0
+  while i + 32 <= n {
+    a0 += lanes(p + i)
+    a1 += lanes(p + i + 8)
+    a2 += lanes(p + i + 16)
+    a3 += lanes(p + i + 24)
+    i += 32
+  }
+  var total = ((a0 + a1) + (a2 + a3)).sum()
+  while i < n {
+    total += p[i].doubleValue
+    i += 1
+  }
+  return total
+}
+
+@inline(__always)
+private func lanes<T: FloatElement>(_ p: UnsafePointer<T>) -> SIMD8<Double> {
+  if T.self == Double.self {
+    return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self)
+  }
+  return SIMD8<Double>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self))
+}

@@ -19,6 +19,7 @@ public struct Sum: LinearPrimitive {
   public let keepDims: Bool
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
+    if let fast = sumOfTrailingAxes(x, axes: axes, keepDims: keepDims) { return fast }
     switch x.dtype {
     case .float32:
       return reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32, initial: 0.0) { (a: inout Double, v: Float) in a += Double(v) } _: { Float($0) }

@@ -14,12 +14,18 @@ public protocol ElementwiseUnary: Primitive {
   /// Whether one element costs enough (libm calls) for large inputs to be split across
   /// threads; memory-bound ops (neg, abs, ...) are faster on one.
   static var isComputeBound: Bool { get }
+  /// Eight lanes of `apply` for contiguous float inputs (Note [Vector transcendental
+  /// kernels]); nil declines the group, which then goes through `apply`.
+  static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>?
+  static var hasLaneKernel: Bool { get }
 }
 
 extension ElementwiseUnary {
   public static func applyInteger(_ x: Int64) -> Int64? { nil }
   public static var isComputeBound: Bool { true }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { nil }
+  public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { nil }
+  public static var hasLaneKernel: Bool { false }
 
   /// Note [Fused unary VJP]: when the gradient is not itself recorded (no create_graph, no
   /// forward mode), g * dy/dx is one loop instead of the 2-4 ops of `derivative`. The
@@ -42,10 +48,23 @@ extension ElementwiseUnary {
       return mapElements(x.converted(to: .int64), to: .int64) { (v: Int64) in Self.applyInteger(v)! }
     }
     let xf = x.converted(to: x.dtype.floatingPoint)
+    if Self.hasLaneKernel && xf.isContiguous { return forwardByLanes(xf) }
     switch xf.dtype {
     case .float32: return mapElements(xf, to: .float32, parallel: Self.isComputeBound) { (v: Float) in Self.apply(v) }
     default: return mapElements(xf, to: .float64, parallel: Self.isComputeBound) { (v: Double) in Self.apply(v) }
     }
+  }
+
+  private func forwardByLanes(_ x: Tensor) -> Tensor {
+    let out = Tensor(uninitializedLike: x, dtype: x.dtype)
+    if x.dtype == .float32 {
+      let (src, dst) = (x.pointer(Float.self), out.pointer(Float.self))
+      Parallel.forChunks(out.count) { r in VectorMath.map(src, dst, r, lanes: Self.applyLanes, scalar: Self.apply) }
+    } else {
+      let (src, dst) = (x.pointer(Double.self), out.pointer(Double.self))
+      Parallel.forChunks(out.count) { r in VectorMath.map(src, dst, r, lanes: Self.applyLanes, scalar: Self.apply) }
+    }
+    return out
   }
 
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
@@ -77,6 +96,8 @@ public struct Neg: ElementwiseUnary {
 
 public struct Exp: ElementwiseUnary {
   public static let name = "exp"
+  public static var hasLaneKernel: Bool { true }
+  public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { VectorMath.exp(x) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { y }
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.exp(x) }
@@ -114,6 +135,8 @@ public struct Tan: ElementwiseUnary {
 
 public struct Tanh: ElementwiseUnary {
   public static let name = "tanh"
+  public static var hasLaneKernel: Bool { true }
+  public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { VectorMath.tanh(x) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 - y * y }
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.tanh(x) }
@@ -122,6 +145,8 @@ public struct Tanh: ElementwiseUnary {
 
 public struct Sigmoid: ElementwiseUnary {
   public static let name = "sigmoid"
+  public static var hasLaneKernel: Bool { true }
+  public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { VectorMath.sigmoid(x) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { y * (1 - y) }
   public static var readsOutput: Bool { true }
   /// Split by sign so neither branch overflows exp.
