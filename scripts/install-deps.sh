@@ -18,7 +18,7 @@ fi
 PYTHON=${PYTHON:-python3}
 need=()
 for mod in numpy:numpy pytest:pytest hypothesis:hypothesis scipy:scipy setuptools:setuptools \
-    sklearn:scikit-learn matplotlib:matplotlib; do
+    sklearn:scikit-learn matplotlib:matplotlib tqdm:tqdm; do
   "$PYTHON" -c "import ${mod%%:*}" 2>/dev/null || need+=("${mod##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

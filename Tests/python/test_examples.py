@@ -4,7 +4,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_example(name):
+def run_example(name, *args):
     env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / name)], env=env, capture_output=True,
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / name), *args], env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -33,12 +32,14 @@ def test_mlp_classification():
 
 @pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
                     reason="scikit-learn (optional; scripts/install-deps.sh installs it) provides the digits")
-def test_digits_mlp():
-    start = time.perf_counter()
-    out = run_example("digits_mlp.py")
-    assert time.perf_counter() - start < 60  # >= 95% within a minute, as the issue asks
-    accuracy = float(out.strip().rsplit("test accuracy", 1)[1].split()[0])
+def test_digits_mlp(tmp_path):
+    # The example prints its wall time (a few seconds here); speed is not asserted in tests.
+    plot = tmp_path / "loss.png"
+    out = run_example("digits_mlp.py", "--plot", str(plot))
+    accuracy = float(out.split("test accuracy", 1)[1].split()[0])
     assert accuracy >= 0.95
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_quickstart():
