@@ -156,6 +156,69 @@ static int parse_shape(PyObject *args, Py_ssize_t first, int64_t *shape, const c
   return count;
 }
 
+/* NumPy-style keywords for the positional shape/join functions: returns args with keyword
+   arguments placed at their positions (`names[i]` may list aliases as "shape|newshape"). */
+static PyObject *merge_keywords(PyObject *args, PyObject *kwargs, const char *const *names, const char *what) {
+  Py_ssize_t given = PyTuple_GET_SIZE(args), total = 0;
+  while (names[total]) total++;
+  if (!kwargs || PyDict_GET_SIZE(kwargs) == 0) return Py_NewRef(args);
+  PyObject *slots[8] = {NULL};
+  if (total > 8 || given > total) {
+    PyErr_Format(PyExc_TypeError, "%s() takes at most %zd arguments (%zd given)", what, total, given);
+    return NULL;
+  }
+  PyObject *key, *value;
+  Py_ssize_t pos = 0, last = given - 1;
+  while (PyDict_Next(kwargs, &pos, &key, &value)) {
+    const char *k = PyUnicode_AsUTF8(key);
+    if (!k) return NULL;
+    Py_ssize_t at = -1;
+    for (Py_ssize_t i = 0; i < total && at < 0; i++) {
+      const char *n = names[i];
+      size_t len = strlen(k);
+      while (*n) {
+        const char *bar = strchr(n, '|');
+        size_t nlen = bar ? (size_t)(bar - n) : strlen(n);
+        if (nlen == len && strncmp(n, k, len) == 0) { at = i; break; }
+        n += nlen + (bar ? 1 : 0);
+      }
+    }
+    if (at < 0) {
+      PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%s'", what, k);
+      return NULL;
+    }
+    if (at < given || slots[at]) {
+      PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", what, k);
+      return NULL;
+    }
+    slots[at] = value;
+    if (at > last) last = at;
+  }
+  PyObject *merged = PyTuple_New(last + 1);
+  if (!merged) return NULL;
+  for (Py_ssize_t i = 0; i <= last; i++) {
+    PyObject *item = i < given ? PyTuple_GET_ITEM(args, i) : slots[i];
+    if (!item) {
+      Py_DECREF(merged);
+      PyErr_Format(PyExc_TypeError, "%s() missing argument '%s'", what, names[i]);
+      return NULL;
+    }
+    PyTuple_SET_ITEM(merged, i, Py_NewRef(item));
+  }
+  return merged;
+}
+
+/* Wraps a positional implementation `impl(self, args)` with keyword support. */
+#define WITH_KEYWORDS(name, impl, ...)                                                  \
+  static PyObject *name(PyObject *self, PyObject *args, PyObject *kwargs) {             \
+    static const char *const names[] = {__VA_ARGS__, NULL};                             \
+    PyObject *merged = merge_keywords(args, kwargs, names, #impl + 3);                  \
+    if (!merged) return NULL;                                                           \
+    PyObject *result = impl(self, merged);                                              \
+    Py_DECREF(merged);                                                                  \
+    return result;                                                                      \
+  }
+
 typedef int (*shape_fn)(sg_tensor *, sg_tensor, const int64_t *, int);
 
 static PyObject *shape_call(PyObject *args, shape_fn fn, const char *what) {
@@ -235,6 +298,14 @@ done:
 }
 static PyObject *py_concatenate(PyObject *self, PyObject *args) { return join_call(args, sg_concatenate, "concatenate"); }
 static PyObject *py_stack(PyObject *self, PyObject *args) { return join_call(args, sg_stack, "stack"); }
+
+WITH_KEYWORDS(py_reshape_kw, py_reshape, "a", "shape|newshape")
+WITH_KEYWORDS(py_broadcast_to_kw, py_broadcast_to, "array", "shape")
+WITH_KEYWORDS(py_transpose_kw, py_transpose, "a", "axes")
+WITH_KEYWORDS(py_squeeze_kw, py_squeeze, "a", "axis")
+WITH_KEYWORDS(py_expand_dims_kw, py_expand_dims, "a", "axis")
+WITH_KEYWORDS(py_concatenate_kw, py_concatenate, "arrays", "axis")
+WITH_KEYWORDS(py_stack_kw, py_stack, "arrays", "axis")
 
 static PyObject *py_where(PyObject *self, PyObject *args) {
   PyObject *c, *x, *y;
@@ -389,13 +460,13 @@ PyObject *sg_index_call(PyObject *self, PyObject *key) {
 /* --- Registration ----------------------------------------------------------------------- */
 
 static PyMethodDef fixed_methods[] = {
-    {"reshape", py_reshape, METH_VARARGS, "reshape(x, shape): same elements, new shape (-1 inferred)."},
-    {"broadcast_to", py_broadcast_to, METH_VARARGS, "broadcast_to(x, shape): a broadcast view."},
-    {"transpose", py_transpose, METH_VARARGS, "transpose(x, axes=None): permute dimensions (reverse by default)."},
-    {"squeeze", py_squeeze, METH_VARARGS, "squeeze(x, axis=None): drop size-1 dimensions."},
-    {"expand_dims", py_expand_dims, METH_VARARGS, "expand_dims(x, axis): insert a size-1 dimension."},
-    {"concatenate", py_concatenate, METH_VARARGS, "concatenate(arrays, axis=0)"},
-    {"stack", py_stack, METH_VARARGS, "stack(arrays, axis=0)"},
+    {"reshape", (PyCFunction)(void (*)(void))py_reshape_kw, METH_VARARGS | METH_KEYWORDS, "reshape(x, shape): same elements, new shape (-1 inferred)."},
+    {"broadcast_to", (PyCFunction)(void (*)(void))py_broadcast_to_kw, METH_VARARGS | METH_KEYWORDS, "broadcast_to(x, shape): a broadcast view."},
+    {"transpose", (PyCFunction)(void (*)(void))py_transpose_kw, METH_VARARGS | METH_KEYWORDS, "transpose(x, axes=None): permute dimensions (reverse by default)."},
+    {"squeeze", (PyCFunction)(void (*)(void))py_squeeze_kw, METH_VARARGS | METH_KEYWORDS, "squeeze(x, axis=None): drop size-1 dimensions."},
+    {"expand_dims", (PyCFunction)(void (*)(void))py_expand_dims_kw, METH_VARARGS | METH_KEYWORDS, "expand_dims(x, axis): insert a size-1 dimension."},
+    {"concatenate", (PyCFunction)(void (*)(void))py_concatenate_kw, METH_VARARGS | METH_KEYWORDS, "concatenate(arrays, axis=0)"},
+    {"stack", (PyCFunction)(void (*)(void))py_stack_kw, METH_VARARGS | METH_KEYWORDS, "stack(arrays, axis=0)"},
     {"where", py_where, METH_VARARGS, "where(condition, x, y): elementwise choice with broadcasting."},
     {"cast", py_cast, METH_VARARGS, "cast(x, dtype_code): x converted to another dtype (differentiable between floats)."},
     {"full", py_full, METH_VARARGS, "full(shape, value, dtype_code): a new tensor filled with value."},

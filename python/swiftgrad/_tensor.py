@@ -32,6 +32,14 @@ class Tensor(_C.TensorBase):
             return a.astype(dtype)
         return a.copy() if copy else a
 
+    def __array_namespace__(self, *, api_version=None):
+        """The Python array API namespace (`swiftgrad.array_api`)."""
+        if api_version not in (None, "2021.12", "2022.12", "2023.12"):
+            raise ValueError(f"unsupported array API version {api_version!r}; swiftgrad implements 2023.12")
+        from . import array_api
+
+        return array_api
+
     # DLPack (zero-copy exchange with PyTorch, JAX, NumPy, ...): NumPy's exporter over this
     # tensor's buffer keeps the tensor alive for as long as the consumer holds the capsule.
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
