@@ -19,6 +19,31 @@ final class TransformsTests: XCTestCase {
     XCTAssertEqual(try dy.scalarValue(), 5.5)
   }
 
+  /// argumentNumbers (JAX's argnums) and hasAux-style auxiliary values.
+  func testArgumentNumbersAndAuxiliaryValues() throws {
+    let f: ([Tensor]) throws -> Tensor = { x in try sub(add(log(x[0]), mul(x[0], x[1])), sin(x[1])) }
+    let primals = [try num(2), try num(5)]
+    let both = try gradient(of: f, argumentNumbers: [0, 1])(primals)
+    assertClose(both[0], [5.5])
+    assertClose(both[1], [2 - Glibc.cos(5.0)])
+    let second = try valueAndGradient(of: f, argumentNumbers: [-1])(primals)
+    XCTAssertEqual(second.gradients.count, 1)
+    assertClose(second.gradients[0], [2 - Glibc.cos(5.0)])
+    assertClose(second.value, [Glibc.log(2.0) + 10 - Glibc.sin(5.0)])
+    XCTAssertThrowsError(try gradient(of: f, argumentNumbers: [2])(primals))
+    XCTAssertThrowsError(try gradient(of: f, argumentNumbers: [0, -2])(primals))
+    XCTAssertThrowsError(try gradient(of: f, argumentNumbers: [])(primals))
+
+    let (value, aux, grads) = try valueAndGradient(at: primals) { x -> (Tensor, Double) in
+      let y = try mul(x[0], x[1])
+      return (y, try y.scalarValue() * 2)
+    }
+    assertClose(value, [10])
+    XCTAssertEqual(aux, 20)
+    assertClose(grads[0], [5])
+    assertClose(grads[1], [2])
+  }
+
   func testNestedDerivativesOfX4() throws {
     let f: (Tensor) throws -> Tensor = { x in try pow(x, self.num(4)) }
     var g = f

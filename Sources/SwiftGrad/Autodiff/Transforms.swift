@@ -40,6 +40,22 @@ public struct ReverseTrace {
 }
 
 public enum Transforms {
+  /// `argumentNumbers` checked against `count` primals, negatives counted from the end.
+  static func normalize(_ numbers: [Int], count: Int) throws -> [Int] {
+    guard !numbers.isEmpty else { throw SGError.value("argumentNumbers is empty: differentiate with respect to at least one input") }
+    let normalized = try numbers.map { n -> Int in
+      let i = n < 0 ? n + count : n
+      guard i >= 0 && i < count else {
+        throw SGError.index("argument number \(n) is out of range for a function of \(count) inputs")
+      }
+      return i
+    }
+    guard Set(normalized).count == normalized.count else {
+      throw SGError.value("argumentNumbers \(numbers) repeats an input")
+    }
+    return normalized
+  }
+
   /// `x` as a tensor a reverse sweep can target: connected to `x`'s graph when `x` requires
   /// grad (so outer transforms see through), a fresh leaf otherwise; tangents kept either way.
   public static func reverseInput(_ x: Tensor) throws -> Tensor {
@@ -107,6 +123,44 @@ public func valueAndGradient(of f: @escaping (Tensor) throws -> Tensor) -> (Tens
 
 public func gradient(of f: @escaping (Tensor) throws -> Tensor) -> (Tensor) throws -> Tensor {
   { x in try valueAndGradient(of: f)(x).gradient }
+}
+
+/// `f(primals)` and its gradients with respect to the primals at `argumentNumbers` (JAX's
+/// `argnums`; negative numbers count from the end), the others held constant.
+public func valueAndGradient(
+  of f: @escaping ([Tensor]) throws -> Tensor, argumentNumbers: [Int]
+) -> ([Tensor]) throws -> (value: Tensor, gradients: [Tensor]) {
+  { primals in
+    let chosen = try Transforms.normalize(argumentNumbers, count: primals.count)
+    return try valueAndGradient(at: chosen.map { primals[$0] }) { selected in
+      var all = primals
+      for (k, i) in chosen.enumerated() { all[i] = selected[k] }
+      return try f(all)
+    }
+  }
+}
+
+public func gradient(
+  of f: @escaping ([Tensor]) throws -> Tensor, argumentNumbers: [Int]
+) -> ([Tensor]) throws -> [Tensor] {
+  { primals in try valueAndGradient(of: f, argumentNumbers: argumentNumbers)(primals).gradients }
+}
+
+/// JAX's `has_aux`: `f` returns its value and an auxiliary result that is passed through
+/// undifferentiated.
+public func valueAndGradient<Aux>(
+  at primals: [Tensor], of f: ([Tensor]) throws -> (Tensor, Aux)
+) throws -> (value: Tensor, aux: Aux, gradients: [Tensor]) {
+  var aux: Aux?
+  let (value, gradients) = try withoutActuallyEscaping(f) { f in
+    try valueAndGradient(at: primals) { inputs in
+      let (value, extra) = try f(inputs)
+      aux = extra
+      return value
+    }
+  }
+  guard let aux else { throw SGError.runtime("valueAndGradient: the function returned no auxiliary value") }
+  return (value, aux, gradients)
 }
 
 /// `f(primals)` and its pullback: cotangent of the output -> cotangents of every primal.
