@@ -85,10 +85,10 @@ private func blockSum<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Doubl
   var (a0, a1, a2, a3) = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
   var i = 0
   while i + 32 <= n {
-    a0 += lanes(p + i)
-    a1 += lanes(p + i + 8)
-    a2 += lanes(p + i + 16)
-    a3 += lanes(p + i + 24)
+    a0 += VectorMath.load(p + i)
+    a1 += VectorMath.load(p + i + 8)
+    a2 += VectorMath.load(p + i + 16)
+    a3 += VectorMath.load(p + i + 24)
     i += 32
   }
   var total = ((a0 + a1) + (a2 + a3)).sum()
@@ -97,12 +97,4 @@ private func blockSum<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Doubl
     i += 1
   }
   return total
-}
-
-@inline(__always)
-private func lanes<T: FloatElement>(_ p: UnsafePointer<T>) -> SIMD8<Double> {
-  if T.self == Double.self {
-    return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self)
-  }
-  return SIMD8<Double>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self))
 }

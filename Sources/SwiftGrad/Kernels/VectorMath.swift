@@ -82,17 +82,16 @@ enum VectorMath {
   }
 
   /// Applies `lanes` eight elements at a time over contiguous memory; groups it declines, and
-  /// the tail, go through `scalar`.
+  /// the tail, go through `scalar`. Float lanes are widened to Double and rounded back once.
   @inline(__always)
-  static func map(
-    _ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ range: Range<Int>,
-    lanes: (Lanes) -> Lanes?, scalar: (Double) -> Double
+  static func map<T: FloatElement>(
+    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ range: Range<Int>,
+    lanes: (Lanes) -> Lanes?, scalar: (T) -> T
   ) {
     var i = range.lowerBound
     while i + 8 <= range.upperBound {
-      let x = UnsafeRawPointer(src + i).loadUnaligned(as: Lanes.self)
-      if let y = lanes(x) {
-        UnsafeMutableRawPointer(dst + i).storeBytes(of: y, as: Lanes.self)
+      if let y = lanes(load(src + i)) {
+        store(y, dst + i)
       } else {
         for j in i..<(i + 8) { dst[j] = scalar(src[j]) }
       }
@@ -104,25 +103,19 @@ enum VectorMath {
     }
   }
 
-  /// The Float version: lanes widened to Double, results rounded back once.
+  /// Eight consecutive elements as Double lanes (Float and Double; resolved when specialised).
   @inline(__always)
-  static func map(
-    _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ range: Range<Int>,
-    lanes: (Lanes) -> Lanes?, scalar: (Float) -> Float
-  ) {
-    var i = range.lowerBound
-    while i + 8 <= range.upperBound {
-      let x = Lanes(UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self))
-      if let y = lanes(x) {
-        UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD8<Float>(y), as: SIMD8<Float>.self)
-      } else {
-        for j in i..<(i + 8) { dst[j] = scalar(src[j]) }
-      }
-      i += 8
-    }
-    while i < range.upperBound {
-      dst[i] = scalar(src[i])
-      i += 1
+  static func load<T: FloatElement>(_ p: UnsafePointer<T>) -> Lanes {
+    if T.self == Double.self { return UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
+    return Lanes(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self))
+  }
+
+  @inline(__always)
+  static func store<T: FloatElement>(_ v: Lanes, _ p: UnsafeMutablePointer<T>) {
+    if T.self == Double.self {
+      UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self)
+    } else {
+      UnsafeMutableRawPointer(p).storeBytes(of: SIMD8<Float>(v), as: SIMD8<Float>.self)
     }
   }
 }

@@ -57,13 +57,11 @@ extension ElementwiseUnary {
 
   private func forwardByLanes(_ x: Tensor) -> Tensor {
     let out = Tensor(uninitializedLike: x, dtype: x.dtype)
-    if x.dtype == .float32 {
-      let (src, dst) = (x.pointer(Float.self), out.pointer(Float.self))
-      Parallel.forChunks(out.count) { r in VectorMath.map(src, dst, r, lanes: Self.applyLanes, scalar: Self.apply) }
-    } else {
-      let (src, dst) = (x.pointer(Double.self), out.pointer(Double.self))
+    func run<T: FloatElement>(_: T.Type) {
+      let (src, dst) = (x.pointer(T.self), out.pointer(T.self))
       Parallel.forChunks(out.count) { r in VectorMath.map(src, dst, r, lanes: Self.applyLanes, scalar: Self.apply) }
     }
+    if x.dtype == .float32 { run(Float.self) } else { run(Double.self) }
     return out
   }
 
