@@ -222,6 +222,25 @@ int sg_custom_function(sg_tensor *out, const char *label, int n_in, const sg_ten
 /* A hook run on the tensor's gradient during backward: the gradient in, a replacement or NULL out. */
 int sg_tensor_register_hook(sg_tensor t, sg_callback_fn fn, void *context, sg_release_fn release);
 
+/* --- Graph mode (Sources/SwiftGradC/GraphMode.swift) ---------------------------------------
+ * A recorder, while active on a thread, records every primitive applied there; inputs are
+ * registered with sg_recorder_add_input. sg_recorder_compile optimises the recording for the
+ * fetched tensors (optimize != 0: constant folding, CSE, DCE, elementwise fusion, memory plan)
+ * into a compiled graph that sg_compiled_run replays with new inputs in one call (recorded: 0
+ * forward kernels only, 1 through autograd so results carry gradients and tangents, -1 as the
+ * inputs need). Free both with their _free functions. */
+int sg_recorder_new(void **out);
+void sg_recorder_free(void *recorder);
+int sg_recorder_activate(void *recorder, int active);
+int sg_recorder_add_input(void *recorder, sg_tensor t);
+int sg_recorder_compile(void **out, void *recorder, const sg_tensor *fetches, int count, int optimize);
+void sg_compiled_free(void *graph);
+int sg_compiled_num_outputs(void *graph);
+int sg_compiled_run(void *graph, const sg_tensor *inputs, int count, sg_tensor *outs, int capacity, int recorded);
+/* which: 0 the pass report, 1 Graphviz DOT; the text is freed with sg_string_free. */
+int sg_compiled_text(void *graph, int which, char **out);
+void sg_string_free(char *text);
+
 #ifdef __cplusplus
 }
 #endif

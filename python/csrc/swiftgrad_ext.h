@@ -49,6 +49,7 @@ int sg_parse_index(PyObject *key, int64_t *items);
 /* nn / optim / graph (branch nnopt): optim.c, graph.c */
 int sg_register_optim(PyObject *module);
 int sg_register_graph(PyObject *module);
+int sg_register_graphmode(PyObject *module); /* graphmode.c: sg.compile and sg.Graph */
 int sg_register_composites(PyObject *module);
 int sg_register_callbacks(PyObject *module);
 #endif

@@ -165,3 +165,4 @@ from . import linalg  # noqa: E402
 # --- Custom rules and checkpointing (python/swiftgrad/custom.py, checkpoint.py) ------------------
 from .custom import Function, FunctionCtx, custom_jvp, custom_vjp  # noqa: E402
 from .checkpoint import checkpoint, checkpoint_sequential  # noqa: E402
+from .compiled import CompiledFunction, compile  # noqa: E402,A004

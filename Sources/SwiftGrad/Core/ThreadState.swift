@@ -12,6 +12,8 @@ final class ThreadState {
   /// NUL-terminated; owned here and valid until the next error on this thread.
   var lastErrorMessage: UnsafeMutablePointer<CChar>?
   var lastErrorKind: Int32 = 0
+  /// Graph mode: the recorder that `apply` appends to (Note [Recording a graph]).
+  var recorder: GraphRecorder?
 
   deinit { lastErrorMessage?.deallocate() }
 

@@ -6,10 +6,15 @@ public protocol ElementwiseBinary: Primitive {
   static func apply<T: FloatElement>(_ a: T, _ b: T) -> T
   /// Integer version for ops that keep integer dtypes; nil means "compute in float64".
   static func applyInteger(_ a: Int64, _ b: Int64) -> Int64?
+  /// `apply` over a block, for graph mode's fused loops (see ElementwiseUnary).
+  static var blockLoop64: BlockLoop<Double> { get }
+  static var blockLoop32: BlockLoop<Float> { get }
 }
 
 extension ElementwiseBinary {
   public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { nil }
+  public static var blockLoop64: BlockLoop<Double> { { a, b, out, n in for i in 0..<n { out[i] = apply(a[i], b[i]) } } }
+  public static var blockLoop32: BlockLoop<Float> { { a, b, out, n in for i in 0..<n { out[i] = apply(a[i], b[i]) } } }
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let (a, b) = (inputs[0], inputs[1])

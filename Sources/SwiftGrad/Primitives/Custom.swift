@@ -6,7 +6,7 @@
 /// the tangents, the VJP is Jᵀ g = d/dt <g, jvp(t)>. Either way the result is built from
 /// differentiable ops, so custom rules compose with every transform and with higher order as
 /// long as the user's rule is itself written with swiftgrad ops.
-public struct CustomFunction: Primitive {
+public struct CustomFunction: Primitive, OpaqueToGraph {
   public static let name = "custom"
   public typealias VJPRule = (_ cotangent: Tensor) throws -> [Tensor?]
   public typealias JVPRule = (_ primals: [Tensor], _ tangents: [Tensor?]) throws -> Tensor?

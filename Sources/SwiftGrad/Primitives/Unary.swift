@@ -18,7 +18,14 @@ public protocol ElementwiseUnary: Primitive {
   /// kernels]); nil declines the group, which then goes through `apply`.
   static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>?
   static var hasLaneKernel: Bool { get }
+  /// `apply` over a block, for graph mode's fused loops (Note [Elementwise fusion]); stated
+  /// as requirements so each op's loop is compiled for its own formula, not dispatched per element.
+  static var blockLoop64: BlockLoop<Double> { get }
+  static var blockLoop32: BlockLoop<Float> { get }
 }
+
+/// A loop over `count` elements: `out[i] = f(a[i])` (unary) or `f(a[i], b[i])` (binary).
+public typealias BlockLoop<T> = (_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ count: Int) -> Void
 
 extension ElementwiseUnary {
   public static func applyInteger(_ x: Int64) -> Int64? { nil }
@@ -26,13 +33,20 @@ extension ElementwiseUnary {
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { nil }
   public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { nil }
   public static var hasLaneKernel: Bool { false }
+  public static var blockLoop64: BlockLoop<Double> { unaryBlockLoop() }
+  public static var blockLoop32: BlockLoop<Float> { unaryBlockLoop() }
+
+  static func unaryBlockLoop<T: FloatElement>() -> BlockLoop<T> {
+    if hasLaneKernel { return { a, _, out, n in VectorMath.map(a, out, 0..<n, lanes: applyLanes, scalar: apply) } }
+    return { a, _, out, n in for i in 0..<n { out[i] = apply(a[i]) } }
+  }
 
   /// Note [Fused unary VJP]: when the gradient is not itself recorded (no create_graph, no
   /// forward mode), g * dy/dx is one loop instead of the 2-4 ops of `derivative`. The
   /// differentiable `derivative` remains the definition: first-order gradchecks exercise this
   /// path, second-order ones the other.
   func fusedVJP(_ x: Tensor, _ y: Tensor, _ g: Tensor) -> Tensor? {
-    guard !GradMode.isEnabled, Self.derivativeValue(1.0, 1.0) != nil, y.dtype.isFloatingPoint,
+    guard !GradMode.isEnabled, GraphRecorder.current == nil, Self.derivativeValue(1.0, 1.0) != nil, y.dtype.isFloatingPoint,
       g.tangents.isEmpty, x.tangents.isEmpty, y.tangents.isEmpty, g.shape == y.shape
     else { return nil }
     let (xc, gc) = (x.converted(to: y.dtype), g.converted(to: y.dtype))

@@ -1,0 +1,235 @@
+/// Note [Elementwise fusion]: a run of elementwise unary/binary nodes over one shape and float
+/// dtype becomes one loop. The group is evaluated block by block (256 elements): each member is
+/// one pass of its scalar formula (`apply`, or eight-lane kernels) over the block, reading
+/// external operands (full-shape inputs, or scalars) and block-sized registers, so nothing the
+/// group makes internally is ever allocated at full size, and small tensors pay one allocation
+/// for the whole chain instead of one per op. Registers are reused once their last reader ran.
+///
+/// Groups are formed in schedule order; a node joins the group of an input it reads, or the
+/// latest group of its shape and dtype. A group runs where its last member stands, so the
+/// moment anything outside the group reads one of its values, the group is sealed (nothing
+/// later may join): that keeps every reader after the group's run and the schedule acyclic.
+struct FusionPlan {
+  /// Node indices per group (groups of two or more nodes only), in schedule order.
+  var groups: [[Int]] = []
+
+  init(_ graph: Graph, outputs: [Int]) {
+    var members: [[Int]] = []
+    var sealed: [Bool] = []
+    var groupOfValue: [Int: Int] = [:]
+    var keys: [FusionKey] = []
+    var latest: [FusionKey: Int] = [:]
+    for (i, node) in graph.nodes.enumerated() {
+      var joined: Int?
+      if FusionPlan.isFusable(node, graph) {
+        let value = graph.values[node.output]
+        let key = FusionKey(shape: value.shape, dtype: value.dtype)
+        // An input's group, else the latest open group of this shape: a group runs where its
+        // last member stands, so any unsealed group can take a node (independent chains too).
+        joined = node.inputs.lazy.compactMap { groupOfValue[$0] }.first { g in !sealed[g] && keys[g] == key }
+          ?? latest[key].flatMap { sealed[$0] ? nil : $0 }
+        if joined == nil {
+          members.append([])
+          sealed.append(false)
+          keys.append(key)
+          joined = members.count - 1
+          latest[key] = joined
+        }
+      }
+      for v in node.inputs { if let g = groupOfValue[v], g != joined { sealed[g] = true } }
+      if let g = joined {
+        members[g].append(i)
+        groupOfValue[node.output] = g
+      }
+    }
+    groups = members.filter { $0.count >= 2 }
+  }
+
+  /// Elementwise, float, and every operand either of the output's shape and dtype or a scalar.
+  static func isFusable(_ node: Graph.Node, _ graph: Graph) -> Bool {
+    guard node.primitive is any ElementwiseUnary || node.primitive is any ElementwiseBinary else { return false }
+    let out = graph.values[node.output]
+    guard out.dtype.isFloatingPoint, !out.shape.contains(0) else { return false }
+    return node.inputs.allSatisfy { v in
+      let value = graph.values[v]
+      if value.shape == out.shape { return value.dtype == out.dtype }
+      return value.dtype.isFloatingPoint && value.shape.reduce(1, *) == 1
+        && (node.primitive is any ElementwiseBinary)
+    }
+  }
+}
+
+struct FusionKey: Hashable {
+  let shape: [Int]
+  let dtype: DType
+}
+
+/// One fused group, compiled: the program and where its operands come from.
+final class FusedGroup {
+  enum Operand {
+    case member(Int)  // index into the group's member values
+    case external(Int)  // index into `externals`
+  }
+  struct Instruction {
+    let kernel: Int  // index into the kernels
+    let operands: [Operand]
+  }
+
+  let members: [Int]
+  let shape: [Int]
+  let dtype: DType
+  /// Value ids read from outside the group, and those the group must materialise.
+  let externals: [Int]
+  let outputs: [Int]
+  let memberValues: [Int]
+  let program: [Instruction]
+  /// Per member: the output slot it writes, or the register it lives in.
+  let outputSlot: [Int?]
+  let register: [Int]
+  let registerCount: Int
+  private let kernels: FusedKernels
+
+  init?(members: [Int], graph: Graph, readOutside: Set<Int>) {
+    self.members = members
+    let first = graph.values[graph.nodes[members[0]].output]
+    shape = first.shape
+    dtype = first.dtype
+    let memberValues = members.map { graph.nodes[$0].output }
+    self.memberValues = memberValues
+    let memberIndex = Dictionary(uniqueKeysWithValues: memberValues.enumerated().map { ($1, $0) })
+    var externals: [Int] = []
+    var program: [Instruction] = []
+    var lastRead = Array(repeating: -1, count: members.count)
+    for (k, n) in members.enumerated() {
+      let operands = graph.nodes[n].inputs.map { v -> Operand in
+        if let m = memberIndex[v] {
+          lastRead[m] = k
+          return .member(m)
+        }
+        if let e = externals.firstIndex(of: v) { return .external(e) }
+        externals.append(v)
+        return .external(externals.count - 1)
+      }
+      program.append(Instruction(kernel: k, operands: operands))
+    }
+    self.externals = externals
+    self.program = program
+    let outputs = memberValues.filter(readOutside.contains)
+    self.outputs = outputs
+    let outputSlot = memberValues.map { outputs.firstIndex(of: $0) }
+    self.outputSlot = outputSlot
+    // Linear-scan register allocation: a register is free again after its value's last reader.
+    var register = Array(repeating: -1, count: members.count)
+    var free: [Int] = []
+    var count = 0
+    for k in members.indices {
+      for m in 0..<k where outputSlot[m] == nil && lastRead[m] == k - 1 && register[m] >= 0 { free.append(register[m]) }
+      guard outputSlot[k] == nil else { continue }
+      if let r = free.popLast() { register[k] = r } else { register[k] = count; count += 1 }
+    }
+    self.register = register
+    registerCount = count
+    let primitives = members.map { graph.nodes[$0].primitive }
+    guard let kernels = dtype == .float32 ? FusedKernels(Float.self, primitives) : FusedKernels(Double.self, primitives)
+    else { return nil }
+    self.kernels = kernels
+  }
+
+  /// Runs the group on its external operands (same order as `externals`); returns `outputs`.
+  func run(_ operands: [Tensor]) -> [Tensor] {
+    let results = outputs.map { _ in Tensor(uninitializedShape: shape, dtype: dtype) }
+    if dtype == .float32 { execute(Float.self, operands, results) } else { execute(Double.self, operands, results) }
+    return results
+  }
+
+  private static let blockSize = 256
+
+  private func execute<T: FloatElement>(_: T.Type, _ operands: [Tensor], _ results: [Tensor]) {
+    let n = results.first?.count ?? shape.reduce(1, *)
+    let block = FusedGroup.blockSize
+    let dense = operands.map { $0.converted(to: dtype).densified() }
+    let scratch = UnsafeMutablePointer<T>.allocate(capacity: (registerCount + dense.count) * block)
+    defer { scratch.deallocate() }
+    // Every operand and destination is a "location": a base pointer, advanced by the block's
+    // start when it streams through a full-size buffer (inputs, outputs), fixed when it is a
+    // block-sized register or a scalar spread over a block once.
+    var bases: [UnsafeMutablePointer<T>] = []
+    var streams: [Bool] = []
+    func location(_ base: UnsafeMutablePointer<T>, streaming: Bool) -> Int {
+      bases.append(base)
+      streams.append(streaming)
+      return bases.count - 1
+    }
+    let externalAt = dense.enumerated().map { e, t -> Int in
+      if t.count == 1 && n != 1 {
+        let spread = scratch + (registerCount + e) * block
+        spread.initialize(repeating: t.pointer(T.self)[0], count: block)
+        return location(spread, streaming: false)
+      }
+      return location(t.pointer(T.self), streaming: true)
+    }
+    let memberAt = (0..<members.count).map { m -> Int in
+      if let slot = outputSlot[m] { return location(results[slot].pointer(T.self), streaming: true) }
+      return location(scratch + register[m] * block, streaming: false)
+    }
+    func at(_ operand: Operand) -> Int {
+      switch operand {
+      case .member(let m): return memberAt[m]
+      case .external(let e): return externalAt[e]
+      }
+    }
+    let first = program.map { at($0.operands[0]) }
+    let second = program.map { $0.operands.count > 1 ? at($0.operands[1]) : at($0.operands[0]) }
+    let table = kernels.table(T.self)
+    // `bases` holds raw pointers into `dense`: keep its copies alive until the loop is done.
+    defer { withExtendedLifetime(dense) {} }
+    bases.withUnsafeBufferPointer { bases in
+      streams.withUnsafeBufferPointer { streams in
+        table.withUnsafeBufferPointer { table in
+          first.withUnsafeBufferPointer { first in
+            second.withUnsafeBufferPointer { second in
+              memberAt.withUnsafeBufferPointer { destination in
+                var start = 0
+                while start < n {
+                  let length = Swift.min(block, n - start)
+                  @inline(__always) func pointer(_ l: Int) -> UnsafeMutablePointer<T> {
+                    streams[l] ? bases[l] + start : bases[l]
+                  }
+                  for k in 0..<table.count {
+                    table[k](pointer(first[k]), pointer(second[k]), pointer(destination[k]), length)
+                  }
+                  start += length
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// The members' formulas as block loops, for one float type.
+struct FusedKernels {
+  private var doubles: [BlockLoop<Double>] = []
+  private var floats: [BlockLoop<Float>] = []
+
+  /// nil when a primitive is not elementwise (`FusionPlan.isFusable` keeps those out).
+  init?<T: FloatElement>(_: T.Type, _ primitives: [any Primitive]) {
+    for p in primitives {
+      if let unary = p as? any ElementwiseUnary {
+        doubles.append(type(of: unary).blockLoop64)
+        floats.append(type(of: unary).blockLoop32)
+      } else if let binary = p as? any ElementwiseBinary {
+        doubles.append(type(of: binary).blockLoop64)
+        floats.append(type(of: binary).blockLoop32)
+      } else {
+        return nil
+      }
+    }
+  }
+
+  func table<T: FloatElement>(_: T.Type) -> [BlockLoop<T>] {
+    (T.self == Double.self ? doubles as Any : floats as Any) as? [BlockLoop<T>] ?? []
+  }
+}

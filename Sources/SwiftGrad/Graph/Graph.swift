@@ -1,0 +1,170 @@
+/// Graph mode: a program recorded once as a static dataflow graph, optimised, and replayed.
+///
+/// Note [Recording a graph]: while a `GraphRecorder` is active on a thread, every primitive
+/// application (`apply`) is appended to its graph: the primitive instance (which carries its
+/// static attributes: axes, shapes, ...), the values it read and the value it made. Because VJP
+/// and JVP rules are written with primitives, a recorded `grad`, `jvp` or `hvp` records its
+/// derivative computation too, so compiling a transformed function needs nothing special.
+/// Tensors the recording has not seen are constants (captured by reference: an in-place update
+/// of a captured tensor is seen by later runs); tensors that alias a recorded value without
+/// passing through `apply` (`detach`, forward-mode duals) are recognised by sharing its storage
+/// and layout.
+public final class Graph {
+  /// Where a value comes from.
+  public enum Source {
+    case input(Int)
+    case constant(Tensor)
+    case node(Int)
+  }
+
+  public struct Value {
+    public var source: Source
+    public let shape: [Int]
+    public let dtype: DType
+    public let isWeaklyTyped: Bool
+  }
+
+  public struct Node {
+    public var primitive: any Primitive
+    public var inputs: [Int]
+    public var output: Int
+    public var name: String { type(of: primitive).name }
+  }
+
+  public internal(set) var values: [Value] = []
+  public internal(set) var nodes: [Node] = []
+  /// Value ids of the inputs, in feeding order.
+  public internal(set) var inputs: [Int] = []
+
+  public init() {}
+
+  func addValue(_ source: Source, like t: Tensor) -> Int {
+    values.append(Value(source: source, shape: t.shape, dtype: t.dtype, isWeaklyTyped: t.isWeaklyTyped))
+    return values.count - 1
+  }
+
+  /// Consumers of each value (node indices), for the passes.
+  func consumers() -> [[Int]] {
+    var result = Array(repeating: [Int](), count: values.count)
+    for (i, node) in nodes.enumerated() {
+      for v in node.inputs where !result[v].contains(i) { result[v].append(i) }
+    }
+    return result
+  }
+
+  /// Graphviz text: inputs as boxes, constants as notes, operations as ellipses.
+  public func dot(outputs: [Int] = []) -> String {
+    var lines = ["digraph swiftgrad_graph {", "  rankdir=LR;", "  node [fontname=\"Helvetica\"];"]
+    for (v, value) in values.enumerated() {
+      let shape = "(" + value.shape.map(String.init).joined(separator: ", ") + ")"
+      switch value.source {
+      case .input(let k): lines.append("  v\(v) [shape=box, label=\"input \(k)\\n\(shape) \(value.dtype)\"];")
+      case .constant(let t) where t.count == 1:
+        lines.append("  v\(v) [shape=note, label=\"\((try? t.scalarValue()).map { "\($0)" } ?? "?")\"];")
+      case .constant: lines.append("  v\(v) [shape=note, label=\"constant\\n\(shape)\"];")
+      case .node(let n):
+        let fetched = outputs.contains(v) ? ", style=bold" : ""
+        lines.append("  v\(v) [label=\"\(nodes[n].name)\\n\(shape)\"\(fetched)];")
+      }
+    }
+    for node in nodes {
+      for v in node.inputs { lines.append("  v\(v) -> v\(node.output);") }
+    }
+    lines.append("}")
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// Records primitive applications on this thread into a graph (see Note [Recording a graph]).
+public final class GraphRecorder {
+  public let graph = Graph()
+  private var ids: [ObjectIdentifier: Int] = [:]
+  /// Recorded tensors stay alive while recording, so their identities are not reused.
+  private var seen: [Tensor] = []
+  /// Non-constant values by storage, to recognise aliases made outside `apply`.
+  private var byStorage: [ObjectIdentifier: [(value: Int, tensor: Tensor)]] = [:]
+  private var previous: GraphRecorder?
+  private var isActive = false
+
+  public init() {}
+
+  /// Registers `t` as the next graph input and returns the tensor the program should use.
+  @discardableResult
+  public func addInput(_ t: Tensor) -> Tensor {
+    let v = graph.addValue(.input(graph.inputs.count), like: t)
+    graph.inputs.append(v)
+    remember(t, as: v, traced: true)
+    return t
+  }
+
+  /// Runs `body` with this recorder active on the calling thread (nesting restores the outer one).
+  public func record<R>(_ body: () throws -> R) throws -> R {
+    try begin()
+    defer { try? end() }
+    return try body()
+  }
+
+  /// Makes this recorder the calling thread's active one (the previous one is restored by `end`).
+  public func begin() throws {
+    guard !isActive else { throw SGError.runtime("this graph is already recording") }
+    let state = ThreadState.current
+    previous = state.recorder
+    state.recorder = self
+    isActive = true
+  }
+
+  public func end() throws {
+    let state = ThreadState.current
+    guard isActive, state.recorder === self else {
+      throw SGError.runtime("this graph is not the one recording on this thread")
+    }
+    state.recorder = previous
+    previous = nil
+    isActive = false
+  }
+
+  /// The value id of `t`: recorded, an alias of a recorded value, or a new constant.
+  public func value(of t: Tensor) throws -> Int {
+    if let v = ids[ObjectIdentifier(t)] { return v }
+    if let owners = byStorage[ObjectIdentifier(t.storage)] {
+      if let same = owners.first(where: { sameLayout($0.tensor, t) }) {
+        remember(t, as: same.value, traced: false)
+        return same.value
+      }
+      throw SGError.runtime(
+        "graph recording: a tensor of shape \(describe(t.shape)) views a recorded value without going through "
+          + "a recorded operation (an in-place write or a raw view); graph mode cannot replay it")
+    }
+    let v = graph.addValue(.constant(t), like: t)
+    remember(t, as: v, traced: false)
+    return v
+  }
+
+  func record(_ primitive: any Primitive, _ inputs: [Tensor], _ output: Tensor) throws {
+    let inputIDs = try inputs.map(value(of:))
+    if primitive is any OpaqueToGraph {
+      // Its forward only hands back a value computed elsewhere (and recorded there).
+      _ = try value(of: output)
+      return
+    }
+    let v = graph.addValue(.node(graph.nodes.count), like: output)
+    graph.nodes.append(Graph.Node(primitive: primitive, inputs: inputIDs, output: v))
+    remember(output, as: v, traced: true)
+  }
+
+  private func remember(_ t: Tensor, as v: Int, traced: Bool) {
+    ids[ObjectIdentifier(t)] = v
+    seen.append(t)
+    if traced { byStorage[ObjectIdentifier(t.storage), default: []].append((v, t)) }
+  }
+
+  private func sameLayout(_ a: Tensor, _ b: Tensor) -> Bool {
+    a.shape == b.shape && a.strides == b.strides && a.offset == b.offset && a.dtype == b.dtype
+  }
+
+  static var current: GraphRecorder? { ThreadState.current.recorder }
+}
+
+/// A primitive whose forward returns a value computed outside the graph (a custom rule's
+/// output); recording maps it to that value instead of a node.
+protocol OpaqueToGraph {}
