@@ -51,4 +51,5 @@ int sg_register_optim(PyObject *module);
 int sg_register_graph(PyObject *module);
 int sg_register_composites(PyObject *module);
 int sg_register_callbacks(PyObject *module);
+int sg_register_shapemath(PyObject *module); /* shapemath.c (area: shapemath) */
 #endif
