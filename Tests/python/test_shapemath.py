@@ -230,6 +230,10 @@ def test_var_and_std_ddof():
     for ddof in (0, 1, 2):
         np.testing.assert_allclose(sg.var(a, axis=1, ddof=ddof).numpy(), np.var(a, axis=1, ddof=ddof), rtol=1e-12)
         np.testing.assert_allclose(sg.std(a, ddof=ddof).numpy(), np.std(a, ddof=ddof), rtol=1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for ddof in (4, 7):  # NumPy divides by max(n - ddof, 0): inf, never a negative variance
+            np.testing.assert_array_equal(sg.var(a, axis=1, ddof=ddof).numpy(), np.var(a, axis=1, ddof=ddof))
+            np.testing.assert_array_equal(sg.std(a, axis=1, ddof=ddof).numpy(), np.std(a, axis=1, ddof=ddof))
 
 
 # --- optional cross-check against PyTorch -------------------------------------------------------
