@@ -37,11 +37,17 @@ public func roll(_ x: Tensor, shifts: [Int], axes: [Int]? = nil) throws -> Tenso
     guard shifts.count == 1 else { throw SGError.value("roll: with axis=None the shift must be a single integer, got \(shifts)") }
     return try reshape(roll(reshape(x, [-1]), shifts: shifts, axes: [0]), x.shape)
   }
-  guard shifts.count == axes.count || shifts.count == 1 || axes.count == 1 else {
+  // NumPy broadcasts shift against axis: equal lengths, or one of them a single value.
+  let pairs: Int
+  if shifts.count == axes.count {
+    pairs = shifts.count
+  } else if shifts.count == 1 || axes.count == 1 {
+    pairs = shifts.count == 1 ? axes.count : shifts.count
+  } else {
     throw SGError.value("roll: shift \(shifts) and axis \(axes) could not be broadcast together")
   }
   var total = [Int](repeating: 0, count: x.ndim)
-  for i in 0..<Swift.max(shifts.count, axes.count) {
+  for i in 0..<pairs {
     let a = try normalizeAxis(axes[axes.count == 1 ? 0 : i], ndim: x.ndim, op: "roll")
     let n = x.shape[a]
     if n > 0 { total[a] = (total[a] + shifts[shifts.count == 1 ? 0 : i] % n + n) % n }
@@ -125,6 +131,7 @@ public func repeatElements(_ x: Tensor, repeats: [Int], axis: Int?) throws -> Te
   var result = v.shape
   result[a] = total
   try checkShape(result, "repeat", itemSize: x.dtype.itemSize)
+  try checkShape([total], "repeat")  // the index vector, int64
   let indices = Tensor(uninitializedShape: [total], dtype: .int64)
   let p = indices.pointer(Int64.self)
   var k = 0
@@ -189,6 +196,7 @@ public func pad(_ x: Tensor, _ padWidth: Tensor, mode: String = "constant", valu
   for d in 0..<x.ndim where outShape[d] != x.shape[d] {
     let (n, before) = (x.shape[d], widths[2 * d])
     guard n > 0 else { throw SGError.value("pad: can't extend empty axis \(d) using modes other than 'constant' (shape \(describe(x.shape)))") }
+    try checkShape([outShape[d]], "pad")  // the index vector, int64
     let indices = Tensor(uninitializedShape: [outShape[d]], dtype: .int64)
     let p = indices.pointer(Int64.self)
     for i in 0..<outShape[d] { p[i] = Int64(m.source(i - before, n)) }

@@ -117,7 +117,7 @@ public struct Arctan: ElementwiseUnary {
 public func floor(_ x: Tensor) throws -> Tensor { try apply(Floor(), [x]) }
 public func ceil(_ x: Tensor) throws -> Tensor { try apply(Ceil(), [x]) }
 public func round(_ x: Tensor, decimals: Int = 0) throws -> Tensor {
-  guard Swift.abs(decimals) <= 308 else { throw SGError.value("round: decimals \(decimals) is out of range [-308, 308]") }
+  guard decimals >= -308 && decimals <= 308 else { throw SGError.value("round: decimals \(decimals) is out of range [-308, 308]") }
   return try apply(Round(decimals: decimals), [x])
 }
 public func erf(_ x: Tensor) throws -> Tensor { try apply(Erf(), [x]) }
