@@ -207,6 +207,51 @@ int sg_solve(sg_tensor *out, sg_tensor a, sg_tensor b);
 /* norm: ord used when has_ord; fro != 0 selects the Frobenius norm; n_axes < 0: all axes. */
 int sg_norm(sg_tensor *out, sg_tensor x, double ord, int has_ord, int fro, const int64_t *axes, int n_axes, int keepdims);
 
+/* --- Shape and math operators, issue 5 (Sources/SwiftGradC/OpsShapeMath.swift) ----------- */
+int sg_floor(sg_tensor *out, sg_tensor a);
+int sg_ceil(sg_tensor *out, sg_tensor a);
+int sg_erf(sg_tensor *out, sg_tensor a);
+int sg_sinh(sg_tensor *out, sg_tensor a);
+int sg_cosh(sg_tensor *out, sg_tensor a);
+int sg_arcsin(sg_tensor *out, sg_tensor a);
+int sg_arccos(sg_tensor *out, sg_tensor a);
+int sg_arctan(sg_tensor *out, sg_tensor a);
+int sg_log_sigmoid(sg_tensor *out, sg_tensor a);
+int sg_ravel(sg_tensor *out, sg_tensor a);   /* a view when the layout allows */
+int sg_flatten(sg_tensor *out, sg_tensor a); /* always a copy */
+int sg_round(sg_tensor *out, sg_tensor a, int64_t decimals); /* half to even; zero gradient */
+int sg_gelu(sg_tensor *out, sg_tensor a, int approximate);   /* 0: exact erf form, 1: tanh */
+int sg_logaddexp(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_hypot(sg_tensor *out, sg_tensor a, sg_tensor b);
+int sg_arctan2(sg_tensor *out, sg_tensor a, sg_tensor b);
+/* Scans and ordering; has_axis == 0 works on the flattened array. */
+int sg_cumsum(sg_tensor *out, sg_tensor a, int64_t axis, int has_axis);
+int sg_cumprod(sg_tensor *out, sg_tensor a, int64_t axis, int has_axis);
+int sg_argextremum(sg_tensor *out, sg_tensor a, int64_t axis, int has_axis, int keepdims, int is_max);
+/* values != 0: sorted values (differentiable); else the int64 indices. Stable. */
+int sg_sort(sg_tensor *out, sg_tensor a, int64_t axis, int has_axis, int descending, int values);
+int sg_topk(sg_tensor *values, sg_tensor *indices, sg_tensor a, int64_t k, int64_t axis, int largest);
+/* Shapes */
+int sg_flip(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes); /* n_axes < 0: all */
+int sg_roll(sg_tensor *out, sg_tensor a, const int64_t *shifts, int n_shifts, const int64_t *axes,
+            int n_axes); /* n_axes < 0: the flattened array */
+int sg_moveaxis(sg_tensor *out, sg_tensor a, const int64_t *source, int n_source, const int64_t *destination,
+                int n_destination);
+int sg_swapaxes(sg_tensor *out, sg_tensor a, int64_t axis1, int64_t axis2);
+int sg_tile(sg_tensor *out, sg_tensor a, const int64_t *reps, int n_reps);
+/* repeats: integer tensor, 0-d or 1-d. */
+int sg_repeat(sg_tensor *out, sg_tensor a, sg_tensor repeats, int64_t axis, int has_axis);
+/* pad_width: integer tensor broadcastable to (ndim, 2); mode: constant, reflect, symmetric, edge, wrap. */
+int sg_pad(sg_tensor *out, sg_tensor a, sg_tensor pad_width, const char *mode, double value);
+int sg_tril(sg_tensor *out, sg_tensor a, int64_t k);
+int sg_triu(sg_tensor *out, sg_tensor a, int64_t k);
+int sg_diag(sg_tensor *out, sg_tensor a, int64_t k);
+/* The diagonal as a view (sum == 0) or its sum, the trace (sum != 0). */
+int sg_diagonal(sg_tensor *out, sg_tensor a, int64_t offset, int64_t axis1, int64_t axis2, int sum);
+/* Writes up to capacity handles and the number of grids into *count (ij != 0: matrix indexing). */
+int sg_meshgrid(sg_tensor *out, int64_t capacity, int64_t *count, const sg_tensor *xs, int n, int ij);
+int sg_einsum(sg_tensor *out, const char *subscripts, const sg_tensor *operands, int n);
+
 /* --- Custom rules and hooks from the client (Sources/SwiftGradC/Custom.swift) --------------
  * A callback receives n_in borrowed handles (NULL: zero/none) and fills n_out handles that Swift
  * then owns (NULL: none); it returns 0, or 5 after leaving its own exception set on the thread

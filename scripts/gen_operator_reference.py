@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "Tests" / "python" / "op_table.py"
 PAGE = ROOT / "docs" / "OPERATORS.md"
 TITLES = {"UNARY": "Elementwise unary", "BINARY": "Binary (broadcasting)", "REDUCTIONS": "Reductions",
-          "SHAPES": "Shapes, indexing and views", "COMPOSITES": "Composites and linear algebra"}
+          "SHAPES": "Shapes, indexing and views", "COMPOSITES": "Composites and linear algebra",
+          "SHAPES2": "More shapes: flips, rolls, tiling, padding, triangles, diagonals",
+          "MATH2": "More math: rounding, special functions, scans, sorting, einsum"}
 PARAMS = {1: ["x"], 2: ["a", "b"], 3: ["a", "b", "c"]}
 
 

@@ -5,6 +5,7 @@ Each case: a name, the swiftgrad function, the NumPy reference, and input makers
 arrays from a seeded generator). `positive` inputs keep log/sqrt in their domain; inputs avoid
 kinks (abs/relu/max ties) by construction so finite differences are meaningful.
 """
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -148,4 +149,136 @@ COMPOSITES = [
            away_from_zero=True),
 ]
 
-ALL = UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES
+# --- Shape and math operators, issue 5 (area: shapemath) --------------------------------------------
+# `x.T` inputs exercise non-contiguous (transposed) operands; shapes with a 0 exercise empty arrays.
+
+def _with_zero_column(x):
+    """x with an exact zero column inserted at index 2 (cumprod's zero handling)."""
+    return np.concatenate([x[:, :2], np.zeros((x.shape[0], 1)), x[:, 2:]], axis=1)
+
+
+def _sg_with_zero_column(x):
+    return sg.concatenate([x[:, :2], sg.zeros((x.shape[0], 1)), x[:, 2:]], 1)
+
+
+SHAPES2 = [
+    OpCase("flip_axis", lambda x: sg.flip(x, 1), lambda x: np.flip(x, 1), [(3, 4)]),
+    OpCase("flip_all_transposed", lambda x: sg.flip(x.T), lambda x: np.flip(x.T), [(3, 4)]),
+    OpCase("flip_negative_axes", lambda x: sg.flip(x, (-1, 0)), lambda x: np.flip(x, (-1, 0)), [(2, 3, 4)]),
+    OpCase("flip_empty", lambda x: sg.flip(x, 0), lambda x: np.flip(x, 0), [(0, 3)]),
+    OpCase("roll", lambda x: sg.roll(x, 2, 1), lambda x: np.roll(x, 2, 1), [(3, 4)]),
+    OpCase("roll_flat", lambda x: sg.roll(x, -5), lambda x: np.roll(x, -5), [(3, 4)]),
+    OpCase("roll_multi_transposed", lambda x: sg.roll(x.T, (1, -4), (0, -1)), lambda x: np.roll(x.T, (1, -4), (0, -1)),
+           [(2, 3, 4)]),
+    OpCase("moveaxis", lambda x: sg.moveaxis(x, 0, -1), lambda x: np.moveaxis(x, 0, -1), [(2, 3, 4)]),
+    OpCase("moveaxis_multi", lambda x: sg.moveaxis(x, (0, 1), (2, 0)), lambda x: np.moveaxis(x, (0, 1), (2, 0)),
+           [(2, 3, 4)]),
+    OpCase("swapaxes", lambda x: sg.swapaxes(x, 0, -1), lambda x: np.swapaxes(x, 0, -1), [(2, 3, 4)]),
+    OpCase("flatten_transposed", lambda x: sg.flatten(x.T), lambda x: x.T.flatten(), [(3, 4)]),
+    OpCase("ravel", sg.ravel, np.ravel, [(2, 3, 2)]),
+    OpCase("ravel_0d", sg.ravel, np.ravel, [()]),
+    OpCase("tile", lambda x: sg.tile(x, (2, 1, 3)), lambda x: np.tile(x, (2, 1, 3)), [(2, 3)]),
+    OpCase("tile_short_reps", lambda x: sg.tile(x.T, 2), lambda x: np.tile(x.T, 2), [(2, 3)]),
+    OpCase("tile_0d", lambda x: sg.tile(x, (2, 2)), lambda x: np.tile(x, (2, 2)), [()]),
+    OpCase("repeat", lambda x: sg.repeat(x, 2, axis=1), lambda x: np.repeat(x, 2, axis=1), [(3, 4)]),
+    OpCase("repeat_per_element", lambda x: sg.repeat(x, [1, 0, 3], axis=-2), lambda x: np.repeat(x, [1, 0, 3], axis=-2),
+           [(3, 4)]),
+    OpCase("repeat_flat", lambda x: sg.repeat(x.T, 2), lambda x: np.repeat(x.T, 2), [(3, 2)]),
+    OpCase("pad_constant", lambda x: sg.pad(x, ((1, 2), (0, 3)), constant_values=0.5),
+           lambda x: np.pad(x, ((1, 2), (0, 3)), constant_values=0.5), [(3, 4)]),
+    OpCase("pad_int_width", lambda x: sg.pad(x, 1), lambda x: np.pad(x, 1), [(2, 3, 2)]),
+    OpCase("pad_empty", lambda x: sg.pad(x, (1, 2)), lambda x: np.pad(x, (1, 2)), [(0, 2)]),
+    OpCase("pad_reflect", lambda x: sg.pad(x.T, ((2, 3), (1, 1)), mode="reflect"),
+           lambda x: np.pad(x.T, ((2, 3), (1, 1)), mode="reflect"), [(3, 4)]),
+    OpCase("pad_reflect_wide", lambda x: sg.pad(x, 5, mode="reflect"), lambda x: np.pad(x, 5, mode="reflect"), [(3,)]),
+    OpCase("pad_symmetric", lambda x: sg.pad(x, ((4, 1),), mode="symmetric"),
+           lambda x: np.pad(x, ((4, 1),), mode="symmetric"), [(3, 2)]),
+    OpCase("pad_edge", lambda x: sg.pad(x, (2, 1), mode="edge"), lambda x: np.pad(x, (2, 1), mode="edge"), [(3, 2)]),
+    OpCase("pad_wrap", lambda x: sg.pad(x, ((0, 0), (3, 5)), mode="wrap"),
+           lambda x: np.pad(x, ((0, 0), (3, 5)), mode="wrap"), [(2, 3)]),
+    OpCase("tril", sg.tril, np.tril, [(3, 4)]),
+    OpCase("triu_k_batched", lambda x: sg.triu(x, 1), lambda x: np.triu(x, 1), [(2, 3, 4)]),
+    OpCase("tril_negative_k_transposed", lambda x: sg.tril(x.T, -1), lambda x: np.tril(x.T, -1), [(3, 4)]),
+    OpCase("tril_1d", sg.tril, np.tril, [(3,)]),
+    OpCase("diag_vector", lambda x: sg.diag(x, 1), lambda x: np.diag(x, 1), [(3,)]),
+    OpCase("diag_matrix", lambda x: sg.diag(x, -1), lambda x: np.diag(x, -1), [(3, 4)]),
+    OpCase("diagonal", lambda x: sg.diagonal(x, 1, 0, 2), lambda x: np.diagonal(x, 1, 0, 2), [(3, 2, 4)]),
+    OpCase("diagonal_transposed", lambda x: sg.diagonal(x.T, -1, -1, 0), lambda x: np.diagonal(x.T, -1, -1, 0),
+           [(3, 4)]),
+    OpCase("trace_linalg", sg.linalg.trace, np.linalg.trace, [(2, 3, 3)]),
+    OpCase("trace_method_offset", lambda x: sg.asarray(x).trace(1), lambda x: np.trace(x, 1), [(3, 4)]),
+    OpCase("meshgrid_xy", lambda a, b: sg.stack(sg.meshgrid(a, b)), lambda a, b: np.stack(np.meshgrid(a, b)),
+           [(3,), (2,)]),
+    OpCase("meshgrid_ij", lambda a, b, c: sg.meshgrid(a, b, c, indexing="ij")[2] * sg.meshgrid(a, b, c, indexing="ij")[0],
+           lambda a, b, c: np.meshgrid(a, b, c, indexing="ij")[2] * np.meshgrid(a, b, c, indexing="ij")[0],
+           [(2,), (3,), (2, 2)]),
+]
+
+MATH2 = [
+    OpCase("floor", sg.floor, np.floor, [(3, 4)]),
+    OpCase("ceil", sg.ceil, np.ceil, [(3, 4)]),
+    OpCase("round", lambda x: sg.round(x * 3), lambda x: np.round(x * 3), [(3, 4)]),
+    OpCase("round_decimals", lambda x: sg.round(x, 1), lambda x: np.round(x, 1), [(3, 4)]),
+    OpCase("erf", sg.erf, lambda x: np.vectorize(math.erf)(x), [(3, 4)]),
+    OpCase("sinh", sg.sinh, np.sinh, [(3, 4)]),
+    OpCase("cosh", sg.cosh, np.cosh, [(3, 4)]),
+    OpCase("arcsin", lambda x: sg.arcsin(x * 0.6), lambda x: np.arcsin(x * 0.6), [(3, 4)]),
+    OpCase("arccos", lambda x: sg.arccos(x * 0.6), lambda x: np.arccos(x * 0.6), [(3, 4)]),
+    OpCase("arctan", sg.arctan, np.arctan, [(3, 4)]),
+    OpCase("gelu", sg.gelu, lambda x: x * 0.5 * (1 + np.vectorize(math.erf)(x / np.sqrt(2))), [(3, 4)]),
+    OpCase("gelu_tanh", lambda x: sg.gelu(x, approximate="tanh"),
+           lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))), [(3, 4)]),
+    OpCase("log_sigmoid", sg.log_sigmoid, lambda x: -np.logaddexp(0, -x), [(3, 4)]),
+    OpCase("log_sigmoid_large", lambda x: sg.log_sigmoid(x * 100), lambda x: -np.logaddexp(0, -x * 100), [(3, 4)],
+           away_from_zero=True),
+    OpCase("logaddexp", sg.logaddexp, np.logaddexp, [(3, 4), (4,)]),
+    OpCase("logaddexp_large", lambda a, b: sg.logaddexp(a * 800, b * 800), lambda a, b: np.logaddexp(a * 800, b * 800),
+           [(3, 1), (1, 4)]),
+    OpCase("hypot", sg.hypot, np.hypot, [(3, 4), (3, 1)]),
+    OpCase("arctan2", sg.arctan2, np.arctan2, [(3, 4), (4,)]),
+    OpCase("cumsum", lambda x: sg.cumsum(x, 1), lambda x: np.cumsum(x, 1), [(3, 4)]),
+    OpCase("cumsum_flat_transposed", lambda x: sg.cumsum(x.T), lambda x: np.cumsum(x.T), [(3, 4)]),
+    OpCase("cumsum_negative_axis", lambda x: sg.cumsum(x, -2), lambda x: np.cumsum(x, -2), [(2, 3, 4)]),
+    OpCase("cumprod", lambda x: sg.cumprod(x, 0), lambda x: np.cumprod(x, 0), [(3, 4)]),
+    OpCase("cumprod_flat", sg.cumprod, np.cumprod, [(2, 3)]),
+    OpCase("cumprod_with_zero", lambda x: sg.cumprod(_sg_with_zero_column(x), axis=1),
+           lambda x: np.cumprod(_with_zero_column(x), axis=1), [(2, 4)]),
+    OpCase("sort", sg.sort, np.sort, [(3, 4)]),
+    OpCase("sort_axis0_transposed", lambda x: sg.sort(x.T, axis=0), lambda x: np.sort(x.T, axis=0), [(3, 4)]),
+    OpCase("sort_flat", lambda x: sg.sort(x, axis=None), lambda x: np.sort(x, axis=None), [(3, 4)]),
+    OpCase("sort_descending", lambda x: sg.sort(x, descending=True), lambda x: np.flip(np.sort(x), -1), [(3, 4)]),
+    OpCase("argsort_gather", lambda x: sg.take_along_axis(x, sg.argsort(x, axis=0), axis=0),
+           lambda x: np.take_along_axis(x, np.argsort(x, axis=0), axis=0), [(3, 4)]),
+    OpCase("argmax_gather", lambda x: sg.take_along_axis(x, sg.argmax(x, axis=1, keepdims=True), axis=1),
+           lambda x: np.take_along_axis(x, np.argmax(x, axis=1, keepdims=True), axis=1), [(3, 4)]),
+    OpCase("argmin_flat_gather", lambda x: sg.take(x, sg.argmin(x)), lambda x: np.take(x, np.argmin(x)), [(3, 4)]),
+    OpCase("topk", lambda x: sg.topk(x, 2)[0], lambda x: np.flip(np.sort(x), -1)[:, :2], [(3, 4)]),
+    OpCase("topk_smallest_axis0", lambda x: sg.topk(x, 2, axis=0, largest=False)[0], lambda x: np.sort(x, 0)[:2],
+           [(3, 4)]),
+    OpCase("einsum_matmul", lambda a, b: sg.einsum("ij,jk->ik", a, b), lambda a, b: np.einsum("ij,jk->ik", a, b),
+           [(2, 3), (3, 4)]),
+    OpCase("einsum_batched_transposed", lambda a, b: sg.einsum("bij,bkj->bik", a, b.T),
+           lambda a, b: np.einsum("bij,bkj->bik", a, b.T), [(2, 3, 4), (4, 3, 2)]),
+    OpCase("einsum_implicit", lambda a, b: sg.einsum("ij,jk", a, b), lambda a, b: np.einsum("ij,jk", a, b),
+           [(2, 3), (3, 4)]),
+    OpCase("einsum_trace", lambda x: sg.einsum("ii", x), lambda x: np.einsum("ii", x), [(3, 3)]),
+    OpCase("einsum_diagonal", lambda x: sg.einsum("ii->i", x), lambda x: np.einsum("ii->i", x), [(3, 3)]),
+    OpCase("einsum_repeated_and_contract", lambda a, b: sg.einsum("iij,jk->ik", a, b),
+           lambda a, b: np.einsum("iij,jk->ik", a, b), [(3, 3, 2), (2, 4)]),
+    OpCase("einsum_outer", lambda a, b: sg.einsum("i,j->ij", a, b), lambda a, b: np.einsum("i,j->ij", a, b),
+           [(3,), (2,)]),
+    OpCase("einsum_chain", lambda a, b, c: sg.einsum("ij,jk,kl->il", a, b, c),
+           lambda a, b, c: np.einsum("ij,jk,kl->il", a, b, c), [(2, 3), (3, 4), (4, 2)]),
+    OpCase("einsum_bilinear", lambda a, b, c: sg.einsum("i,ij,j->", a, b, c),
+           lambda a, b, c: np.einsum("i,ij,j->", a, b, c), [(3,), (3, 4), (4,)]),
+    OpCase("einsum_ellipsis", lambda a, b: sg.einsum("...ij,...jk->...ik", a, b),
+           lambda a, b: np.einsum("...ij,...jk->...ik", a, b), [(2, 3, 4), (4, 2)]),
+    OpCase("einsum_sum_out_and_permute", lambda a, b: sg.einsum("ijk,jl->li", a, b),
+           lambda a, b: np.einsum("ijk,jl->li", a, b), [(2, 3, 4), (3, 2)]),
+    OpCase("einsum_single_permute_sum", lambda x: sg.einsum("ijk->kj", x), lambda x: np.einsum("ijk->kj", x),
+           [(2, 3, 4)]),
+    OpCase("var_ddof_axes", lambda x: sg.var(x, axis=(0, 2), ddof=2), lambda x: np.var(x, axis=(0, 2), ddof=2),
+           [(2, 3, 4)]),
+]
+
+ALL = UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES + SHAPES2 + MATH2

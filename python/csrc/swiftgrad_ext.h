@@ -52,4 +52,5 @@ int sg_register_graph(PyObject *module);
 int sg_register_graphmode(PyObject *module); /* graphmode.c: sg.compile and sg.Graph */
 int sg_register_composites(PyObject *module);
 int sg_register_callbacks(PyObject *module);
+int sg_register_shapemath(PyObject *module); /* shapemath.c (area: shapemath) */
 #endif

@@ -165,4 +165,15 @@ from . import linalg  # noqa: E402
 # --- Custom rules and checkpointing (python/swiftgrad/custom.py, checkpoint.py) ------------------
 from .custom import Function, FunctionCtx, custom_jvp, custom_vjp  # noqa: E402
 from .checkpoint import checkpoint, checkpoint_sequential  # noqa: E402
+
+# --- Shape and math operators, issue 5 (python/csrc/shapemath.c; area: shapemath) ------------------
+# `_C.trace` (NumPy's matrix trace) is exposed as `sg.linalg.trace` and `Tensor.trace()`: `sg.trace`
+# stays the Wengert-table tracer of the API contract.
+from ._C import (  # noqa: E402
+    floor, ceil, round, erf, sinh, cosh, arcsin, arccos, arctan, log_sigmoid, gelu, logaddexp, hypot, arctan2,
+    cumsum, cumprod, argmax, argmin, sort, argsort, topk, einsum,
+    flip, roll, moveaxis, swapaxes, ravel, flatten, tile, repeat, pad, tril, triu, diag, diagonal, meshgrid,
+)
+
+# --- Graph mode (python/swiftgrad/compiled.py) -------------------------------------------------------
 from .compiled import CompiledFunction, compile  # noqa: E402,A004

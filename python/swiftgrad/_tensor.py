@@ -4,9 +4,10 @@ import numpy as np
 
 from . import _C
 from ._dtypes import code_of, dtype_of_code
+from ._tensor_shapemath import ShapeMathMethods
 
 
-class Tensor(_C.TensorBase):
+class Tensor(ShapeMathMethods, _C.TensorBase):
     """An n-dimensional array backed by Swift storage, recording operations for autodiff."""
 
     __slots__ = ()

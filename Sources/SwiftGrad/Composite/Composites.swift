@@ -16,7 +16,8 @@ public func variance(_ x: Tensor, axes: [Int]? = nil, ddof: Int = 0, keepDims: B
   let n = a.reduce(1) { $0 * x.shape[$1] }
   let xf = try cast(x, to: x.dtype.floatingPoint)
   let centered = try sub(xf, mean(xf, axes: a, keepDims: true))
-  return try div(sum(square(centered), axes: a, keepDims: keepDims), scalar(Double(n - ddof)))
+  // NumPy divides by max(n - ddof, 0): ddof >= n gives inf (or NaN), never a negative variance.
+  return try div(sum(square(centered), axes: a, keepDims: keepDims), scalar(Double(Swift.max(n - ddof, 0))))
 }
 
 /// Standard deviation, sqrt(variance).

@@ -1,0 +1,22 @@
+/// Activation-style math built from primitives (issue 5); derivatives of every order come
+/// from erf, tanh and softplus.
+
+/// GELU, x * Phi(x). `approximate` "none" is the exact erf form 0.5 x (1 + erf(x / sqrt 2));
+/// "tanh" is 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (PyTorch's names).
+public func gelu(_ x: Tensor, approximate: String = "none") throws -> Tensor {
+  let xf = try cast(x, to: x.dtype.floatingPoint)
+  let phi: Tensor
+  switch approximate {
+  case "none":
+    phi = try mul(add(erf(mul(xf, 0.7071067811865476)), 1), 0.5)
+  case "tanh":
+    let inner = try mul(add(xf, mul(pow(xf, scalar(3)), 0.044715)), 0.7978845608028654)
+    phi = try mul(add(tanh(inner), 1), 0.5)
+  default:
+    throw SGError.value("gelu: approximate must be 'none' or 'tanh', got '\(approximate)'")
+  }
+  return try mul(xf, phi)
+}
+
+/// log(sigmoid(x)) = -softplus(-x): stable for large |x| (no log of an underflowed 0).
+public func logSigmoid(_ x: Tensor) throws -> Tensor { try neg(softplus(neg(x))) }

@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// More elementwise unary primitives (issue 5): rounding (zero derivative), erf, hyperbolic
+/// and inverse trigonometric functions. Same family as Unary.swift (Note [Elementwise family]).
+/// libm functions the `FloatElement` protocol does not list are evaluated in double precision
+/// and rounded back, which is exact enough for float32 and keeps the shared protocol unchanged.
+
+@inline(__always) func viaDouble<T: FloatElement>(_ x: T, _ f: (Double) -> Double) -> T {
+  T(f(Double(x)))
+}
+
+/// Rounding functions are piecewise constant: their derivative is zero where it exists (as in
+/// PyTorch and JAX), never a missing rule. Integers are kept (NumPy 2 keeps int dtypes).
+public protocol PiecewiseConstant: ElementwiseUnary {}
+extension PiecewiseConstant {
+  public static var readsValues: Bool { false }
+  public static var isComputeBound: Bool { false }
+  public static func applyInteger(_ x: Int64) -> Int64? { x }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try full([], 0, dtype: y.dtype) }
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
+    [try mul(cotangent, full([], 0, dtype: output.dtype))]
+  }
+}
+
+public struct Floor: PiecewiseConstant {
+  public static let name = "floor"
+  public static func apply<T: FloatElement>(_ x: T) -> T { x.rounded(.down) }
+}
+
+public struct Ceil: PiecewiseConstant {
+  public static let name = "ceil"
+  public static func apply<T: FloatElement>(_ x: T) -> T { x.rounded(.up) }
+}
+
+/// NumPy's `round(x, decimals)`: half to even, on x scaled by 10**decimals (so, as in NumPy,
+/// decimal fractions that are not representable round as their binary value does).
+public struct Round: Primitive {
+  public static let name = "round"
+  public static var readsValues: Bool { false }
+  public let decimals: Int
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    let scale = Glibc.pow(10.0, Double(Swift.abs(decimals)))
+    if !x.dtype.isFloatingPoint {
+      let xi = x.converted(to: .int64)
+      if decimals >= 0 { return xi.dtype == x.dtype ? xi.cloned() : xi }
+      let s = Double(scale)
+      return mapElements(xi, to: .int64) { (v: Int64) in Int64(fromDouble: (Double(v) / s).rounded(.toNearestOrEven) * s) }
+    }
+    let d = decimals
+    func run<T: FloatElement>(_: T.Type) -> Tensor {
+      let s = T(scale)
+      return mapElements(x, to: T.dtype) { (v: T) -> T in
+        d >= 0 ? (v * s).rounded(.toNearestOrEven) / s : (v / s).rounded(.toNearestOrEven) * s
+      }
+    }
+    return x.dtype == .float32 ? run(Float.self) : run(Double.self)
+  }
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
+    [try mul(cotangent, full([], 0, dtype: output.dtype))]
+  }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    try tangents[0].map { try mul($0, full([], 0, dtype: output.dtype)) }
+  }
+}
+
+public struct Erf: ElementwiseUnary {
+  public static let name = "erf"
+  static let twoOverSqrtPi = 1.1283791670955126
+  public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.erf) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { T(twoOverSqrtPi) * T.exp(-x * x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor {
+    try mul(exp(neg(square(x))), Erf.twoOverSqrtPi)
+  }
+}
+
+public struct Sinh: ElementwiseUnary {
+  public static let name = "sinh"
+  public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.sinh) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { viaDouble(x, Glibc.cosh) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try cosh(x) }
+}
+
+public struct Cosh: ElementwiseUnary {
+  public static let name = "cosh"
+  public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.cosh) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { viaDouble(x, Glibc.sinh) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try sinh(x) }
+}
+
+/// d/dx arcsin = 1 / sqrt(1 - x^2): infinite at +-1 and NaN outside, as the function is.
+public struct Arcsin: ElementwiseUnary {
+  public static let name = "arcsin"
+  public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.asin) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 / (1 - x * x).squareRoot() }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(sqrt(rsub(1, square(x)))) }
+}
+
+public struct Arccos: ElementwiseUnary {
+  public static let name = "arccos"
+  public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.acos) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { -1 / (1 - x * x).squareRoot() }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try neg(reciprocal(sqrt(rsub(1, square(x))))) }
+}
+
+public struct Arctan: ElementwiseUnary {
+  public static let name = "arctan"
+  public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.atan) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 / (1 + x * x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(add(square(x), 1)) }
+}
+
+public func floor(_ x: Tensor) throws -> Tensor { try apply(Floor(), [x]) }
+public func ceil(_ x: Tensor) throws -> Tensor { try apply(Ceil(), [x]) }
+public func round(_ x: Tensor, decimals: Int = 0) throws -> Tensor {
+  guard decimals >= -308 && decimals <= 308 else { throw SGError.value("round: decimals \(decimals) is out of range [-308, 308]") }
+  return try apply(Round(decimals: decimals), [x])
+}
+public func erf(_ x: Tensor) throws -> Tensor { try apply(Erf(), [x]) }
+public func sinh(_ x: Tensor) throws -> Tensor { try apply(Sinh(), [x]) }
+public func cosh(_ x: Tensor) throws -> Tensor { try apply(Cosh(), [x]) }
+public func arcsin(_ x: Tensor) throws -> Tensor { try apply(Arcsin(), [x]) }
+public func arccos(_ x: Tensor) throws -> Tensor { try apply(Arccos(), [x]) }
+public func arctan(_ x: Tensor) throws -> Tensor { try apply(Arctan(), [x]) }
