@@ -176,4 +176,4 @@ from ._C import (  # noqa: E402
 )
 
 # --- Graph mode (python/swiftgrad/compiled.py) -------------------------------------------------------
-from .compiled import CompiledFunction, compile  # noqa: E402,A004
+from .compiled import CompiledFunction, Graph, compile  # noqa: E402,A004

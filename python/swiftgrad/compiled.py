@@ -152,3 +152,129 @@ def compile(fn=None, *, static_argnums=(), optimize=True):  # noqa: A001 - the p
     if fn is None:
         return lambda f: CompiledFunction(f, static_argnums, optimize)
     return CompiledFunction(fn, static_argnums, optimize)
+
+
+class Graph:
+    """A static dataflow graph built explicitly, in the course notes' terms (TensorFlow 1 style).
+
+        g = sg.Graph()
+        with g.as_default():                     # operations inside are recorded into g
+            x = g.placeholder((3,), name="x")    # fed at run time
+            w = g.variable(np.ones(3), name="w") # persists across runs
+            loss = sg.sum(sg.tanh(w * x))
+            dw, = g.gradients(loss, [w])         # extends the graph with adjoint nodes
+        g.run([loss, dw], {x: np.arange(3.0)})   # one call into Swift
+        g.assign(w, w_value - 0.1 * dw_value)    # update a variable between runs
+
+    Values used inside `as_default()` blocks that are neither placeholders, variables nor results
+    of recorded operations are constants. `run` compiles the graph for each new set of fetches
+    (constant folding, CSE, DCE, fusion; see `report`) and caches it.
+    """
+
+    def __init__(self):
+        self._recorder = _C.recorder_new()
+        self._inputs = []  # placeholders and variables, in feeding order
+        self._names = {}
+        self._values = {}  # variable -> its current value
+        self._compiled = {}
+
+    def as_default(self):
+        """A context in which swiftgrad operations are recorded into this graph."""
+        return _Recording(self._recorder)
+
+    def _add_input(self, t, name, kind):
+        t = t.detach()
+        if t.dtype.kind == "f":
+            t.requires_grad_()  # so that `gradients` can differentiate with respect to it
+        _C.recorder_add_input(self._recorder, t)
+        self._inputs.append(t)
+        self._names[id(t)] = name or f"{kind}{len(self._inputs) - 1}"
+        return t
+
+    def placeholder(self, shape, dtype=None, name=None, example=None):
+        """An input fed at run time. Recording runs on `example` (zeros by default), so an
+        operation that rejects zeros (cholesky, log of a probability...) needs a valid example."""
+        from . import asarray, float64, zeros
+
+        dtype = float64 if dtype is None else dtype
+        value = zeros(tuple(shape), dtype=dtype) if example is None else asarray(example, dtype=dtype)
+        if tuple(value.shape) != tuple(shape):
+            raise ValueError(f"placeholder {name!r}: example has shape {tuple(value.shape)}, expected {tuple(shape)}")
+        return self._add_input(value, name, "placeholder")
+
+    def variable(self, value, name=None):
+        """A stateful input: its current value is fed by every `run`; change it with `assign`."""
+        from . import tensor
+
+        v = self._add_input(tensor(value), name, "variable")
+        self._values[id(v)] = tensor(value, dtype=v.dtype)
+        return v
+
+    def constant(self, value):
+        """A constant of the graph (any array used in `as_default()` is one; this names it)."""
+        from . import tensor
+
+        return tensor(value)
+
+    def assign(self, variable, value):
+        """Sets the value a variable has in later runs (shape and dtype must not change)."""
+        from . import tensor
+
+        if id(variable) not in self._values:
+            raise ValueError("assign: not a variable of this graph")
+        new = tensor(value, dtype=variable.dtype)
+        if tuple(new.shape) != tuple(variable.shape):
+            raise ValueError(f"assign: variable {self._names[id(variable)]!r} has shape {tuple(variable.shape)}, "
+                             f"got {tuple(new.shape)}")
+        self._values[id(variable)] = new
+
+    def value(self, variable):
+        """A variable's current value."""
+        return self._values[id(variable)]
+
+    def gradients(self, output, wrt):
+        """d output / d wrt as new nodes of the graph (reverse mode by graph extension)."""
+        from .autograd import grad
+        from . import zeros_like
+
+        with self.as_default():
+            grads = grad(output, list(wrt), create_graph=True, allow_unused=True)
+            return [zeros_like(w) if g is None else g for g, w in zip(grads, wrt)]
+
+    def _graph_for(self, fetches):
+        key = tuple(id(f) for f in fetches)
+        entry = self._compiled.get(key)
+        if entry is None:
+            entry = (_C.recorder_compile(self._recorder, list(fetches), True), list(fetches))
+            self._compiled[key] = entry
+        return entry[0]
+
+    def run(self, fetches, feed_dict=None):
+        """Evaluates `fetches` (a tensor or a list of them) with placeholders fed from `feed_dict`
+        ({placeholder or its name: value}) and variables at their current values."""
+        from . import tensor
+
+        single = isinstance(fetches, Tensor)
+        fetch_list = [fetches] if single else list(fetches)
+        feeds = {}
+        for key, value in (feed_dict or {}).items():
+            target = next((t for t in self._inputs if t is key or self._names[id(t)] == key), None)
+            if target is None or id(target) in self._values:
+                raise ValueError(f"run: {key!r} is not a placeholder of this graph")
+            feeds[id(target)] = tensor(value, dtype=target.dtype)
+        inputs = []
+        for t in self._inputs:
+            value = self._values.get(id(t)) if id(t) in self._values else feeds.get(id(t))
+            if value is None:
+                raise ValueError(f"run: placeholder {self._names[id(t)]!r} (shape {tuple(t.shape)}) was not fed")
+            inputs.append(value)
+        results = _C.compiled_run(self._graph_for(fetch_list), inputs, 0)
+        return results[0] if single else list(results)
+
+    def report(self, fetches):
+        """What the graph passes did for these fetches."""
+        return _C.compiled_text(self._graph_for([fetches] if isinstance(fetches, Tensor) else list(fetches)), 0)
+
+    def to_dot(self, fetches):
+        """Graphviz DOT of the optimised graph for these fetches."""
+        return _C.compiled_text(self._graph_for([fetches] if isinstance(fetches, Tensor) else list(fetches)), 1)

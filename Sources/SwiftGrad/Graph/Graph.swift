@@ -55,16 +55,19 @@ public final class Graph {
   /// Graphviz text: inputs as boxes, constants as notes, operations as ellipses.
   public func dot(outputs: [Int] = []) -> String {
     var lines = ["digraph swiftgrad_graph {", "  rankdir=LR;", "  node [fontname=\"Helvetica\"];"]
-    for (v, value) in values.enumerated() {
+    // Values of the current nodes only: passes leave removed nodes' values behind.
+    let used = Set(nodes.flatMap { $0.inputs + [$0.output] } + inputs + outputs)
+    for (v, value) in values.enumerated() where used.contains(v) {
       let shape = "(" + value.shape.map(String.init).joined(separator: ", ") + ")"
       switch value.source {
       case .input(let k): lines.append("  v\(v) [shape=box, label=\"input \(k)\\n\(shape) \(value.dtype)\"];")
       case .constant(let t) where t.count == 1:
         lines.append("  v\(v) [shape=note, label=\"\((try? t.scalarValue()).map { "\($0)" } ?? "?")\"];")
       case .constant: lines.append("  v\(v) [shape=note, label=\"constant\\n\(shape)\"];")
-      case .node(let n):
+      case .node(let n) where n < nodes.count:
         let fetched = outputs.contains(v) ? ", style=bold" : ""
         lines.append("  v\(v) [label=\"\(nodes[n].name)\\n\(shape)\"\(fetched)];")
+      case .node: continue
       }
     }
     for node in nodes {
@@ -84,7 +87,7 @@ public final class GraphRecorder {
   /// Non-constant values by storage, to recognise aliases made outside `apply`.
   private var byStorage: [ObjectIdentifier: [(value: Int, tensor: Tensor)]] = [:]
   private var previous: GraphRecorder?
-  private var isActive = false
+  private var depth = 0
 
   public init() {}
 
@@ -104,23 +107,30 @@ public final class GraphRecorder {
     return try body()
   }
 
-  /// Makes this recorder the calling thread's active one (the previous one is restored by `end`).
+  /// Makes this recorder the calling thread's active one (the previous one is restored by the
+  /// matching `end`). Re-entrant on the thread that is recording.
   public func begin() throws {
-    guard !isActive else { throw SGError.runtime("this graph is already recording") }
     let state = ThreadState.current
+    if depth > 0 {
+      guard state.recorder === self else { throw SGError.runtime("this graph is already recording on another thread") }
+      depth += 1
+      return
+    }
     previous = state.recorder
     state.recorder = self
-    isActive = true
+    depth = 1
   }
 
   public func end() throws {
     let state = ThreadState.current
-    guard isActive, state.recorder === self else {
+    guard depth > 0, state.recorder === self else {
       throw SGError.runtime("this graph is not the one recording on this thread")
     }
-    state.recorder = previous
-    previous = nil
-    isActive = false
+    depth -= 1
+    if depth == 0 {
+      state.recorder = previous
+      previous = nil
+    }
   }
 
   /// The value id of `t`: recorded, an alias of a recorded value, or a new constant.
