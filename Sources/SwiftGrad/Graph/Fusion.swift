@@ -87,6 +87,8 @@ final class FusedGroup {
   let outputSlot: [Int?]
   let register: [Int]
   let registerCount: Int
+  /// Per instruction: where its operands and its destination are (see `execute`).
+  let operandLocations: [(first: Int, second: Int, destination: Int)]
   private let kernels: FusedKernels
 
   init?(members: [Int], graph: Graph, readOutside: Set<Int>) {
@@ -129,6 +131,17 @@ final class FusedGroup {
     }
     self.register = register
     registerCount = count
+    // Location ids: registers first, then externals, then output slots.
+    func location(_ operand: Operand) -> Int {
+      switch operand {
+      case .member(let m): return outputSlot[m].map { count + externals.count + $0 } ?? register[m]
+      case .external(let e): return count + e
+      }
+    }
+    operandLocations = program.enumerated().map { k, instruction in
+      (location(instruction.operands[0]), location(instruction.operands.count > 1 ? instruction.operands[1] : instruction.operands[0]),
+       location(.member(k)))
+    }
     let primitives = members.map { graph.nodes[$0].primitive }
     guard let kernels = dtype == .float32 ? FusedKernels(Float.self, primitives) : FusedKernels(Double.self, primitives)
     else { return nil }
@@ -150,57 +163,42 @@ final class FusedGroup {
     let dense = operands.map { $0.converted(to: dtype).densified() }
     let scratch = UnsafeMutablePointer<T>.allocate(capacity: (registerCount + dense.count) * block)
     defer { scratch.deallocate() }
-    // Every operand and destination is a "location": a base pointer, advanced by the block's
-    // start when it streams through a full-size buffer (inputs, outputs), fixed when it is a
-    // block-sized register or a scalar spread over a block once.
-    var bases: [UnsafeMutablePointer<T>] = []
-    var streams: [Bool] = []
-    func location(_ base: UnsafeMutablePointer<T>, streaming: Bool) -> Int {
-      bases.append(base)
-      streams.append(streaming)
-      return bases.count - 1
-    }
-    let externalAt = dense.enumerated().map { e, t -> Int in
+    // Locations (see `operandLocations`): registers and spread scalars stay put, full-size
+    // inputs and outputs advance with the block.
+    var bases = [UnsafeMutablePointer<T>](repeating: scratch, count: registerCount + dense.count + results.count)
+    var streams = [Bool](repeating: false, count: bases.count)
+    for r in 0..<registerCount { bases[r] = scratch + r * block }
+    for (e, t) in dense.enumerated() {
       if t.count == 1 && n != 1 {
-        let spread = scratch + (registerCount + e) * block
-        spread.initialize(repeating: t.pointer(T.self)[0], count: block)
-        return location(spread, streaming: false)
-      }
-      return location(t.pointer(T.self), streaming: true)
-    }
-    let memberAt = (0..<members.count).map { m -> Int in
-      if let slot = outputSlot[m] { return location(results[slot].pointer(T.self), streaming: true) }
-      return location(scratch + register[m] * block, streaming: false)
-    }
-    func at(_ operand: Operand) -> Int {
-      switch operand {
-      case .member(let m): return memberAt[m]
-      case .external(let e): return externalAt[e]
+        bases[registerCount + e] = scratch + (registerCount + e) * block
+        bases[registerCount + e].initialize(repeating: t.pointer(T.self)[0], count: block)
+      } else {
+        bases[registerCount + e] = t.pointer(T.self)
+        streams[registerCount + e] = true
       }
     }
-    let first = program.map { at($0.operands[0]) }
-    let second = program.map { $0.operands.count > 1 ? at($0.operands[1]) : at($0.operands[0]) }
+    for (o, t) in results.enumerated() {
+      bases[registerCount + dense.count + o] = t.pointer(T.self)
+      streams[registerCount + dense.count + o] = true
+    }
     let table = kernels.table(T.self)
     // `bases` holds raw pointers into `dense`: keep its copies alive until the loop is done.
     defer { withExtendedLifetime(dense) {} }
     bases.withUnsafeBufferPointer { bases in
       streams.withUnsafeBufferPointer { streams in
         table.withUnsafeBufferPointer { table in
-          first.withUnsafeBufferPointer { first in
-            second.withUnsafeBufferPointer { second in
-              memberAt.withUnsafeBufferPointer { destination in
-                var start = 0
-                while start < n {
-                  let length = Swift.min(block, n - start)
-                  @inline(__always) func pointer(_ l: Int) -> UnsafeMutablePointer<T> {
-                    streams[l] ? bases[l] + start : bases[l]
-                  }
-                  for k in 0..<table.count {
-                    table[k](pointer(first[k]), pointer(second[k]), pointer(destination[k]), length)
-                  }
-                  start += length
-                }
+          operandLocations.withUnsafeBufferPointer { where_ in
+            var start = 0
+            while start < n {
+              let length = Swift.min(block, n - start)
+              @inline(__always) func pointer(_ l: Int) -> UnsafeMutablePointer<T> {
+                streams[l] ? bases[l] + start : bases[l]
               }
+              for k in 0..<table.count {
+                let w = where_[k]
+                table[k](pointer(w.first), pointer(w.second), pointer(w.destination), length)
+              }
+              start += length
             }
           }
         }

@@ -1,4 +1,4 @@
-/// Note [Vector transcendental kernels]: glibc's `exp`/`tanh` are scalar calls (5-16 ns per
+/// Note [Vector transcendental kernels]: glibc's `exp`/`tanh`/`sin`/`cos` are scalar calls (5-16 ns per
 /// element here) while NumPy evaluates them with SIMD. These kernels evaluate eight lanes at a
 /// time with plain arithmetic that the compiler vectorises: Cody-Waite range reduction
 /// x = k ln2 + r (|r| <= ln2/2), a degree-13 Taylor polynomial for e^r (truncation error below
@@ -79,6 +79,61 @@ enum VectorMath {
     guard let e = exp(-magnitude) else { return nil }
     let positive = 1 / (1 + e)
     return positive.replacing(with: e * positive, where: x .< 0)
+  }
+
+  /// |x| up to which the three-part reduction by pi/2 below keeps sin/cos within a few ulp.
+  static let trigonometricLimit = 1.0e5
+
+  /// sin and cos of lanes with |x| <= trigonometricLimit: x = k pi/2 + r (|r| <= pi/4, fdlibm's
+  /// three-part pi/2), Taylor polynomials of degree 17/18 for sin r and cos r (truncation below
+  /// 1e-19), then the quadrant k mod 4 picks and signs them.
+  @inline(__always)
+  private static func sinCos(_ x: Lanes) -> (sin: Lanes, cos: Lanes, quadrant: SIMD8<Int64>) {
+    let shifter = Lanes(repeating: 6755399441055744.0)
+    let shifted = x * 0.63661977236758134308 + shifter
+    let k = shifted - shifter
+    let r = ((x - k * 1.57079632673412561417e+00) - k * 6.07710050630396597660e-11) - k * 2.02226624879595063154e-21
+    let quadrant = (unsafeBitCast(shifted, to: SIMD8<Int64>.self) &- 0x4338_0000_0000_0000) & 3
+    let r2 = r * r
+    var s: Lanes = Lanes(repeating: 1.0 / 355687428096000.0)
+    s = s * r2 - 1.0 / 1307674368000.0
+    s = s * r2 + 1.0 / 6227020800.0
+    s = s * r2 - 1.0 / 39916800.0
+    s = s * r2 + 1.0 / 362880.0
+    s = s * r2 - 1.0 / 5040.0
+    s = s * r2 + 1.0 / 120.0
+    s = s * r2 - 1.0 / 6.0
+    var c: Lanes = Lanes(repeating: 1.0 / 6402373705728000.0)
+    c = c * r2 - 1.0 / 20922789888000.0
+    c = c * r2 + 1.0 / 87178291200.0
+    c = c * r2 - 1.0 / 479001600.0
+    c = c * r2 + 1.0 / 3628800.0
+    c = c * r2 - 1.0 / 40320.0
+    c = c * r2 + 1.0 / 720.0
+    c = c * r2 - 1.0 / 24.0
+    c = c * r2 + 0.5
+    return (r + (r * r2) * s, 1 - r2 * c, quadrant)
+  }
+
+  @inline(__always)
+  private static func inTrigonometricRange(_ x: Lanes) -> Bool {
+    all((x .>= Lanes(repeating: -trigonometricLimit)) .& (x .<= Lanes(repeating: trigonometricLimit)))
+  }
+
+  @inline(__always)
+  static func sin(_ x: Lanes) -> Lanes? {
+    guard inTrigonometricRange(x) else { return nil }  // also NaN
+    let (s, c, q) = sinCos(x)
+    let value = s.replacing(with: c, where: (q & 1) .== 1)
+    return value.replacing(with: -value, where: (q & 2) .== 2)
+  }
+
+  @inline(__always)
+  static func cos(_ x: Lanes) -> Lanes? {
+    guard inTrigonometricRange(x) else { return nil }
+    let (s, c, q) = sinCos(x)
+    let value = c.replacing(with: s, where: (q & 1) .== 1)
+    return value.replacing(with: -value, where: ((q &+ 1) & 2) .== 2)
   }
 
   /// Applies `lanes` eight elements at a time over contiguous memory; groups it declines, and

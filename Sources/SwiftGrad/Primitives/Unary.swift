@@ -125,6 +125,8 @@ public struct Log: ElementwiseUnary {
 
 public struct Sin: ElementwiseUnary {
   public static let name = "sin"
+  public static var hasLaneKernel: Bool { true }
+  public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { VectorMath.sin(x) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { T.cos(x) }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.sin(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try cos(x) }
@@ -132,6 +134,8 @@ public struct Sin: ElementwiseUnary {
 
 public struct Cos: ElementwiseUnary {
   public static let name = "cos"
+  public static var hasLaneKernel: Bool { true }
+  public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { VectorMath.cos(x) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { -T.sin(x) }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.cos(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try neg(sin(x)) }
