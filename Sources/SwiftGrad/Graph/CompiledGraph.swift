@@ -45,6 +45,10 @@ public final class CompiledGraph {
       passReport.append(("dead-code elimination", "\(removed) nodes removed (\(folded + merged) of them left dead above)"))
     }
     plan(fuse: optimize)
+    constants = graph.values.map { value in
+      if case .constant(let t) = value.source { return t }
+      return nil
+    }
   }
 
   private func plan(fuse: Bool) {
@@ -132,17 +136,15 @@ public final class CompiledGraph {
     }
   }
 
+  /// Constants in place, inputs fed: the starting point of a run (constants are laid out once).
   private func environment(_ inputs: [Tensor]) -> [Tensor?] {
-    var env = [Tensor?](repeating: nil, count: graph.values.count)
-    for (v, value) in graph.values.enumerated() {
-      switch value.source {
-      case .input(let k): env[v] = inputs[k]
-      case .constant(let t): env[v] = t
-      case .node: break
-      }
-    }
+    var env = constants
+    for (k, v) in graph.inputs.enumerated() { env[v] = inputs[k] }
     return env
   }
+
+  /// Laid out once at the end of `init` (runs may happen on several threads at once).
+  private var constants: [Tensor?] = []
 
   /// Values of the fetched outputs; no autograd recording.
   public func run(_ inputs: [Tensor]) throws -> [Tensor] {
