@@ -170,3 +170,44 @@ def test_bad_inputs_raise():
         sg._C.compiled_run(graph, [sg.tensor(np.ones(3)), sg.tensor(np.ones(3))])
     with pytest.raises(TypeError, match="Tensor"):
         sg._C.compiled_run(graph, [np.ones(3)])
+
+
+def test_in_place_writes_to_intermediates_replay_and_others_are_refused():
+    def setitem(x):
+        y = x * 2
+        y[0] = 5.0
+        return y + 1
+
+    def augmented(x):
+        y = x * 2
+        y += 1
+        return sg.sin(y)
+
+    for f in (setitem, augmented):
+        cf = sg.compile(f)
+        for x in (np.arange(3.0), np.arange(3.0) + 1):
+            _assert_same(cf(x), f(x))
+
+    def into_input(x):
+        x += 1
+        return x
+
+    w = sg.tensor(np.ones(2))
+
+    def into_captured(x):
+        w.__iadd__(x)
+        return w * 1
+
+    for f in (into_input, into_captured):
+        with pytest.raises(RuntimeError, match="cannot be replayed"):
+            sg.compile(f)(np.ones(2))
+    _assert_same(w, np.ones(2))  # refused before anything was written
+
+    def stale_view(x):
+        y = x * 2
+        z = y[1:]
+        y[0] = 7.0
+        return z * 1
+
+    with pytest.raises(RuntimeError, match="graph mode cannot replay it"):
+        sg.compile(stale_view)(np.ones(3))

@@ -13,6 +13,7 @@ public enum InPlace {
     _ op: (Tensor, Tensor) throws -> Tensor
   ) throws -> Tensor {
     try target.checkWritable(opName)
+    try GraphRecorder.current?.checkInPlaceWrite(to: target)
     let recording = GradMode.isEnabled && (target.requiresGrad || other.requiresGrad)
     try checkTarget(target, recording: recording, opName: opName)
     let shape = try broadcastShapes(target.shape, other.shape)
@@ -29,12 +30,15 @@ public enum InPlace {
     }
     copyInto(target, from: result)
     target.storage.version += 1
-    return rebase(target, onto: result, recording: recording, wroteInput0: source === target)
+    let updated = rebase(target, onto: result, recording: recording, wroteInput0: source === target)
+    try GraphRecorder.current?.noteInPlaceWrite(to: target, standing: updated, result: result)
+    return updated
   }
 
   /// `target[items] = value` (NumPy casting: the value is converted to the target's dtype).
   public static func setIndex(_ target: Tensor, _ items: [IndexItem], _ value: Tensor) throws -> Tensor {
     try target.checkWritable("setitem")
+    try GraphRecorder.current?.checkInPlaceWrite(to: target)
     let resolved = try resolveIndex(items, shape: target.shape)
     let region = target.indexedView(resolved)
     guard (try? broadcastShapes(region.shape, value.shape)) == region.shape else {
@@ -43,13 +47,16 @@ public enum InPlace {
     }
     let recording = GradMode.isEnabled && (target.requiresGrad || value.requiresGrad)
     try checkTarget(target, recording: recording, opName: "setitem")
-    let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty
+    let recorder = GraphRecorder.current
+    let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || recorder != nil
     let result = tracked ? try apply(IndexPut(items: resolved), [target, value]) : nil
     // A value overlapping the target's memory (x[1:] = x[:-1]) is read before any write.
     copyInto(region, from: value.storage === target.storage ? value.cloned() : value)
     target.storage.version += 1
     guard let result else { return target }
-    return rebase(target, onto: result, recording: recording, wroteInput0: true)
+    let updated = rebase(target, onto: result, recording: recording, wroteInput0: true)
+    try recorder?.noteInPlaceWrite(to: target, standing: updated, result: result)
+    return updated
   }
 
   private static func checkTarget(_ target: Tensor, recording: Bool, opName: String) throws {

@@ -86,6 +86,8 @@ public final class GraphRecorder {
   private var seen: [Tensor] = []
   /// Non-constant values by storage, to recognise aliases made outside `apply`.
   private var byStorage: [ObjectIdentifier: [(value: Int, tensor: Tensor)]] = [:]
+  /// Memory of inputs and constants: the program must not write into it.
+  private var externalStorages = Set<ObjectIdentifier>()
   private var previous: GraphRecorder?
   private var depth = 0
 
@@ -97,6 +99,7 @@ public final class GraphRecorder {
     let v = graph.addValue(.input(graph.inputs.count), like: t)
     graph.inputs.append(v)
     remember(t, as: v, traced: true)
+    externalStorages.insert(ObjectIdentifier(t.storage))
     return t
   }
 
@@ -147,6 +150,7 @@ public final class GraphRecorder {
     }
     let v = graph.addValue(.constant(t), like: t)
     remember(t, as: v, traced: false)
+    externalStorages.insert(ObjectIdentifier(t.storage))
     return v
   }
 
@@ -160,6 +164,37 @@ public final class GraphRecorder {
     let v = graph.addValue(.node(graph.nodes.count), like: output)
     graph.nodes.append(Graph.Node(primitive: primitive, inputs: inputIDs, output: v))
     remember(output, as: v, traced: true)
+  }
+
+  /// An in-place write (`+=`, `x[i] = v`) made `standing` (the tensor that now stands for
+  /// `target`) hold `result`'s values. Later reads must see the new value; views of the same
+  /// memory taken before the write are forgotten, so reading one fails loudly instead of
+  /// replaying stale values. Writes into a graph input or a captured tensor are side effects a
+  /// replay cannot repeat, and are refused.
+  func noteInPlaceWrite(to target: Tensor, standing: Tensor, result: Tensor) throws {
+    try checkInPlaceWrite(to: target)
+    let v = try value(of: result)
+    for t in seen where t.storage === target.storage { ids[ObjectIdentifier(t)] = nil }
+    byStorage[ObjectIdentifier(target.storage)] = [(v, standing)]
+    ids[ObjectIdentifier(standing)] = v
+    seen.append(standing)
+  }
+
+  /// Refuses, before anything is written, an in-place write a replay could not repeat.
+  func checkInPlaceWrite(to target: Tensor) throws {
+    let storage = ObjectIdentifier(target.storage)
+    if externalStorages.contains(storage) || byStorage[storage] == nil && ids[ObjectIdentifier(target)] == nil {
+      throw SGError.runtime(
+        "graph recording: an in-place write into a graph input or a captured tensor (shape "
+          + "\(describe(target.shape))) cannot be replayed; compute a new tensor instead (y = x + 1, not x += 1)")
+    }
+    if ids[ObjectIdentifier(target)].map({ v -> Bool in
+      if case .constant = graph.values[v].source { return true } else { return false }
+    }) ?? false {
+      throw SGError.runtime(
+        "graph recording: an in-place write into a tensor created outside the recorded operations (shape "
+          + "\(describe(target.shape))) cannot be replayed; compute a new tensor instead")
+    }
   }
 
   private func remember(_ t: Tensor, as v: Int, traced: Bool) {
