@@ -31,6 +31,7 @@ py-test:
 
 bench: deps build
 	$(PYTHON) benchmarks/overhead.py
+	$(PYTHON) benchmarks/compile.py
 	$(PYTHON) benchmarks/transforms.py
 	$(PYTHON) benchmarks/checkpoint.py
 
