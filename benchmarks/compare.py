@@ -43,8 +43,14 @@ def w4(found, rounds):
         sg.sum(sg.tanh(tag) * tb + sg.exp(-tag * tag)).backward()
         return tag.grad
 
+    compiled_forward = sg.compile(lambda a, b: sg.tanh(a) * b + sg.exp(-a * a))
+    compiled_gradient = sg.compile(sg.grad(lambda a, b: sg.sum(sg.tanh(a) * b + sg.exp(-a * a))))
     np.testing.assert_allclose(sg_forward().numpy(), np_forward(), rtol=1e-12, atol=1e-15)
-    contenders = {"numpy forward": np_forward, "swiftgrad forward": sg_forward, "swiftgrad forward+backward": sg_backward}
+    np.testing.assert_array_equal(compiled_forward(ta, tb).numpy(), sg_forward().numpy())
+    np.testing.assert_array_equal(compiled_gradient(ta, tb).numpy(), sg_backward().numpy())
+    contenders = {"numpy forward": np_forward, "swiftgrad forward": sg_forward, "swiftgrad forward+backward": sg_backward,
+                  "swiftgrad compiled forward": lambda: compiled_forward(ta, tb),
+                  "swiftgrad compiled gradient": lambda: compiled_gradient(ta, tb)}
     if "torch" in found:
         torch = found["torch"]
         pa, pb = torch.tensor(a), torch.tensor(b)

@@ -159,38 +159,48 @@ final class FusedGroup {
 
   private func execute<T: FloatElement>(_: T.Type, _ operands: [Tensor], _ results: [Tensor]) {
     let n = results.first?.count ?? shape.reduce(1, *)
-    let block = FusedGroup.blockSize
     let dense = operands.map { $0.converted(to: dtype).densified() }
-    let scratch = UnsafeMutablePointer<T>.allocate(capacity: (registerCount + dense.count) * block)
+    let inputs = dense.map { (pointer: $0.pointer(T.self), isScalar: $0.count == 1 && n != 1) }
+    let outputs = results.map { $0.pointer(T.self) }
+    let table = kernels.table(T.self)
+    // The raw pointers above point into `dense`: keep its copies alive until the loops are done.
+    defer { withExtendedLifetime(dense) {} }
+    // Large groups are split across the cores; each chunk has its own registers.
+    Parallel.forChunks(n) { range in runChunk(range, inputs, outputs, table) }
+  }
+
+  /// Elements `range` of the group, block by block. Locations (see `operandLocations`):
+  /// registers and spread scalars stay put, full-size inputs and outputs advance with the block.
+  private func runChunk<T: FloatElement>(
+    _ range: Range<Int>, _ inputs: [(pointer: UnsafeMutablePointer<T>, isScalar: Bool)],
+    _ outputs: [UnsafeMutablePointer<T>], _ table: [BlockLoop<T>]
+  ) {
+    let block = FusedGroup.blockSize
+    let scratch = UnsafeMutablePointer<T>.allocate(capacity: (registerCount + inputs.count) * block)
     defer { scratch.deallocate() }
-    // Locations (see `operandLocations`): registers and spread scalars stay put, full-size
-    // inputs and outputs advance with the block.
-    var bases = [UnsafeMutablePointer<T>](repeating: scratch, count: registerCount + dense.count + results.count)
+    var bases = [UnsafeMutablePointer<T>](repeating: scratch, count: registerCount + inputs.count + outputs.count)
     var streams = [Bool](repeating: false, count: bases.count)
     for r in 0..<registerCount { bases[r] = scratch + r * block }
-    for (e, t) in dense.enumerated() {
-      if t.count == 1 && n != 1 {
+    for (e, input) in inputs.enumerated() {
+      if input.isScalar {
         bases[registerCount + e] = scratch + (registerCount + e) * block
-        bases[registerCount + e].initialize(repeating: t.pointer(T.self)[0], count: block)
+        bases[registerCount + e].initialize(repeating: input.pointer[0], count: block)
       } else {
-        bases[registerCount + e] = t.pointer(T.self)
+        bases[registerCount + e] = input.pointer
         streams[registerCount + e] = true
       }
     }
-    for (o, t) in results.enumerated() {
-      bases[registerCount + dense.count + o] = t.pointer(T.self)
-      streams[registerCount + dense.count + o] = true
+    for (o, output) in outputs.enumerated() {
+      bases[registerCount + inputs.count + o] = output
+      streams[registerCount + inputs.count + o] = true
     }
-    let table = kernels.table(T.self)
-    // `bases` holds raw pointers into `dense`: keep its copies alive until the loop is done.
-    defer { withExtendedLifetime(dense) {} }
     bases.withUnsafeBufferPointer { bases in
       streams.withUnsafeBufferPointer { streams in
         table.withUnsafeBufferPointer { table in
           operandLocations.withUnsafeBufferPointer { where_ in
-            var start = 0
-            while start < n {
-              let length = Swift.min(block, n - start)
+            var start = range.lowerBound
+            while start < range.upperBound {
+              let length = Swift.min(block, range.upperBound - start)
               @inline(__always) func pointer(_ l: Int) -> UnsafeMutablePointer<T> {
                 streams[l] ? bases[l] + start : bases[l]
               }
