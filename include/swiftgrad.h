@@ -138,6 +138,15 @@ int sg_copy(sg_tensor *out, sg_tensor a);
  * step; INT64_MIN marks an omitted slice bound. */
 int sg_index(sg_tensor *out, sg_tensor a, const int64_t *items, int n_items);
 
+/* Advanced indexing: items as for sg_index, plus kind 4 = an integer or boolean index array,
+ * arrays[start]. NumPy semantics (broadcast index arrays; the placement rule for adjacent
+ * advanced indices). sg_setitem_advanced writes value (broadcast, cast) at the selected
+ * elements, the last of repeated indices winning. */
+int sg_index_advanced(sg_tensor *out, sg_tensor a, const int64_t *items, int n_items, const sg_tensor *arrays,
+                      int n_arrays);
+int sg_setitem_advanced(sg_tensor *out, sg_tensor target, const int64_t *items, int n_items, const sg_tensor *arrays,
+                        int n_arrays, sg_tensor value);
+
 /* In-place: the new values are written into the target's memory. *out is the handle that
  * stands for the target afterwards (the same tensor, or a new one over the same storage that
  * carries the recorded history); the caller replaces its handle with it.

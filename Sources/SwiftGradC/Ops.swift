@@ -82,6 +82,38 @@ func reduce(_ o: OutHandle?, _ a: Handle?, _ axes: UnsafePointer<Int64>?, _ n: I
   produce(o, a) { t in try index(t[0], decodeIndexItems(items, n)) }
 }
 
+/// Advanced indexing: items as for sg_index plus kind 4, an index array (integer or boolean):
+/// `arrays[start]`.
+@_cdecl("sg_index_advanced")
+public func sg_index_advanced(
+  _ o: OutHandle?, _ a: Handle?, _ items: UnsafePointer<Int64>?, _ n: Int32, _ arrays: UnsafePointer<Handle?>?, _ nArrays: Int32
+) -> Int32 {
+  produce(o, a) { t in try index(t[0], decodeAdvancedItems(items, n, arrays, nArrays)) }
+}
+
+@_cdecl("sg_setitem_advanced")
+public func sg_setitem_advanced(
+  _ o: OutHandle?, _ target: Handle?, _ items: UnsafePointer<Int64>?, _ n: Int32, _ arrays: UnsafePointer<Handle?>?,
+  _ nArrays: Int32, _ value: Handle?
+) -> Int32 {
+  produce(o, target, value) { t in try InPlace.setIndex(t[0], decodeAdvancedItems(items, n, arrays, nArrays), t[1]) }
+}
+
+func decodeAdvancedItems(
+  _ items: UnsafePointer<Int64>?, _ n: Int32, _ arrays: UnsafePointer<Handle?>?, _ nArrays: Int32
+) throws -> [AdvancedIndexItem] {
+  guard n >= 0 && n <= 1024 else { throw SGError.index("too many indices (\(n))") }
+  let raw = try intArray(items, n * 4, "index items")
+  let tensors = try handles(arrays, nArrays, "index arrays")
+  return try (0..<Int(n)).map { i in
+    guard raw[4 * i] == 4 else { return .basic(try decodeIndexItems(items! + 4 * i, 1)[0]) }
+    guard raw[4 * i + 1] >= 0 && raw[4 * i + 1] < tensors.count else {
+      throw SGError.index("index array \(raw[4 * i + 1]) out of range (\(tensors.count) given)")
+    }
+    return .array(tensors[raw[4 * i + 1]])
+  }
+}
+
 func decodeIndexItems(_ items: UnsafePointer<Int64>?, _ n: Int32) throws -> [IndexItem] {
   guard n >= 0 && n <= 1024 else { throw SGError.index("too many indices (\(n))") }
   let raw = try intArray(items, n * 4, "index items")

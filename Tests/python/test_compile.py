@@ -211,3 +211,29 @@ def test_in_place_writes_to_intermediates_replay_and_others_are_refused():
 
     with pytest.raises(RuntimeError, match="graph mode cannot replay it"):
         sg.compile(stale_view)(np.ones(3))
+
+
+def test_index_arrays_computed_or_fed_are_recomputed_on_every_run():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 6))
+    cases = {
+        "take with fed indices": (lambda x, idx: sg.take(x, idx, axis=1), lambda x, idx: np.take(x, idx, axis=1)),
+        "fancy indexing with fed indices": (lambda x, idx: x[:, idx], lambda x, idx: x[:, idx]),
+        "sort (argsort inside)": (lambda x, idx: sg.sort(x * 1.0, axis=1), lambda x, idx: np.sort(x, axis=1)),
+        "cross-entropy with fed labels": (
+            lambda x, idx: sg.nn.functional.cross_entropy(x, idx[:4]),
+            lambda x, idx: -np.mean((x - np.log(np.exp(x).sum(1, keepdims=True)))[np.arange(4), idx[:4]])),
+    }
+    for name, (f, reference) in cases.items():
+        cf = sg.compile(f)
+        for _ in range(3):
+            xv = rng.standard_normal((4, 6))
+            idx = rng.integers(0 if "labels" in name else -6, 6, 5)
+            np.testing.assert_allclose(np.asarray(cf(xv, idx)), reference(xv, idx), rtol=1e-12, err_msg=name)
+        assert cf.trace_count == 1, name
+    cf = sg.compile(lambda x, idx: x[:, idx])
+    cf(x, np.array([0, 1]))  # recorded with valid indices...
+    with pytest.raises(IndexError, match="index 9 is out of bounds for axis 1 with size 6"):
+        cf(x, np.array([0, 9]))  # ...and checked again on every replay
+    with pytest.raises(RuntimeError, match="boolean index"):
+        sg.compile(lambda x, m: x[m])(x, x > 0)  # a mask decides the shape: not recordable

@@ -45,7 +45,14 @@ int sg_register_forward(PyObject *module); /* forward.c (area: transforms) */
 PyObject *sg_binary_call(int (*fn)(sg_tensor *, sg_tensor, sg_tensor), PyObject *a, PyObject *b);
 PyObject *sg_index_call(PyObject *self, PyObject *key);
 /* Encodes a Python index expression (4 int64 per item); returns the item count or -1. */
-int sg_parse_index(PyObject *key, int64_t *items);
+/* Index keys: 4 int64 per item (sg_index), array items as tensors (kind 4). */
+typedef struct {
+  sg_arg args[SG_MAX_DIMS];
+  sg_tensor handles[SG_MAX_DIMS];
+  int count;
+} sg_index_arrays;
+int sg_parse_index(PyObject *key, int64_t *items, sg_index_arrays *arrays);
+void sg_index_release(sg_index_arrays *arrays);
 /* nn / optim / graph (branch nnopt): optim.c, graph.c */
 int sg_register_optim(PyObject *module);
 int sg_register_graph(PyObject *module);

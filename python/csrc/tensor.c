@@ -250,13 +250,18 @@ static int tensor_setitem(TensorObject *self, PyObject *key, PyObject *value) {
     return -1;
   }
   int64_t items[4 * SG_MAX_DIMS];
-  int n = sg_parse_index(key, items);
-  if (n < 0) return -1;
+  sg_index_arrays arrays = {.count = 0};
+  int n = sg_parse_index(key, items, &arrays);
   sg_arg v;
-  if (sg_arg_from(value, &v, "setitem value") < 0) return -1;
+  if (n < 0 || sg_arg_from(value, &v, "setitem value") < 0) {
+    sg_index_release(&arrays);
+    return -1;
+  }
   sg_tensor out;
-  int status = sg_setitem(&out, self->handle, items, n, v.handle);
+  int status = arrays.count ? sg_setitem_advanced(&out, self->handle, items, n, arrays.handles, arrays.count, v.handle)
+                            : sg_setitem(&out, self->handle, items, n, v.handle);
   sg_arg_release(&v);
+  sg_index_release(&arrays);
   if (status) return sg_raise_int(status);
   replace_handle(self, out);
   return 0;

@@ -59,6 +59,36 @@ public enum InPlace {
     return updated
   }
 
+  /// `target[items] = value` with advanced items (integer arrays, masks): NumPy semantics,
+  /// the last of repeated indices wins. Recorded through `IndexSet` when tracked.
+  public static func setIndex(_ target: Tensor, _ items: [AdvancedIndexItem], _ value: Tensor) throws -> Tensor {
+    let basicItems = items.compactMap { if case .basic(let b) = $0 { return b } else { return nil } }
+    if basicItems.count == items.count { return try setIndex(target, basicItems, value) }
+    try target.checkWritable("setitem")
+    let recorder = GraphRecorder.current
+    try recorder?.checkInPlaceWrite(to: target)
+    let elements = try selectedElements(target.shape, items)
+    guard (try? broadcastShapes(elements.shape, value.shape)) == elements.shape else {
+      throw SGError.value(
+        "could not broadcast input array from shape \(describe(value.shape)) into shape \(describe(elements.shape))")
+    }
+    if recorder != nil && !target.dtype.isFloatingPoint {
+      throw SGError.runtime("graph recording: an advanced-index write into a \(target.dtype) tensor cannot be recorded")
+    }
+    let recording = GradMode.isEnabled && (target.requiresGrad || value.requiresGrad)
+    try checkTarget(target, recording: recording, opName: "setitem")
+    let values = try broadcastTo(cast(value, to: target.dtype), elements.shape)
+    let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || recorder != nil
+    let result = tracked && target.dtype.isFloatingPoint
+      ? try apply(IndexSet(elements: elements, shape: target.shape, dtype: target.dtype), [target, values]) : nil
+    scatterElements(into: target, elements, values.storage === target.storage ? values.cloned() : values)
+    target.storage.version += 1
+    guard let result else { return target }
+    let updated = rebase(target, onto: result, recording: recording, wroteInput0: true)
+    try recorder?.noteInPlaceWrite(to: target, standing: updated, result: result)
+    return updated
+  }
+
   private static func checkTarget(_ target: Tensor, recording: Bool, opName: String) throws {
     if recording && target.isLeaf && target.requiresGrad {
       throw SGError.runtime(

@@ -180,6 +180,20 @@ public final class GraphRecorder {
     seen.append(standing)
   }
 
+  /// Index arrays (and other tensors whose *values* decide what an operation does) are read
+  /// while recording and baked into the primitive; one that is an input of the graph or computed
+  /// by it would make a replay silently reuse the recorded values, so it is refused.
+  func requireConstant(_ t: Tensor, what: String) throws {
+    let known = ids[ObjectIdentifier(t)]
+    if let v = known, case .constant = graph.values[v].source { return }
+    if known != nil || byStorage[ObjectIdentifier(t.storage)] != nil {
+      throw SGError.runtime(
+        "graph recording: \(what) of shape \(describe(t.shape)) is an input of the recorded function or computed "
+          + "by it, but its values are read while recording; make it a constant (capture it, or pass it as a "
+          + "static argument) or index eagerly")
+    }
+  }
+
   /// Refuses, before anything is written, an in-place write a replay could not repeat.
   func checkInPlaceWrite(to target: Tensor) throws {
     let storage = ObjectIdentifier(target.storage)

@@ -79,56 +79,43 @@ public func take(_ x: Tensor, _ indices: Tensor, axis: Int? = nil) throws -> Ten
   let source = axis == nil ? try reshape(x, [-1]) : x
   guard source.ndim > 0 else { throw SGError.index("take: cannot index a 0-d array") }
   let a = try normalizeAxis(axis ?? 0, ndim: source.ndim, op: "take")
-  let size = source.shape[a]
-  let raw = indices.densified().pointer(Int64.self)
-  let normalized = Tensor(uninitializedShape: indices.shape, dtype: .int64)
-  let out = normalized.pointer(Int64.self)
-  for i in 0..<indices.count {
-    let v = raw[i]
-    guard v >= -Int64(size) && v < Int64(size) else {
-      throw SGError.index("index \(v) is out of bounds for axis \(a) with size \(size)")
-    }
-    out[i] = v < 0 ? v + Int64(size) : v
-  }
-  return try apply(Take(indices: normalized, axis: a), [source])
+  let normalized = try apply(NormalizeIndex(size: source.shape[a], axis: a), [indices])
+  return try apply(DynamicTake(axis: a), [source, normalized])
 }
 
 /// `take` along `axis` with indices shaped like `x` except along `axis` (NumPy's
-/// `take_along_axis`), built from a flat `take`.
+/// `take_along_axis`): a flat `take` at offsets computed with recorded integer operations, so
+/// the indices may be computed by the program (argsort, labels).
 public func takeAlongAxis(_ x: Tensor, _ indices: Tensor, axis: Int) throws -> Tensor {
   let a = try normalizeAxis(axis, ndim: x.ndim, op: "take_along_axis")
   guard indices.ndim == x.ndim else {
     throw SGError.value("take_along_axis: indices of shape \(describe(indices.shape)) must have as many dimensions as the array \(describe(x.shape))")
+  }
+  guard indices.dtype == .int64 else {
+    throw SGError.index("take_along_axis: indices must be integers, got \(indices.dtype)")
   }
   for d in 0..<x.ndim where d != a && indices.shape[d] != x.shape[d] && indices.shape[d] != 1 && x.shape[d] != 1 {
     throw SGError.value("take_along_axis: shape mismatch between array \(describe(x.shape)) and indices \(describe(indices.shape))")
   }
   var shape = indices.shape
   for d in 0..<x.ndim where d != a { shape[d] = Swift.max(indices.shape[d], x.shape[d]) }
-  let idx = indices.broadcastView(to: shape).densified()
-  let size = x.shape[a]
   let strides = contiguousStrides(x.shape)
-  let flat = Tensor(uninitializedShape: shape, dtype: .int64)
-  let src = idx.pointer(Int64.self)
-  let dst = flat.pointer(Int64.self)
+  // Offsets of every position with the indexed axis at 0 (broadcast dimensions of x repeat).
+  let base = Tensor(uninitializedShape: shape, dtype: .int64)
   let outStrides = contiguousStrides(shape)
-  for i in 0..<flat.count {
+  for i in 0..<base.count {
     var rest = i
     var offset = 0
     for d in 0..<shape.count {
       let coordinate = rest / outStrides[d]
       rest %= outStrides[d]
-      if d == a {
-        let v = src[i]
-        guard v >= -Int64(size) && v < Int64(size) else {
-          throw SGError.index("index \(v) is out of bounds for axis \(a) with size \(size)")
-        }
-        offset += Int(v < 0 ? v + Int64(size) : v) * strides[d]
-      } else {
-        offset += (x.shape[d] == 1 ? 0 : coordinate) * strides[d]
-      }
+      if d != a { offset += (x.shape[d] == 1 ? 0 : coordinate) * strides[d] }
     }
-    dst[i] = Int64(offset)
+    base.pointer(Int64.self)[i] = Int64(offset)
   }
-  return try apply(Take(indices: flat, axis: 0), [reshape(x, [-1])])
+  let along = try apply(NormalizeIndex(size: x.shape[a], axis: a), [broadcastTo(indices, shape)])
+  let flat = try add(mul(along, integerScalar(strides[a])), base)
+  return try apply(DynamicTake(axis: 0), [reshape(x, [-1]), flat])
 }
+
+func integerScalar(_ v: Int) -> Tensor { Tensor.int64Scalar(v) }

@@ -45,28 +45,44 @@ log_softmax = _C.log_softmax
 softplus = _C.softplus
 
 
-def nll_loss(log_probs, target, ignore_index=-100, reduction="mean"):
-    """Negative log-likelihood of integer class labels, from log-probabilities of shape (N, C)."""
-    import numpy as np
+def _labels(target, log_probs, what):
+    """The integer labels as a tensor, checked (shape and dtype; the range is checked when the
+    labels are used, also in compiled replays)."""
+    from .. import asarray
 
-    labels = np.asarray(target)
+    labels = asarray(target)
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: target must hold integer class labels, got dtype {labels.dtype}")
-    if log_probs.ndim != 2 or labels.shape != (log_probs.shape[0],):
-        raise ValueError(f"nll_loss: expected log_probs (N, C) and target (N,), got {log_probs.shape} and {labels.shape}")
-    keep = labels != ignore_index
-    safe = np.where(keep, labels, 0).astype(np.int64)
-    if np.any((safe < 0) | (safe >= log_probs.shape[1])):
-        raise IndexError(f"nll_loss: target labels must be in [0, {log_probs.shape[1]}), got {labels[keep]}")
-    picked = _C.take_along_axis(log_probs, safe[:, None], 1)[:, 0]
-    losses = _C.multiply(_C.negative(picked), keep.astype(log_probs.dtype))
+        raise TypeError(f"{what}: target must hold integer class labels, got dtype {labels.dtype}")
+    if log_probs.ndim != 2 or tuple(labels.shape) != (log_probs.shape[0],):
+        raise ValueError(f"{what}: expected log_probs (N, C) and target (N,), got {tuple(log_probs.shape)} and "
+                         f"{tuple(labels.shape)}")
+    return labels
+
+
+def nll_loss(log_probs, target, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of integer class labels, from log-probabilities of shape (N, C).
+
+    Written with swiftgrad operations only (labels included), so a compiled function
+    (`sg.compile`) recomputes it for new labels; out-of-range labels raise IndexError."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"nll_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    labels = _labels(target, log_probs, "nll_loss")
+    keep = _C.not_equal(labels, ignore_index)
+    safe = _C.where(keep, labels, 0)
+    picked = _C.take_along_axis(log_probs, _C.expand_dims(safe, 1), 1)[:, 0]
+    weights = _C.cast(keep, _code(log_probs))
+    losses = _C.multiply(_C.negative(picked), weights)
     if reduction == "none":
         return losses
     if reduction == "sum":
         return _C.sum(losses)
-    if reduction != "mean":
-        raise ValueError(f"nll_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    return _C.divide(_C.sum(losses), max(int(keep.sum()), 1))
+    return _C.divide(_C.sum(losses), _C.maximum(_C.sum(weights), 1.0))
+
+
+def _code(t):
+    from .._dtypes import code_of
+
+    return code_of(t.dtype)
 
 
 def cross_entropy(logits, target, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -76,11 +92,9 @@ def cross_entropy(logits, target, ignore_index=-100, reduction="mean", label_smo
     loss = nll_loss(logp, target, ignore_index=ignore_index, reduction="none" if label_smoothing else reduction)
     if not label_smoothing:
         return loss
-    import numpy as np
-
-    keep = (np.asarray(target) != ignore_index).astype(logp.dtype)
+    keep = _C.cast(_C.not_equal(_labels(target, logp, "cross_entropy"), ignore_index), _code(logp))
     uniform = _C.multiply(_C.negative(_C.mean(logp, 1)), keep)
     mixed = _C.add(_C.multiply(loss, 1.0 - label_smoothing), _C.multiply(uniform, label_smoothing))
     if reduction == "none":
         return mixed
-    return _C.sum(mixed) if reduction == "sum" else _C.divide(_C.sum(mixed), max(int(keep.sum()), 1))
+    return _C.sum(mixed) if reduction == "sum" else _C.divide(_C.sum(mixed), _C.maximum(_C.sum(keep), 1.0))
