@@ -205,6 +205,11 @@ int sg_outer(sg_tensor *out, sg_tensor a, sg_tensor b);
 /* take(x, indices, axis): has_axis == 0 flattens x first; out-of-range indices: index error. */
 int sg_take(sg_tensor *out, sg_tensor x, sg_tensor indices, int64_t axis, int has_axis);
 int sg_take_along_axis(sg_tensor *out, sg_tensor x, sg_tensor indices, int64_t axis);
+/* PyTorch semantics, out of place: gather(x, axis, index); scatter_add(x, axis, index, src);
+ * index_add(x, axis, index (1-D), source). */
+int sg_gather(sg_tensor *out, sg_tensor x, int64_t axis, sg_tensor index);
+int sg_scatter_add(sg_tensor *out, sg_tensor x, int64_t axis, sg_tensor index, sg_tensor src);
+int sg_index_add(sg_tensor *out, sg_tensor x, int64_t axis, sg_tensor index, sg_tensor src);
 /* Parts of x along axis: `sections` equal parts when > 0, else cuts at `indices`. Writes up to
  * capacity handles and the number of parts into *count (call again if *count > capacity). */
 int sg_split(sg_tensor *out, int64_t capacity, int64_t *count, sg_tensor x, int64_t sections,

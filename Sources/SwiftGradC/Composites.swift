@@ -65,3 +65,14 @@ import SwiftGrad
 @_cdecl("sg_norm") public func sg_norm(_ o: OutHandle?, _ x: Handle?, _ ord: Double, _ hasOrd: Int32, _ fro: Int32, _ axes: UnsafePointer<Int64>?, _ n: Int32, _ keep: Int32) -> Int32 {
   produce(o, x) { try norm($0[0], ord: hasOrd != 0 ? ord : nil, frobenius: fro != 0, axes: n < 0 ? nil : intArray(axes, n, "axes"), keepDims: keep != 0) }
 }
+
+// PyTorch-style scatter/gather (Sources/SwiftGrad/Primitives/DynamicGather.swift).
+@_cdecl("sg_gather") public func sg_gather(_ o: OutHandle?, _ x: Handle?, _ axis: Int64, _ index: Handle?) -> Int32 {
+  produce(o, x, index) { try gather($0[0], axis: Int(axis), index: $0[1]) }
+}
+@_cdecl("sg_scatter_add") public func sg_scatter_add(_ o: OutHandle?, _ x: Handle?, _ axis: Int64, _ index: Handle?, _ src: Handle?) -> Int32 {
+  produce(o, x, index, src) { try scatterAdd($0[0], axis: Int(axis), index: $0[1], source: $0[2]) }
+}
+@_cdecl("sg_index_add") public func sg_index_add(_ o: OutHandle?, _ x: Handle?, _ axis: Int64, _ index: Handle?, _ src: Handle?) -> Int32 {
+  produce(o, x, index, src) { try indexAdd($0[0], axis: Int(axis), index: $0[1], source: $0[2]) }
+}

@@ -281,4 +281,57 @@ MATH2 = [
            [(2, 3, 4)]),
 ]
 
-ALL = UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES + SHAPES2 + MATH2
+_ROWS = np.array([2, 0, 2, -1])
+_MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
+_GATHER = np.array([[0, 3], [2, 2], [1, 0]])
+
+INDEXING = [
+    OpCase("fancy_rows", lambda x: x[_ROWS], lambda x: x[_ROWS], [(3, 4)]),
+    OpCase("fancy_cols_repeated", lambda x: x[:, [1, 3, 1]], lambda x: x[:, [1, 3, 1]], [(3, 4)]),
+    OpCase("fancy_pairs", lambda x: x[[0, 2, 1], [3, 3, 0]], lambda x: x[[0, 2, 1], [3, 3, 0]], [(3, 4)]),
+    OpCase("fancy_broadcast", lambda x: x[[[0], [2]], [1, 3]], lambda x: x[[[0], [2]], [1, 3]], [(3, 4)]),
+    OpCase("fancy_separated", lambda x: x[0, :, [1, 0]], lambda x: x[0, :, [1, 0]], [(2, 3, 4)]),
+    OpCase("fancy_adjacent_middle", lambda x: x[:, [2, 0], 1:3], lambda x: x[:, [2, 0], 1:3], [(2, 3, 4)]),
+    OpCase("fancy_ellipsis_newaxis", lambda x: x[..., None, [0, 3]], lambda x: x[..., None, [0, 3]], [(2, 3, 4)]),
+    OpCase("fancy_transposed", lambda x: x.T[[3, 0]], lambda x: x.T[[3, 0]], [(3, 4)]),
+    OpCase("fancy_empty", lambda x: x[[]], lambda x: x[np.array([], dtype=np.int64)], [(3, 4)]),
+    OpCase("bool_mask", lambda x: x[_MASK], lambda x: x[_MASK], [(3, 4)]),
+    OpCase("bool_mask_rows", lambda x: x[[True, False, True]], lambda x: x[[True, False, True]], [(3, 4)]),
+    OpCase("setitem_fancy", lambda x, v: _set(x, (slice(None), [1, 3, 1]), v), lambda x, v: _np_set(x, (slice(None), [1, 3, 1]), v),
+           [(3, 4), (3, 1)]),
+    OpCase("setitem_mask", lambda x, v: _set(x, _MASK, v), lambda x, v: _np_set(x, _MASK, v), [(3, 4), ()]),
+    OpCase("gather", lambda x: sg.gather(x, 1, _GATHER), lambda x: np.take_along_axis(x, _GATHER, 1), [(3, 4)]),
+    OpCase("scatter_add", lambda x, s: sg.scatter_add(x, 1, _GATHER, s),
+           lambda x, s: _np_scatter_add(x, 1, _GATHER, s), [(3, 4), (3, 2)]),
+    OpCase("index_add", lambda x, s: sg.index_add(x, 0, np.array([2, 0, 2]), s),
+           lambda x, s: _np_index_add(x, np.array([2, 0, 2]), s), [(3, 4), (3, 4)]),
+]
+
+
+def _set(x, idx, v):
+    y = x * 1.0  # a non-leaf copy that may be written
+    y[idx] = v
+    return y
+
+
+def _np_set(x, idx, v):
+    y = x.copy()
+    y[idx] = v
+    return y
+
+
+def _np_scatter_add(x, axis, index, src):
+    out = x.copy()
+    for i in range(index.shape[0]):
+        for j in range(index.shape[1]):
+            out[i, index[i, j]] += src[i, j]
+    return out
+
+
+def _np_index_add(x, index, source):
+    out = x.copy()
+    np.add.at(out, index, source)
+    return out
+
+
+ALL = UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES + SHAPES2 + MATH2 + INDEXING

@@ -118,6 +118,41 @@ static PyObject *take_call(PyObject *args, PyObject *kwargs, int along) {
 static PyObject *py_take(PyObject *self, PyObject *args, PyObject *kwargs) { return take_call(args, kwargs, 0); }
 static PyObject *py_take_along_axis(PyObject *self, PyObject *args, PyObject *kwargs) { return take_call(args, kwargs, 1); }
 
+/* gather(x, axis, index), scatter_add(x, axis, index, src), index_add(x, axis, index, source). */
+static PyObject *scatter_call(PyObject *args, PyObject *kwargs, int which) {
+  static char *gather_kw[] = {"input", "dim", "index", NULL};
+  static char *scatter_kw[] = {"input", "dim", "index", "src", NULL};
+  static char *index_add_kw[] = {"input", "dim", "index", "source", NULL};
+  PyObject *x, *idx, *src = NULL;
+  long long axis;
+  int ok = which == 0 ? PyArg_ParseTupleAndKeywords(args, kwargs, "OLO", gather_kw, &x, &axis, &idx)
+                      : PyArg_ParseTupleAndKeywords(args, kwargs, "OLOO", which == 1 ? scatter_kw : index_add_kw, &x,
+                                                    &axis, &idx, &src);
+  if (!ok) return NULL;
+  sg_arg a, i, s = {0};
+  if (sg_arg_from(x, &a, "input") < 0) return NULL;
+  if (sg_arg_from(idx, &i, "index") < 0) {
+    sg_arg_release(&a);
+    return NULL;
+  }
+  if (src && sg_arg_from(src, &s, "src") < 0) {
+    sg_arg_release(&a);
+    sg_arg_release(&i);
+    return NULL;
+  }
+  sg_tensor out;
+  int status = which == 0   ? sg_gather(&out, a.handle, axis, i.handle)
+               : which == 1 ? sg_scatter_add(&out, a.handle, axis, i.handle, s.handle)
+                            : sg_index_add(&out, a.handle, axis, i.handle, s.handle);
+  sg_arg_release(&a);
+  sg_arg_release(&i);
+  if (src) sg_arg_release(&s);
+  return finish(status, out);
+}
+static PyObject *py_gather(PyObject *self, PyObject *args, PyObject *kwargs) { return scatter_call(args, kwargs, 0); }
+static PyObject *py_scatter_add(PyObject *self, PyObject *args, PyObject *kwargs) { return scatter_call(args, kwargs, 1); }
+static PyObject *py_index_add(PyObject *self, PyObject *args, PyObject *kwargs) { return scatter_call(args, kwargs, 2); }
+
 static PyObject *py_split(PyObject *self, PyObject *args, PyObject *kwargs) {
   static char *kwlist[] = {"ary", "indices_or_sections", "axis", NULL};
   PyObject *x, *spec;
@@ -196,6 +231,9 @@ static PyMethodDef composite_methods[] = {
     {"log_softmax", (PyCFunction)(void (*)(void))py_log_softmax, KW, "log_softmax(x, axis=-1)"},
     {"take", (PyCFunction)(void (*)(void))py_take, KW, "take(a, indices, axis=None): NumPy's take (None flattens)."},
     {"take_along_axis", (PyCFunction)(void (*)(void))py_take_along_axis, KW, "take_along_axis(a, indices, axis)"},
+    {"gather", (PyCFunction)(void (*)(void))py_gather, KW, "gather(input, dim, index): PyTorch's gather (out of place)."},
+    {"scatter_add", (PyCFunction)(void (*)(void))py_scatter_add, KW, "scatter_add(input, dim, index, src): PyTorch's, out of place."},
+    {"index_add", (PyCFunction)(void (*)(void))py_index_add, KW, "index_add(input, dim, index, source): PyTorch's, out of place."},
     {"split", (PyCFunction)(void (*)(void))py_split, KW, "split(ary, indices_or_sections, axis=0) -> list of views"},
     {"norm", (PyCFunction)(void (*)(void))py_norm, KW, "norm(x, ord=None, axis=None, keepdims=False): NumPy's linalg.norm."},
     {NULL}};

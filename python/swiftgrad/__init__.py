@@ -175,5 +175,21 @@ from ._C import (  # noqa: E402
     flip, roll, moveaxis, swapaxes, ravel, flatten, tile, repeat, pad, tril, triu, diag, diagonal, meshgrid,
 )
 
+# --- Gathers and scatters, PyTorch style (python/csrc/composites.c) --------------------------------
+from ._C import gather, index_add, scatter_add  # noqa: E402
+
+
+def nonzero(a):
+    """Indices of the non-zero elements, one int64 tensor per dimension (NumPy's `nonzero`).
+    Read from the tensor's memory without copying; no gradient (the result is integer). Its
+    size depends on the values, so in a compiled function it is a constant of the recording."""
+    return tuple(tensor(i) for i in _np.nonzero(_np.asarray(a)))
+
+
+def argwhere(a):
+    """The indices of the non-zero elements as an (N, ndim) int64 tensor (NumPy's `argwhere`)."""
+    return tensor(_np.argwhere(_np.asarray(a)))
+
+
 # --- Graph mode (python/swiftgrad/compiled.py) -------------------------------------------------------
 from .compiled import CompiledFunction, Graph, compile  # noqa: E402,A004

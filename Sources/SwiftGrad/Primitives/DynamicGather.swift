@@ -77,3 +77,74 @@ private func checkIndices(_ indices: Tensor, size: Int, axis: Int) throws {
   }
   withExtendedLifetime(dense) {}
 }
+
+/// Row-major offsets into an array of `shape` for every position of `indexShape`, with the
+/// coordinate along `axis` taken from `indices` (checked at run time): the flat positions that
+/// PyTorch's `gather`/`scatter_add` address. Recorded integer operations, so the indices may be
+/// computed by the program.
+private func flatOffsets(shape: [Int], indices: Tensor, axis a: Int) throws -> Tensor {
+  let strides = contiguousStrides(shape)
+  let base = Tensor(uninitializedShape: indices.shape, dtype: .int64)
+  let indexStrides = contiguousStrides(indices.shape)
+  for i in 0..<base.count {
+    var rest = i
+    var offset = 0
+    for d in 0..<indices.ndim {
+      let coordinate = rest / indexStrides[d]
+      rest %= indexStrides[d]
+      if d != a { offset += coordinate * strides[d] }
+    }
+    base.pointer(Int64.self)[i] = Int64(offset)
+  }
+  let along = try apply(NormalizeIndex(size: shape[a], axis: a), [indices])
+  return try reshape(add(mul(along, integerScalar(strides[a])), base), [-1])
+}
+
+/// Checks PyTorch's shape rule: same rank, and index no larger than `shape` off the axis.
+private func checkScatterShapes(_ op: String, _ shape: [Int], _ index: Tensor, axis: Int) throws -> Int {
+  let a = try normalizeAxis(axis, ndim: shape.count, op: op)
+  guard index.dtype == .int64 else { throw SGError.index("\(op): index must hold integers, got \(index.dtype)") }
+  guard index.ndim == shape.count,
+    zip(index.shape, shape).enumerated().allSatisfy({ $0.offset == a || $0.element.0 <= $0.element.1 })
+  else {
+    throw SGError.value(
+      "\(op): index of shape \(describe(index.shape)) must have the rank of \(describe(shape)) and be no larger off axis \(a)")
+  }
+  return a
+}
+
+/// PyTorch's `gather(x, axis, index)`: out[i][j][k] = x[i][index[i][j][k]][k] (for axis 1).
+public func gather(_ x: Tensor, axis: Int, index: Tensor) throws -> Tensor {
+  let a = try checkScatterShapes("gather", x.shape, index, axis: axis)
+  let offsets = try flatOffsets(shape: x.shape, indices: index, axis: a)
+  return try reshape(apply(DynamicTake(axis: 0), [reshape(x, [-1]), offsets]), index.shape)
+}
+
+/// PyTorch's `scatter_add(x, axis, index, src)`, out of place: x plus src's entries (those at
+/// index's positions) added at x[i][index[i][j][k]][k]; repeated targets accumulate.
+public func scatterAdd(_ x: Tensor, axis: Int, index: Tensor, source: Tensor) throws -> Tensor {
+  let a = try checkScatterShapes("scatter_add", x.shape, index, axis: axis)
+  guard source.ndim == index.ndim, zip(index.shape, source.shape).allSatisfy({ $0 <= $1 }) else {
+    throw SGError.value("scatter_add: src of shape \(describe(source.shape)) must cover index of shape \(describe(index.shape))")
+  }
+  let picked = try SwiftGrad.index(source, index.shape.map { IndexItem.slice(start: 0, stop: $0, step: 1) })
+  let offsets = try flatOffsets(shape: x.shape, indices: index, axis: a)
+  let spread = try apply(DynamicScatterAdd(axis: 0, size: x.count), [reshape(cast(picked, to: x.dtype), [-1]), offsets])
+  return try add(x, reshape(spread, x.shape))
+}
+
+/// PyTorch's `index_add(x, axis, index, source)`, out of place: source's slices along `axis`
+/// added to x's slices `index` (1-D); repeated indices accumulate.
+public func indexAdd(_ x: Tensor, axis: Int, index: Tensor, source: Tensor) throws -> Tensor {
+  let a = try normalizeAxis(axis, ndim: Swift.max(x.ndim, 1), op: "index_add")
+  guard index.dtype == .int64, index.ndim == 1 else {
+    throw SGError.index("index_add: index must be a 1-D integer array, got \(index.dtype) of shape \(describe(index.shape))")
+  }
+  var expected = x.shape
+  if !expected.isEmpty { expected[a] = index.count }
+  guard source.shape == expected else {
+    throw SGError.value("index_add: source of shape \(describe(source.shape)) must have shape \(describe(expected))")
+  }
+  let normalized = try apply(NormalizeIndex(size: x.shape[a], axis: a), [index])
+  return try add(x, apply(DynamicScatterAdd(axis: a, size: x.shape[a]), [cast(source, to: x.dtype), normalized]))
+}

@@ -98,3 +98,29 @@ def cross_entropy(logits, target, ignore_index=-100, reduction="mean", label_smo
     if reduction == "none":
         return mixed
     return _C.sum(mixed) if reduction == "sum" else _C.divide(_C.sum(mixed), _C.maximum(_C.sum(keep), 1.0))
+
+
+def one_hot(labels, num_classes=-1, dtype=None):
+    """`labels` (integers) as one-hot rows: shape labels.shape + (num_classes,). Like PyTorch, a
+    negative `num_classes` means max(labels) + 1; unlike PyTorch the default dtype is float64
+    (the result is usually multiplied with float tensors; pass dtype=sg.int64 for integers).
+    Built from a comparison, so it is recorded by graph mode."""
+    from .. import asarray, float64, int64
+
+    t = asarray(labels)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels must be integers, got dtype {t.dtype}")
+    if num_classes < 0:
+        num_classes = int(t.numpy().max()) + 1 if t.size else 0
+    if t.size and (int(t.numpy().min()) < 0 or int(t.numpy().max()) >= num_classes):
+        raise ValueError(f"one_hot: labels must be in [0, {num_classes}), got values from "
+                         f"{int(t.numpy().min())} to {int(t.numpy().max())}")
+    classes = _C.arange(0, num_classes, 1, _code_of(int64))
+    hot = _C.equal(_C.expand_dims(t, -1), classes)
+    return _C.cast(hot, _code_of(float64 if dtype is None else dtype))
+
+
+def _code_of(dtype):
+    from .._dtypes import code_of
+
+    return code_of(dtype)
