@@ -31,7 +31,7 @@ def _progress(iterable):
     return tqdm(iterable, desc="epochs", unit="epoch", leave=False)
 
 
-def save_loss_curve(losses, path):
+def save_loss_curve(losses, path, title="digits MLP"):
     """The training loss per epoch as a PNG; returns False when matplotlib is absent."""
     try:
         import matplotlib
@@ -42,7 +42,7 @@ def save_loss_curve(losses, path):
         return False
     fig, ax = plt.subplots(figsize=(5, 3.2))
     ax.plot(range(1, len(losses) + 1), losses)
-    ax.set(xlabel="epoch", ylabel="training loss (cross-entropy)", yscale="log", title="digits MLP")
+    ax.set(xlabel="epoch", ylabel="training loss (cross-entropy)", yscale="log", title=title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

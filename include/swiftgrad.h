@@ -210,6 +210,9 @@ int sg_take_along_axis(sg_tensor *out, sg_tensor x, sg_tensor indices, int64_t a
 int sg_gather(sg_tensor *out, sg_tensor x, int64_t axis, sg_tensor index);
 int sg_scatter_add(sg_tensor *out, sg_tensor x, int64_t axis, sg_tensor index, sg_tensor src);
 int sg_index_add(sg_tensor *out, sg_tensor x, int64_t axis, sg_tensor index, sg_tensor src);
+/* The kh x kw windows (stride, dilation) of an (N, C, H, W) tensor as (N, C*kh*kw, Ho*Wo)
+ * columns (PyTorch's unfold without padding); differentiable (its transpose is col2im). */
+int sg_im2col(sg_tensor *out, sg_tensor x, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw);
 /* Parts of x along axis: `sections` equal parts when > 0, else cuts at `indices`. Writes up to
  * capacity handles and the number of parts into *count (call again if *count > capacity). */
 int sg_split(sg_tensor *out, int64_t capacity, int64_t *count, sg_tensor x, int64_t sections,

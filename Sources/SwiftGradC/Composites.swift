@@ -76,3 +76,9 @@ import SwiftGrad
 @_cdecl("sg_index_add") public func sg_index_add(_ o: OutHandle?, _ x: Handle?, _ axis: Int64, _ index: Handle?, _ src: Handle?) -> Int32 {
   produce(o, x, index, src) { try indexAdd($0[0], axis: Int(axis), index: $0[1], source: $0[2]) }
 }
+
+// Sliding windows for convolution and pooling (Sources/SwiftGrad/Primitives/Convolution.swift).
+@_cdecl("sg_im2col")
+public func sg_im2col(_ o: OutHandle?, _ x: Handle?, _ kh: Int64, _ kw: Int64, _ sh: Int64, _ sw: Int64, _ dh: Int64, _ dw: Int64) -> Int32 {
+  produce(o, x) { try im2col($0[0], kernel: (Int(kh), Int(kw)), stride: (Int(sh), Int(sw)), dilation: (Int(dh), Int(dw))) }
+}

@@ -334,4 +334,58 @@ def _np_index_add(x, index, source):
     return out
 
 
-ALL = UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES + SHAPES2 + MATH2 + INDEXING
+_F = sg.nn.functional
+_T01 = np.array([[0.2, 0.9, 0.5], [0.0, 1.0, 0.4]])
+_CAUSAL_MASK = np.array([[True, False, False, True], [True, True, False, False], [True, True, True, False]])
+
+NN_FUNCTIONAL = [
+    OpCase("conv2d", lambda x, w, b: _F.conv2d(x, w, b), lambda x, w, b: _np_conv2d(x, w, b), [(2, 3, 5, 4), (4, 3, 2, 3), (4,)]),
+    OpCase("conv2d_stride_pad_dilation", lambda x, w: _F.conv2d(x, w, stride=2, padding=1, dilation=(1, 2)),
+           lambda x, w: _np_conv2d(x, w, stride=(2, 2), padding=(1, 1), dilation=(1, 2)), [(1, 2, 5, 6), (3, 2, 3, 2)]),
+    OpCase("conv2d_groups", lambda x, w: _F.conv2d(x, w, groups=2), lambda x, w: _np_conv2d(x, w, groups=2),
+           [(1, 4, 4, 4), (6, 2, 2, 2)]),
+    OpCase("conv1d", lambda x, w: _F.conv1d(x, w, padding=1), lambda x, w: _np_conv2d(x[:, :, None], w[:, :, None], padding=(0, 1))[:, :, 0],
+           [(2, 3, 6), (2, 3, 3)]),
+    OpCase("max_pool2d", lambda x: _F.max_pool2d(x, 2), lambda x: x.reshape(1, 2, 2, 2, 2, 2).max(axis=(3, 5)), [(1, 2, 4, 4)]),
+    OpCase("avg_pool2d_pad", lambda x: _F.avg_pool2d(x, 3, 2, 1),
+           lambda x: _np_conv2d(x.reshape(2, 1, 5, 5), np.full((1, 1, 3, 3), 1 / 9), stride=(2, 2), padding=(1, 1)).reshape(1, 2, 3, 3),
+           [(1, 2, 5, 5)]),
+    OpCase("layer_norm", lambda x, w, b: _F.layer_norm(x, (4,), w, b),
+           lambda x, w, b: (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5) * w + b, [(3, 4), (4,), (4,)]),
+    OpCase("batch_norm_train", lambda x: _F.batch_norm(x, None, None, training=True),
+           lambda x: (x - x.mean((0, 2), keepdims=True)) / np.sqrt(x.var((0, 2), keepdims=True) + 1e-5), [(4, 3, 2)]),
+    OpCase("embedding", lambda w: _F.embedding(np.array([[1, 3], [3, 0]]), w), lambda w: w[[[1, 3], [3, 0]]], [(4, 3)]),
+    OpCase("bce_with_logits", lambda x: _F.binary_cross_entropy_with_logits(x, _T01),
+           lambda x: np.mean(np.maximum(x, 0) - x * _T01 + np.log1p(np.exp(-np.abs(x)))), [(2, 3)]),
+    OpCase("huber", lambda x, t: _F.huber_loss(x, t, delta=0.8),
+           lambda x, t: np.mean(np.where(np.abs(x - t) <= 0.8, 0.5 * (x - t) ** 2, 0.8 * (np.abs(x - t) - 0.4))),
+           [(3, 4), (3, 4)], away_from_zero=True),
+    OpCase("attention_masked", lambda q, k, v: _F.scaled_dot_product_attention(q, k, v, attn_mask=_CAUSAL_MASK),
+           lambda q, k, v: _np_attention(q, k, v, _CAUSAL_MASK), [(2, 3, 5), (2, 4, 5), (2, 4, 2)]),
+]
+
+
+def _np_conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    x = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    ho = (h - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (wd - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    out = np.zeros((n, o, ho, wo))
+    for oc in range(o):
+        g = oc // (o // groups)
+        for i in range(ho):
+            for j in range(wo):
+                patch = x[:, g * cg:(g + 1) * cg, i * stride[0]:i * stride[0] + dilation[0] * (kh - 1) + 1:dilation[0],
+                          j * stride[1]:j * stride[1] + dilation[1] * (kw - 1) + 1:dilation[1]]
+                out[:, oc, i, j] = (patch * w[oc]).sum(axis=(1, 2, 3))
+    return out if b is None else out + b[None, :, None, None]
+
+
+def _np_attention(q, k, v, mask):
+    s = np.where(mask, q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]), -np.inf)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    return (p / p.sum(-1, keepdims=True)) @ v
+
+
+ALL = UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES + SHAPES2 + MATH2 + INDEXING + NN_FUNCTIONAL

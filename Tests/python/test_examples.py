@@ -42,6 +42,17 @@ def test_digits_mlp(tmp_path):
         assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
+                    reason="scikit-learn (optional; scripts/install-deps.sh installs it) provides the digits")
+def test_digits_cnn(tmp_path):
+    plot = tmp_path / "loss.png"
+    out = run_example("digits_cnn.py", "--plot", str(plot))
+    accuracy = float(out.split("test accuracy", 1)[1].split()[0])
+    assert accuracy >= 0.95
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_quickstart():
     run_example("quickstart.py")
 

@@ -153,6 +153,18 @@ static PyObject *py_gather(PyObject *self, PyObject *args, PyObject *kwargs) { r
 static PyObject *py_scatter_add(PyObject *self, PyObject *args, PyObject *kwargs) { return scatter_call(args, kwargs, 1); }
 static PyObject *py_index_add(PyObject *self, PyObject *args, PyObject *kwargs) { return scatter_call(args, kwargs, 2); }
 
+static PyObject *py_im2col(PyObject *self, PyObject *args) {
+  PyObject *x;
+  long long kh, kw, sh = 1, sw = 1, dh = 1, dw = 1;
+  if (!PyArg_ParseTuple(args, "OLL|LLLL", &x, &kh, &kw, &sh, &sw, &dh, &dw)) return NULL;
+  sg_arg a;
+  if (sg_arg_from(x, &a, "im2col") < 0) return NULL;
+  sg_tensor out;
+  int status = sg_im2col(&out, a.handle, kh, kw, sh, sw, dh, dw);
+  sg_arg_release(&a);
+  return finish(status, out);
+}
+
 static PyObject *py_split(PyObject *self, PyObject *args, PyObject *kwargs) {
   static char *kwlist[] = {"ary", "indices_or_sections", "axis", NULL};
   PyObject *x, *spec;
@@ -231,6 +243,7 @@ static PyMethodDef composite_methods[] = {
     {"log_softmax", (PyCFunction)(void (*)(void))py_log_softmax, KW, "log_softmax(x, axis=-1)"},
     {"take", (PyCFunction)(void (*)(void))py_take, KW, "take(a, indices, axis=None): NumPy's take (None flattens)."},
     {"take_along_axis", (PyCFunction)(void (*)(void))py_take_along_axis, KW, "take_along_axis(a, indices, axis)"},
+    {"im2col", py_im2col, METH_VARARGS, "im2col(x, kh, kw, sh=1, sw=1, dh=1, dw=1): windows of (N,C,H,W) as (N, C*kh*kw, L) columns."},
     {"gather", (PyCFunction)(void (*)(void))py_gather, KW, "gather(input, dim, index): PyTorch's gather (out of place)."},
     {"scatter_add", (PyCFunction)(void (*)(void))py_scatter_add, KW, "scatter_add(input, dim, index, src): PyTorch's, out of place."},
     {"index_add", (PyCFunction)(void (*)(void))py_index_add, KW, "index_add(input, dim, index, source): PyTorch's, out of place."},

@@ -2,8 +2,12 @@
 `Sequential`, activations, `functional` and `init`. See docs/NN_AND_OPTIM.md."""
 from . import functional, init
 from .layers import Identity, Linear, MSELoss, ReLU, Sequential, Sigmoid, Tanh
+from .conv_layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, CrossEntropyLoss, Dropout, Embedding,
+                          Flatten, GELU, LayerNorm, MaxPool2d, Softmax)
 from .module import IncompatibleKeys, Module, load, save
 from .parameter import Parameter
 
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Tanh", "ReLU", "Sigmoid", "MSELoss",
+           "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Embedding", "LayerNorm", "BatchNorm1d",
+           "BatchNorm2d", "Dropout", "GELU", "Softmax", "CrossEntropyLoss",
            "functional", "init", "save", "load", "IncompatibleKeys"]

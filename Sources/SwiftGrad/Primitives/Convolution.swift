@@ -1,0 +1,133 @@
+/// Sliding windows for convolution and pooling (im2col, PyTorch's `unfold`), and its transpose.
+///
+/// Note [Convolution by im2col]: `Im2Col` copies every kh x kw window of an (N, C, H, W) input
+/// (stride, dilation; padding is applied before, with `pad`) into the columns of an
+/// (N, C*kh*kw, L) tensor, L = Ho*Wo. A convolution is then one batched matmul (BLAS) of the
+/// reshaped weights with these columns, a max or average pool a reduction over the window axis.
+/// Both window primitives are linear: Im2Col's transpose is `Col2Im` (a scatter-add of the
+/// columns back into the image: overlapping windows accumulate) and vice versa, so convolution
+/// and pooling inherit VJPs and JVPs, to any order, from matmul, reductions and these two.
+
+public struct WindowGeometry: Equatable, Sendable {
+  public let kernel: (Int, Int)
+  public let stride: (Int, Int)
+  public let dilation: (Int, Int)
+
+  public static func == (a: WindowGeometry, b: WindowGeometry) -> Bool {
+    a.kernel == b.kernel && a.stride == b.stride && a.dilation == b.dilation
+  }
+
+  /// Output size along one axis of `size` (already padded).
+  func outputSize(_ size: Int, _ axis: Int) -> Int {
+    let (k, s, d) = axis == 0 ? (kernel.0, stride.0, dilation.0) : (kernel.1, stride.1, dilation.1)
+    let span = d * (k - 1) + 1
+    return size < span ? 0 : (size - span) / s + 1
+  }
+}
+
+public struct Im2Col: LinearPrimitive {
+  public static let name = "im2col"
+  public let geometry: WindowGeometry
+
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0].densified()
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (kh, kw) = geometry.kernel
+    let (ho, wo) = (geometry.outputSize(h, 0), geometry.outputSize(w, 1))
+    let out = Tensor(uninitializedShape: [n, c * kh * kw, ho * wo], dtype: x.dtype)
+    let bytes = x.dtype.itemSize
+    let (src, dst) = (x.baseAddress, out.baseAddress)
+    var row = 0
+    for b in 0..<n {
+      for ch in 0..<c {
+        let plane = (b * c + ch) * h * w
+        for i in 0..<kh {
+          for j in 0..<kw {
+            var column = 0
+            for oy in 0..<ho {
+              let y = oy * geometry.stride.0 + i * geometry.dilation.0
+              for ox in 0..<wo {
+                let xx = ox * geometry.stride.1 + j * geometry.dilation.1
+                (dst + (row * ho * wo + column) * bytes).copyMemory(from: src + (plane + y * w + xx) * bytes, byteCount: bytes)
+                column += 1
+              }
+            }
+            row += 1
+          }
+        }
+      }
+    }
+    return withExtendedLifetime(x) { out }
+  }
+
+  public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
+    try apply(Col2Im(geometry: geometry, imageShape: input.shape), [g])
+  }
+}
+
+/// Columns (N, C*kh*kw, L) summed back into an (N, C, H, W) image: the transpose of Im2Col.
+public struct Col2Im: LinearPrimitive {
+  public static let name = "col2im"
+  public let geometry: WindowGeometry
+  public let imageShape: [Int]
+
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let cols = inputs[0].densified()
+    let (n, c, h, w) = (imageShape[0], imageShape[1], imageShape[2], imageShape[3])
+    let (kh, kw) = geometry.kernel
+    let (ho, wo) = (geometry.outputSize(h, 0), geometry.outputSize(w, 1))
+    let out = zerosKernel(imageShape, dtype: cols.dtype)
+    func run<T: FloatElement>(_: T.Type) {
+      let (src, dst) = (cols.pointer(T.self), out.pointer(T.self))
+      var row = 0
+      for b in 0..<n {
+        for ch in 0..<c {
+          let plane = (b * c + ch) * h * w
+          for i in 0..<kh {
+            for j in 0..<kw {
+              var column = 0
+              for oy in 0..<ho {
+                let y = oy * geometry.stride.0 + i * geometry.dilation.0
+                for ox in 0..<wo {
+                  dst[plane + y * w + ox * geometry.stride.1 + j * geometry.dilation.1] += src[row * ho * wo + column]
+                  column += 1
+                }
+              }
+              row += 1
+            }
+          }
+        }
+      }
+    }
+    switch cols.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: throw SGError.type("col2im: expected floating-point columns, got \(cols.dtype)")
+    }
+    return withExtendedLifetime(cols) { out }
+  }
+
+  public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
+    try apply(Im2Col(geometry: geometry), [g])
+  }
+}
+
+/// The windows of an (N, C, H, W) tensor as (N, C*kh*kw, Ho*Wo) columns (PyTorch's `unfold`,
+/// without padding: pad first).
+public func im2col(
+  _ x: Tensor, kernel: (Int, Int), stride: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1)
+) throws -> Tensor {
+  guard x.ndim == 4 else { throw SGError.value("im2col: expected an (N, C, H, W) input, got shape \(describe(x.shape))") }
+  for (name, pair) in [("kernel", kernel), ("stride", stride), ("dilation", dilation)] where pair.0 < 1 || pair.1 < 1 {
+    throw SGError.value("im2col: \(name) must be positive, got (\(pair.0), \(pair.1))")
+  }
+  let geometry = WindowGeometry(kernel: kernel, stride: stride, dilation: dilation)
+  let (ho, wo) = (geometry.outputSize(x.shape[2], 0), geometry.outputSize(x.shape[3], 1))
+  guard ho > 0 && wo > 0 else {
+    throw SGError.value(
+      "im2col: the kernel (\(kernel.0), \(kernel.1)) with dilation (\(dilation.0), \(dilation.1)) is larger than the "
+        + "(padded) input of spatial size (\(x.shape[2]), \(x.shape[3]))")
+  }
+  let source = x.dtype.isFloatingPoint ? x : try cast(x, to: .float64)
+  return try apply(Im2Col(geometry: geometry), [source])
+}
