@@ -15,3 +15,10 @@ def test_fuzzed_calls_never_crash():
                             timeout=600)
     assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
     assert "process survived" in result.stdout
+
+
+def test_fuzzed_indexing_and_nn_calls_never_crash():
+    script = os.path.join(os.path.dirname(__file__), "fuzz", "fuzz_indexing_nn.py")
+    result = subprocess.run([sys.executable, script, "8000", "0"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+    assert "process survived" in result.stdout

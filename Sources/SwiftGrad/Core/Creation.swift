@@ -67,7 +67,7 @@ public func arange(_ start: Double, _ stop: Double, _ step: Double = 1, dtype: D
   }
   let length = ((stop - start) / step).rounded(.up)
   guard length <= Double(1 << 40) else { throw SGError.value("arange: \(length) elements is too many") }
-  let n = Swift.max(0, Int(length))
+  let n = length > 0 ? Int(length) : 0  // a huge negative length would trap in Int(_:)
   try checkShape([n], "arange")
   let t = Tensor(uninitializedShape: [n], dtype: .float64)
   let p = t.pointer(Double.self)

@@ -136,12 +136,13 @@ public func scatterAdd(_ x: Tensor, axis: Int, index: Tensor, source: Tensor) th
 /// PyTorch's `index_add(x, axis, index, source)`, out of place: source's slices along `axis`
 /// added to x's slices `index` (1-D); repeated indices accumulate.
 public func indexAdd(_ x: Tensor, axis: Int, index: Tensor, source: Tensor) throws -> Tensor {
-  let a = try normalizeAxis(axis, ndim: Swift.max(x.ndim, 1), op: "index_add")
+  guard x.ndim > 0 else { throw SGError.value("index_add: expected an array with at least one dimension, got a 0-d one") }
+  let a = try normalizeAxis(axis, ndim: x.ndim, op: "index_add")
   guard index.dtype == .int64, index.ndim == 1 else {
     throw SGError.index("index_add: index must be a 1-D integer array, got \(index.dtype) of shape \(describe(index.shape))")
   }
   var expected = x.shape
-  if !expected.isEmpty { expected[a] = index.count }
+  expected[a] = index.count
   guard source.shape == expected else {
     throw SGError.value("index_add: source of shape \(describe(source.shape)) must have shape \(describe(expected))")
   }
