@@ -59,6 +59,26 @@ struct FusionPlan {
   }
 }
 
+enum BuiltinOp {
+  case add, sub, mul, div, neg, square, exp, tanh, sin, cos, other
+
+  init(_ p: any Primitive) {
+    switch p {
+    case is Add: self = .add
+    case is Sub: self = .sub
+    case is Mul: self = .mul
+    case is Div: self = .div
+    case is Neg: self = .neg
+    case is Square: self = .square
+    case is Exp: self = .exp
+    case is Tanh: self = .tanh
+    case is Sin: self = .sin
+    case is Cos: self = .cos
+    default: self = .other
+    }
+  }
+}
+
 struct FusionKey: Hashable {
   let shape: [Int]
   let dtype: DType
@@ -87,6 +107,8 @@ final class FusedGroup {
   let outputSlot: [Int?]
   let register: [Int]
   let registerCount: Int
+  /// Per instruction: an op evaluated inline, or `.other` (its block loop closure).
+  let builtinOps: [BuiltinOp]
   /// Per instruction: where its operands and its destination are (see `execute`).
   let operandLocations: [(first: Int, second: Int, destination: Int)]
   private let kernels: FusedKernels
@@ -143,6 +165,7 @@ final class FusedGroup {
        location(.member(k)))
     }
     let primitives = members.map { graph.nodes[$0].primitive }
+    builtinOps = primitives.map(BuiltinOp.init)
     guard let kernels = dtype == .float32 ? FusedKernels(Float.self, primitives) : FusedKernels(Double.self, primitives)
     else { return nil }
     self.kernels = kernels
@@ -198,6 +221,7 @@ final class FusedGroup {
       streams.withUnsafeBufferPointer { streams in
         table.withUnsafeBufferPointer { table in
           operandLocations.withUnsafeBufferPointer { where_ in
+            builtinOps.withUnsafeBufferPointer { builtins in
             var start = range.lowerBound
             while start < range.upperBound {
               let length = Swift.min(block, range.upperBound - start)
@@ -206,9 +230,25 @@ final class FusedGroup {
               }
               for k in 0..<table.count {
                 let w = where_[k]
-                table[k](pointer(w.first), pointer(w.second), pointer(w.destination), length)
+                let (a, b, d) = (pointer(w.first), pointer(w.second), pointer(w.destination))
+                // The commonest ops inline (a closure call per op and block costs more than a
+                // 16-element loop); the same formulas as the primitives' `apply`.
+                switch builtins[k] {
+                case .add: for i in 0..<length { d[i] = a[i] + b[i] }
+                case .sub: for i in 0..<length { d[i] = a[i] - b[i] }
+                case .mul: for i in 0..<length { d[i] = a[i] * b[i] }
+                case .div: for i in 0..<length { d[i] = a[i] / b[i] }
+                case .neg: for i in 0..<length { d[i] = -a[i] }
+                case .square: for i in 0..<length { d[i] = a[i] * a[i] }
+                case .exp: VectorMath.map(UnsafePointer(a), d, 0..<length, lanes: VectorMath.exp, scalar: T.exp)
+                case .tanh: VectorMath.map(UnsafePointer(a), d, 0..<length, lanes: VectorMath.tanh, scalar: T.tanh)
+                case .sin: VectorMath.map(UnsafePointer(a), d, 0..<length, lanes: VectorMath.sin, scalar: T.sin)
+                case .cos: VectorMath.map(UnsafePointer(a), d, 0..<length, lanes: VectorMath.cos, scalar: T.cos)
+                case .other: table[k](a, b, d, length)
+                }
               }
               start += length
+            }
             }
           }
         }
