@@ -222,6 +222,7 @@ int sg_det(sg_tensor *out, sg_tensor a);
 int sg_cholesky(sg_tensor *out, sg_tensor a);
 int sg_solve(sg_tensor *out, sg_tensor a, sg_tensor b);
 /* norm: ord used when has_ord; fro != 0 selects the Frobenius norm; n_axes < 0: all axes. */
+/* fro: 0 none, 1 Frobenius, 2 nuclear. */
 int sg_norm(sg_tensor *out, sg_tensor x, double ord, int has_ord, int fro, const int64_t *axes, int n_axes, int keepdims);
 
 /* --- Shape and math operators, issue 5 (Sources/SwiftGradC/OpsShapeMath.swift) ----------- */
@@ -283,6 +284,16 @@ int sg_custom_function(sg_tensor *out, const char *label, int n_in, const sg_ten
                        sg_release_fn release);
 /* A hook run on the tensor's gradient during backward: the gradient in, a replacement or NULL out. */
 int sg_tensor_register_hook(sg_tensor t, sg_callback_fn fn, void *context, sg_release_fn release);
+
+/* --- Decompositions (Sources/SwiftGradC/OpsLinalg.swift) --------------------------------------
+ * Batched over leading axes; factors through several out-pointers, each differentiable. */
+int sg_eigh(sg_tensor *w, sg_tensor *v, sg_tensor a);
+int sg_svd(sg_tensor *u, sg_tensor *s, sg_tensor *vh, sg_tensor a); /* reduced */
+int sg_qr(sg_tensor *q, sg_tensor *r, sg_tensor a);                 /* reduced */
+int sg_slogdet(sg_tensor *sign, sg_tensor *logabsdet, sg_tensor a);
+int sg_pinv(sg_tensor *out, sg_tensor a, double rcond);
+int sg_lstsq(sg_tensor *out, sg_tensor a, sg_tensor b, double rcond);
+int sg_matrix_power(sg_tensor *out, sg_tensor a, int64_t n);
 
 /* --- Graph mode (Sources/SwiftGradC/GraphMode.swift) ---------------------------------------
  * A recorder, while active on a thread, records every primitive applied there; inputs are

@@ -63,7 +63,10 @@ import SwiftGrad
 
 /// ord: used when has_ord; fro != 0: Frobenius; naxes < 0: all axes.
 @_cdecl("sg_norm") public func sg_norm(_ o: OutHandle?, _ x: Handle?, _ ord: Double, _ hasOrd: Int32, _ fro: Int32, _ axes: UnsafePointer<Int64>?, _ n: Int32, _ keep: Int32) -> Int32 {
-  produce(o, x) { try norm($0[0], ord: hasOrd != 0 ? ord : nil, frobenius: fro != 0, axes: n < 0 ? nil : intArray(axes, n, "axes"), keepDims: keep != 0) }
+  produce(o, x) {
+    try norm($0[0], ord: hasOrd != 0 ? ord : nil, frobenius: fro == 1, nuclear: fro == 2,
+             axes: n < 0 ? nil : intArray(axes, n, "axes"), keepDims: keep != 0)
+  }
 }
 
 // PyTorch-style scatter/gather (Sources/SwiftGrad/Primitives/DynamicGather.swift).

@@ -136,6 +136,25 @@ final class GradcheckTests: XCTestCase {
     }
   }
 
+  /// Decompositions through gauge-invariant functions, first and second order; advanced
+  /// indexing, dynamic gathers and im2col as well (the primitives added for issue 5).
+  func testDecompositionsGathersAndWindows() throws {
+    let sym: (Tensor) throws -> Tensor = { try add($0, matrixTranspose($0)) }
+    try check("eigh values", [[3, 3]]) { try eigh(sym($0[0])).values }
+    try check("eigh vectors squared", [[3, 3]]) { try square(eigh(sym($0[0])).vectors) }
+    try check("svd values", [[4, 3]]) { try svd($0[0]).s }
+    try check("svd U squared", [[4, 3]]) { try square(svd($0[0]).u) }
+    try check("svd Vh squared", [[3, 4]]) { try square(svd($0[0]).vh) }
+    try check("qr", [[4, 3]]) { xs in let (q, r) = try qr(xs[0]); return try add(sum(square(q)), sum(mul(r, r))) }
+    try check("slogdet", [[3, 3]]) { try slogdet($0[0]).logAbsDet }
+    try check("pinv", [[4, 3]]) { try pinv($0[0]) }
+    try check("fancy index", [[3, 4]]) { xs in
+      try index(xs[0], [AdvancedIndexItem.basic(.slice(start: nil, stop: nil, step: nil)), .array(tensor([1, 3, 1], dtype: .int64))])
+    }
+    try check("gather", [[3, 4]]) { try gather($0[0], axis: 1, index: tensor([0, 3, 2, 2, 1, 0], shape: [3, 2], dtype: .int64)) }
+    try check("im2col", [[1, 2, 4, 4]]) { try im2col($0[0], kernel: (2, 3), stride: (2, 1)) }
+  }
+
   /// Central differences cannot see through float32 rounding, so the cast rule is checked
   /// exactly: the cotangent is converted back to the input's dtype.
   func testCastRule() throws {

@@ -388,4 +388,37 @@ def _np_attention(q, k, v, mask):
     return (p / p.sum(-1, keepdims=True)) @ v
 
 
-ALL = UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES + SHAPES2 + MATH2 + INDEXING + NN_FUNCTIONAL
+_L = sg.linalg
+_W = np.arange(12.0).reshape(4, 3) / 10 + 0.3
+
+
+def _sym(a):
+    return a + np.swapaxes(a, -1, -2) if isinstance(a, np.ndarray) else a + sg.swapaxes(a, -1, -2)
+
+
+# Decompositions enter through gauge-invariant functions (signs of singular vectors and
+# eigenvectors are arbitrary), on inputs with well-separated spectra.
+LINALG = [
+    OpCase("eigh_values", lambda a: _L.eigh(_sym(a)).eigenvalues, lambda a: np.linalg.eigh(_sym(a))[0], [(2, 4, 4)]),
+    OpCase("eigh_vectors_squared", lambda a: _L.eigh(_sym(a)).eigenvectors ** 2, lambda a: np.linalg.eigh(_sym(a))[1] ** 2,
+           [(3, 3)]),
+    OpCase("svd_values", lambda a: _L.svd(a).S, lambda a: np.linalg.svd(a, compute_uv=False), [(2, 4, 3)]),
+    OpCase("svd_u_squared_tall", lambda a: _L.svd(a).U ** 2, lambda a: np.linalg.svd(a, full_matrices=False)[0] ** 2,
+           [(4, 3)]),
+    OpCase("svd_vh_squared_wide", lambda a: _L.svd(a).Vh ** 2, lambda a: np.linalg.svd(a, full_matrices=False)[2] ** 2,
+           [(3, 5)]),
+    OpCase("qr_q_squared", lambda a: _L.qr(a).Q ** 2, lambda a: np.linalg.qr(a)[0] ** 2, [(4, 3)]),
+    OpCase("qr_r_squared", lambda a: _L.qr(a).R ** 2, lambda a: np.linalg.qr(a)[1] ** 2, [(2, 3, 3)]),
+    OpCase("slogdet", lambda a: _L.slogdet(a).logabsdet, lambda a: np.linalg.slogdet(a)[1], [(2, 3, 3)]),
+    OpCase("pinv", _L.pinv, np.linalg.pinv, [(4, 3)]),
+    OpCase("lstsq", lambda a, b: _L.lstsq(a, b), lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0], [(5, 3), (5, 2)]),
+    OpCase("norm_nuclear", lambda a: sg.linalg.norm(a, "nuc", axis=(1, 2)), lambda a: np.linalg.norm(a, "nuc", axis=(1, 2)),
+           [(2, 3, 4)]),
+    OpCase("norm_spectral", lambda a: sg.linalg.norm(a, 2), lambda a: np.linalg.norm(a, 2), [(4, 3)]),
+    OpCase("det_3x3", lambda a: sg.linalg.det(a), np.linalg.det, [(3, 3)]),
+    OpCase("matrix_power_3", lambda a: _L.matrix_power(a, 3), lambda a: np.linalg.matrix_power(a, 3), [(3, 3)]),
+    OpCase("matrix_power_neg2", lambda a: _L.matrix_power(a + 3 * sg.eye(3), -2),
+           lambda a: np.linalg.matrix_power(a + 3 * np.eye(3), -2), [(3, 3)]),
+]
+
+ALL = UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES + SHAPES2 + MATH2 + INDEXING + NN_FUNCTIONAL + LINALG

@@ -212,11 +212,15 @@ static PyObject *py_norm(PyObject *self, PyObject *args, PyObject *kwargs) {
   int fro = 0, has_ord = 0;
   double ord_value = 0;
   if (PyUnicode_Check(ord)) {
-    if (PyUnicode_CompareWithASCIIString(ord, "fro") != 0) {
-      PyErr_Format(PyExc_ValueError, "norm: order %R needs a singular value decomposition or is invalid", ord);
+    /* fro: 1 for 'fro', 2 for 'nuc' (the nuclear norm, through the SVD). */
+    if (PyUnicode_CompareWithASCIIString(ord, "fro") == 0) {
+      fro = 1;
+    } else if (PyUnicode_CompareWithASCIIString(ord, "nuc") == 0) {
+      fro = 2;
+    } else {
+      PyErr_Format(PyExc_ValueError, "norm: invalid order %R (use a number, 'fro' or 'nuc')", ord);
       return NULL;
     }
-    fro = 1;
   } else if (ord != Py_None) {
     ord_value = PyFloat_AsDouble(ord);
     if (ord_value == -1.0 && PyErr_Occurred()) return NULL;

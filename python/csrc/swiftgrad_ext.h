@@ -57,6 +57,7 @@ void sg_index_release(sg_index_arrays *arrays);
 int sg_register_optim(PyObject *module);
 int sg_register_graph(PyObject *module);
 int sg_register_graphmode(PyObject *module); /* graphmode.c: sg.compile and sg.Graph */
+int sg_register_linalg(PyObject *module);    /* linalg.c: decompositions */
 int sg_register_composites(PyObject *module);
 int sg_register_callbacks(PyObject *module);
 int sg_register_shapemath(PyObject *module); /* shapemath.c (area: shapemath) */

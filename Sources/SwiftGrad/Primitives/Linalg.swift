@@ -61,16 +61,27 @@ public struct Determinant: Primitive {
     }
     return out.converted(to: x.dtype.floatingPoint)
   }
-  /// d det / dA = det * A^-T. At an exactly singular matrix the inverse does not exist and the
-  /// rule raises (the adjugate would be the finite answer; see docs/LINALG.md).
+  /// d det / dA = adj(A)ᵀ: det · A⁻ᵀ while A is invertible, and at a singular matrix (where
+  /// that formula has no inverse) the adjugate itself through the SVD (docs/LINALG.md).
   public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    let scale = try expandDims(expandDims(mul(g, y), axis: -1), axis: -1)
-    return [try mul(scale, matrixTranspose(inv(inputs[0])))]
+    [try mul(expandDims(expandDims(g, axis: -1), axis: -1), Determinant.adjugateTranspose(inputs[0], det: y))]
   }
   public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     guard let t = tangents[0] else { return nil }
-    let traced = try sum(mul(matrixTranspose(inv(inputs[0])), t), axes: [-2, -1])
-    return try mul(y, traced)
+    return try sum(mul(Determinant.adjugateTranspose(inputs[0], det: y), t), axes: [-2, -1])
+  }
+
+  /// adj(A)ᵀ, differentiable. With A = U S Vᵀ: adj(A)ᵀ = det(U) det(V) U diag(∏_{j≠i} s_j) Vᵀ,
+  /// finite for singular A; used when LAPACK finds A singular.
+  static func adjugateTranspose(_ a: Tensor, det y: Tensor) throws -> Tensor {
+    let scale = try expandDims(expandDims(y, axis: -1), axis: -1)
+    if let inverse = try? inv(a) { return try mul(scale, matrixTranspose(inverse)) }
+    let (u, s, vh) = try svd(a)
+    let n = s.shape.last ?? 0
+    let identity = try eye(n, dtype: s.dtype)
+    let others = try prod(`where`(greater(identity, 0.5), scalar(1), broadcastTo(expandDims(s, axis: -2), s.shape + [n])), axes: [-1])
+    let signs = try withoutGrad { try mul(SwiftGrad.det(u.detach()), SwiftGrad.det(vh.detach())) }
+    return try mul(expandDims(expandDims(signs, axis: -1), axis: -1), matmul(mul(u, expandDims(others, axis: -2)), vh))
   }
 }
 
@@ -160,11 +171,25 @@ public func solve(_ a: Tensor, _ b: Tensor) throws -> Tensor {
   return try matmul(inv(a), b)
 }
 
-/// NumPy's `linalg.norm` for the orders with a closed form: vectors (2, 1, inf, -inf, 0, any
-/// p), matrices ('fro', 1, -1, inf, -inf). The spectral and nuclear norms need an SVD and raise.
-public func norm(_ x: Tensor, ord: Double? = nil, frobenius: Bool = false, axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+/// NumPy's `linalg.norm`: vectors (2, 1, inf, -inf, 0, any p), matrices ('fro', 'nuc', 2, -2,
+/// 1, -1, inf, -inf); the nuclear and spectral norms through the SVD.
+public func norm(
+  _ x: Tensor, ord: Double? = nil, frobenius: Bool = false, nuclear: Bool = false, axes: [Int]? = nil,
+  keepDims: Bool = false
+) throws -> Tensor {
   let xf = try cast(x, to: x.dtype.floatingPoint)
   let a = try normalizeAxes(axes, ndim: x.ndim, op: "norm")
+  if nuclear || (a.count == 2 && (ord == 2 || ord == -2)) {
+    guard a.count == 2 else { throw SGError.value("norm: 'nuc' and matrix orders 2/-2 need two axes, got \(a.count)") }
+    // The two axes last, then reduce the singular values.
+    let rest = (0..<x.ndim).filter { !a.contains($0) }
+    let s = try svd(transpose(xf, rest + a)).s
+    var r = nuclear ? try sum(s, axes: [-1]) : ord == 2 ? try max(s, axes: [-1]) : try min(s, axes: [-1])
+    if keepDims {
+      for axis in a.sorted() { r = try expandDims(r, axis: axis) }
+    }
+    return r
+  }
   if ord == nil || frobenius || (ord == 2 && a.count == 1) {
     guard !(frobenius && a.count != 2 && axes != nil) else { throw SGError.value("norm: 'fro' needs two axes") }
     return try apply(EuclideanNorm(axes: a, keepDims: keepDims), [xf])
@@ -191,6 +216,6 @@ public func norm(_ x: Tensor, ord: Double? = nil, frobenius: Bool = false, axes:
     let r = ord > 0 ? try max(rowSums, axes: [rowsAxis], keepDims: true) : try min(rowSums, axes: [rowsAxis], keepDims: true)
     return keepDims ? r : try squeeze(r, axes: a)
   default:
-    throw SGError.value("norm: matrix order \(ord) needs a singular value decomposition, which swiftgrad does not have yet")
+    throw SGError.value("norm: invalid matrix order \(ord) (use 'fro', 'nuc', 2, -2, 1, -1, inf or -inf)")
   }
 }

@@ -44,6 +44,15 @@ ops = [
     lambda: F.one_hot(rand_arr(), int(rng.integers(-1, 4))),
     lambda: sg.take(rand_arr(), rand_arr(), axis=int(rng.integers(-2, 2))),
     lambda: sg.take_along_axis(rand_arr(), rand_arr(), axis=int(rng.integers(-2, 2))),
+    lambda: sg.linalg.eigh(rand_arr()),
+    lambda: sg.linalg.svd(rand_arr()),
+    lambda: sg.linalg.qr(rand_arr()),
+    lambda: sg.linalg.slogdet(rand_arr()),
+    lambda: sg.linalg.pinv(rand_arr()),
+    lambda: sg.linalg.lstsq(rand_arr(), rand_arr()),
+    lambda: sg.linalg.matrix_power(rand_arr(), int(rng.integers(-3, 4))),
+    lambda: sg.grad(lambda a: sg.sum(sg.linalg.svd(a).S))(rand_arr()),
+    lambda: sg.grad(lambda a: sg.linalg.det(a))(rand_arr()),
 ]
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
 for i in range(n):

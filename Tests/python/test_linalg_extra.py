@@ -1,0 +1,106 @@
+"""Decompositions beyond the op table: degenerate spectra, singular matrices, batching,
+errors, and agreement with PyTorch's gradients when it is installed."""
+import importlib.util
+
+import numpy as np
+import pytest
+
+import swiftgrad as sg
+
+L = sg.linalg
+
+
+def _cofactors(a):
+    n = a.shape[0]
+    return np.array([[(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(a, i, 0), j, 1)) for j in range(n)]
+                     for i in range(n)])
+
+
+@pytest.mark.parametrize("a", [np.array([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]]), np.ones((3, 3)),
+                               np.array([[2.0, 1, 0], [1, 3, 1], [0, 1, 4]])])
+def test_det_gradient_is_the_adjugate_also_at_singular_matrices(a):
+    x = sg.tensor(a, requires_grad=True)
+    L.det(x).backward()
+    np.testing.assert_allclose(x.grad.numpy(), _cofactors(a), atol=1e-12)
+    _, tangent = sg.jvp(L.det, (a,), (np.eye(3),))
+    np.testing.assert_allclose(tangent.numpy(), np.trace(_cofactors(a).T), atol=1e-12)
+
+
+def test_slogdet_of_singular_and_negative_determinants():
+    sign, logabs = L.slogdet(np.ones((2, 2)))
+    assert sign.item() == 0.0 and logabs.item() == -np.inf
+    a = np.array([[0.0, 2.0], [3.0, 1.0]])
+    sign, logabs = L.slogdet(a)
+    np.testing.assert_allclose([sign.item(), logabs.item()], np.linalg.slogdet(a))
+
+
+def test_repeated_eigenvalues_give_finite_gradients_for_basis_free_losses():
+    a = np.diag([1.0, 1.0, 3.0])  # a repeated eigenvalue
+    x = sg.tensor(a, requires_grad=True)
+    w, v = L.eigh(x)
+    # The projector onto the repeated eigenspace does not depend on the basis chosen inside it.
+    projector = v[:, :2] @ sg.transpose(v[:, :2])
+    (sg.sum(w ** 2) + sg.sum(projector * np.arange(9.0).reshape(3, 3))).backward()
+    assert np.all(np.isfinite(x.grad.numpy()))
+    np.testing.assert_allclose(np.diag(x.grad.numpy()), [2.0, 2.0, 6.0 + 0.0], atol=1e-9)
+
+
+def test_repeated_singular_values_give_finite_value_gradients():
+    x = sg.tensor(np.eye(3) * 2.0, requires_grad=True)
+    sg.sum(L.svd(x).S).backward()  # the nuclear norm: gradient U Vᵀ = I
+    np.testing.assert_allclose(x.grad.numpy(), np.eye(3), atol=1e-12)
+
+
+def test_batched_decompositions_match_numpy():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2, 3, 4, 4))
+    s = a + np.swapaxes(a, -1, -2)
+    np.testing.assert_allclose(L.eigh(s).eigenvalues.numpy(), np.linalg.eigh(s)[0], atol=1e-12)
+    np.testing.assert_allclose(L.svd(a).S.numpy(), np.linalg.svd(a, compute_uv=False), atol=1e-12)
+    q, r = L.qr(a)
+    np.testing.assert_allclose((q.numpy() @ r.numpy()), a, atol=1e-12)
+    np.testing.assert_allclose(L.slogdet(a).logabsdet.numpy(), np.linalg.slogdet(a)[1], atol=1e-12)
+    np.testing.assert_allclose(L.pinv(a).numpy(), np.linalg.pinv(a), atol=1e-10)
+    np.testing.assert_allclose(L.matrix_power(a, 2).numpy(), a @ a, atol=1e-12)
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda: L.eigh(np.ones((2, 3))), ValueError, r"square matrices .* \(2, 3\)"),
+    (lambda: L.eigh(np.array([[np.nan, 0], [0, 1]])), ValueError, "NaN or infinity"),
+    (lambda: L.svd(np.ones(3)), ValueError, r"matrix .* shape \(3,\)"),
+    (lambda: L.svd(np.ones((2, 2)), full_matrices=True), ValueError, "full_matrices"),
+    (lambda: L.qr(np.ones((2, 2)), mode="complete"), ValueError, "reduced"),
+    (lambda: L.matrix_power(np.ones((2, 3)), 2), ValueError, r"square .* \(2, 3\)"),
+    (lambda: L.matrix_power(np.ones((2, 2)), -1), ValueError, "Singular"),
+    (lambda: L.lstsq(np.ones((3, 2)), np.ones(4)), ValueError, "do not fit"),
+    (lambda: sg.grad(lambda a: sg.sum(L.qr(a).R))(np.random.rand(2, 3)), RuntimeError, "m >= n"),
+])
+def test_errors_name_the_problem(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch (optional comparison) is not installed")
+def test_gradients_match_pytorch():
+    import torch
+
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((4, 3))
+    weights = rng.standard_normal((4, 3))
+
+    def ours(a):
+        u, s, vh = L.svd(a)
+        return sg.sum((u * s[None, :]) @ vh * weights) + sg.sum(s ** 3)
+
+    def theirs(a):
+        u, s, vh = torch.linalg.svd(a, full_matrices=False)
+        return ((u * s[None, :]) @ vh * torch.tensor(weights)).sum() + (s ** 3).sum()
+
+    t = torch.tensor(a, requires_grad=True)
+    theirs(t).backward()
+    np.testing.assert_allclose(sg.grad(ours)(a).numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    sym = a[:3] + a[:3].T
+    t = torch.tensor(sym, requires_grad=True)
+    (torch.linalg.eigh(t)[0] ** 3).sum().backward()
+    ours_eig = sg.grad(lambda m: sg.sum(L.eigh(m).eigenvalues ** 3))(sym).numpy()
+    np.testing.assert_allclose(ours_eig, t.grad.numpy(), rtol=1e-10, atol=1e-12)
