@@ -32,21 +32,11 @@ def test_mlp_classification():
 
 @pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
                     reason="scikit-learn (optional; scripts/install-deps.sh installs it) provides the digits")
-def test_digits_mlp(tmp_path):
-    # The example prints its wall time (a few seconds here); speed is not asserted in tests.
+@pytest.mark.parametrize("example", ["digits_mlp.py", "digits_cnn.py"])
+def test_digits_examples_reach_95_percent(example, tmp_path):
+    # The examples print their wall time (a few seconds here); speed is not asserted in tests.
     plot = tmp_path / "loss.png"
-    out = run_example("digits_mlp.py", "--plot", str(plot))
-    accuracy = float(out.split("test accuracy", 1)[1].split()[0])
-    assert accuracy >= 0.95
-    if importlib.util.find_spec("matplotlib") is not None:
-        assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
-                    reason="scikit-learn (optional; scripts/install-deps.sh installs it) provides the digits")
-def test_digits_cnn(tmp_path):
-    plot = tmp_path / "loss.png"
-    out = run_example("digits_cnn.py", "--plot", str(plot))
+    out = run_example(example, "--plot", str(plot))
     accuracy = float(out.split("test accuracy", 1)[1].split()[0])
     assert accuracy >= 0.95
     if importlib.util.find_spec("matplotlib") is not None:

@@ -17,6 +17,32 @@ public struct WindowGeometry: Equatable, Sendable {
     a.kernel == b.kernel && a.stride == b.stride && a.dilation == b.dilation
   }
 
+  /// Calls `body(image, column)` for every element of every window: `image` the flat position
+  /// in an (N, C, H, W) image, `column` the flat position in its (N, C*kh*kw, Ho*Wo) columns.
+  /// The one loop nest behind Im2Col (a gather) and Col2Im (its scatter-add).
+  @inline(__always)
+  func forEachPair(imageShape: [Int], _ body: (Int, Int) -> Void) {
+    let (n, c, h, w) = (imageShape[0], imageShape[1], imageShape[2], imageShape[3])
+    let (ho, wo) = (outputSize(h, 0), outputSize(w, 1))
+    var column = 0
+    for b in 0..<n {
+      for ch in 0..<c {
+        let plane = (b * c + ch) * h * w
+        for i in 0..<kernel.0 {
+          for j in 0..<kernel.1 {
+            for oy in 0..<ho {
+              let row = plane + (oy * stride.0 + i * dilation.0) * w + j * dilation.1
+              for ox in 0..<wo {
+                body(row + ox * stride.1, column)
+                column += 1
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   /// Output size along one axis of `size` (already padded).
   func outputSize(_ size: Int, _ axis: Int) -> Int {
     let (k, s, d) = axis == 0 ? (kernel.0, stride.0, dilation.0) : (kernel.1, stride.1, dilation.1)
@@ -31,31 +57,14 @@ public struct Im2Col: LinearPrimitive {
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0].densified()
-    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (n, c) = (x.shape[0], x.shape[1])
     let (kh, kw) = geometry.kernel
-    let (ho, wo) = (geometry.outputSize(h, 0), geometry.outputSize(w, 1))
+    let (ho, wo) = (geometry.outputSize(x.shape[2], 0), geometry.outputSize(x.shape[3], 1))
     let out = Tensor(uninitializedShape: [n, c * kh * kw, ho * wo], dtype: x.dtype)
     let bytes = x.dtype.itemSize
     let (src, dst) = (x.baseAddress, out.baseAddress)
-    var row = 0
-    for b in 0..<n {
-      for ch in 0..<c {
-        let plane = (b * c + ch) * h * w
-        for i in 0..<kh {
-          for j in 0..<kw {
-            var column = 0
-            for oy in 0..<ho {
-              let y = oy * geometry.stride.0 + i * geometry.dilation.0
-              for ox in 0..<wo {
-                let xx = ox * geometry.stride.1 + j * geometry.dilation.1
-                (dst + (row * ho * wo + column) * bytes).copyMemory(from: src + (plane + y * w + xx) * bytes, byteCount: bytes)
-                column += 1
-              }
-            }
-            row += 1
-          }
-        }
-      }
+    geometry.forEachPair(imageShape: x.shape) { image, column in
+      (dst + column * bytes).copyMemory(from: src + image * bytes, byteCount: bytes)
     }
     return withExtendedLifetime(x) { out }
   }
@@ -73,31 +82,10 @@ public struct Col2Im: LinearPrimitive {
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let cols = inputs[0].densified()
-    let (n, c, h, w) = (imageShape[0], imageShape[1], imageShape[2], imageShape[3])
-    let (kh, kw) = geometry.kernel
-    let (ho, wo) = (geometry.outputSize(h, 0), geometry.outputSize(w, 1))
     let out = zerosKernel(imageShape, dtype: cols.dtype)
     func run<T: FloatElement>(_: T.Type) {
       let (src, dst) = (cols.pointer(T.self), out.pointer(T.self))
-      var row = 0
-      for b in 0..<n {
-        for ch in 0..<c {
-          let plane = (b * c + ch) * h * w
-          for i in 0..<kh {
-            for j in 0..<kw {
-              var column = 0
-              for oy in 0..<ho {
-                let y = oy * geometry.stride.0 + i * geometry.dilation.0
-                for ox in 0..<wo {
-                  dst[plane + y * w + ox * geometry.stride.1 + j * geometry.dilation.1] += src[row * ho * wo + column]
-                  column += 1
-                }
-              }
-              row += 1
-            }
-          }
-        }
-      }
+      geometry.forEachPair(imageShape: imageShape) { image, column in dst[image] += src[column] }
     }
     switch cols.dtype {
     case .float32: run(Float.self)
