@@ -237,3 +237,5 @@ def test_index_arrays_computed_or_fed_are_recomputed_on_every_run():
         cf(x, np.array([0, 9]))  # ...and checked again on every replay
     with pytest.raises(RuntimeError, match="boolean index"):
         sg.compile(lambda x, m: x[m])(x, x > 0)  # a mask decides the shape: not recordable
+    with pytest.raises(RuntimeError, match="nonzero: the result's size depends on the values"):
+        sg.compile(lambda x: sg.nonzero(x)[0])(x)

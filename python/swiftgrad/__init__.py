@@ -179,15 +179,25 @@ from ._C import (  # noqa: E402
 from ._C import gather, index_add, scatter_add  # noqa: E402
 
 
+def _refuse_while_recording(what):
+    from .compiled import _recording_depth
+
+    if _recording_depth():
+        raise RuntimeError(f"{what}: the result's size depends on the values, so it cannot be part of a "
+                           "recorded graph (sg.compile / sg.Graph); call it outside the compiled function")
+
+
 def nonzero(a):
     """Indices of the non-zero elements, one int64 tensor per dimension (NumPy's `nonzero`).
-    Read from the tensor's memory without copying; no gradient (the result is integer). Its
-    size depends on the values, so in a compiled function it is a constant of the recording."""
+    Read from the tensor's memory without copying; no gradient (the result is integer). Not
+    recordable by graph mode (its size depends on the values)."""
+    _refuse_while_recording("nonzero")
     return tuple(tensor(i) for i in _np.nonzero(_np.asarray(a)))
 
 
 def argwhere(a):
     """The indices of the non-zero elements as an (N, ndim) int64 tensor (NumPy's `argwhere`)."""
+    _refuse_while_recording("argwhere")
     return tensor(_np.argwhere(_np.asarray(a)))
 
 
