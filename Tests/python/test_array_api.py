@@ -51,3 +51,19 @@ def test_standard_code_is_differentiable():
     x = sg.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
     assert sg.gradcheck(standard_softmax_entropy, (x,))
     assert sg.gradgradcheck(standard_softmax_entropy, (x,))
+
+
+def test_logical_and_float_classification_functions_match_numpy():
+    xp = sg.array_api
+    a = np.array([[0.0, np.nan, np.inf], [1.0, -np.inf, 2.0]])
+    for name in ("isnan", "isinf", "isfinite"):
+        np.testing.assert_array_equal(getattr(xp, name)(a).numpy(), getattr(np, name)(a), err_msg=name)
+    b = np.array([[True, False], [True, True]])
+    c = np.array([[False, False], [True, False]])
+    for name in ("logical_and", "logical_or"):
+        np.testing.assert_array_equal(getattr(xp, name)(b, c).numpy(), getattr(np, name)(b, c), err_msg=name)
+    np.testing.assert_array_equal(xp.logical_not(b).numpy(), ~b)
+    for axis in (None, 0, 1):
+        np.testing.assert_array_equal(xp.all(b, axis=axis).numpy(), np.all(b, axis=axis))
+        np.testing.assert_array_equal(xp.any(c, axis=axis, keepdims=True).numpy(), np.any(c, axis=axis, keepdims=True))
+    np.testing.assert_allclose(xp.log10(np.array([1000.0])).numpy(), [3.0], rtol=1e-15)

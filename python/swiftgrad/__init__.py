@@ -203,3 +203,4 @@ def argwhere(a):
 
 # --- Graph mode (python/swiftgrad/compiled.py) -------------------------------------------------------
 from .compiled import CompiledFunction, Graph, compile  # noqa: E402,A004
+from . import array_api  # noqa: E402  (x.__array_namespace__())

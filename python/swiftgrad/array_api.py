@@ -48,9 +48,58 @@ def matrix_transpose(x):
     return _sg.transpose(x, axes)
 
 
+def log2(x):
+    return _sg.divide(_sg.log(x), _math.log(2.0))
+
+
+def log10(x):
+    return _sg.divide(_sg.log(x), _math.log(10.0))
+
+
 def positive(x):
     """+x (a copy)."""
     return _sg.copy(_sg.asarray(x))
+
+
+def _bool(x):
+    return _sg.astype(_sg.asarray(x), _sg.bool_)
+
+
+def logical_not(x):
+    return _sg.equal(_bool(x), False)
+
+
+def logical_and(x1, x2):
+    return _sg.multiply(_sg.astype(_bool(x1), _sg.int64), _sg.astype(_bool(x2), _sg.int64)) == 1
+
+
+def logical_or(x1, x2):
+    return _sg.greater(_sg.add(_sg.astype(_bool(x1), _sg.int64), _sg.astype(_bool(x2), _sg.int64)), 0)
+
+
+def isnan(x):
+    x = _sg.asarray(x)
+    return _sg.not_equal(x, x)
+
+
+def isinf(x):
+    return _sg.equal(_sg.abs(_sg.asarray(x)), math_inf)
+
+
+def isfinite(x):
+    x = _sg.asarray(x)
+    return logical_not(logical_or(isnan(x), isinf(x)))
+
+
+def all(x, /, *, axis=None, keepdims=False):  # noqa: A001 - the standard's name
+    return _sg.equal(_sg.sum(_sg.astype(logical_not(x), _sg.int64), axis=axis, keepdims=keepdims), 0)
+
+
+def any(x, /, *, axis=None, keepdims=False):  # noqa: A001 - the standard's name
+    return _sg.greater(_sg.sum(_sg.astype(_bool(x), _sg.int64), axis=axis, keepdims=keepdims), 0)
+
+
+math_inf = _math.inf
 
 
 def _resolve(name):
