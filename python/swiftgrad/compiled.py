@@ -91,19 +91,23 @@ class CompiledFunction:
             fast_key = tuple((a.shape, a._dtype_code) for a in args)
             entry = self._fast.get(fast_key)
             if entry is None:
-                entry = self._fast[fast_key] = self._entry(args, kwargs)[:3] + (None,)
-            return self._finish(entry, args)
-        return self._finish(self._entry(args, kwargs), None)
+                entry = self._fast[fast_key] = self._lookup(args, kwargs)[0]
+            return self._run(entry, args)
+        entry, arrays = self._lookup(args, kwargs)
+        return self._run(entry, arrays)
 
-    def _finish(self, entry, arrays):
-        graph, out_rebuild, constants, arrays_of = entry[0], entry[1], entry[2], entry[3]
-        results = _C.compiled_run(graph, arrays if arrays is not None else arrays_of)
+    @staticmethod
+    def _run(entry, arrays):
+        graph, out_rebuild, constants = entry
+        results = _C.compiled_run(graph, arrays)
         if len(constants) == 1 and constants[0] is None:
             return out_rebuild(iter(results))
         it = iter(results)
         return out_rebuild(iter([next(it) if c is None else c for c in constants]))
 
-    def _entry(self, args, kwargs):
+    def _lookup(self, args, kwargs):
+        """The entry (graph, output rebuild, constant outputs) for this call's signature,
+        recorded if new, and the call's array arguments."""
         static, dynamic, static_values = self._split(args)
         leaves, rebuild = _tree.flatten(dynamic)
         arrays = [_asarray(leaf) if isinstance(leaf, np.ndarray) else leaf for leaf in leaves if _is_array(leaf)]
@@ -116,9 +120,8 @@ class CompiledFunction:
         )
         entry = self._cache.get(key)
         if entry is None:
-            entry = self._record(args, static, leaves, rebuild, arrays, kwargs)
-            self._cache[key] = entry
-        return entry + (arrays,)
+            entry = self._cache[key] = self._record(args, static, leaves, rebuild, arrays, kwargs)
+        return entry, arrays
 
     def _record(self, args, static, leaves, rebuild, arrays, kwargs):
         recorder = _C.recorder_new()
@@ -143,11 +146,7 @@ class CompiledFunction:
 
     def graphs(self):
         """The compiled graphs, one per recorded signature."""
-        seen = []
-        for entry in self._cache.values():
-            if not any(entry[0] is g for g in seen):
-                seen.append(entry[0])
-        return seen
+        return [entry[0] for entry in self._cache.values()]
 
     def report(self):
         """What the graph passes did on each recorded signature (text)."""
