@@ -67,6 +67,9 @@ func mapElements<A: NumericElement, B: NumericElement, C: NumericElement>(
 
 /// NumPy's broadcasting of two shapes.
 public func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
+  // The common cases (equal shapes, a 0-d operand) share an existing, already valid shape.
+  if a == b || b.isEmpty { return a }
+  if a.isEmpty { return b }
   let n = Swift.max(a.count, b.count)
   var out = [Int](repeating: 1, count: n)
   for i in 0..<n {
