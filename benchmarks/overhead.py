@@ -293,8 +293,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--json")
     parser.add_argument("--only", choices=["w1", "w2", "w3"])
+    parser.add_argument("--no-peers", action="store_true",
+                        help="swiftgrad and NumPy only: interleaving with JAX's and PyTorch's runs (their "
+                             "worker threads keep spinning after a call) slows everything else on 2 cores")
     args = parser.parse_args()
-    found = peers()
+    found = {} if args.no_peers else peers()
     print(f"peers installed: {', '.join(found) or 'none'}; absent: "
           f"{', '.join(p for p in ('torch', 'jax', 'autograd') if p not in found) or 'none'}\n")
     results = {}
