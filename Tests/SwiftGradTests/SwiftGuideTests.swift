@@ -80,4 +80,31 @@ final class SwiftGuideTests: XCTestCase {
     XCTAssertEqual(try fourth.scalarValue(), 24)
     XCTAssertEqual(try mixed.scalarValue(), 24)
   }
+
+  func testGuideGraphMode() throws {
+    // BEGIN GUIDE EXAMPLE graph
+    // Record a loss and its gradient once (placeholders are the graph's inputs)...
+    let recorder = GraphRecorder()
+    let w = recorder.addInput(try zeros([3]))
+    let x = recorder.addInput(try zeros([4, 3]))
+    let (loss, dw) = try recorder.record { () throws -> (Tensor, Tensor) in
+      try w.setRequiresGrad(true)
+      let loss = try sum(square(tanh(matmul(x, w))))
+      let dw = try Backward.gradients(of: [loss], withRespectTo: [w], createGraph: true)[0] ?? zeros([3])
+      return (loss, dw)
+    }
+    // ...optimise it for the fetched values, then run it with new inputs in one call each.
+    let step = try CompiledGraph(recorder.graph, outputs: [try recorder.value(of: loss), try recorder.value(of: dw)])
+    var weights = try tensor([0.5, -0.2, 0.1])
+    let data = try tensor((0..<12).map { Double($0) / 10 }, shape: [4, 3])
+    for _ in 0..<20 {
+      let results = try step.run([weights, data])
+      weights = try sub(weights, mul(results[1], 0.05))
+    }
+    // END GUIDE EXAMPLE graph
+    let eager = try sum(square(tanh(matmul(data, weights))))
+    let replayed = try step.run([weights, data])[0]
+    XCTAssertEqual(try replayed.scalarValue(), try eager.scalarValue(), accuracy: 1e-12)
+    XCTAssertTrue(step.passReport.contains { $0.pass == "elementwise fusion" })
+  }
 }
