@@ -3,9 +3,10 @@
 public func apply<P: Primitive>(_ primitive: P, _ inputs: [Tensor]) throws -> Tensor {
   var out = try primitive.forward(inputs)
   if inputs.contains(where: { $0 === out }) { out = out.alias() }
-  if let recorder = GraphRecorder.current { try recorder.record(primitive, inputs, out) }
+  let state = ThreadState.current  // one thread-local lookup for the recorder and grad mode
+  if let recorder = state.recorder { try recorder.record(primitive, inputs, out) }
   guard out.dtype.isFloatingPoint, P.isDifferentiable else { return out }
-  if GradMode.isEnabled && inputs.contains(where: { $0.requiresGrad }) {
+  if state.gradEnabled && inputs.contains(where: { $0.requiresGrad }) {
     out.requiresGrad = true
     out.gradFn = Node(primitive, inputs, output: out)
   }

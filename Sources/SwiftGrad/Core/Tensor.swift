@@ -90,10 +90,13 @@ func hasExactContiguousStrides(_ shape: [Int], _ strides: [Int]) -> Bool {
   return true
 }
 
+/// Shared by every contiguous 1-D tensor (copy-on-write: no allocation per tensor).
+private let unitStrides = [1]
+
 public func contiguousStrides(_ shape: [Int]) -> [Int] {
   switch shape.count {
   case 0: return []
-  case 1: return [1]
+  case 1: return unitStrides
   case 2: return [Swift.max(shape[1], 1), 1]
   default:
     var strides = [Int](repeating: 1, count: shape.count)
