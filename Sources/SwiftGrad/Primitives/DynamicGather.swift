@@ -83,21 +83,30 @@ private func checkIndices(_ indices: Tensor, size: Int, axis: Int) throws {
 /// PyTorch's `gather`/`scatter_add` address. Recorded integer operations, so the indices may be
 /// computed by the program.
 private func flatOffsets(shape: [Int], indices: Tensor, axis a: Int) throws -> Tensor {
+  let base = offsetsOffAxis(positions: indices.shape, in: shape, axis: a)
+  let along = try apply(NormalizeIndex(size: shape[a], axis: a), [indices])
+  return try reshape(add(mul(along, integerScalar(contiguousStrides(shape)[a])), base), [-1])
+}
+
+/// For every position of a `positions`-shaped grid, the row-major offset into an array of
+/// `shape` of the same position with the coordinate along `axis` set to 0 (dimensions of size 1
+/// in `shape` broadcast). The constant part of gather/take_along_axis offsets.
+func offsetsOffAxis(positions: [Int], in shape: [Int], axis a: Int) -> Tensor {
   let strides = contiguousStrides(shape)
-  let base = Tensor(uninitializedShape: indices.shape, dtype: .int64)
-  let indexStrides = contiguousStrides(indices.shape)
+  let gridStrides = contiguousStrides(positions)
+  let base = Tensor(uninitializedShape: positions, dtype: .int64)
+  let p = base.pointer(Int64.self)
   for i in 0..<base.count {
     var rest = i
     var offset = 0
-    for d in 0..<indices.ndim {
-      let coordinate = rest / indexStrides[d]
-      rest %= indexStrides[d]
-      if d != a { offset += coordinate * strides[d] }
+    for d in 0..<positions.count {
+      let coordinate = rest / gridStrides[d]
+      rest %= gridStrides[d]
+      if d != a && shape[d] != 1 { offset += coordinate * strides[d] }
     }
-    base.pointer(Int64.self)[i] = Int64(offset)
+    p[i] = Int64(offset)
   }
-  let along = try apply(NormalizeIndex(size: shape[a], axis: a), [indices])
-  return try reshape(add(mul(along, integerScalar(strides[a])), base), [-1])
+  return base
 }
 
 /// Checks PyTorch's shape rule: same rank, and index no larger than `shape` off the axis.

@@ -99,22 +99,9 @@ public func takeAlongAxis(_ x: Tensor, _ indices: Tensor, axis: Int) throws -> T
   }
   var shape = indices.shape
   for d in 0..<x.ndim where d != a { shape[d] = Swift.max(indices.shape[d], x.shape[d]) }
-  let strides = contiguousStrides(x.shape)
-  // Offsets of every position with the indexed axis at 0 (broadcast dimensions of x repeat).
-  let base = Tensor(uninitializedShape: shape, dtype: .int64)
-  let outStrides = contiguousStrides(shape)
-  for i in 0..<base.count {
-    var rest = i
-    var offset = 0
-    for d in 0..<shape.count {
-      let coordinate = rest / outStrides[d]
-      rest %= outStrides[d]
-      if d != a { offset += (x.shape[d] == 1 ? 0 : coordinate) * strides[d] }
-    }
-    base.pointer(Int64.self)[i] = Int64(offset)
-  }
+  let base = offsetsOffAxis(positions: shape, in: x.shape, axis: a)
   let along = try apply(NormalizeIndex(size: x.shape[a], axis: a), [broadcastTo(indices, shape)])
-  let flat = try add(mul(along, integerScalar(strides[a])), base)
+  let flat = try add(mul(along, integerScalar(contiguousStrides(x.shape)[a])), base)
   return try apply(DynamicTake(axis: 0), [reshape(x, [-1]), flat])
 }
 
