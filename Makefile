@@ -23,8 +23,10 @@ build:
 swift-build:
 	$(SWIFT) build
 
+# The Swift tests use the same OpenBLAS as the Python package (the scipy-openblas32 wheel).
 swift-test:
-	$(SWIFT) test
+	SWIFTGRAD_BLAS_LIBRARY="$$($(PYTHON) -c 'import scipy_openblas32 as s; print(s.get_lib_dir() + "/libscipy_openblas.so")' 2>/dev/null)" \
+	  $(SWIFT) test
 
 py-test:
 	$(PYTHON) -m pytest -q Tests/python

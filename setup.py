@@ -89,6 +89,6 @@ setup(
     ext_modules=[extension],
     cmdclass={"build_ext": BuildWithSwift},
     python_requires=">=3.9",
-    install_requires=["numpy>=1.22"],
+    install_requires=["numpy>=1.22", "scipy-openblas32>=0.3.27"],
     extras_require={"test": ["pytest", "hypothesis", "scipy"], "bench": ["torch", "jax", "autograd"]},
 )

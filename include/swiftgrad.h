@@ -314,6 +314,22 @@ int sg_compiled_run(void *graph, const sg_tensor *inputs, int count, sg_tensor *
 int sg_compiled_text(void *graph, int which, char **out);
 void sg_string_free(char *text);
 
+/* --- BLAS and LAPACK (Sources/CBLAS/sg_blas.c: opened at run time, see its note) ------------
+ * sg_blas_load opens the library at `path` unless one is loaded (0 on success, -1 with the reason
+ * in sg_blas_error()); sg_blas_ready loads the default when none is (1 when one is loaded). The
+ * strings describe the loaded library and stay valid; they are empty before loading. */
+int sg_blas_load(const char *path);
+int sg_blas_ready(void);
+const char *sg_blas_error(void);
+const char *sg_blas_library_path(void);
+const char *sg_blas_config(void);
+const char *sg_blas_corename(void);
+const char *sg_blas_preselected_core(void);
+const char *sg_blas_cpu_best_core(void);
+int sg_blas_core_is_generic(const char *core);
+int sg_blas_get_num_threads(void);
+void sg_blas_set_num_threads(int n);
+
 #ifdef __cplusplus
 }
 #endif

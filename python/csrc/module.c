@@ -401,6 +401,7 @@ PyMODINIT_FUNC PyInit__C(void) {
   if (sg_register_callbacks(m) < 0) return NULL;
   if (sg_register_graphmode(m) < 0) return NULL;
   if (sg_register_linalg(m) < 0) return NULL;
+  if (sg_register_blas(m) < 0) return NULL;
   if (sg_register_shapemath(m) < 0) return NULL; /* area: shapemath */
   return m;
 }

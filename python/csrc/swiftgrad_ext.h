@@ -58,6 +58,7 @@ int sg_register_optim(PyObject *module);
 int sg_register_graph(PyObject *module);
 int sg_register_graphmode(PyObject *module); /* graphmode.c: sg.compile and sg.Graph */
 int sg_register_linalg(PyObject *module);    /* linalg.c: decompositions */
+int sg_register_blas(PyObject *module);      /* blas.c: which BLAS is loaded, its core and threads */
 int sg_register_composites(PyObject *module);
 int sg_register_callbacks(PyObject *module);
 int sg_register_shapemath(PyObject *module); /* shapemath.c (area: shapemath) */

@@ -3,7 +3,9 @@ interop. See README.md and docs/ for the tour; the API follows NumPy, PyTorch an
 
 import numpy as _np
 
-from . import _C
+from . import _C, _blas
+
+_blas.load()
 from ._dtypes import bool_, float32, float64, int64, code_of as _code_of, supported_array as _supported_array
 from ._tensor import Tensor
 from . import autograd, random
@@ -204,3 +206,36 @@ def argwhere(a):
 # --- Graph mode (python/swiftgrad/compiled.py) -------------------------------------------------------
 from .compiled import CompiledFunction, Graph, compile  # noqa: E402,A004
 from . import array_api  # noqa: E402  (x.__array_namespace__())
+
+
+# --- Build and BLAS configuration (python/swiftgrad/_blas.py) ---------------------------------------
+def show_config(mode="stdout"):
+    """The BLAS library swiftgrad computes with, its version, kernel core and thread counts, as
+    NumPy's `show_config`: printed (`mode="stdout"`) or returned as a dict (`mode="dicts"`). Warns
+    when the BLAS runs generic kernels on a CPU with AVX2 or AVX-512."""
+    import os
+    import warnings
+
+    info = _blas.config()
+    info["elementwise_threads"] = os.environ.get("SWIFTGRAD_NUM_THREADS", "one per core")
+    info["OPENBLAS_CORETYPE"] = os.environ.get("OPENBLAS_CORETYPE")
+    if info["generic_core"] and info["cpu_best_core"]:
+        warnings.warn(_blas._generic_warning(info), RuntimeWarning, stacklevel=2)
+    if mode == "dicts":
+        return info
+    if mode != "stdout":
+        raise ValueError(f"show_config: mode must be 'stdout' or 'dicts', got {mode!r}")
+    if not info["loaded"]:
+        print(f"BLAS: none loaded ({info['error']})")
+        return None
+    chosen = f" (chosen by swiftgrad from the CPU's features)" if info["preselected_core"] else ""
+    print(f"BLAS library:   {info['library']}")
+    print(f"BLAS config:    {info['config']}")
+    print(f"BLAS core:      {info['core']}{chosen}; best this CPU allows: {info['cpu_best_core'] or 'none'}")
+    print(f"BLAS threads:   {info['threads']}; OPENBLAS_CORETYPE: {info['OPENBLAS_CORETYPE'] or 'unset'}")
+    print(f"Elementwise threads: {info['elementwise_threads']} (SWIFTGRAD_NUM_THREADS)")
+    return None
+
+
+set_num_threads = _blas.set_num_threads
+get_num_threads = _blas.get_num_threads

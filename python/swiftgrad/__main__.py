@@ -14,8 +14,14 @@ def main():
     print(f"  package:   {here}")
     print(f"  core:      {os.path.join(here, 'libswiftgrad.so')} (Swift runtime linked statically)")
     print(f"  extension: {_C.__file__}")
-    print("  BLAS:      OpenBLAS (system library, LAPACK through LAPACKE); "
-          f"threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'OpenBLAS default (one per core)')}")
+    blas = sg.show_config("dicts")
+    if blas["loaded"]:
+        print(f"  BLAS:      {blas['library']}")
+        print(f"             {blas['config']}; core {blas['core']}, {blas['threads']} threads "
+              f"(OPENBLAS_CORETYPE {blas['OPENBLAS_CORETYPE'] or 'unset'}; best core for this CPU: "
+              f"{blas['cpu_best_core'] or 'none'})")
+    else:
+        print(f"  BLAS:      none loaded: {blas['error']}")
     print(f"  Python {platform.python_version()}, NumPy {np.__version__}, {platform.machine()} {platform.system()}")
     x = sg.tensor([1.0, 2.0], requires_grad=True)
     (x * x).sum().backward()

@@ -19,28 +19,41 @@ private struct BLASOperand {
   }
 }
 
+/// Throws unless a BLAS library is loaded (loading the default one if none is yet), and unless
+/// every dimension fits the 32-bit integers of the BLAS interface.
+func requireBLAS(_ op: String, dimensions: [Int]) throws {
+  guard sg_blas_ready() != 0 else { throw SGError.runtime("\(op): \(String(cString: sg_blas_error()))") }
+  if let big = dimensions.first(where: { $0 > Int(Int32.max) }) {
+    throw SGError.value("\(op): dimension \(big) exceeds the BLAS/LAPACK limit of \(Int32.max)")
+  }
+}
+
 /// C = A @ B for 2-D views of the same floating dtype; C is a fresh contiguous (m, n) tensor.
-func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor) {
+func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
   let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
   if m == 0 || n == 0 { return }
   if k == 0 {
     c.baseAddress.initializeMemory(as: UInt8.self, repeating: 0, count: m * n * c.dtype.itemSize)
     return
   }
+  if c.dtype == .float32 || c.dtype == .float64 { try requireBLAS("matmul", dimensions: [m, n, k]) }
   let opA = BLASOperand(a)
   let opB = BLASOperand(b)
-  let ta = opA.transposed ? CblasTrans : CblasNoTrans
-  let tb = opB.transposed ? CblasTrans : CblasNoTrans
+  if c.dtype == .float32 || c.dtype == .float64 {
+    try requireBLAS("matmul", dimensions: [opA.leadingDimension, opB.leadingDimension])
+  }
+  let ta: Int32 = opA.transposed ? 1 : 0
+  let tb: Int32 = opB.transposed ? 1 : 0
   let ldc = Int32(n)
   switch c.dtype {
   case .float32:
-    cblas_sgemm(
-      CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, opA.tensor.pointer(Float.self),
+    sg_sgemm(
+      ta, tb, Int32(m), Int32(n), Int32(k), 1, opA.tensor.pointer(Float.self),
       Int32(opA.leadingDimension), opB.tensor.pointer(Float.self), Int32(opB.leadingDimension), 0,
       c.pointer(Float.self), ldc)
   case .float64:
-    cblas_dgemm(
-      CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, opA.tensor.pointer(Double.self),
+    sg_dgemm(
+      ta, tb, Int32(m), Int32(n), Int32(k), 1, opA.tensor.pointer(Double.self),
       Int32(opA.leadingDimension), opB.tensor.pointer(Double.self), Int32(opB.leadingDimension), 0,
       c.pointer(Double.self), ldc)
   case .int64, .bool:

@@ -25,6 +25,7 @@ private func batched(
   if square && m != n {
     throw SGError.value("\(op): expected square matrices in the last two axes, got shape \(describe(x.shape))")
   }
+  try requireBLAS(op, dimensions: [m, n])
   let work = x.converted(to: .float64).cloned()
   guard try allFinite(work) else { throw SGError.value("\(op): the input contains NaN or infinity") }
   let batchShape = Array(x.shape.dropLast(2))
@@ -92,7 +93,7 @@ public struct Eigh: Primitive {
     let x = inputs[0]
     let n = x.shape.last ?? 0
     let outs = try batched(x, "eigh", outputs: [[n], [n, n]], square: true) { a, _, n, out, b in
-      let info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, jobV, lowerTriangle, Int32(n), a, Int32(n), out[0])
+      let info = sg_dsyevd(jobV, lowerTriangle, Int32(n), a, Int32(n), out[0])
       guard info == 0 else { throw SGError.value("eigh: the eigenvalue iteration did not converge (matrix \(b))") }
       out[1].update(from: a, count: n * n)
     }
@@ -132,7 +133,7 @@ public struct SVD: Primitive {
     let (m, n) = (x.shape[x.ndim - 2], x.shape[x.ndim - 1])
     let k = Swift.min(m, n)
     let outs = try batched(x, "svd", outputs: [[m, k], [k], [k, n]]) { a, m, n, out, b in
-      let info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, jobS, Int32(m), Int32(n), a, Int32(n), out[1], out[0], Int32(k), out[2], Int32(n))
+      let info = sg_dgesdd(jobS, Int32(m), Int32(n), a, Int32(n), out[1], out[0], Int32(k), out[2], Int32(n))
       guard info == 0 else { throw SGError.value("svd: the SVD did not converge (matrix \(b))") }
     }
     return outs[part.rawValue].converted(to: x.dtype.floatingPoint)
@@ -194,14 +195,14 @@ public struct QR: Primitive {
     let k = Swift.min(m, n)
     var tau = [Double](repeating: 0, count: Swift.max(k, 1))
     let outs = try batched(x, "qr", outputs: [[m, k], [k, n]]) { a, m, n, out, b in
-      var info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, Int32(m), Int32(n), a, Int32(n), &tau)
+      var info = sg_dgeqrf(Int32(m), Int32(n), a, Int32(n), &tau)
       guard info == 0 else { throw SGError.value("qr: factorisation failed (matrix \(b))") }
       for i in 0..<k { for j in 0..<n { out[1][i * n + j] = j >= i ? a[i * n + j] : 0 } }
       // Q from the reflectors: the first k columns, in an m x k buffer.
       let q = UnsafeMutablePointer<Double>.allocate(capacity: m * k)
       defer { q.deallocate() }
       for i in 0..<m { for j in 0..<k { q[i * k + j] = a[i * n + j] } }
-      info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, Int32(m), Int32(k), Int32(k), q, Int32(k), &tau)
+      info = sg_dorgqr(Int32(m), Int32(k), Int32(k), q, Int32(k), &tau)
       guard info == 0 else { throw SGError.value("qr: forming Q failed (matrix \(b))") }
       out[0].update(from: q, count: m * k)
     }
@@ -250,7 +251,7 @@ public struct LogAbsDet: Primitive {
     let n = x.shape.last ?? 0
     var pivots = [Int32](repeating: 0, count: Swift.max(n, 1))
     let outs = try batched(x, "slogdet", outputs: [[]], square: true) { a, _, n, out, _ in
-      _ = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, Int32(n), Int32(n), a, Int32(n), &pivots)
+      _ = sg_dgetrf(Int32(n), Int32(n), a, Int32(n), &pivots)
       var total = 0.0
       for i in 0..<n { total += a[i * n + i] == 0 ? -.infinity : Double.log(Swift.abs(a[i * n + i])) }
       out[0][0] = total

@@ -9,6 +9,7 @@ private func eachMatrix(_ x: Tensor, _ op: String, _ body: (UnsafeMutablePointer
     throw SGError.value("\(op): expected a square matrix (or a batch of them) in the last two axes, got shape \(describe(x.shape))")
   }
   let n = x.shape[x.ndim - 1]
+  try requireBLAS(op, dimensions: [n])
   let work = x.converted(to: .float64).cloned()
   let batch = work.count / Swift.max(n * n, 1)
   let p = work.pointer(Double.self)
@@ -23,8 +24,8 @@ public struct Inverse: Primitive {
     let x = inputs[0]
     var pivots = [Int32](repeating: 0, count: Swift.max(x.shape.last ?? 0, 1))
     let result = try eachMatrix(x, "inv") { m, n, b in
-      var info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, Int32(n), Int32(n), m, Int32(n), &pivots)
-      if info == 0 { info = LAPACKE_dgetri(LAPACK_ROW_MAJOR, Int32(n), m, Int32(n), &pivots) }
+      var info = sg_dgetrf(Int32(n), Int32(n), m, Int32(n), &pivots)
+      if info == 0 { info = sg_dgetri(Int32(n), m, Int32(n), &pivots) }
       guard info == 0 else { throw SGError.value("inv: Singular matrix (matrix \(b) of a batch of shape \(describe(x.shape)))") }
     }
     return result.converted(to: x.dtype.floatingPoint)
@@ -50,7 +51,7 @@ public struct Determinant: Primitive {
     let po = out.pointer(Double.self)
     var pivots = [Int32](repeating: 0, count: Swift.max(n, 1))
     _ = try eachMatrix(x, "det") { m, n, b in
-      let info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, Int32(n), Int32(n), m, Int32(n), &pivots)
+      let info = sg_dgetrf(Int32(n), Int32(n), m, Int32(n), &pivots)
       guard info >= 0 else { throw SGError.value("det: invalid matrix") }
       var d = 1.0
       for i in 0..<n {
@@ -92,7 +93,7 @@ public struct Cholesky: Primitive {
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
     let result = try eachMatrix(x, "cholesky") { m, n, b in
-      let info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), m, Int32(n))
+      let info = sg_dpotrf(Int8(UInt8(ascii: "L")), Int32(n), m, Int32(n))
       guard info == 0 else {
         throw SGError.value("cholesky: Matrix is not positive definite (matrix \(b) of a batch of shape \(describe(x.shape)))")
       }

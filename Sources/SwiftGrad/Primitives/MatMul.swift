@@ -21,7 +21,7 @@ public struct MatMul: Primitive {
     for i in 0..<batchCount {
       let ai = matrixView(flatA, ab, batch: batch, index: i)
       let bi = matrixView(flatB, bb, batch: batch, index: i)
-      gemm(ai, bi, into: flatOut.indexedView([.index(i), .range(start: 0, step: 1, count: m), .range(start: 0, step: 1, count: n)]))
+      try gemm(ai, bi, into: flatOut.indexedView([.index(i), .range(start: 0, step: 1, count: m), .range(start: 0, step: 1, count: n)]))
     }
     return out
   }
