@@ -6,7 +6,8 @@
  *   parameter is owned by the caller and released with sg_tensor_free().
  * - Functions returning int return 0 on success, otherwise an error kind:
  *     1 value error, 2 type error, 3 index error, 4 runtime error,
- *     5 an exception raised inside a client callback (the client keeps it).
+ *     5 an exception raised inside a client callback (the client keeps it),
+ *     6 memory error (an allocation that cannot succeed, refused before it is made).
  *   The message is read with sg_last_error() on the same thread, right after the failing call.
  * - Arguments are validated in Swift before any kernel runs; bad input never traps.
  * - dtype codes: 0 bool, 1 int64, 2 float32, 3 float64.
@@ -25,7 +26,7 @@ typedef void (*sg_release_fn)(void *context);
 
 enum { SG_BOOL = 0, SG_INT64 = 1, SG_FLOAT32 = 2, SG_FLOAT64 = 3 };
 enum { SG_OK = 0, SG_VALUE_ERROR = 1, SG_TYPE_ERROR = 2, SG_INDEX_ERROR = 3, SG_RUNTIME_ERROR = 4,
-       SG_CALLBACK_ERROR = 5 };
+       SG_CALLBACK_ERROR = 5, SG_MEMORY_ERROR = 6 };
 
 /* Errors */
 const char *sg_last_error(void);

@@ -185,6 +185,20 @@ static PyObject *py_split(PyObject *self, PyObject *args, PyObject *kwargs) {
   }
   sg_arg a;
   if (sg_arg_from(x, &a, "split") < 0) return NULL;
+  int ndim = sg_tensor_ndim(a.handle);
+  if (sections > 1 && ndim > 0 && ndim <= SG_MAX_DIMS && axis >= -ndim && axis < ndim) {
+    /* Refuse impossible section counts before allocating one slot per section. */
+    int64_t shape[SG_MAX_DIMS];
+    sg_tensor_shape(a.handle, shape);
+    int64_t length = shape[axis < 0 ? axis + ndim : axis];
+    if (length > 0 ? sections > length : sections > (1 << 24)) {
+      sg_arg_release(&a);
+      if (length > 0)
+        return PyErr_Format(PyExc_ValueError, "split: array split does not result in an equal division (%lld into %lld)",
+                            (long long)length, sections);
+      return PyErr_Format(PyExc_MemoryError, "split: cannot make %lld parts of an empty axis", sections);
+    }
+  }
   int64_t capacity = n + 1 > sections ? n + 1 : sections, count = 0;
   sg_tensor *parts = PyMem_Calloc(capacity + 1, sizeof(sg_tensor));
   if (!parts) {

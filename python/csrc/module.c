@@ -13,6 +13,7 @@ int sg_raise_int(int status) {
     case SG_VALUE_ERROR: kind = PyExc_ValueError; break;
     case SG_TYPE_ERROR: kind = PyExc_TypeError; break;
     case SG_INDEX_ERROR: kind = PyExc_IndexError; break;
+    case SG_MEMORY_ERROR: kind = PyExc_MemoryError; break;
     case SG_CALLBACK_ERROR:
       /* The callback's own exception is already set; keep it. */
       if (PyErr_Occurred()) return -1;

@@ -423,6 +423,9 @@ static int parse_index_item(PyObject *item, int64_t *out, sg_index_arrays *array
   if (PySlice_Check(item)) {
     Py_ssize_t start, stop, step;
     if (PySlice_Unpack(item, &start, &stop, &step) < 0) return -1;
+    /* The core reads INT64_MIN as an omitted bound. An omitted start is never INT64_MIN here (0 or
+     * INT64_MAX), but an explicit start of -2**63 or below is: any start <= -size means the same. */
+    if (start == PY_SSIZE_T_MIN) start = PY_SSIZE_T_MIN + 1;
     out[0] = 1, out[1] = start, out[2] = stop, out[3] = step;
     return 0;
   }

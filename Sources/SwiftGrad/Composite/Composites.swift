@@ -17,7 +17,7 @@ public func variance(_ x: Tensor, axes: [Int]? = nil, ddof: Int = 0, keepDims: B
   let xf = try cast(x, to: x.dtype.floatingPoint)
   let centered = try sub(xf, mean(xf, axes: a, keepDims: true))
   // NumPy divides by max(n - ddof, 0): ddof >= n gives inf (or NaN), never a negative variance.
-  return try div(sum(square(centered), axes: a, keepDims: keepDims), scalar(Double(Swift.max(n - ddof, 0))))
+  return try div(sum(square(centered), axes: a, keepDims: keepDims), scalar(Swift.max(Double(n) - Double(ddof), 0)))
 }
 
 /// Standard deviation, sqrt(variance).

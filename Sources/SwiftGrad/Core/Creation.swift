@@ -15,17 +15,7 @@ let physicalMemoryBytes: Int = Int(sysconf(Int32(_SC_PHYS_PAGES))) &* Int(syscon
 
 /// Rejects negative dimensions and shapes whose tensor could not be allocated.
 func checkShape(_ shape: [Int], _ op: String, itemSize: Int = 8) throws {
-  guard !shape.contains(where: { $0 < 0 }) else {
-    throw SGError.value("\(op): negative dimensions are not allowed (shape \(describe(shape)))")
-  }
-  var total = itemSize
-  for d in shape {
-    let (p, overflow) = total.multipliedReportingOverflow(by: d)
-    guard !overflow && p <= physicalMemoryBytes else {
-      throw SGError.value("\(op): an array of shape \(describe(shape)) does not fit in memory")
-    }
-    total = p
-  }
+  try checkAllocation(shape, itemSize: itemSize, op)
 }
 
 public func zeros(_ shape: [Int], dtype: DType = .float64) throws -> Tensor {

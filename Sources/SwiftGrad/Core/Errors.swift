@@ -7,6 +7,7 @@ public struct SGError: Error, CustomStringConvertible {
     case index = 3  // IndexError: out-of-range indices
     case runtime = 4  // RuntimeError: autograd state (graph freed, missing rule, ...)
     case callback = 5  // an exception raised by a Python callback; the Python side keeps it
+    case memory = 6  // MemoryError: an allocation this process cannot make (checked before making it)
   }
   public let kind: Kind
   public let message: String
@@ -20,6 +21,7 @@ public struct SGError: Error, CustomStringConvertible {
   public static func type(_ m: String) -> SGError { SGError(.type, m) }
   public static func index(_ m: String) -> SGError { SGError(.index, m) }
   public static func runtime(_ m: String) -> SGError { SGError(.runtime, m) }
+  public static func memory(_ m: String) -> SGError { SGError(.memory, m) }
 }
 
 /// "(2, 3)" in NumPy's notation, for error messages.

@@ -69,8 +69,12 @@ func resolveSlice(_ start: Int?, _ stop: Int?, _ step: Int?, size: Int) throws -
   }
   let s = clamp(start, step > 0 ? lower : upper)
   let e = clamp(stop, step > 0 ? upper : lower)
-  let count = step > 0 ? (e > s ? (e - s - 1) / step + 1 : 0) : (s > e ? (s - e - 1) / (-step) + 1 : 0)
-  return .range(start: count == 0 ? 0 : s, step: step, count: count)
+  // s and e lie in [-1, size], so their differences cannot overflow; |step| may be 2**63.
+  let stride = Int(bitPattern: step.magnitude == UInt(1) << 63 ? UInt(Int.max) : step.magnitude)
+  let count = step > 0 ? (e > s ? (e - s - 1) / stride + 1 : 0) : (s > e ? (s - e - 1) / stride + 1 : 0)
+  // With at most one element the step is never applied: keep it small so that the view's
+  // stride (step * stride of the dimension) cannot overflow (Note [Checked size arithmetic]).
+  return .range(start: count == 0 ? 0 : s, step: count <= 1 ? (step > 0 ? 1 : -1) : step, count: count)
 }
 
 extension Tensor {

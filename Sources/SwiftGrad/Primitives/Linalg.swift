@@ -164,6 +164,7 @@ public func cholesky(_ a: Tensor) throws -> Tensor { try apply(Cholesky(), [a]) 
 /// through the inverse so that every derivative comes from `inv` and `matmul`.
 public func solve(_ a: Tensor, _ b: Tensor) throws -> Tensor {
   guard a.ndim >= 2 else { throw SGError.value("solve: a must be at least 2-D, got shape \(describe(a.shape))") }
+  guard b.ndim >= 1 else { throw SGError.value("solve: b must be at least 1-D, got shape \(describe(b.shape))") }
   let n = a.shape[a.ndim - 1]
   let rows = b.ndim == 1 ? b.shape[0] : b.shape[b.ndim - 2]
   guard rows == n else {

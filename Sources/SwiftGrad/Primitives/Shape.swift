@@ -99,13 +99,15 @@ public func reshape(_ x: Tensor, _ shape: [Int]) throws -> Tensor {
     throw SGError.value("reshape: invalid target shape \(describe(shape))")
   }
   if let i = inferred.first {
-    let known = shape.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
+    var others = shape
+    others.remove(at: i)
+    let known = try checkedElementCount(others, "reshape")
     guard known != 0, x.count % known == 0 else {
       throw SGError.value("cannot reshape array of size \(x.count) into shape \(describe(shape))")
     }
     shape[i] = x.count / known
   }
-  guard shape.reduce(1, *) == x.count else {
+  guard try checkedElementCount(shape, "reshape") == x.count else {
     throw SGError.value("cannot reshape array of size \(x.count) into shape \(describe(shape))")
   }
   if shape == x.shape { return x }

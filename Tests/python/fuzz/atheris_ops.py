@@ -16,7 +16,7 @@ import numpy as np
 with atheris.instrument_imports():
     import swiftgrad as sg
 
-ALLOWED = (ValueError, TypeError, IndexError, RuntimeError, OverflowError)
+ALLOWED = (ValueError, TypeError, IndexError, RuntimeError, OverflowError, MemoryError)
 OPS = ["add", "subtract", "multiply", "divide", "power", "maximum", "matmul", "where", "sum", "max", "prod",
        "reshape", "transpose", "broadcast_to", "squeeze", "concatenate", "exp", "log", "sqrt", "index", "setitem",
        "iadd", "backward"]

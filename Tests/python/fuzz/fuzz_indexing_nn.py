@@ -13,7 +13,7 @@ from swiftgrad import _C
 F = sg.nn.functional
 rng = np.random.default_rng(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
 random.seed(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
-ALLOWED = (ValueError, TypeError, IndexError, RuntimeError, OverflowError)
+ALLOWED = (ValueError, TypeError, IndexError, RuntimeError, OverflowError, MemoryError)
 def rand_arr():
     shape = tuple(rng.integers(0, 4, rng.integers(0, 4)))
     kind = random.choice(["f", "i", "b", "huge", "neg"])

@@ -12,7 +12,7 @@ import numpy as np
 
 import swiftgrad as sg
 
-ALLOWED = (ValueError, TypeError, IndexError, RuntimeError, OverflowError)
+ALLOWED = (ValueError, TypeError, IndexError, RuntimeError, OverflowError, MemoryError)
 SPECS = ["ij,jk", "ii", "...i,...i->...", "i,i", "ab->ba", "ij->", "iij->j", "a...b", "..,", "ij,jk->ik",
          "abc,cd->abd", "i->ii", "ij,jk,kl", "", "->", "A,a"]
 MODES = ["constant", "reflect", "symmetric", "edge", "wrap", "bad"]

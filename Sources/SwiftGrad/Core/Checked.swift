@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+// Note [Checked size arithmetic]
+// Sizes, strides, offsets and counts that depend on user input are computed with the
+// overflow-reporting operations below, never with `*`/`+` (which trap on overflow and kill the
+// host process). An element count or byte size that overflows Int64 is a ValueError ("does not
+// fit in memory", as NumPy's "array is too big"); one that fits Int64 but exceeds the memory this
+// process may allocate (physical memory, or RLIMIT_AS when set) is a MemoryError raised before
+// any allocation, because Swift's allocator aborts the process when malloc fails.
+
+/// The largest block one tensor may ask for: physical memory, or the address-space limit.
+var allocationLimitBytes: Int {
+  var limit = physicalMemoryBytes
+  var rl = rlimit()
+  if getrlimit(Int32(RLIMIT_AS.rawValue), &rl) == 0, rl.rlim_cur < UInt64(Int.max) {
+    limit = Swift.min(limit, Int(rl.rlim_cur))
+  }
+  return limit
+}
+
+/// a * b, or a ValueError naming `op` when it overflows.
+@inline(__always)
+func checkedMultiply(_ a: Int, _ b: Int, _ op: String) throws -> Int {
+  let (p, overflow) = a.multipliedReportingOverflow(by: b)
+  guard !overflow else { throw SGError.value("\(op): \(a) * \(b) overflows a 64-bit integer") }
+  return p
+}
+
+/// a + b, or a ValueError naming `op` when it overflows.
+@inline(__always)
+func checkedAdd(_ a: Int, _ b: Int, _ op: String) throws -> Int {
+  let (s, overflow) = a.addingReportingOverflow(b)
+  guard !overflow else { throw SGError.value("\(op): \(a) + \(b) overflows a 64-bit integer") }
+  return s
+}
+
+/// a - b, or a ValueError naming `op` when it overflows.
+@inline(__always)
+func checkedSubtract(_ a: Int, _ b: Int, _ op: String) throws -> Int {
+  let (s, overflow) = a.subtractingReportingOverflow(b)
+  guard !overflow else { throw SGError.value("\(op): \(a) - \(b) overflows a 64-bit integer") }
+  return s
+}
+
+/// The element count of `shape`, or a ValueError when it overflows (negative dims refused too).
+func checkedElementCount(_ shape: [Int], _ op: String) throws -> Int {
+  var total = 1
+  for d in shape {
+    guard d >= 0 else { throw SGError.value("\(op): negative dimensions are not allowed (shape \(describe(shape)))") }
+    let (p, overflow) = total.multipliedReportingOverflow(by: d)
+    guard !overflow else { throw SGError.value("\(op): an array of shape \(describe(shape)) does not fit in memory") }
+    total = p
+  }
+  return total
+}
+
+/// Checks that a tensor of `shape` can be allocated: ValueError when its size overflows,
+/// MemoryError when it exceeds what this process may allocate.
+func checkAllocation(_ shape: [Int], itemSize: Int, _ op: String) throws {
+  let count = try checkedElementCount(shape, op)
+  let (bytes, overflow) = count.multipliedReportingOverflow(by: itemSize)
+  guard !overflow else { throw SGError.value("\(op): an array of shape \(describe(shape)) does not fit in memory") }
+  let limit = allocationLimitBytes
+  guard bytes <= limit else {
+    throw SGError.memory("\(op): cannot allocate \(bytes) bytes for an array of shape \(describe(shape)) (limit \(limit) bytes)")
+  }
+}

@@ -1,0 +1,65 @@
+"""Regression tests for inputs that once killed the interpreter (Note [Checked size arithmetic]).
+Each runs in its own interpreter so that a regression fails the test instead of the suite."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+CASES = [
+    ("sg.reshape(sg.zeros(4), (2**32, 2**32))", "ValueError", "does not fit in memory"),
+    ("sg.reshape(sg.zeros(4), (-1, 2**62, 4))", "ValueError", "does not fit in memory"),
+    ("sg.compile(lambda x: sg.reshape(x, (2**32, 2**32)))(sg.zeros(4))", "ValueError", "does not fit in memory"),
+    ("sg.var(sg.zeros(3), ddof=-2**63)", None, None),
+    ("sg.std(sg.zeros(3), ddof=2**63 - 1)", None, None),
+    ("sg.linalg.solve(sg.ones((2, 2)), 1)", "ValueError", "b must be at least 1-D"),
+    ("sg.split(sg.ones((2, 3)), 2**62)", "ValueError", "equal division"),
+    ("sg.ones(5)[2**63 - 1]", "IndexError", None),
+    ("sg.ones(5)[2**64]", "IndexError", None),
+]
+SLICES = ["::2**62", "::-2**63", "2**62:2**62:2**62", "-2**63:-2**63:-2**63", "::2**63-1"]
+
+
+def run(code, limit_bytes=None):
+    prefix = ""
+    if limit_bytes:
+        prefix = f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({limit_bytes}, {limit_bytes}))\n"
+    script = (prefix + "import numpy as np\nimport swiftgrad as sg\ntry:\n    r = " + code + "\n    print('returned', r)\n"
+              "except Exception as e:\n    print(type(e).__name__, e)\n")
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))
+
+
+@pytest.mark.parametrize("code,kind,text", CASES, ids=[c[0] for c in CASES])
+def test_hostile_call_raises_or_returns(code, kind, text):
+    out = run(code)
+    assert out.returncode == 0, f"{code} killed the interpreter ({out.returncode}): {out.stderr[-2000:]}"
+    if kind is None:
+        assert out.stdout.startswith("returned"), out.stdout
+    else:
+        assert out.stdout.startswith(kind), out.stdout
+        assert text is None or text in out.stdout, out.stdout
+
+
+@pytest.mark.parametrize("key", SLICES)
+def test_hostile_slices_read_and_write(key):
+    # Reading gives NumPy's shape; writing through the same key fills the same elements.
+    code = (f"(lambda x: (x.__setitem__(np.s_[{key}], 1.0), x[{key}].shape, float(x.sum()))[1:])"
+            "(sg.zeros((2, 3)))")
+    out = run(code)
+    assert out.returncode == 0, f"{code}: {out.stderr[-2000:]}"
+    import numpy as np
+    a = np.zeros((2, 3))
+    a[eval(f"np.s_[{key}]")] = 1.0
+    expected = (a[eval(f"np.s_[{key}]")].shape, float(a.sum()))
+    assert out.stdout.strip() == f"returned {expected}", out.stdout
+
+
+def test_allocations_beyond_the_address_space_limit_are_memory_errors():
+    # 16 GiB under a 4 GiB limit: refused before malloc (which would abort the process).
+    for code in ("sg.ones(2**31)", "sg.eye(2**16)", "sg.random.rand(2**31)", "sg.arange(2**31)"):
+        out = run(code, limit_bytes=4 << 30)
+        assert out.returncode == 0, f"{code}: {out.stderr[-2000:]}"
+        assert out.stdout.startswith("MemoryError") and "cannot allocate" in out.stdout, out.stdout
