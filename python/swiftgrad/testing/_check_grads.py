@@ -1,0 +1,2 @@
+class CheckGradsError(AssertionError): pass
+def check_grads(*a, **k): pass
