@@ -204,3 +204,5 @@ def argwhere(a):
 # --- Graph mode (python/swiftgrad/compiled.py) -------------------------------------------------------
 from .compiled import CompiledFunction, Graph, compile  # noqa: E402,A004
 from . import array_api  # noqa: E402  (x.__array_namespace__())
+# --- Testing helpers, issue 21 (python/swiftgrad/testing/; docs/TESTING.md) ----------------------------
+from . import testing  # noqa: E402

@@ -156,6 +156,7 @@ class _Level:
                 f"allowed {tol.flat[k]:.3g})"]
 
     def run(self, rng):
+        __tracebackhide__ = True
         s = self.s
         for d in range(s.n_directions):
             t = [rng.standard_normal(x.shape) for x in self.xs]
@@ -197,6 +198,7 @@ class _Level:
 
     def fail(self, d, t, v, mode, details):
         """Finds the argument leaf that shows the failure on its own, and raises."""
+        __tracebackhide__ = True
         culprit = "all arguments perturbed together (no single argument shows it)"
         modes = ("fwd", "rev") if mode == "fwd/rev" else (mode,)
         for k, x in enumerate(self.xs):
@@ -248,6 +250,7 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=None, atol=None, rto
     Returns None; raises `CheckGradsError` (an AssertionError) naming the order, the mode (for
     example 'fwd-over-rev'), the argument by its pytree path, and the analytic and numerical values.
     """
+    __tracebackhide__ = True
     if not isinstance(args, (tuple, list)):
         raise TypeError(f"check_grads: args must be a tuple of arguments, got {type(args).__name__}")
     modes = (modes,) if isinstance(modes, str) else tuple(modes)

@@ -251,6 +251,7 @@ def assert_close(actual, expected, *, rtol=None, atol=None, equal_nan=False, che
     mismatching elements (index, actual, expected, diff). A string `msg` is put above that
     explanation; a callable `msg` is called with the explanation and returns the message.
     """
+    __tracebackhide__ = True
     if (rtol is None) != (atol is None):
         raise ValueError("rtol and atol must both be given or both be omitted "
                          f"(got rtol={rtol!r}, atol={atol!r})")
@@ -270,6 +271,7 @@ def assert_allclose(actual, desired, rtol=1e-07, atol=0, equal_nan=True, err_msg
     |actual - desired| <= atol + rtol * |desired|, with NumPy's defaults (rtol 1e-7, atol 0,
     NaNs equal). dtypes are not compared; shapes must match unless one side is a scalar.
     `err_msg` is added to the explanation; verbose=False leaves out the table of elements."""
+    __tracebackhide__ = True
     header = f"Not equal to tolerance rtol={rtol:g}, atol={atol:g}"
     lines = _explain(actual, desired, header, rtol, atol, equal_nan, False, "scalar", verbose)
     if lines is not None:
@@ -284,6 +286,7 @@ def assert_equal(actual, desired, err_msg="", verbose=True, *, strict=False):
     """NumPy's `numpy.testing.assert_equal` for tensors, arrays and pytrees of them: exact equality,
     NaN equal to NaN. dtypes and shapes (beyond scalar broadcasting) are compared only with
     strict=True. `err_msg` is added to the explanation."""
+    __tracebackhide__ = True
     lines = _explain(actual, desired, "Arrays are not equal", 0.0, 0.0, True, strict, True if strict else "scalar", verbose)
     if lines is not None:
         if err_msg:
