@@ -34,6 +34,8 @@ class CheckGradsError(AssertionError):
     """Raised by `check_grads` when a derivative disagrees with finite differences (or the forward
     and reverse modes disagree); the message names the argument, the order and the mode."""
 
+    __module__ = "swiftgrad.testing"  # as pytest and tracebacks show it
+
 
 def _paths(tree, prefix):
     """The leaves' paths in the order of swiftgrad's pytree flattening (tuples, lists, dicts)."""
@@ -149,8 +151,8 @@ class _Level:
     def _elementwise(self, j, analytic, numerical, tol, bad):
         k = int(np.argmax(np.where(bad, np.nan_to_num(np.abs(analytic - numerical), nan=np.inf) / tol, -1)))
         idx = tuple(int(i) for i in np.unravel_index(k, analytic.shape)) if analytic.ndim else ()
-        return [f"output {self.out_names[j]} (shape {analytic.shape}): {int(bad.sum())} of {bad.size} elements of "
-                "J t differ from finite differences",
+        return [f"output: {self.out_names[j]} (shape {analytic.shape}), {int(bad.sum())} of {bad.size} elements "
+                "differ",
                 f"worst element {idx}: forward mode {analytic.flat[k]:.10g}, finite differences "
                 f"{numerical.flat[k]:.10g} (difference {abs(analytic.flat[k] - numerical.flat[k]):.3g}, "
                 f"allowed {tol.flat[k]:.3g})"]
@@ -214,12 +216,11 @@ class _Level:
         what = {"fwd": "forward mode (sg.jvp) disagrees with finite differences",
                 "rev": "reverse mode (sg.vjp) disagrees with finite differences",
                 "fwd/rev": "forward and reverse mode disagree: <v, J t> != <J^T v, t>"}[mode]
-        of = ""
+        lines = [f"check_grads of {s.name}: order {order}, mode {mode_name!r}: {what}"]
         if self.stack:
             inner = {"rev": "the VJP function (x, v) -> J(x)^T v", "fwd": "the JVP function (x, t) -> J(x) t"}
-            of = f" (derivative of {' of '.join(inner[m] for m in reversed(self.stack))})"
-        lines = [f"check_grads of {s.name}: order {order}, mode {mode_name!r}: {what}{of}",
-                 f"argument: {culprit}"]
+            lines.append(f"differentiated function: {' of '.join(inner[m] for m in reversed(self.stack))}")
+        lines.append(f"argument: {culprit}")
         lines += details
         lines.append(f"direction {d + 1} of {s.n_directions} (seed {s.seed}); eps {s.eps:g}, rtol {s.rtol:g}, "
                      f"atol {s.atol:g}, computed in {s.precision}")

@@ -298,6 +298,8 @@ class Comparison:
     """The result of `close`: true when the values are close; `explanation` holds the
     assert_close message otherwise (and `str()` gives it)."""
 
+    __module__ = "swiftgrad.testing"
+
     def __init__(self, explanation):
         self.explanation = explanation
 
