@@ -291,7 +291,8 @@ def test_failure_names_order_mode_and_argument_path():
         return {"y": [x * 2.0, f(params["w"]) + params["b"]]}
 
     lines = _failure(model, ({"b": np.ones(3), "w": A, "name": "dense"}, B))
-    assert lines[0] == "check_grads of model: order 1, mode 'fwd': forward mode (sg.jvp) disagrees with finite differences"
+    assert lines[0] == ("check_grads of model: order 1, mode 'fwd': forward mode (sg.jvp) disagrees with "
+                        "finite differences")
     assert lines[1] == "argument: args[0]['w'] (shape (3, 3), float64)"
     assert lines[2] == "output: out['y'][1] (shape (3, 3)), 9 of 9 elements differ"
     assert lines[-1] == "direction 1 of 3 (seed 0); eps 1e-06, rtol 1e-05, atol 1e-06, computed in float64"
@@ -446,4 +447,6 @@ def test_documentation_examples_run_and_print_what_is_shown(tmp_path):
 def test_docs_are_linked():
     assert "](TESTING.md)" in (ROOT / "docs" / "index.md").read_text()
     assert "](docs/TESTING.md)" in (ROOT / "README.md").read_text()
-    assert 'entry_points={"pytest11": ["swiftgrad = swiftgrad.testing.pytest_plugin"]}' in (ROOT / "setup.py").read_text()
+    setup = (ROOT / "setup.py").read_text()
+    assert 'entry_points={"pytest11": ["swiftgrad = swiftgrad.testing.pytest_plugin"]}' in setup
+    assert '"swiftgrad.testing"]' in setup

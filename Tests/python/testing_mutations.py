@@ -233,7 +233,8 @@ def jvp_sin_derivative_detached(bug):
 
 @mutation
 def jvp_reduction_wrong_axis(bug):
-    return _jvp(lambda x: sg.sum(x, axis=0), lambda p, t: (sg.sum(p[0], axis=0), sg.sum(t[0], axis=1 if bug else 0))), (A,)
+    return _jvp(lambda x: sg.sum(x, axis=0),
+                lambda p, t: (sg.sum(p[0], axis=0), sg.sum(t[0], axis=1 if bug else 0))), (A,)
 
 
 # --- sg.Function (PyTorch style) ----------------------------------------------------------------------

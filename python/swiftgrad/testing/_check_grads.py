@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .. import asarray
 from .._tree import flatten as _flatten
 
 # --sg-gradcheck-eps of the pytest plugin sets "eps" (the default step when `eps` is not given).
@@ -68,9 +69,6 @@ def _values(outs):
 
 def _mode_name(stack):
     return "-over-".join(reversed(stack))
-
-
-_MODE_TEXT = {"fwd": "forward mode, sg.jvp", "rev": "reverse mode, sg.vjp"}
 
 
 class _Settings:
@@ -265,8 +263,7 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=None, atol=None, rto
     diff = [i for i, leaf in enumerate(leaves) if _is_float(leaf)]
     if not diff:
         raise TypeError("check_grads: no floating-point argument to differentiate")
-    native = [np.array(np.asarray(leaves[i])) for i in diff]
-    native = [a.astype(np.float64) if a.dtype.kind != "f" else a for a in native]
+    native = [np.array(np.asarray(leaves[i])) for i in diff]  # copies, in the arguments' dtypes
     out_names = []
 
     def F(*xs):
@@ -274,8 +271,6 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=None, atol=None, rto
         for i, x in zip(diff, xs):
             full[i] = x
         out = f(*rebuild(iter(full)))
-        from .. import asarray
-
         outs, _ = _flatten(out)
         paths = _paths(out, "out")
         keep = [k for k, o in enumerate(outs) if _is_float(o)]

@@ -130,7 +130,8 @@ def _leaf_failure(actual, expected, rtol, atol, equal_nan, check_dtype, check_sh
     if a.array.shape != e.array.shape:
         scalar = check_shape == "scalar" and (a.array.ndim == 0 or e.array.ndim == 0)
         if check_shape is True or (check_shape == "scalar" and not scalar):
-            return [f"The values for attribute 'shape' do not match: {a.array.shape} != {e.array.shape}.", ""] + describe
+            return [f"The values for attribute 'shape' do not match: {a.array.shape} != {e.array.shape}.",
+                    ""] + describe
         try:
             np.broadcast_shapes(a.array.shape, e.array.shape)
         except ValueError:
@@ -287,7 +288,8 @@ def assert_equal(actual, desired, err_msg="", verbose=True, *, strict=False):
     NaN equal to NaN. dtypes and shapes (beyond scalar broadcasting) are compared only with
     strict=True. `err_msg` is added to the explanation."""
     __tracebackhide__ = True
-    lines = _explain(actual, desired, "Arrays are not equal", 0.0, 0.0, True, strict, True if strict else "scalar", verbose)
+    shapes = True if strict else "scalar"
+    lines = _explain(actual, desired, "Arrays are not equal", 0.0, 0.0, True, strict, shapes, verbose)
     if lines is not None:
         if err_msg:
             lines = [lines[0], err_msg] + lines[1:]
@@ -313,7 +315,8 @@ class Comparison:
         if self.explanation is None:
             return "Comparison(close)"
         lines = [ln for ln in self.explanation.splitlines() if ln]
-        keep = [ln for ln in lines if ln.startswith(("Mismatched", "Greatest absolute", "The ", "Structures", "Shapes"))]
+        starts = ("Mismatched", "Greatest absolute", "The ", "Structures", "Shapes")
+        keep = [ln for ln in lines if ln.startswith(starts)]
         return "NotClose(" + "; ".join(keep or lines[:2]) + ")"
 
 

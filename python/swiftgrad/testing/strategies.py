@@ -16,8 +16,8 @@ except ImportError as err:  # pragma: no cover - exercised in a subprocess by th
 
 import numpy as np
 
-__all__ = ["DTYPES", "array_shapes", "arrays_and_axes", "broadcastable_shapes", "dtypes", "mutually_broadcastable_shapes",
-           "tensors"]
+__all__ = ["DTYPES", "array_shapes", "arrays_and_axes", "broadcastable_shapes", "dtypes",
+           "mutually_broadcastable_shapes", "tensors"]
 
 DTYPES = ("bool", "int64", "float32", "float64")  # the dtypes swiftgrad has
 
