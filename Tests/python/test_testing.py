@@ -174,6 +174,13 @@ def test_nested_lists_against_a_tensor_are_one_leaf():
 
 # --- close, assert_allclose, assert_equal ------------------------------------------------------------
 
+def test_pytest_approx_accepts_tensors_on_either_side():
+    assert sg.tensor([1.0, 2.0]) == pytest.approx(np.array([1.0, 2.0 + 1e-9]))
+    assert np.array([1.0, 2.0]) == pytest.approx(sg.tensor([1.0, 2.0 + 1e-9]))
+    assert sg.tensor(2.0) == pytest.approx(2.0)
+    assert sg.tensor([1.0, 2.0]) != pytest.approx(sg.tensor([1.0, 2.1]))
+
+
 def test_close_is_a_truth_value_carrying_the_explanation():
     ok = close(sg.ones(3), np.ones(3))
     assert ok and repr(ok) == "Comparison(close)"
@@ -376,6 +383,19 @@ def test_eps_seed_directions_and_argument_errors():
         check_grads(lambda i: sg.ones(3) * i, (2,))
 
 
+def test_third_order_catches_a_rule_wrong_only_at_third_order():
+    my_cos = sg.custom_vjp(sg.cos)
+    my_cos.defvjp(lambda x: (sg.cos(x), x), lambda x, g: (-g * sg.sin(x).detach(),))  # d/dx sin lost
+    my_sin = sg.custom_vjp(sg.sin)
+    my_sin.defvjp(lambda x: (sg.sin(x), my_cos(x)), lambda c, g: (g * c,))
+    x = np.array([0.3, 0.7, 1.1])
+    check_grads(my_sin, (x,), order=2)
+    lines = _failure(my_sin, (x,), order=3)
+    assert lines[0].startswith("check_grads of sin: order 3, mode 'fwd-over-rev-over-rev'")
+    assert lines[1] == ("differentiated function: the VJP function (x, v) -> J(x)^T v of "
+                        "the VJP function (x, v) -> J(x)^T v")
+
+
 # --- strategies --------------------------------------------------------------------------------------
 
 def test_testing_imports_without_hypothesis():
@@ -430,6 +450,10 @@ def test_plugin_output_matches_the_documentation(tmp_path):
         assert found, f"documented line not in the output (in order): {expected!r}\n{out.stdout}"
         position = found[0] + 1
     assert out.returncode == 1
+    out = subprocess.run([sys.executable, "-m", "pytest", "-p", "swiftgrad.testing.pytest_plugin", "-p",
+                          "no:cacheprovider", "--sg-seed=7", "-k", "seeded", "test_sample.py"],
+                         env=ENV, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "assert 7 == 0" in out.stdout and out.returncode == 1  # the fixture yields --sg-seed
 
 
 def test_documentation_examples_run_and_print_what_is_shown(tmp_path):
