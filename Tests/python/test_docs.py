@@ -18,6 +18,7 @@ import swiftgrad as sg
 import swiftgrad.nn.functional
 import swiftgrad.nn.init
 import swiftgrad.optim.lr_scheduler
+import swiftgrad.testing.pytest_plugin
 from swiftgrad import _C
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +128,7 @@ def test_swift_guide_examples_are_the_compiled_ones():
 # --- Docstrings and stubs ----------------------------------------------------------------------
 
 MODULES = [sg, sg.autograd, sg.random, sg.graph, sg.transforms, sg.nn, sg.nn.functional, sg.nn.init, sg.optim,
-           sg.optim.lr_scheduler]
+           sg.optim.lr_scheduler, sg.testing, sg.testing.pytest_plugin]
 
 
 def _public_callables():

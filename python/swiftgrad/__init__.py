@@ -239,3 +239,7 @@ def show_config(mode="stdout"):
 
 set_num_threads = _blas.set_num_threads
 get_num_threads = _blas.get_num_threads
+
+
+# --- Testing helpers (python/swiftgrad/testing/; docs/TESTING.md) -------------------------------------
+from . import testing  # noqa: E402
