@@ -214,9 +214,9 @@ class Graph:
     def placeholder(self, shape, dtype=None, name=None, example=None):
         """An input fed at run time. Recording runs on `example` (zeros by default), so an
         operation that rejects zeros (cholesky, log of a probability...) needs a valid example."""
-        from . import asarray, float64, zeros
+        from . import asarray, get_default_dtype, zeros
 
-        dtype = float64 if dtype is None else dtype
+        dtype = get_default_dtype() if dtype is None else dtype
         value = zeros(tuple(shape), dtype=dtype) if example is None else asarray(example, dtype=dtype)
         if tuple(value.shape) != tuple(shape):
             raise ValueError(f"placeholder {name!r}: example has shape {tuple(value.shape)}, expected {tuple(shape)}")
