@@ -246,3 +246,7 @@ def argwhere(a):
 # --- Graph mode (python/swiftgrad/compiled.py) -------------------------------------------------------
 from .compiled import CompiledFunction, Graph, compile  # noqa: E402,A004
 from . import array_api  # noqa: E402  (x.__array_namespace__())
+
+# --- Saving, loading and data (issue 22: python/swiftgrad/serialization.py, utils/) ---------------------
+from .serialization import load, save  # noqa: E402
+from . import utils  # noqa: E402
