@@ -18,7 +18,8 @@ fi
 PYTHON=${PYTHON:-python3}
 need=()
 for mod in numpy:numpy pytest:pytest hypothesis:hypothesis scipy:scipy setuptools:setuptools \
-    sklearn:scikit-learn matplotlib:matplotlib tqdm:tqdm; do
+    sklearn:scikit-learn matplotlib:matplotlib tqdm:tqdm \
+    safetensors:safetensors; do
   "$PYTHON" -c "import ${mod%%:*}" 2>/dev/null || need+=("${mod##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

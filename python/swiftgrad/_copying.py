@@ -21,9 +21,14 @@ from . import _C
 _GROUPS = object()  # the deepcopy memo key (by id) of the storages already copied in one call
 
 
+def contiguous(a):
+    """`a` in C order, copied only when it is not (unlike `np.ascontiguousarray`, 0-d stays 0-d)."""
+    return a if a.flags.c_contiguous else a.copy(order="C")
+
+
 def _rebuild(cls, array, requires_grad, state=None):
     """The unpickling side of `Tensor.__reduce_ex__`: a tensor of class `cls` owning `array`."""
-    t = _C.from_buffer(np.ascontiguousarray(array) if array.ndim else np.array(array))
+    t = _C.from_buffer(contiguous(array))
     return _finish(t, cls, requires_grad, state)
 
 
@@ -44,7 +49,7 @@ def _state(t):
 
 def reduce_ex(t, protocol):
     """`(rebuild, args)` with a contiguous array of the values (copied into the pickle stream)."""
-    array = np.ascontiguousarray(t.numpy())
+    array = contiguous(t.numpy())
     return (_rebuild, (type(t), array, bool(t.requires_grad), _state(t)))
 
 

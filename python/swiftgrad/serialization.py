@@ -26,6 +26,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ._copying import contiguous
 from ._tensor import Tensor
 
 STRUCTURE_KEY = "swiftgrad.structure"
@@ -97,7 +98,7 @@ class _Flattener:
     def spec(self, obj, path):
         if isinstance(obj, Tensor):
             name = self._name(path)
-            self.arrays[name] = np.ascontiguousarray(obj.numpy())
+            self.arrays[name] = contiguous(obj.numpy())
             out = {"t": name}
             if obj.requires_grad:
                 out["rg"] = True
@@ -108,7 +109,7 @@ class _Flattener:
             if obj.dtype.hasobject or obj.dtype.kind not in "biuf":
                 raise TypeError(f"sg.save: cannot store the array at {path!r} of dtype {obj.dtype}")
             name = self._name(path)
-            self.arrays[name] = np.ascontiguousarray(obj)
+            self.arrays[name] = contiguous(obj)
             return {"a": name}
         if obj is None or isinstance(obj, (bool, int, float, str)):
             return {"v": obj}
