@@ -85,8 +85,8 @@ def tensor(data, dtype=None, requires_grad=False):
 
 
 def asarray(x, dtype=None):
-    """`x` as a tensor: tensors pass through, arrays are viewed without copying when possible;
-    Python floats become the default dtype."""
+    """`x` as a tensor: tensors pass through, arrays are viewed without copying when possible.
+    Python floats become the default dtype (`sg.get_default_dtype()`)."""
     if isinstance(x, Tensor):
         return x if dtype is None or x.dtype == _np.dtype(dtype) else x.astype(dtype)
     a = _supported_array(x)
