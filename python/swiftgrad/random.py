@@ -4,7 +4,7 @@ The generator's state lives in Swift and the C ABI has no call to read or write 
 `seed`. So this module keeps the state in Python as (seed, draws): the last seed and the number
 of 64-bit values drawn since (uniform samples take one each, normal samples two per pair, as the
 Swift core does). `get_state()` returns that pair and `set_state(state)` reseeds and draws `draws`
-values to skip ahead, which restores the stream exactly, at a cost linear in `draws` (about 10 ns a
+values to skip ahead, which restores the stream exactly, at a cost linear in `draws` (about 30 ns a
 value). Values drawn by calling `_C.uniform` / `_C.normal` directly bypass the count; everything
 in swiftgrad draws through this module. Before the first `seed()` the generator runs from its
 built-in state, which can be restored only in the same process and only forwards.
