@@ -400,8 +400,19 @@ def test_graph_view_svg_without_graphviz_is_none(monkeypatch):
     assert repr(view).startswith("GraphView(4 nodes)\ndigraph swiftgrad")
 
 
+def test_compiled_function_svg_is_none_without_graphviz_or_graph(monkeypatch):
+    f = sg.compile(lambda x: sg.sin(x) * 2)
+    assert f._repr_svg_() is None  # nothing recorded yet
+    f(sg.ones(3))
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert f._repr_svg_() is None
+
+
 def test_graph_view_svg_with_graphviz():
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed (optional: apt-get install graphviz)")
     svg = _graph()._repr_svg_()
     assert "<svg" in svg and ">sin #" in svg and ">x</text>" in svg
+    f = sg.compile(lambda x: sg.sin(x) * 2)
+    f(sg.ones(3))
+    assert "<svg" in f._repr_svg_() and "sin" in f._repr_svg_()

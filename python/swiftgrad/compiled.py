@@ -159,6 +159,13 @@ class CompiledFunction:
             raise RuntimeError("sg.compile: nothing recorded yet; call the function first")
         return _C.compiled_text(graphs[-1], 1)
 
+    def _repr_svg_(self):
+        """Jupyter's display of the most recently recorded graph (None before the first call or
+        without Graphviz, when Jupyter shows the text repr)."""
+        from .graph import dot_to_svg
+
+        return dot_to_svg(self.to_dot()) if self.graphs() else None
+
 
 def compile(fn=None, *, static_argnums=(), optimize=True):  # noqa: A001 - the public name
     """Records `fn` into a Swift graph on its first call per signature and replays it in one call.

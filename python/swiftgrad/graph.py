@@ -120,15 +120,20 @@ def render(t, path, names=None, format=None):
     return path
 
 
-def to_svg(t, names=None):
-    """The graph of `t` as SVG text drawn by Graphviz's `dot`, or None when Graphviz is not installed."""
+def dot_to_svg(dot_text):
+    """DOT text drawn as SVG by Graphviz's `dot`, or None when Graphviz is not installed."""
     dot = shutil.which("dot")
     if dot is None:
         return None
-    result = subprocess.run([dot, "-Tsvg"], input=to_dot(t, names).encode(), capture_output=True)
+    result = subprocess.run([dot, "-Tsvg"], input=dot_text.encode(), capture_output=True)
     if result.returncode != 0:
         raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace').strip()}")
     return result.stdout.decode()
+
+
+def to_svg(t, names=None):
+    """The graph of `t` as SVG text drawn by Graphviz's `dot`, or None when Graphviz is not installed."""
+    return dot_to_svg(to_dot(t, names))
 
 
 class GraphView:

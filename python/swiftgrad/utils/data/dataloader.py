@@ -207,7 +207,7 @@ class DataLoader:
                 yield from self._multiprocess(indices, batched, epoch)
         finally:
             self._in_epoch, self._position = False, 0
-        self._epoch = epoch + 1
+            self._epoch = epoch + 1
 
     def _context(self):
         ctx = self.multiprocessing_context
