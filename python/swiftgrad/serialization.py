@@ -21,7 +21,6 @@ fsynced. A crash or kill at any point leaves either the old file or the new one,
 import io
 import json
 import os
-import tempfile
 from collections import OrderedDict
 
 import numpy as np
@@ -42,6 +41,8 @@ def atomic_write(path, write):
     The file is a temporary in `path`'s directory (so the rename stays on one file system); it is
     flushed and fsynced, renamed with `os.replace`, and the directory entry is fsynced. If `write`
     raises, the temporary is removed and `path` is untouched. Returns `path`."""
+    import tempfile
+
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)

@@ -14,11 +14,9 @@ were yielded; after `load_state_dict` the next epoch replays the same order and 
 (without loading them), so a training run resumed from a checkpoint sees the same batches.
 """
 import collections
-import multiprocessing
 import queue
 import sys
 import time
-import traceback
 
 import numpy as np
 
@@ -92,6 +90,8 @@ class _WorkerError:
 
 def _worker_loop(dataset, collate_fn, batched, index_queue, result_queue, worker_id, num_workers, seed, init_fn):
     global _worker_info
+    import traceback
+
     from ... import random
 
     try:
@@ -210,6 +210,8 @@ class DataLoader:
             self._epoch = epoch + 1
 
     def _context(self):
+        import multiprocessing
+
         ctx = self.multiprocessing_context
         if ctx is None:
             ctx = "fork" if sys.platform.startswith("linux") else "spawn"
