@@ -84,7 +84,8 @@ setup(
     long_description=open(os.path.join(ROOT, "README.md")).read() if os.path.exists(os.path.join(ROOT, "README.md")) else "",
     long_description_content_type="text/markdown",
     package_dir={"": "python"},
-    packages=["swiftgrad", "swiftgrad.nn", "swiftgrad.optim", "swiftgrad.testing"],
+    packages=["swiftgrad", "swiftgrad.nn", "swiftgrad.optim", "swiftgrad.testing", "swiftgrad.utils",
+              "swiftgrad.utils.data"],
     package_data={"swiftgrad": ["py.typed", "*.pyi"]},
     ext_modules=[extension],
     cmdclass={"build_ext": BuildWithSwift},
@@ -92,5 +93,7 @@ setup(
     entry_points={"pytest11": ["swiftgrad = swiftgrad.testing.pytest_plugin"]},
     python_requires=">=3.9",
     install_requires=["numpy>=1.22", "scipy-openblas32>=0.3.27"],
-    extras_require={"test": ["pytest", "hypothesis", "scipy"], "bench": ["torch", "jax", "autograd"]},
+    # safetensors: sg.save / sg.load of ".safetensors" files (".npz" needs only NumPy).
+    extras_require={"safetensors": ["safetensors"], "test": ["pytest", "hypothesis", "scipy", "safetensors"],
+                    "bench": ["torch", "jax", "autograd"]},
 )

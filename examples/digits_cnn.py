@@ -10,6 +10,7 @@ import numpy as np
 
 import swiftgrad as sg
 from swiftgrad import nn
+from swiftgrad.utils.data import DataLoader, TensorDataset
 from digits_mlp import _progress, save_loss_curve
 
 
@@ -30,23 +31,22 @@ def main(epochs=20, batch_size=64, seed=0, plot=None):
     images = (digits.images / 16.0)[:, None, :, :]  # (N, 1, 8, 8)
     x_train, x_test, y_train, y_test = train_test_split(images, digits.target, test_size=0.25, random_state=seed,
                                                         stratify=digits.target)
+    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True,
+                        generator=np.random.default_rng(seed))
     sg.random.seed(seed)
-    rng = np.random.default_rng(seed)
     model = make_model()
     opt = sg.optim.Adam(model.parameters(), lr=5e-3)
     losses = []
     for epoch in _progress(range(epochs)):
         model.train()
-        order = rng.permutation(len(x_train))
         total = 0.0
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
+        for images_batch, labels in loader:
             opt.zero_grad()
-            loss = nn.functional.cross_entropy(model(x_train[batch]), y_train[batch])
+            loss = nn.functional.cross_entropy(model(images_batch), labels)
             loss.backward()
             opt.step()
-            total += loss.item() * len(batch)
-        losses.append(total / len(order))
+            total += loss.item() * len(labels)
+        losses.append(total / len(loader.dataset))
         if epoch % 5 == 0 or epoch == epochs - 1:
             print(f"epoch {epoch:2d}   training loss {losses[-1]:.4f}")
 

@@ -12,6 +12,7 @@ import numpy as np
 
 import swiftgrad as sg
 from swiftgrad import nn
+from swiftgrad.utils.data import DataLoader, TensorDataset
 
 
 def log_softmax(logits):
@@ -59,27 +60,28 @@ def main(epochs=40, batch_size=64, seed=0, plot=None):
     x_train, x_test, y_train, y_test = train_test_split(x, digits.target, test_size=0.25, random_state=seed,
                                                         stratify=digits.target)
     one_hot = np.eye(10)[y_train]
+    # A new shuffle each epoch from a NumPy generator seeded with `seed`: whole batches are gathered
+    # from the TensorDataset's tensors in one step.
+    loader = DataLoader(TensorDataset(x_train, one_hot), batch_size=batch_size, shuffle=True,
+                        generator=np.random.default_rng(seed))
 
     sg.random.seed(seed)
-    rng = np.random.default_rng(seed)
     model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
     opt = sg.optim.Adam(model.parameters(), lr=3e-3)
     schedule = sg.optim.lr_scheduler.StepLR(opt, step_size=15, gamma=0.3)
     losses = []
     for epoch in _progress(range(epochs)):
-        order = rng.permutation(len(x_train))
         total = 0.0
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
+        for inputs, targets in loader:
             opt.zero_grad()
-            loss = softmax_cross_entropy(model(x_train[batch]), one_hot[batch])
+            loss = softmax_cross_entropy(model(inputs), targets)
             loss.backward()
             opt.step()
-            total += loss.item() * len(batch)
+            total += loss.item() * len(inputs)
         schedule.step()
-        losses.append(total / len(order))
+        losses.append(total / len(loader.dataset))
         if epoch % 10 == 0 or epoch == epochs - 1:
-            print(f"epoch {epoch:2d}   training loss {total / len(order):.4f}")
+            print(f"epoch {epoch:2d}   training loss {losses[-1]:.4f}")
 
     with sg.no_grad():
         predicted = model(x_test).numpy().argmax(axis=1)

@@ -473,4 +473,4 @@ def test_docs_are_linked():
     assert "](docs/TESTING.md)" in (ROOT / "README.md").read_text()
     setup = (ROOT / "setup.py").read_text()
     assert 'entry_points={"pytest11": ["swiftgrad = swiftgrad.testing.pytest_plugin"]}' in setup
-    assert '"swiftgrad.testing"]' in setup
+    assert '"swiftgrad.testing"' in setup

@@ -7,6 +7,8 @@ from . import _C, _blas
 
 _blas.load()
 from ._dtypes import bool_, float32, float64, int64, code_of as _code_of, supported_array as _supported_array
+from ._dtypes import float_dtype as _float_dtype, get_default_dtype, is_python_data as _is_python_data
+from ._dtypes import set_default_dtype
 from ._tensor import Tensor
 from . import autograd, random
 from .autograd import detect_anomaly, enable_grad, no_grad, set_grad_enabled, is_grad_enabled
@@ -33,11 +35,48 @@ def from_dlpack(x):
     return from_numpy(_np.from_dlpack(x))
 
 
+class default_dtype:
+    """Context manager: `with sg.default_dtype(sg.float32): ...` sets the default floating dtype
+    inside the block and restores the previous one on exit (also usable as a decorator)."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+        self._saved = []
+
+    def __enter__(self):
+        self._saved.append(get_default_dtype())
+        set_default_dtype(self.dtype)
+        return get_default_dtype()
+
+    def __exit__(self, *exc):
+        set_default_dtype(self._saved.pop())
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with default_dtype(self.dtype):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def _python_floats(data, a, dtype):
+    """The default floating dtype for arrays made from Python floats (lists, scalars) when no dtype
+    is given; NumPy float64 arrays keep float64."""
+    if dtype is None and a.dtype == float64 and _is_python_data(data):
+        return get_default_dtype()
+    return dtype
+
+
 def tensor(data, dtype=None, requires_grad=False):
-    """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors)."""
+    """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors). Python
+    floats become the default dtype (`sg.get_default_dtype()`); arrays and tensors keep theirs."""
     if isinstance(data, Tensor):
         data = data.numpy()
     a = _supported_array(data)
+    dtype = _python_floats(data, a, dtype)
     if dtype is not None:
         _code_of(dtype)
         a = a.astype(dtype)
@@ -48,10 +87,12 @@ def tensor(data, dtype=None, requires_grad=False):
 
 
 def asarray(x, dtype=None):
-    """`x` as a tensor: tensors pass through, arrays are viewed without copying when possible."""
+    """`x` as a tensor: tensors pass through, arrays are viewed without copying when possible.
+    Python floats become the default dtype (`sg.get_default_dtype()`)."""
     if isinstance(x, Tensor):
         return x if dtype is None or x.dtype == _np.dtype(dtype) else x.astype(dtype)
     a = _supported_array(x)
+    dtype = _python_floats(x, a, dtype)
     if dtype is not None:
         _code_of(dtype)
         a = a.astype(dtype, copy=False)
@@ -64,24 +105,24 @@ def _shape(shape):
 
 def full(shape, fill_value, dtype=None):
     """A tensor of `shape` filled with `fill_value`; the dtype follows the value (int64, bool or
-    float64) unless `dtype` is given."""
+    the default floating dtype) unless `dtype` is given."""
     if dtype is None:
         dtype = _np.asarray(fill_value).dtype
-        dtype = int64 if dtype.kind in "iu" else (bool_ if dtype.kind == "b" else float64)
+        dtype = int64 if dtype.kind in "iu" else (bool_ if dtype.kind == "b" else get_default_dtype())
     return _C.full(_shape(shape), float(fill_value), _code_of(dtype))
 
 
-def zeros(shape, dtype=float64):
-    """A tensor of `shape` filled with zeros (float64 unless `dtype` is given)."""
-    return _C.full(_shape(shape), 0.0, _code_of(dtype))
+def zeros(shape, dtype=None):
+    """A tensor of `shape` filled with zeros (the default floating dtype unless `dtype` is given)."""
+    return _C.full(_shape(shape), 0.0, _code_of(_float_dtype(dtype)))
 
 
-def ones(shape, dtype=float64):
-    """A tensor of `shape` filled with ones (float64 unless `dtype` is given)."""
-    return _C.full(_shape(shape), 1.0, _code_of(dtype))
+def ones(shape, dtype=None):
+    """A tensor of `shape` filled with ones (the default floating dtype unless `dtype` is given)."""
+    return _C.full(_shape(shape), 1.0, _code_of(_float_dtype(dtype)))
 
 
-def empty(shape, dtype=float64):
+def empty(shape, dtype=None):
     """Like `zeros` (swiftgrad never hands out uninitialised memory)."""
     return zeros(shape, dtype)
 
@@ -100,24 +141,25 @@ def ones_like(x, dtype=None):
 
 def arange(start, stop=None, step=1, dtype=None):
     """Evenly spaced values in [start, stop) with `step`, as NumPy's `arange`: int64 when all
-    arguments are ints, float64 otherwise (unless `dtype` is given)."""
+    arguments are ints, the default floating dtype otherwise (unless `dtype` is given)."""
     if stop is None:
         start, stop = 0, start
     if dtype is None:
         ints = all(isinstance(v, int) for v in (start, stop, step))
-        dtype = int64 if ints else float64
+        dtype = int64 if ints else get_default_dtype()
     return _C.arange(float(start), float(stop), float(step), _code_of(dtype))
 
 
-def linspace(start, stop, num=50, dtype=float64):
-    """`num` evenly spaced values from `start` to `stop`, both included (NumPy's `linspace`)."""
-    return _C.linspace(float(start), float(stop), int(num), _code_of(dtype))
+def linspace(start, stop, num=50, dtype=None):
+    """`num` evenly spaced values from `start` to `stop`, both included (NumPy's `linspace`), in the
+    default floating dtype unless `dtype` is given."""
+    return _C.linspace(float(start), float(stop), int(num), _code_of(_float_dtype(dtype)))
 
 
-def eye(N, M=None, k=0, dtype=float64):
+def eye(N, M=None, k=0, dtype=None):
     """An N x M (default N x N) matrix with ones on diagonal `k` (0: main, > 0: above) and zeros
-    elsewhere."""
-    return _C.eye(int(N), int(N if M is None else M), int(k), _code_of(dtype))
+    elsewhere, in the default floating dtype unless `dtype` is given."""
+    return _C.eye(int(N), int(N if M is None else M), int(k), _code_of(_float_dtype(dtype)))
 
 
 # --- Operations (implemented in Swift; bound in python/csrc/ops.c) --------------------------
@@ -243,3 +285,8 @@ get_num_threads = _blas.get_num_threads
 
 # --- Testing helpers (python/swiftgrad/testing/; docs/TESTING.md) -------------------------------------
 from . import testing  # noqa: E402
+
+
+# --- Saving, loading and data (python/swiftgrad/serialization.py, utils/) ---------------------
+from .serialization import load, save  # noqa: E402
+from . import utils  # noqa: E402

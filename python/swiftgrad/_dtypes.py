@@ -43,3 +43,40 @@ def supported_array(obj):
     if any(s % a.itemsize for s in a.strides) or not a.flags.aligned:
         a = np.ascontiguousarray(a)
     return a
+
+
+# --- The default floating dtype (sg.set_default_dtype) -------------------------------------------
+# One process-wide setting, as in PyTorch: creation functions given Python floats or no dtype, the
+# samplers of sg.random and the nn layers use it. float64 unless changed (the API contract's default).
+_default = [float64]
+
+
+def get_default_dtype():
+    """The floating dtype that creation functions, `sg.random` and `sg.nn` layers use when no dtype
+    is given (float64 unless `set_default_dtype` changed it)."""
+    return _default[0]
+
+
+def set_default_dtype(dtype):
+    """Sets the default floating dtype: `sg.float32` or `sg.float64` (anything else: ValueError).
+    Affects tensors created afterwards from Python floats or without a dtype; existing tensors and
+    NumPy arrays (which carry their own dtype) are unchanged."""
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"set_default_dtype: {dtype!r} is not a dtype; use sg.float32 or sg.float64") from None
+    if d not in (float32, float64):
+        raise ValueError(f"set_default_dtype: only float32 and float64 can be the default, got {d}")
+    _default[0] = d
+
+
+def float_dtype(dtype):
+    """`dtype`, or the default floating dtype when it is None."""
+    return _default[0] if dtype is None else dtype
+
+
+def is_python_data(obj):
+    """True for Python scalars and (nested) lists/tuples, whose floats take the default dtype; NumPy
+    arrays and scalars keep their own dtype."""
+    return not isinstance(obj, (np.ndarray, np.generic)) and not hasattr(obj, "__array_interface__") \
+        and not hasattr(obj, "__array__")

@@ -2,7 +2,7 @@
 buffer protocol) is implemented in C (`_C.TensorBase`); this subclass adds conveniences."""
 import numpy as np
 
-from . import _C
+from . import _C, _copying
 from ._dtypes import code_of, dtype_of_code
 from ._tensor_shapemath import ShapeMathMethods
 
@@ -117,6 +117,29 @@ class Tensor(ShapeMathMethods, _C.TensorBase):
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def _repr_html_(self):
+        """Jupyter's rich display: a header line (shape, dtype, grad state) over the values in a
+        <pre> block (NumPy's summarised printing for large tensors)."""
+        import html
+
+        state = f"grad_fn={self.grad_fn}" if self.grad_fn is not None else (
+            "requires_grad=True" if self.requires_grad else "")
+        head = f"{type(self).__name__} shape={self.shape} dtype={self.dtype}" + (f" {state}" if state else "")
+        body = np.array2string(self.numpy(), separator=", ", threshold=200, edgeitems=3)
+        return (f'<div class="swiftgrad-tensor"><div style="font-family:monospace;color:#555">'
+                f"{html.escape(head)}</div><pre>{html.escape(body)}</pre></div>")
+
+    # Pickling and copying (python/swiftgrad/_copying.py): values, dtype, shape, requires_grad and
+    # the class are kept, never the autograd graph; deepcopy keeps views sharing.
+    def __reduce_ex__(self, protocol):
+        return _copying.reduce_ex(self, protocol)
+
+    def __copy__(self):
+        return _copying.shallow_copy(self)
+
+    def __deepcopy__(self, memo):
+        return _copying.deep_copy(self, memo)
 
     # NumPy-style methods; each is the module function of the same name.
     def astype(self, dtype):

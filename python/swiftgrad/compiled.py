@@ -159,6 +159,13 @@ class CompiledFunction:
             raise RuntimeError("sg.compile: nothing recorded yet; call the function first")
         return _C.compiled_text(graphs[-1], 1)
 
+    def _repr_svg_(self):
+        """Jupyter's display of the most recently recorded graph (None before the first call or
+        without Graphviz, when Jupyter shows the text repr)."""
+        from .graph import dot_to_svg
+
+        return dot_to_svg(self.to_dot()) if self.graphs() else None
+
 
 def compile(fn=None, *, static_argnums=(), optimize=True):  # noqa: A001 - the public name
     """Records `fn` into a Swift graph on its first call per signature and replays it in one call.
@@ -214,9 +221,9 @@ class Graph:
     def placeholder(self, shape, dtype=None, name=None, example=None):
         """An input fed at run time. Recording runs on `example` (zeros by default), so an
         operation that rejects zeros (cholesky, log of a probability...) needs a valid example."""
-        from . import asarray, float64, zeros
+        from . import asarray, get_default_dtype, zeros
 
-        dtype = float64 if dtype is None else dtype
+        dtype = get_default_dtype() if dtype is None else dtype
         value = zeros(tuple(shape), dtype=dtype) if example is None else asarray(example, dtype=dtype)
         if tuple(value.shape) != tuple(shape):
             raise ValueError(f"placeholder {name!r}: example has shape {tuple(value.shape)}, expected {tuple(shape)}")

@@ -120,6 +120,49 @@ def render(t, path, names=None, format=None):
     return path
 
 
+def dot_to_svg(dot_text):
+    """DOT text drawn as SVG by Graphviz's `dot`, or None when Graphviz is not installed."""
+    dot = shutil.which("dot")
+    if dot is None:
+        return None
+    result = subprocess.run([dot, "-Tsvg"], input=dot_text.encode(), capture_output=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace').strip()}")
+    return result.stdout.decode()
+
+
+def to_svg(t, names=None):
+    """The graph of `t` as SVG text drawn by Graphviz's `dot`, or None when Graphviz is not installed."""
+    return dot_to_svg(to_dot(t, names))
+
+
+class GraphView:
+    """The recorded graph of a tensor for Jupyter: `sg.graph.view(loss)` as the last expression of a
+    cell shows it as SVG (`_repr_svg_`, drawn by Graphviz's `dot`). Without Graphviz `_repr_svg_`
+    returns None and Jupyter shows the text form (`repr`: the node count and the DOT source)."""
+
+    def __init__(self, tensor, names=None):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"view expects a Tensor, got {type(tensor).__name__}")
+        self.tensor, self.names = tensor, names
+
+    def to_dot(self):
+        """The DOT text (`to_dot(tensor, names)`)."""
+        return to_dot(self.tensor, self.names)
+
+    def _repr_svg_(self):
+        return to_svg(self.tensor, self.names)
+
+    def __repr__(self):
+        n = len(topological_order(self.tensor))
+        return f"GraphView({n} nodes)\n" + self.to_dot()
+
+
+def view(t, names=None):
+    """A `GraphView` of the graph that produced `t`, displayed as SVG in Jupyter."""
+    return GraphView(t, names)
+
+
 # --- The Wengert list ----------------------------------------------------------------------------
 
 _INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
@@ -145,6 +188,20 @@ class Trace(str):
     rows = ()
     output = None
     output_name = None
+
+    def _repr_html_(self):
+        """Jupyter's display: the Wengert list as an HTML table (operation, value, tangent, adjoint)."""
+        import html
+
+        cells = "".join(f"<th>{h}</th>" for h in ("v", "operation", "value", "tangent v&#775;", "adjoint v&#772;"))
+        rows = [f"<tr>{cells}</tr>"]
+        for r in self.rows:
+            values = (r.name, r.expression, _short_value(r.value), _short_value(r.tangent), _short_value(r.adjoint))
+            rows.append("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in values) + "</tr>")
+        out = "" if self.output is None else _short_value(self.output)
+        caption = f"y = {self.output_name + ' = ' if self.output_name else ''}{out}"
+        return (f'<table class="swiftgrad-trace" style="font-family:monospace"><caption>{html.escape(caption)}'
+                f"</caption>{''.join(rows)}</table>")
 
     def row(self, name):
         """The row named `name` (e.g. "v_3"); KeyError when there is none."""

@@ -3,7 +3,7 @@ normalisation, `Dropout`, `GELU`, `Softmax` and `CrossEntropyLoss`, with PyTorch
 arguments and initialisation."""
 import math
 
-from .. import float64, empty, ones, zeros
+from .. import empty, ones, zeros
 from . import functional as F
 from . import init
 from .module import Module
@@ -43,7 +43,7 @@ class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W) (`F.conv2d`: im2col + BLAS)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 dtype=float64):
+                 dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, dtype, 2)
 
     def forward(self, input):
@@ -54,7 +54,7 @@ class Conv1d(_ConvNd):
     """1-D convolution over (N, C, L)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 dtype=float64):
+                 dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, dtype, 1)
 
     def forward(self, input):
@@ -100,7 +100,7 @@ class Embedding(Module):
     """A lookup table: integer indices -> rows of `weight` (num_embeddings, embedding_dim),
     initialised from N(0, 1) as PyTorch does."""
 
-    def __init__(self, num_embeddings, embedding_dim, dtype=float64):
+    def __init__(self, num_embeddings, embedding_dim, dtype=None):
         super().__init__()
         if num_embeddings <= 0 or embedding_dim <= 0:
             raise ValueError(f"Embedding: sizes must be positive, got ({num_embeddings}, {embedding_dim})")
@@ -115,7 +115,7 @@ class Embedding(Module):
 class LayerNorm(Module):
     """Normalises the trailing `normalized_shape` dimensions, with a learned scale and shift."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=float64):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=None):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps = shape, eps
@@ -131,7 +131,7 @@ class LayerNorm(Module):
 
 
 class _BatchNorm(Module):
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=float64):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=None):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         if affine:

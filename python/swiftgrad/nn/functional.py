@@ -102,10 +102,11 @@ def cross_entropy(logits, target, ignore_index=-100, reduction="mean", label_smo
 
 def one_hot(labels, num_classes=-1, dtype=None):
     """`labels` (integers) as one-hot rows: shape labels.shape + (num_classes,). Like PyTorch, a
-    negative `num_classes` means max(labels) + 1; unlike PyTorch the default dtype is float64
-    (the result is usually multiplied with float tensors; pass dtype=sg.int64 for integers).
+    negative `num_classes` means max(labels) + 1; unlike PyTorch the result is floating, in the
+    default dtype (float64 unless `sg.set_default_dtype` changed it; it is usually multiplied with
+    float tensors; pass dtype=sg.int64 for integers).
     Built from a comparison, so it is recorded by graph mode."""
-    from .. import asarray, float64, int64
+    from .. import asarray, get_default_dtype, int64
 
     t = asarray(labels)
     if t.dtype.kind not in "iu":
@@ -117,7 +118,7 @@ def one_hot(labels, num_classes=-1, dtype=None):
                          f"{int(t.numpy().min())} to {int(t.numpy().max())}")
     classes = _C.arange(0, num_classes, 1, _code_of(int64))
     hot = _C.equal(_C.expand_dims(t, -1), classes)
-    return _C.cast(hot, _code_of(float64 if dtype is None else dtype))
+    return _C.cast(hot, _code_of(get_default_dtype() if dtype is None else dtype))
 
 
 def _code_of(dtype):

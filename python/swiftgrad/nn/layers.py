@@ -2,7 +2,7 @@
 import math
 from collections import OrderedDict
 
-from .. import _C, float64, empty
+from .. import _C, empty
 from . import functional as F
 from . import init
 from .module import Module
@@ -16,7 +16,7 @@ class Linear(Module):
     drawn with `swiftgrad.random` (PyTorch's kaiming_uniform_(a=sqrt(5)) reduces to that bound).
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=float64):
+    def __init__(self, in_features, out_features, bias=True, dtype=None):
         super().__init__()
         if in_features < 0 or out_features < 0:
             raise ValueError(

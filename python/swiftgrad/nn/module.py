@@ -251,11 +251,11 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path):
-        """Writes `state_dict()` to a NumPy `.npz` file."""
+        """Writes `state_dict()` to `path` atomically (`.safetensors` for that suffix, else `.npz`)."""
         save(self.state_dict(), path)
 
     def load(self, path, strict=True):
-        """Loads parameters saved by `save` (an `.npz` file) into this module."""
+        """Loads parameters saved by `save` (a `.npz` or `.safetensors` file) into this module."""
         return self.load_state_dict(load(path), strict=strict)
 
     # --- Printing -------------------------------------------------------------------------------
@@ -292,16 +292,24 @@ def _zero_grad(p, set_to_none):
         _C.fill_(g, 0.0)
 
 
+def _format_for(path):
+    suffix = str(path).lower().rsplit(".", 1)[-1] if "." in str(path) else ""
+    return "safetensors" if suffix == "safetensors" else "npz"
+
+
 def save(state_dict, path):
-    """Writes a mapping of names to tensors/arrays to an `.npz` file (NumPy's format)."""
-    arrays = {name: np.asarray(value) for name, value in state_dict.items()}
-    with open(path, "wb") as f:
-        np.savez(f, **arrays)
+    """Writes a mapping of names to tensors/arrays to `path` atomically: a `.safetensors` file for
+    that suffix, else NumPy's `.npz` format (whatever the suffix). See `sg.save` for nesting."""
+    from .. import serialization
+
+    return serialization.save(OrderedDict((name, value if isinstance(value, Tensor) else np.asarray(value))
+                                          for name, value in state_dict.items()), path, format=_format_for(path))
 
 
 def load(path):
-    """Reads an `.npz` file written by `save` into an ordered mapping of names to tensors."""
-    from .. import tensor
+    """Reads a file written by `save` (or any flat `.npz` / `.safetensors` file) into an ordered
+    mapping of names to tensors."""
+    from .. import serialization, tensor
 
-    with np.load(path, allow_pickle=False) as data:
-        return OrderedDict((name, tensor(data[name])) for name in data.files)
+    loaded = serialization.load(path, format=_format_for(path))
+    return OrderedDict((name, value if isinstance(value, Tensor) else tensor(value)) for name, value in loaded.items())

@@ -23,6 +23,3 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
-
-    def __reduce_ex__(self, protocol):
-        return (Parameter, (self.numpy().copy(), self.requires_grad))
