@@ -11,7 +11,10 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
-SCRATCH = os.path.join(ROOT, ".build-python")
+# SWIFTGRAD_SANITIZE=address|thread builds core and extension with that sanitizer (make test-asan,
+# make test-tsan: scripts/sanitize.sh), in its own scratch folder.
+SANITIZE = os.environ.get("SWIFTGRAD_SANITIZE", "")
+SCRATCH = os.path.join(ROOT, ".build-python" + (f"-{SANITIZE}" if SANITIZE else ""))
 LIBRARY = "libswiftgrad.so"
 
 
@@ -47,6 +50,10 @@ def build_swift_library():
            # Dynamic exclusivity checks cost ~5% per op; violations are programming errors that
            # the debug builds of `swift test` still check.
            "-Xswiftc", "-enforce-exclusivity=unchecked"]
+    if SANITIZE:
+        if SANITIZE not in ("address", "thread"):
+            raise SystemExit(f"SWIFTGRAD_SANITIZE must be 'address' or 'thread', got {SANITIZE!r}")
+        cmd += ["-Xswiftc", f"-sanitize={SANITIZE}"]
     cpu = target_cpu()
     if cpu:
         cmd += ["-Xswiftc", "-target-cpu", "-Xswiftc", cpu]
@@ -73,8 +80,9 @@ extension = Extension(
     sources=sorted(glob.glob(os.path.join("python", "csrc", "*.c"))),
     include_dirs=[os.path.join(ROOT, "include")],
     libraries=["swiftgrad"],
-    extra_compile_args=["-O2", "-std=c11", "-Wno-missing-field-initializers"],
-    extra_link_args=["-Wl,-rpath,$ORIGIN"],
+    extra_compile_args=["-O2", "-std=c11", "-Wno-missing-field-initializers"]
+    + ([f"-fsanitize={SANITIZE}", "-fno-omit-frame-pointer"] if SANITIZE else []),
+    extra_link_args=["-Wl,-rpath,$ORIGIN"] + ([f"-fsanitize={SANITIZE}", "-shared-libsan"] if SANITIZE else []),
 )
 
 setup(
