@@ -51,6 +51,7 @@ class _Reducer:
         self.enabled = True
         self.wait_seconds = 0.0  # time spent blocked in Wait (the communication not hidden by backward)
         self.buckets, self.where = self._build(params, float(bucket_cap_mb) * 2**20)
+        self._copied = None
         self._reset()
         for p in params:
             if id(p) in _reducers:
@@ -111,7 +112,7 @@ class _Reducer:
             param = ref()
             if param is None or not self.enabled or id(param) in self.fired:
                 return None
-            self.pending = True
+            self.pending, self._copied = True, None
             self.fired.add(id(param))
             b = self._fill(param, g)
             b.ready += 1
@@ -122,6 +123,7 @@ class _Reducer:
                 # the averaged slot (a copy); sync_gradients() later makes it a view again.
                 self.finalize()
                 param.grad = None
+                self._copied = param
                 bucket, i = self.where[id(param)]
                 return bucket.tensors[i]
             return None
@@ -145,7 +147,10 @@ class _Reducer:
         """Completes this step's reduction (see the module docstring); a no-op when no backward ran
         since the last call. Parameters with no gradient on any rank keep `.grad` unchanged."""
         if not self.pending:
-            self._assign_views()
+            p, self._copied = self._copied, None
+            if p is not None and p.grad is not None:  # the copy the engine stored after the last hook
+                b, i = self.where[id(p)]
+                p.grad = b.tensors[i]
             return
         MPI = _mpi()
         for p in self.params:
@@ -159,19 +164,11 @@ class _Reducer:
         self.comm.Allreduce(used, anywhere, op=MPI.MAX)
         MPI.Request.Waitall([b.request for b in self.buckets])
         self.wait_seconds += time.perf_counter() - started
-        self._used = anywhere.astype(bool)
         self._reset()
-        self._assign_views()
-
-    def _assign_views(self):
-        used = getattr(self, "_used", None)
-        if used is None:
-            return
-        for p, u in zip(self.params, used):
+        for p, u in zip(self.params, anywhere):
             if u:
                 b, i = self.where[id(p)]
-                if p.grad is None or not self._owns(p, p.grad):
-                    p.grad = b.tensors[i]
+                p.grad = b.tensors[i]
 
 
 def _params_of(obj):
