@@ -121,12 +121,13 @@ def main():
                (2, 1, 128, 0.5)]
     results = [run(n, t, b, ns.steps, cap) for n, t, b, cap in configs]
     print("### W2 data-parallel (784-512-512-10, float32, SGD)\n")
-    print("| processes x threads | batch per process (global) | buckets | median step ms | examples/s | "
-          "waiting on all-reduce | bare all-reduce of all grads ms |")
+    print("| procs x threads | batch/proc (global) | buckets | median step ms | examples/s | waiting | "
+          "bare all-reduce ms |")
     print("|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['world']} x {r['threads']} | {r['per_rank']} ({r['world'] * r['per_rank']}) | "
-              f"{r['buckets']} ({r['bucket_cap_mb']:g} MB cap) | {r['step_ms']:.2f} | {r['examples_per_s']:.0f} | {100 * r['wait_share']:.0f}% | "
+              f"{r['buckets']} ({r['bucket_cap_mb']:g} MB cap) | {r['step_ms']:.2f} | {r['examples_per_s']:.0f} | "
+              f"{100 * r['wait_share']:.0f}% | "
               f"{r['allreduce_ms']:.2f} |" if r["world"] > 1 else
               f"| {r['world']} x {r['threads']} | {r['per_rank']} ({r['per_rank']}) | - | {r['step_ms']:.2f} | "
               f"{r['examples_per_s']:.0f} | - | - |")

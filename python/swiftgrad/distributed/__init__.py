@@ -1,7 +1,8 @@
 """Data-parallel training over MPI (through mpi4py, an optional dependency: `pip install
 swiftgrad[distributed]` or `pip install mpi4py mpich`). docs/DISTRIBUTED.md explains it.
 
-- the world: `init()`, `comm()` (the mpi4py communicator), `rank()`, `world_size()`, `barrier()`, `abort()`, `is_initialized()`
+- the world: `init()`, `comm()` (the mpi4py communicator), `rank()`, `world_size()`, `barrier()`,
+  `abort()`, `is_initialized()`
 - differentiable collectives: `all_reduce(t, op="sum"|"mean"|"max")`, `all_gather(t)`,
   `reduce_scatter(t, op="sum"|"mean")`, `broadcast(t, root=0)`
 - training: `DistributedDataParallel(module, bucket_cap_mb=25)` (with `no_sync()` and

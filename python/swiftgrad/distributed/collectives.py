@@ -42,8 +42,9 @@ def _out(a):
     return _C.from_buffer(a)
 
 
-def _zeros_like(t):
-    return _C.full(t.shape, 0.0, t._dtype_code)
+def _zeros_like(like):
+    shape, code = like
+    return _C.full(shape, 0.0, code)
 
 
 def _mpi_op(op):
@@ -61,6 +62,7 @@ class _AllReduce(Function):
     def forward(ctx, t, op):
         c = comm()
         x = _contiguous(t)
+        ctx.like = (x.shape, t._dtype_code)  # for a zero tangent; not the tensor (keeps no memory alive)
         out = np.empty_like(x)
         c.Allreduce(x, out, op=_mpi_op(op))
         if op == "mean":
@@ -81,7 +83,7 @@ class _AllReduce(Function):
 
     @staticmethod
     def jvp(ctx, v, _op):
-        v = _zeros_like(ctx.weights) if v is None and ctx.weights is not None else v
+        v = _zeros_like(ctx.like) if v is None else v
         if ctx.op == "max":
             return all_reduce(v * ctx.weights, "sum")
         return all_reduce(v, ctx.op)
@@ -92,6 +94,7 @@ class _AllGather(Function):
     def forward(ctx, t):
         c = comm()
         x = _contiguous(t)
+        ctx.like = (x.shape, t._dtype_code)  # for a zero tangent; not the tensor (keeps no memory alive)
         out = np.empty((c.Get_size(),) + x.shape, dtype=x.dtype)
         c.Allgather(x, out)
         ctx.shape = x.shape
@@ -103,6 +106,7 @@ class _AllGather(Function):
 
     @staticmethod
     def jvp(ctx, v):
+        v = _zeros_like(ctx.like) if v is None else v  # every rank must join the collective
         return all_gather(v)
 
 
@@ -111,6 +115,7 @@ class _ReduceScatter(Function):
     def forward(ctx, t, op):
         c = comm()
         x = _contiguous(t)
+        ctx.like = (x.shape, t._dtype_code)  # for a zero tangent; not the tensor (keeps no memory alive)
         n = c.Get_size()
         if x.ndim == 0 or x.shape[0] % n:
             raise ValueError(f"reduce_scatter: the first dimension ({x.shape[0] if x.ndim else 'none'}) must be "
@@ -129,6 +134,7 @@ class _ReduceScatter(Function):
 
     @staticmethod
     def jvp(ctx, v, _op):
+        v = _zeros_like(ctx.like) if v is None else v  # every rank must join the collective
         return reduce_scatter(v, ctx.op)
 
 
@@ -137,6 +143,7 @@ class _Broadcast(Function):
     def forward(ctx, t, root):
         c = comm()
         x = _contiguous(t)
+        ctx.like = (x.shape, t._dtype_code)  # for a zero tangent; not the tensor (keeps no memory alive)
         out = np.array(x, copy=True) if c.Get_rank() == root else np.empty_like(x)
         c.Bcast(out, root=root)
         ctx.root = root
@@ -148,6 +155,7 @@ class _Broadcast(Function):
 
     @staticmethod
     def jvp(ctx, v, _root):
+        v = _zeros_like(ctx.like) if v is None else v  # every rank must join the collective
         return broadcast(v, ctx.root)
 
 
@@ -158,6 +166,7 @@ class _ReduceToRoot(Function):
     def forward(ctx, t, root):
         c = comm()
         x = _contiguous(t)
+        ctx.like = (x.shape, t._dtype_code)  # for a zero tangent; not the tensor (keeps no memory alive)
         out = np.zeros_like(x)
         c.Reduce(x, out if c.Get_rank() == root else None, op=_mpi_op("sum"), root=root)
         ctx.root = root
@@ -169,6 +178,7 @@ class _ReduceToRoot(Function):
 
     @staticmethod
     def jvp(ctx, v, _root):
+        v = _zeros_like(ctx.like) if v is None else v  # every rank must join the collective
         return _ReduceToRoot.apply(_tensor(v), ctx.root)
 
 
