@@ -195,6 +195,46 @@ def case_no_sync():
         np.testing.assert_allclose(np.asarray(p), np.asarray(q), rtol=0, atol=1e-6)
 
 
+def case_helpers():
+    import warnings
+
+    # DistributedOptimizer alone (no DDP) after broadcast_parameters trains like one process
+    model = mlp(seed=10 + RANK)
+    dist.broadcast_parameters(model)
+    reference = copy.deepcopy(model)
+    opt = dist.DistributedOptimizer(sg.optim.SGD(model.parameters(), lr=0.05, momentum=0.5))
+    ref_opt = sg.optim.SGD(reference.parameters(), lr=0.05, momentum=0.5)
+    for step in range(5):
+        x, y = batch(step)
+        half = slice(RANK * 8, RANK * 8 + 8)
+        opt.zero_grad()
+        loss_of(model, x[half], y[half]).backward()
+        opt.step()
+        ref_opt.zero_grad()
+        loss_of(reference, x, y).backward()
+        ref_opt.step()
+    for p, q in zip(model.parameters(), reference.parameters()):
+        np.testing.assert_allclose(np.asarray(p), np.asarray(q), rtol=0, atol=1e-9)
+    # broadcast_optimizer_state: rank 1's fresh optimizer gets rank 0's momentum buffers
+    other = mlp(seed=0)
+    other_opt = sg.optim.SGD(other.parameters(), lr=0.1, momentum=0.9)
+    if RANK == 0:
+        sg.sum(other(sg.ones((2, 5), dtype=np.float64))).backward()
+        other_opt.step()
+    dist.broadcast_optimizer_state(other_opt)
+    state = [np.asarray(other_opt.state[p]["momentum_buffer"]) for p in other.parameters()]
+    everyone = allgather_bytes(state)
+    assert everyone[0] == everyone[1] and any(np.abs(a).sum() > 0 for a in state)
+    # a forward after an unsynchronised backward (unused parameter, plain optimizer) warns and syncs
+    part = Partly()
+    ddp = dist.DistributedDataParallel(part)
+    sg.sum(ddp(sg.ones((2, 3)))).backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ddp(sg.ones((2, 3)))
+    assert any("not synchronised" in str(w.message) for w in caught), [str(w.message) for w in caught]
+
+
 def case_raise():
     if RANK == 1:
         raise ValueError("boom from rank 1")

@@ -63,6 +63,11 @@ def test_ddp_no_sync_accumulation_equals_single_process():
 
 
 @needs_mpi
+def test_distributed_optimizer_alone_broadcast_helpers_and_the_unsynchronised_warning():
+    run_case("helpers")
+
+
+@needs_mpi
 def test_distributed_sampler_shards_under_mpi():
     run_case("sampler")
 
