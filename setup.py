@@ -93,7 +93,7 @@ setup(
     long_description_content_type="text/markdown",
     package_dir={"": "python"},
     packages=["swiftgrad", "swiftgrad.nn", "swiftgrad.optim", "swiftgrad.testing", "swiftgrad.utils",
-              "swiftgrad.utils.data"],
+              "swiftgrad.utils.data", "swiftgrad.distributed"],
     package_data={"swiftgrad": ["py.typed", "*.pyi"]},
     ext_modules=[extension],
     cmdclass={"build_ext": BuildWithSwift},
@@ -102,6 +102,8 @@ setup(
     python_requires=">=3.9",
     install_requires=["numpy>=1.22", "scipy-openblas32>=0.3.27"],
     # safetensors: sg.save / sg.load of ".safetensors" files (".npz" needs only NumPy).
-    extras_require={"safetensors": ["safetensors"], "test": ["pytest", "hypothesis", "scipy", "safetensors"],
+    # distributed: sg.distributed (mpi4py, and the mpich wheel for mpiexec/libmpi; docs/DISTRIBUTED.md).
+    extras_require={"safetensors": ["safetensors"], "distributed": ["mpi4py", "mpich"],
+                    "test": ["pytest", "hypothesis", "scipy", "safetensors", "mpi4py", "mpich"],
                     "bench": ["torch", "jax", "autograd"]},
 )

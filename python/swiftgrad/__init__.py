@@ -290,3 +290,13 @@ from . import testing  # noqa: E402
 # --- Saving, loading and data (python/swiftgrad/serialization.py, utils/) ---------------------
 from .serialization import load, save  # noqa: E402
 from . import utils  # noqa: E402
+
+
+# --- Data-parallel training over MPI (python/swiftgrad/distributed/; docs/DISTRIBUTED.md) ----------
+# Imported on first use of `sg.distributed`; it imports mpi4py (optional) only when MPI is needed.
+def __getattr__(name):
+    if name == "distributed":
+        import importlib
+
+        return importlib.import_module(".distributed", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
