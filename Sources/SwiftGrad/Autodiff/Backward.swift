@@ -58,8 +58,10 @@ public enum Backward {
     var results: [ObjectIdentifier: Tensor] = [:]
     // Note [Backward is all or nothing]: `.grad` is written only once the whole sweep has
     // succeeded, so an error mid-way (a MemoryError, a failing hook or rule) leaves every `.grad`
-    // as it was and the training loop can go on with the next step.
-    var gradUpdates: [(Tensor, Tensor)] = []
+    // as it was and the training loop can go on with the next step. A `.grad` that something else
+    // assigned while the sweep ran (a hook, e.g. data-parallel training's bucket views) keeps that
+    // assignment: the sweep's update, computed from the value before it, would undo it.
+    var gradUpdates: [(tensor: Tensor, grad: Tensor, assignments: Int)] = []
     let checkAnomalies = AnomalyMode.isEnabled
 
     try GradMode.with(enabled: createGraph) {
@@ -74,7 +76,7 @@ public enum Backward {
           // Without create_graph a leaf owns a private copy: rules may hand the same cotangent
           // object to several inputs, and optimizers update `.grad` in place.
           let value = createGraph ? g : try copy(g.detach())
-          gradUpdates.append((tensor, try tensor.grad.map { try add($0, value) } ?? value))
+          gradUpdates.append((tensor, try tensor.grad.map { try add($0, value) } ?? value, tensor.gradAssignments))
         }
         guard let node = tensor.gradFn else { continue }
         // autograd.grad: a requested input's own history matters only if it leads to another
@@ -96,7 +98,9 @@ public enum Backward {
         if !retainGraph { node.release() }
       }
     }
-    for (tensor, grad) in gradUpdates { tensor.grad = grad }
+    for update in gradUpdates where update.tensor.gradAssignments == update.assignments {
+      update.tensor.grad = update.grad
+    }
 
     guard let targets else { return [] }
     return try targets.enumerated().map { i, t in

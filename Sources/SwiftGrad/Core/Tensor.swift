@@ -17,7 +17,9 @@ public final class Tensor {
 
   // Autograd state (reverse mode): see Autodiff/Node.swift.
   public internal(set) var requiresGrad = false
-  public var grad: Tensor?
+  public var grad: Tensor? { didSet { gradAssignments &+= 1 } }
+  /// Counts assignments to `grad` (Note [Backward is all or nothing]).
+  public internal(set) var gradAssignments = 0
   var gradFn: Node?
   var retainsGrad = false
   var hooks: [(Tensor) throws -> Tensor?] = []
