@@ -29,6 +29,9 @@ if [ "$kind" = address ]; then
 else
   tests=(Tests/python/test_threads.py)
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:report_signal_unsafe=0}
+  # The toolchain's TSan runtime refers to libdispatch's symbols; the interpreter does not load it.
+  dispatch=$(dirname "$(dirname "$CLANG")")/lib/swift/linux/libdispatch.so
+  [ -f "$dispatch" ] && runtime="$runtime $dispatch"
 fi
 echo "sanitizer $kind: $runtime"
 LD_PRELOAD=$runtime PYTHONPATH="$PWD/$out/python" SWIFTGRAD_SANITIZED=$kind \

@@ -56,3 +56,80 @@ def test_no_grad_is_thread_local():
     for t in threads:
         t.join()
     assert seen == {"no_grad_thread": False, "other_thread": True}
+
+
+def _run_threads(work, count):
+    results = [None] * count
+    errors = []
+
+    def run(i):
+        try:
+            results[i] = work(i)
+        except Exception as e:  # reported below: a thread's exception must fail the test
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    return results
+
+
+def test_threads_share_leaves_through_autograd_grad():
+    rng = np.random.default_rng(1)
+    w = sg.tensor(rng.standard_normal((128, 128)), requires_grad=True)
+    xs = [sg.tensor(rng.standard_normal((128, 32))) for _ in range(4)]
+
+    def gradient(i):
+        loss = sg.sum(sg.tanh(w @ xs[i]) ** 2)
+        return sg.autograd.grad(loss, [w])[0].numpy().copy()
+
+    serial = [gradient(i) for i in range(4)]
+    for got, want in zip(_run_threads(gradient, 4), serial):
+        np.testing.assert_array_equal(got, want)
+    assert w.grad is None
+
+
+def test_threads_backward_through_one_shared_graph_with_retain_graph():
+    rng = np.random.default_rng(2)
+    w = sg.tensor(rng.standard_normal((96, 96)), requires_grad=True)
+    loss = sg.sum(sg.sin(w @ w) * w)
+    want = sg.autograd.grad(loss, [w], retain_graph=True)[0].numpy().copy()
+    got = _run_threads(lambda i: sg.autograd.grad(loss, [w], retain_graph=True)[0].numpy().copy(), 4)
+    for g in got:
+        np.testing.assert_array_equal(g, want)
+
+
+def test_hooks_run_in_every_threads_backward():
+    w = sg.tensor(np.ones((64, 64)), requires_grad=True)
+    calls = []
+    lock = threading.Lock()
+
+    def hook(g):
+        with lock:
+            calls.append(threading.get_ident())
+        return g * 2
+
+    w.register_hook(hook)
+
+    def gradient(i):
+        return sg.autograd.grad(sg.sum(w * float(i + 1)), [w])[0].numpy().copy()
+
+    results = _run_threads(gradient, 4)
+    assert len(calls) == 4  # once per backward (thread idents may be reused, so they are not compared)
+    for i, g in enumerate(results):
+        np.testing.assert_array_equal(g, np.full((64, 64), 2.0 * (i + 1)))
+
+
+def test_grad_mode_and_anomaly_mode_stay_per_thread_under_load():
+    def work(i):
+        out = []
+        for k in range(50):
+            with sg.no_grad() if (i + k) % 2 else sg.enable_grad():
+                t = sg.tensor([1.0, 2.0], requires_grad=True) * 3
+                out.append(t.requires_grad == ((i + k) % 2 == 0))
+        return all(out)
+
+    assert all(_run_threads(work, 4))
