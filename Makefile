@@ -11,7 +11,7 @@ demo: deps build
 	$(PYTHON) examples/quickstart.py
 	$(SWIFT) run -c release swiftgrad-example
 
-test: deps build swift-test py-test test-asan
+test: deps build swift-test py-test test-asan test-tsan
 
 deps:
 	@bash scripts/install-deps.sh
