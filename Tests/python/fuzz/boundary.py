@@ -93,10 +93,12 @@ def tensor_for(name):
     return sg.ones((2, 3))
 
 
-def calls():
-    """The deterministic list of (label, thunk) calls."""
+def calls(seed=0):
+    """The list of (label, thunk) calls: every hostile value for every parameter, plus, drawn with
+    `seed`, hostile values for two parameters at once."""
     import swiftgrad as sg
 
+    pick = random.Random(seed)
     out = []
     for qualified, f in op_list():
         params = parameters(f)
@@ -117,6 +119,10 @@ def calls():
                 values += HOSTILE_SHAPES
             for v in values:
                 out.append((f"{qualified}({name}={v!r})", _thunk(f, params, base, name, v)))
+        for _ in range(4 if len(targets) >= 2 else 0):
+            (n1, *_), (n2, *_) = pick.sample(targets, 2)
+            v1, v2 = pick.choice(HOSTILE_INTS + HOSTILE_SHAPES), pick.choice(HOSTILE_INTS + HOSTILE_SHAPES)
+            out.append((f"{qualified}({n1}={v1!r}, {n2}={v2!r})", _thunk(f, params, base, {n1: v1, n2: v2}, None)))
     # Indexing and slicing, read and write.
     for v in HOSTILE_INTS:
         for key in (v, slice(None, None, v), slice(v, None), slice(None, v), slice(v, v, v), (Ellipsis, v),
@@ -141,20 +147,22 @@ def covered_ops():
 
 
 def _thunk(f, params, base, target, value):
+    targets = target if isinstance(target, dict) else {target: value}
+
     def call():
         args, kwargs = [], {}
         for name, has_default, variadic in params:
             if name in base:
                 arg = base[name]
-            elif name == target:
-                arg = value
+            elif name in targets:
+                arg = targets[name]
             elif has_default:
                 continue
             else:
                 arg = 1
             if variadic:
                 args.extend(arg if isinstance(arg, list) else [arg])
-            elif has_default and name == target:
+            elif has_default and name in targets:
                 kwargs[name] = arg
             else:
                 args.append(arg)
@@ -173,7 +181,7 @@ def worker(start, seed):
     import warnings
 
     warnings.simplefilter("ignore")
-    items = calls()
+    items = calls(seed)
     random.Random(seed).shuffle(items)
     for i in range(start, len(items)):
         label, thunk = items[i]
@@ -191,7 +199,7 @@ def worker(start, seed):
 
 def run(seed, limit):
     """Runs every call, restarting after crashes; returns (count, crashes, bad exceptions)."""
-    total = len(calls())
+    total = len(calls(seed))
     crashes, bad = [], []
     start = 0
     deadline = time.monotonic() + limit
@@ -216,7 +224,7 @@ def run(seed, limit):
             start = total
         elif proc.returncode and last >= start:
             if labels is None:
-                items = calls()
+                items = calls(seed)
                 random.Random(seed).shuffle(items)
                 labels = [label for label, _ in items]
             crashes.append(f"signal {-proc.returncode}: {labels[last]}")
@@ -241,7 +249,7 @@ def main():
         return None
     print(f"boundary fuzzer: seed {args.seed}", flush=True)
     total, reached, crashes, bad = run(args.seed, args.limit)
-    items = calls()
+    items = calls(args.seed)
     random.Random(args.seed).shuffle(items)
     for line in crashes:
         print(line)
