@@ -47,6 +47,9 @@ int sg_arange(sg_tensor *out, double start, double stop, double step, int dtype)
 int sg_linspace(sg_tensor *out, double start, double stop, int64_t num, int dtype);
 int sg_eye(sg_tensor *out, int64_t n, int64_t m, int64_t k, int dtype);
 void sg_random_seed(uint64_t seed);
+/* The generator's state: four 64-bit words (xoshiro256**). Setting the all-zero state fails. */
+void sg_random_get_state(uint64_t out[4]);
+int sg_random_set_state(const uint64_t state[4]);
 int sg_random_uniform(sg_tensor *out, int ndim, const int64_t *shape, double low, double high, int dtype);
 int sg_random_normal(sg_tensor *out, int ndim, const int64_t *shape, double mean, double std, int dtype);
 

@@ -111,6 +111,21 @@ public enum Random {
     state = (splitmix(), splitmix(), splitmix(), splitmix())
   }
 
+  /// The generator's whole state (four words of xoshiro256**), to save and restore a stream.
+  public static var currentState: [UInt64] {
+    get {
+      pthread_mutex_lock(lock)
+      defer { pthread_mutex_unlock(lock) }
+      return [state.0, state.1, state.2, state.3]
+    }
+    set {
+      precondition(newValue.count == 4, "xoshiro256** has four words of state")
+      pthread_mutex_lock(lock)
+      defer { pthread_mutex_unlock(lock) }
+      state = (newValue[0], newValue[1], newValue[2], newValue[3])
+    }
+  }
+
   /// `count` doubles uniform in [0, 1).
   static func uniforms(_ count: Int) -> [Double] {
     pthread_mutex_lock(lock)
