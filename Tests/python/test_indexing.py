@@ -61,32 +61,32 @@ def test_random_keys_match_numpy(key):
         b, x = A.copy(), sg.tensor(A.copy())
         b[key] = -1.0
         x[key] = -1.0
-        np.testing.assert_array_equal(x.numpy(), b)
+        sg.testing.assert_equal(x, b)
 
 
 def test_assignment_semantics():
     x = sg.tensor(np.zeros(5))
     x[[1, 1, 3]] = np.array([1.0, 2.0, 3.0])  # the last of repeated indices wins, as in NumPy
-    np.testing.assert_array_equal(x.numpy(), [0, 2, 0, 3, 0])
+    sg.testing.assert_equal(x, [0, 2, 0, 3, 0])
     view = x.numpy()
     x[x.numpy() > 1] = 9.0  # the write goes into the same memory
     np.testing.assert_array_equal(view, [0, 9, 0, 9, 0])
     i = sg.tensor(np.arange(4))
     i[[0, 2]] = 7.9  # cast to the target's dtype
-    np.testing.assert_array_equal(i.numpy(), [7, 1, 7, 3])
+    sg.testing.assert_equal(i, [7, 1, 7, 3])
 
 
 def test_gradients_accumulate_over_repeated_indices_and_flow_through_assignment():
     x = sg.tensor(np.arange(4.0), requires_grad=True)
     sg.sum(x[[0, 0, 3]] * np.array([1.0, 2.0, 3.0])).backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [3, 0, 0, 3])
+    sg.testing.assert_equal(x.grad, [3, 0, 0, 3])
     w = sg.tensor(np.ones(3), requires_grad=True)
     v = sg.tensor(np.array([5.0, 6.0]), requires_grad=True)
     y = w * 2.0
     y[[0, 0]] = v  # v[1] wins element 0, so only it gets the gradient
     sg.sum(y * np.array([10.0, 1.0, 1.0])).backward()
-    np.testing.assert_array_equal(v.grad.numpy(), [0, 10])
-    np.testing.assert_array_equal(w.grad.numpy(), [0, 2, 2])
+    sg.testing.assert_equal(v.grad, [0, 10])
+    sg.testing.assert_equal(w.grad, [0, 2, 2])
 
 
 def test_one_hot_nonzero_argwhere():
@@ -100,8 +100,8 @@ def test_one_hot_nonzero_argwhere():
         F.one_hot(np.array([0.5]), 3)
     m = np.array([[0, 1], [2, 0]])
     for got, want in zip(sg.nonzero(m), np.nonzero(m)):
-        np.testing.assert_array_equal(got.numpy(), want)
-    np.testing.assert_array_equal(sg.argwhere(m).numpy(), np.argwhere(m))
+        sg.testing.assert_equal(got, want)
+    sg.testing.assert_equal(sg.argwhere(m), np.argwhere(m))
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch (optional comparison) is not installed")
@@ -112,12 +112,12 @@ def test_gather_scatter_index_add_match_pytorch():
     x, src = rng.standard_normal((3, 5)), rng.standard_normal((3, 4))
     index = rng.integers(-5, 5, (3, 2))
     t = torch.tensor(x)
-    np.testing.assert_allclose(sg.gather(x, 1, index).numpy(), torch.gather(t, 1, torch.tensor(index % 5)).numpy())
-    np.testing.assert_allclose(sg.scatter_add(x, 1, index, src).numpy(),
+    sg.testing.assert_allclose(sg.gather(x, 1, index), torch.gather(t, 1, torch.tensor(index % 5)).numpy())
+    sg.testing.assert_allclose(sg.scatter_add(x, 1, index, src),
                                t.scatter_add(1, torch.tensor(index % 5), torch.tensor(src)).numpy())
     rows = np.array([2, 0, 2])
     source = rng.standard_normal((3, 5))
-    np.testing.assert_allclose(sg.index_add(x, 0, rows, source).numpy(),
+    sg.testing.assert_allclose(sg.index_add(x, 0, rows, source),
                                t.index_add(0, torch.tensor(rows), torch.tensor(source)).numpy())
 
 

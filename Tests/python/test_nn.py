@@ -74,7 +74,7 @@ def test_linear_matches_numpy_and_torch_init_bounds():
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     assert np.abs(w).max() > 0.9 * bound  # actually spread over the interval
     x = np.random.default_rng(0).normal(size=(7, 50))
-    np.testing.assert_allclose(layer(x).numpy(), x @ w.T + b, rtol=1e-13)
+    sg.testing.assert_allclose(layer(x), x @ w.T + b, rtol=1e-13)
     assert "in_features=50, out_features=30" in repr(layer)
     sg.random.seed(1)
     np.testing.assert_array_equal(nn.Linear(50, 30).weight.numpy(), w)  # reproducible
@@ -89,7 +89,7 @@ def test_linear_float32():
 def test_functional_gradients():
     rng = np.random.default_rng(2)
     x, w, b, t = rng.normal(size=(4, 3)), rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=(4, 2))
-    np.testing.assert_allclose(F.linear(x, w, b).numpy(), x @ w.T + b)
+    sg.testing.assert_allclose(F.linear(x, w, b), x @ w.T + b)
     np.testing.assert_allclose(F.mse_loss(sg.tensor(x), sg.tensor(x + 1)).item(), 1.0)
     np.testing.assert_allclose(F.mse_loss(sg.tensor(x), sg.tensor(x + 1), reduction="sum").item(), 12.0)
     assert sg.gradcheck(lambda x, w, b: F.mse_loss(F.linear(x, w, b), sg.tensor(t)),
@@ -102,9 +102,9 @@ def test_functional_gradients():
 
 def test_activations():
     x = np.linspace(-2, 2, 9)
-    np.testing.assert_allclose(nn.Tanh()(x).numpy(), np.tanh(x))
-    np.testing.assert_allclose(nn.ReLU()(x).numpy(), np.maximum(x, 0))
-    np.testing.assert_allclose(nn.Sigmoid()(x).numpy(), 1 / (1 + np.exp(-x)))
+    sg.testing.assert_allclose(nn.Tanh()(x), np.tanh(x))
+    sg.testing.assert_allclose(nn.ReLU()(x), np.maximum(x, 0))
+    sg.testing.assert_allclose(nn.Sigmoid()(x), 1 / (1 + np.exp(-x)))
 
 
 def test_sequential_indexing():
@@ -152,13 +152,13 @@ def test_state_dict_round_trip(tmp_path):
     other.load_state_dict(sd)
     assert other.hidden.weight is weight  # loaded in place: optimizers keep working
     x = np.ones((2, 3))
-    np.testing.assert_array_equal(other(x).numpy(), m(x).numpy())
+    sg.testing.assert_equal(other(x), m(x).numpy())
 
     path = tmp_path / "model.npz"
     m.save(path)
     fresh = TwoLayer()
     fresh.load(path)
-    np.testing.assert_array_equal(fresh(x).numpy(), m(x).numpy())
+    sg.testing.assert_equal(fresh(x), m(x).numpy())
     loaded = nn.load(path)
     assert set(loaded) == set(sd)
 
@@ -206,8 +206,8 @@ def test_sgd_momentum_trains_linear_model_exactly():
         opt.zero_grad()
         F.mse_loss(model(x), y).backward()
         opt.step()
-    np.testing.assert_allclose(model.weight.numpy(), w_true, atol=1e-6)
-    np.testing.assert_allclose(model.bias.numpy(), [0.3], atol=1e-6)
+    sg.testing.assert_allclose(model.weight, w_true, atol=1e-6)
+    sg.testing.assert_allclose(model.bias, [0.3], atol=1e-6)
 
 
 def test_in_place_writes_refuse_recorded_tensors_and_broadcast_views():
@@ -219,7 +219,7 @@ def test_in_place_writes_refuse_recorded_tensors_and_broadcast_views():
     with pytest.raises(ValueError, match="cannot be broadcast"):
         sg._C.copy_(p, sg.ones(2))
     sg._C.copy_(p, np.array([1, 2, 3]))  # ints are cast to the destination's dtype
-    np.testing.assert_array_equal(p.numpy(), [1.0, 2.0, 3.0])
+    sg.testing.assert_equal(p, [1.0, 2.0, 3.0])
 
 
 def test_zero_grad_replaces_a_gradient_that_has_a_graph():

@@ -19,14 +19,14 @@ def test_rounding_keeps_integers(fn):
     out = fn(i)
     assert out.dtype == np.int64
     ref = {sg.floor: np.floor, sg.ceil: np.ceil, sg.round: np.round}.get(fn, lambda a: np.round(a, -1))(i)
-    np.testing.assert_array_equal(out.numpy(), ref)
+    sg.testing.assert_equal(out, ref)
 
 
 def test_round_is_half_to_even_like_numpy():
     x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 1.25, 1.35, 123.456])
-    np.testing.assert_array_equal(sg.round(x).numpy(), np.round(x))
-    np.testing.assert_array_equal(sg.round(x, 1).numpy(), np.round(x, 1))
-    np.testing.assert_array_equal(sg.round(x, -1).numpy(), np.round(x, -1))
+    sg.testing.assert_equal(sg.round(x), np.round(x))
+    sg.testing.assert_equal(sg.round(x, 1), np.round(x, 1))
+    sg.testing.assert_equal(sg.round(x, -1), np.round(x, -1))
 
 
 @pytest.mark.parametrize("name, args", [
@@ -44,7 +44,7 @@ def test_integer_and_bool_forward_match_numpy(name, args, dtype):
         assert out.dtype == np.int64
     else:
         assert out.dtype == expected.dtype
-    np.testing.assert_array_equal(out.numpy(), expected)
+    sg.testing.assert_equal(out, expected)
 
 
 def test_integer_einsum_matches_numpy():
@@ -53,7 +53,7 @@ def test_integer_einsum_matches_numpy():
     for spec, ops in [("ij,jk->ik", (a, b)), ("ij->j", (a,)), ("ij,ij->", (a, a)), ("ii", (a[:, :2],))]:
         out = sg.einsum(spec, *ops)
         assert out.dtype == np.int64
-        np.testing.assert_array_equal(out.numpy(), np.einsum(spec, *ops))
+        sg.testing.assert_equal(out, np.einsum(spec, *ops))
 
 
 @pytest.mark.parametrize("fn", [
@@ -77,30 +77,30 @@ def test_argmax_argmin_semantics():
         for f, ref in ((sg.argmax, np.argmax), (sg.argmin, np.argmin)):
             out = f(x, axis)
             assert out.dtype == np.int64 and not out.requires_grad
-            np.testing.assert_array_equal(out.numpy(), ref(x, axis))
-            np.testing.assert_array_equal(f(x, axis, keepdims=True).numpy(), ref(x, axis, keepdims=True))
+            sg.testing.assert_equal(out, ref(x, axis))
+            sg.testing.assert_equal(f(x, axis, keepdims=True), ref(x, axis, keepdims=True))
     np.testing.assert_array_equal(sg.argmax(np.array([True, False, True])).numpy(), 0)
 
 
 def test_argsort_is_stable_and_puts_nan_last():
     x = np.array([3.0, 1.0, np.nan, 1.0, 3.0, -np.inf, 1.0])
-    np.testing.assert_array_equal(sg.argsort(x).numpy(), np.argsort(x, kind="stable"))
-    np.testing.assert_array_equal(sg.sort(x).numpy(), np.sort(x))
+    sg.testing.assert_equal(sg.argsort(x), np.argsort(x, kind="stable"))
+    sg.testing.assert_equal(sg.sort(x), np.sort(x))
     ties = np.array([2, 1, 2, 1, 2])
-    np.testing.assert_array_equal(sg.argsort(ties, descending=True).numpy(), [0, 2, 4, 1, 3])
+    sg.testing.assert_equal(sg.argsort(ties, descending=True), [0, 2, 4, 1, 3])
     values, indices = sg.topk(ties, 3)
-    np.testing.assert_array_equal(values.numpy(), [2, 2, 2])
-    np.testing.assert_array_equal(indices.numpy(), [0, 2, 4])
+    sg.testing.assert_equal(values, [2, 2, 2])
+    sg.testing.assert_equal(indices, [0, 2, 4])
     assert indices.dtype == np.int64
 
 
 def test_sort_gradient_follows_the_permutation():
     x = sg.tensor([3.0, 1.0, 2.0], requires_grad=True)
     (g,) = sg.autograd.grad(sg.sum(sg.sort(x) * sg.tensor([1.0, 10.0, 100.0])), [x])
-    np.testing.assert_array_equal(g.numpy(), [100.0, 1.0, 10.0])
+    sg.testing.assert_equal(g, [100.0, 1.0, 10.0])
     values, _ = sg.topk(x, 1, largest=False)
     (g,) = sg.autograd.grad(sg.sum(values), [x])
-    np.testing.assert_array_equal(g.numpy(), [0.0, 1.0, 0.0])
+    sg.testing.assert_equal(g, [0.0, 1.0, 0.0])
 
 
 def test_empty_arrays():
@@ -109,19 +109,19 @@ def test_empty_arrays():
               lambda a: sg.tile(a, 2), lambda a: sg.roll(a, 1, 0), lambda a: sg.einsum("ij->j", a), sg.tril):
         out = f(e)
         assert out.size == 0 or np.all(out.numpy() == 0)
-    np.testing.assert_array_equal(sg.einsum("ij->j", e).numpy(), np.zeros(3))
-    np.testing.assert_array_equal(sg.argsort(e, 0).numpy(), np.argsort(e, 0))
+    sg.testing.assert_equal(sg.einsum("ij->j", e), np.zeros(3))
+    sg.testing.assert_equal(sg.argsort(e, 0), np.argsort(e, 0))
 
 
 def test_zero_dimensional_inputs():
     s = np.array(2.5)
-    np.testing.assert_array_equal(sg.cumsum(s).numpy(), np.cumsum(s))
-    np.testing.assert_array_equal(sg.sort(s, axis=None).numpy(), np.sort(s, axis=None))
-    np.testing.assert_array_equal(sg.repeat(s, 3).numpy(), np.repeat(s, 3))
-    np.testing.assert_array_equal(sg.pad(s, 1).numpy(), np.pad(s, 1))
-    np.testing.assert_array_equal(sg.flip(s).numpy(), np.flip(s))
+    sg.testing.assert_equal(sg.cumsum(s), np.cumsum(s))
+    sg.testing.assert_equal(sg.sort(s, axis=None), np.sort(s, axis=None))
+    sg.testing.assert_equal(sg.repeat(s, 3), np.repeat(s, 3))
+    sg.testing.assert_equal(sg.pad(s, 1), np.pad(s, 1))
+    sg.testing.assert_equal(sg.flip(s), np.flip(s))
     assert sg.argmax(s).item() == 0
-    np.testing.assert_array_equal(sg.einsum(",->", s, s).numpy(), np.einsum(",->", s, s))
+    sg.testing.assert_equal(sg.einsum(",->", s, s), np.einsum(",->", s, s))
 
 
 def test_meshgrid_matches_numpy():
@@ -132,21 +132,21 @@ def test_meshgrid_matches_numpy():
             want = np.meshgrid(*xs, indexing=indexing)
             assert isinstance(got, tuple) and len(got) == len(want)
             for g, w in zip(got, want):
-                np.testing.assert_array_equal(g.numpy(), w)
+                sg.testing.assert_equal(g, w)
     assert sg.meshgrid() == ()
 
 
 def test_stable_math_at_extremes():
     big = np.array([-1000.0, 0.0, 1000.0])
-    np.testing.assert_allclose(sg.log_sigmoid(big).numpy(), [-1000.0, -np.log(2), 0.0])
-    np.testing.assert_allclose(sg.logaddexp(big, big).numpy(), np.logaddexp(big, big))
+    sg.testing.assert_allclose(sg.log_sigmoid(big), [-1000.0, -np.log(2), 0.0])
+    sg.testing.assert_allclose(sg.logaddexp(big, big), np.logaddexp(big, big))
     inf = np.array([-np.inf, np.inf, -np.inf])
-    np.testing.assert_array_equal(sg.logaddexp(inf, inf).numpy(), np.logaddexp(inf, inf))
-    np.testing.assert_array_equal(sg.logaddexp(inf, 0.0).numpy(), np.logaddexp(inf, 0.0))
+    sg.testing.assert_equal(sg.logaddexp(inf, inf), np.logaddexp(inf, inf))
+    sg.testing.assert_equal(sg.logaddexp(inf, 0.0), np.logaddexp(inf, 0.0))
     x = sg.tensor(big, requires_grad=True)
     (g,) = sg.autograd.grad(sg.sum(sg.logaddexp(x, 1.0)), [x])
     assert np.all(np.isfinite(g.numpy()))
-    np.testing.assert_allclose(sg.hypot(1e200, 1e200).numpy(), np.hypot(1e200, 1e200))
+    sg.testing.assert_allclose(sg.hypot(1e200, 1e200), np.hypot(1e200, 1e200))
 
 
 @pytest.mark.parametrize("fn", [sg.hypot, sg.arctan2])
@@ -161,7 +161,7 @@ def test_rounding_gradients_are_zero_not_missing():
     x = sg.tensor([0.3, 1.7], requires_grad=True)
     for f in (sg.floor, sg.ceil, sg.round, lambda t: sg.round(t, 1)):
         (g,) = sg.autograd.grad(sg.sum(f(x)), [x])
-        np.testing.assert_array_equal(g.numpy(), [0.0, 0.0])
+        sg.testing.assert_equal(g, [0.0, 0.0])
 
 
 # --- cumprod with zeros (Note [Cumprod with zeros]) ---------------------------------------------
@@ -180,7 +180,7 @@ def test_cumprod_gradient_with_zeros(values):
     _, tangent = sg.jvp(sg.cumprod, (x,), (t,))
     eps = 1e-6
     central = (np.cumprod(x + eps * t) - np.cumprod(x - eps * t)) / (2 * eps)
-    np.testing.assert_allclose(tangent.numpy(), central, rtol=1e-7, atol=1e-9)
+    sg.testing.assert_allclose(tangent, central, rtol=1e-7, atol=1e-9)
 
 
 def test_cumprod_second_order_away_from_zeros():
@@ -202,7 +202,7 @@ def test_views_share_memory_and_flatten_copies():
 def test_sg_trace_is_still_the_tracer_and_linalg_trace_is_numpys():
     assert "Wengert" in (sg.trace.__doc__ or "") or sg.trace.__module__ == "swiftgrad.graph"
     m = RNG.standard_normal((2, 3, 3))
-    np.testing.assert_allclose(sg.linalg.trace(m, offset=1).numpy(), np.linalg.trace(m, offset=1))
+    sg.testing.assert_allclose(sg.linalg.trace(m, offset=1), np.linalg.trace(m, offset=1))
     np.testing.assert_allclose(sg.asarray(m[0]).trace().numpy(), np.trace(m[0]))
 
 
@@ -217,26 +217,26 @@ def test_tensor_methods_match_numpy_methods():
         ("argmax", (1,), {"keepdims": True}), ("argmin", (), {}), ("argsort", (0,), {}), ("round", (1,), {}),
         ("clip", (-0.5, 0.5), {}), ("var", (1,), {"ddof": 1}), ("std", (0,), {"keepdims": True}),
     ]:
-        np.testing.assert_allclose(getattr(t, name)(*args, **kwargs).numpy(), getattr(a, name)(*args, **kwargs),
+        sg.testing.assert_allclose(getattr(t, name)(*args, **kwargs), getattr(a, name)(*args, **kwargs),
                                    rtol=1e-12, err_msg=name)
-    np.testing.assert_array_equal(t.floor().numpy(), np.floor(a))
-    np.testing.assert_array_equal(t.ceil().numpy(), np.ceil(a))
-    np.testing.assert_array_equal(t.tril(1).numpy(), np.tril(a, 1))
-    np.testing.assert_array_equal(t.triu(-1).numpy(), np.triu(a, -1))
+    sg.testing.assert_equal(t.floor(), np.floor(a))
+    sg.testing.assert_equal(t.ceil(), np.ceil(a))
+    sg.testing.assert_equal(t.tril(1), np.tril(a, 1))
+    sg.testing.assert_equal(t.triu(-1), np.triu(a, -1))
     values, indices = t.topk(2, axis=0)
-    np.testing.assert_array_equal(indices.numpy(), np.argsort(-a, axis=0, kind="stable")[:2])
+    sg.testing.assert_equal(indices, np.argsort(-a, axis=0, kind="stable")[:2])
 
 
 def test_var_and_std_ddof():
     a = RNG.standard_normal((3, 4))
     for ddof in (0, 1, 2):
-        np.testing.assert_allclose(sg.var(a, axis=1, ddof=ddof).numpy(), np.var(a, axis=1, ddof=ddof), rtol=1e-12)
-        np.testing.assert_allclose(sg.std(a, ddof=ddof).numpy(), np.std(a, ddof=ddof), rtol=1e-12)
+        sg.testing.assert_allclose(sg.var(a, axis=1, ddof=ddof), np.var(a, axis=1, ddof=ddof), rtol=1e-12)
+        sg.testing.assert_allclose(sg.std(a, ddof=ddof), np.std(a, ddof=ddof), rtol=1e-12)
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's "Degrees of freedom <= 0"
         for ddof in (4, 7):  # NumPy divides by max(n - ddof, 0): inf, never a negative variance
-            np.testing.assert_array_equal(sg.var(a, axis=1, ddof=ddof).numpy(), np.var(a, axis=1, ddof=ddof))
-            np.testing.assert_array_equal(sg.std(a, axis=1, ddof=ddof).numpy(), np.std(a, axis=1, ddof=ddof))
+            sg.testing.assert_equal(sg.var(a, axis=1, ddof=ddof), np.var(a, axis=1, ddof=ddof))
+            sg.testing.assert_equal(sg.std(a, axis=1, ddof=ddof), np.std(a, axis=1, ddof=ddof))
 
 
 # --- optional cross-check against PyTorch -------------------------------------------------------
@@ -268,5 +268,5 @@ def test_against_pytorch():
         sx = sg.tensor(x, requires_grad=True)
         sy = ours(sx)
         (sgrad,) = sg.autograd.grad(sg.sum(sy * weights), [sx])
-        np.testing.assert_allclose(sy.numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(sgrad.numpy(), tg.numpy(), rtol=1e-10, atol=1e-12)
+        sg.testing.assert_allclose(sy, ty.detach().numpy(), rtol=1e-12, atol=1e-12)
+        sg.testing.assert_allclose(sgrad, tg.numpy(), rtol=1e-10, atol=1e-12)

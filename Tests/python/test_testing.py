@@ -474,3 +474,11 @@ def test_docs_are_linked():
     setup = (ROOT / "setup.py").read_text()
     assert 'entry_points={"pytest11": ["swiftgrad = swiftgrad.testing.pytest_plugin"]}' in setup
     assert '"swiftgrad.testing"' in setup
+
+
+def test_lists_of_numpy_scalars_compare_like_lists_of_floats():
+    # np.float64 subclasses float: a list holding it is a list of Python-like floats.
+    sg.testing.assert_allclose(sg.tensor([1.0, 2.0]), [np.float64(1.0), 2.0])
+    sg.testing.assert_close(sg.tensor([1.0, 2.0]), [np.float64(1.0), np.float64(2.0)])
+    with pytest.raises(AssertionError, match="Mismatched elements: 1 / 2"):
+        sg.testing.assert_close(sg.tensor([1.0, 2.0]), [np.float64(1.0), 2.5])

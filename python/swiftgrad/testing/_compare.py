@@ -59,7 +59,9 @@ class _Leaf:
             leaves = list(_scalar_leaves(value))
             self.array, self.origin = np.asarray(value), f"Python {type(value).__name__}"
             if all(isinstance(v, _PY_SCALARS) for v in leaves) and leaves:
-                self.weak = max((type(v) for v in leaves), key=[bool, int, float, complex].index)
+                # The widest kind among the leaves (np.float64 counts as float: it subclasses it).
+                kinds = (bool, int, float, complex)
+                self.weak = kinds[max(next(i for i, k in enumerate(kinds) if isinstance(v, k)) for v in leaves)]
         elif hasattr(value, "__dlpack__"):
             self.array, self.origin = np.from_dlpack(value), f"{type(value).__module__}.{type(value).__name__}"
         elif hasattr(value, "__array__") or hasattr(value, "__array_interface__"):
