@@ -15,7 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def test_atheris_finds_nothing_in_60_seconds(tmp_path):
     seed = random.randrange(1, 2**31)
     cmd = [sys.executable, os.path.join(HERE, "fuzz", "atheris_ops.py"), f"-seed={seed}", "-max_total_time=60",
-           "-rss_limit_mb=4096", f"-artifact_prefix={tmp_path}/"]
+           "-rss_limit_mb=7168", f"-artifact_prefix={tmp_path}/"]
     import swiftgrad
 
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(swiftgrad.__file__)))
