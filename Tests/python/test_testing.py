@@ -471,6 +471,6 @@ def test_documentation_examples_run_and_print_what_is_shown(tmp_path):
 def test_docs_are_linked():
     assert "](TESTING.md)" in (ROOT / "docs" / "index.md").read_text()
     assert "](docs/TESTING.md)" in (ROOT / "README.md").read_text()
-    setup = (ROOT / "setup.py").read_text()
-    assert 'entry_points={"pytest11": ["swiftgrad = swiftgrad.testing.pytest_plugin"]}' in setup
-    assert '"swiftgrad.testing"' in setup
+    pyproject = (ROOT / "pyproject.toml").read_text()  # the packaging metadata (setup.py drives the build)
+    assert '[project.entry-points.pytest11]\nswiftgrad = "swiftgrad.testing.pytest_plugin"' in pyproject
+    assert '"swiftgrad.testing"' in pyproject
