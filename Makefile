@@ -5,13 +5,13 @@ PYTHON ?= python3
 SWIFT ?= swift
 export PYTHONPATH := $(CURDIR)/python
 
-.PHONY: demo test deps build swift-build swift-test py-test bench lint clean wheel test-wheel
+.PHONY: demo test deps build swift-build swift-test py-test test-asan test-tsan bench lint clean wheel test-wheel
 
 demo: deps build
 	$(PYTHON) examples/quickstart.py
 	$(SWIFT) run -c release swiftgrad-example
 
-test: deps build swift-test py-test
+test: deps build swift-test py-test test-asan
 
 deps:
 	@bash scripts/install-deps.sh
@@ -41,6 +41,14 @@ swift-test:
 
 py-test:
 	$(PYTHON) -m pytest -q Tests/python
+
+# Sanitizer builds in their own folders (scripts/sanitize.sh): the core and the extension with
+# AddressSanitizer (part of `make test`) or ThreadSanitizer, against the fast subset / thread tests.
+test-asan:
+	PYTHON=$(PYTHON) bash scripts/sanitize.sh address
+
+test-tsan:
+	PYTHON=$(PYTHON) bash scripts/sanitize.sh thread
 
 bench: deps build
 	$(PYTHON) benchmarks/overhead.py

@@ -19,6 +19,10 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+# SWIFTGRAD_SANITIZE=address|thread builds core and extension with that sanitizer (make test-asan,
+# make test-tsan: scripts/sanitize.sh), in its own scratch folder, always in the native layout.
+SANITIZE = os.environ.get("SWIFTGRAD_SANITIZE", "")
+SCRATCH = os.path.join(ROOT, ".build-python" + (f"-{SANITIZE}" if SANITIZE else ""))
 LIBRARY = "libswiftgrad.so"
 # Level name -> Swift -target-cpu. The levels' CPU-feature tests are in python/swiftgrad/_isa.py.
 # The baseline is plain x86-64 (SSE2): swiftc rejects "x86-64-v2", and the lane kernels were written to
@@ -51,6 +55,8 @@ def target_cpu():
 
 def dispatched(inplace):
     """Whether to build the three ISA variants (see the module docstring)."""
+    if SANITIZE:
+        return False
     choice = os.environ.get("SWIFTGRAD_DISPATCH")
     if choice in ("0", "1"):
         return choice == "1"
@@ -72,6 +78,10 @@ def build_swift_library(cpu, scratch):
            "-Xswiftc", "-enforce-exclusivity=unchecked",
            # The SONAME lets _C's DT_NEEDED entry match whichever variant the package loaded first.
            "-Xlinker", "-soname=" + LIBRARY]
+    if SANITIZE:
+        if SANITIZE not in ("address", "thread"):
+            raise SystemExit(f"SWIFTGRAD_SANITIZE must be 'address' or 'thread', got {SANITIZE!r}")
+        cmd += ["-Xswiftc", f"-sanitize={SANITIZE}"]
     if cpu:
         cmd += ["-Xswiftc", "-target-cpu", "-Xswiftc", cpu]
     print(" ".join(cmd), flush=True)
@@ -101,7 +111,7 @@ class BuildWithSwift(build_ext):
             link_dir = os.path.dirname(built["baseline"])
         else:
             cpu = target_cpu()
-            built = {"native": build_swift_library(cpu, os.path.join(ROOT, ".build-python"))}
+            built = {"native": build_swift_library(cpu, SCRATCH)}
             cpus = {"native": cpu or "default"}
             link_dir = os.path.dirname(built["native"])
         self.library_dirs.append(link_dir)
@@ -124,10 +134,12 @@ extension = Extension(
     sources=sorted(glob.glob(os.path.join("python", "csrc", "*.c"))),
     include_dirs=[os.path.join(ROOT, "include")],
     libraries=["swiftgrad"],
-    extra_compile_args=["-O2", "-std=c11", "-Wno-missing-field-initializers"],
+    extra_compile_args=["-O2", "-std=c11", "-Wno-missing-field-initializers"]
+    + ([f"-fsanitize={SANITIZE}", "-fno-omit-frame-pointer"] if SANITIZE else []),
     # $ORIGIN: the native layout. $ORIGIN/lib/baseline: the dispatched layout when _C is imported
     # without the package's loader (python/swiftgrad/_isa.py normally loads the library first).
-    extra_link_args=["-Wl,-rpath,$ORIGIN:$ORIGIN/lib/baseline"],
+    extra_link_args=["-Wl,-rpath,$ORIGIN:$ORIGIN/lib/baseline"]
+    + ([f"-fsanitize={SANITIZE}", "-shared-libsan"] if SANITIZE else []),
 )
 
 setup(

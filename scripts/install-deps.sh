@@ -19,7 +19,7 @@ PYTHON=${PYTHON:-python3}
 need=()
 for mod in numpy:numpy pytest:pytest hypothesis:hypothesis scipy:scipy setuptools:setuptools \
     sklearn:scikit-learn matplotlib:matplotlib tqdm:tqdm \
-    scipy_openblas32:scipy-openblas32 safetensors:safetensors; do
+    scipy_openblas32:scipy-openblas32 safetensors:safetensors atheris:atheris; do
   "$PYTHON" -c "import ${mod%%:*}" 2>/dev/null || need+=("${mod##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -124,6 +124,8 @@ def test_exceptions_in_rules_surface_unchanged_and_engine_stays_usable():
     assert x.grad.tolist() == [3.0]
 
 
+@pytest.mark.skipif(bool(os.environ.get("SWIFTGRAD_SANITIZED")),
+                    reason="a sanitizer's quarantine keeps freed memory mapped, so RSS growth is no leak signal")
 def test_custom_rule_callbacks_do_not_leak():
     def rss():
         with open(f"/proc/{os.getpid()}/statm") as f:

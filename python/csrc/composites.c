@@ -186,7 +186,16 @@ static PyObject *py_split(PyObject *self, PyObject *args, PyObject *kwargs) {
   sg_arg a;
   if (sg_arg_from(x, &a, "split") < 0) return NULL;
   int ndim = sg_tensor_ndim(a.handle);
-  if (sections > 1 && ndim > 0 && ndim <= SG_MAX_DIMS && axis >= -ndim && axis < ndim) {
+  if (sections > 1 && (ndim == 0 || axis < -ndim || axis >= ndim)) {
+    /* The core raises for a 0-d array or a bad axis; no slots are needed for that. */
+    sg_tensor none[2] = {NULL, NULL};
+    int64_t none_count = 0;
+    int status = sg_split(none, 1, &none_count, a.handle, sections, cuts, n, axis);
+    sg_arg_release(&a);
+    if (status) return sg_raise(status);
+    return PyErr_Format(PyExc_ValueError, "split: cannot split into %lld sections", sections);
+  }
+  if (sections > 1 && ndim <= SG_MAX_DIMS) {
     /* Refuse impossible section counts before allocating one slot per section. */
     int64_t shape[SG_MAX_DIMS];
     sg_tensor_shape(a.handle, shape);

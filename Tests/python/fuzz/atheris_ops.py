@@ -1,12 +1,16 @@
-"""Coverage-guided fuzzing of the extension's entry points with atheris (local use, not CI):
+"""Coverage-guided fuzzing of the extension's entry points with atheris (libFuzzer for Python).
+CI runs it for 60 s (Tests/python/test_atheris.py); a longer local search:
 
-    pip install atheris
-    PYTHONPATH=python python Tests/python/fuzz/atheris_ops.py -atheris_runs=200000
+    PYTHONPATH=python python Tests/python/fuzz/atheris_ops.py -max_total_time=3600
 
-The fuzzer decodes its byte input into an operation, operands (shapes, dtypes, special values),
-axes and index expressions. Allowed outcomes: a result, or ValueError/TypeError/IndexError/
-RuntimeError/OverflowError with a message. Anything else, or a crash, is a finding.
+The fuzzer decodes its byte input into an operation (the named ones below, or any op of the
+boundary fuzzer's op list), operands (shapes, dtypes, special values, and memory layouts: negative,
+zero and non-unit strides, misaligned and read-only buffers), axes, index expressions and autograd
+actions (backward, create_graph, grad of grad, in-place writes after recording, hooks). Allowed
+outcomes: a result, or an allowed exception with a message. Anything else, or a crash, is a
+finding; each finding becomes a regression test.
 """
+import os
 import sys
 import warnings
 
@@ -16,10 +20,16 @@ import numpy as np
 with atheris.instrument_imports():
     import swiftgrad as sg
 
-ALLOWED = (ValueError, TypeError, IndexError, RuntimeError, OverflowError, MemoryError)
+ALLOWED = (ValueError, TypeError, IndexError, RuntimeError, OverflowError, MemoryError, NotImplementedError,
+           ZeroDivisionError)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import boundary  # noqa: E402
+
+with atheris.instrument_imports():
+    OP_LIST = boundary.op_list()
 OPS = ["add", "subtract", "multiply", "divide", "power", "maximum", "matmul", "where", "sum", "max", "prod",
        "reshape", "transpose", "broadcast_to", "squeeze", "concatenate", "exp", "log", "sqrt", "index", "setitem",
-       "iadd", "backward"]
+       "iadd", "backward", "create_graph", "inplace_after_record", "hook", "listed_op", "listed_op_int"]
 DTYPES = [np.float64, np.float32, np.int64, np.bool_, np.int32, np.float16]
 SPECIAL = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e308, 5e-324, 1.0, -1.0, 2.5]
 
@@ -29,7 +39,29 @@ def operand(fdp):
         return fdp.PickValueInList([0.5, 3, True, None, "s", 2**70, [1.0, 2.0]])
     shape = tuple(fdp.ConsumeIntInRange(0, 3) for _ in range(fdp.ConsumeIntInRange(0, 3)))
     values = [fdp.PickValueInList(SPECIAL) for _ in range(int(np.prod(shape)))]
-    return np.array(values, dtype=np.float64).reshape(shape).astype(fdp.PickValueInList(DTYPES))
+    a = np.array(values, dtype=np.float64).reshape(shape).astype(fdp.PickValueInList(DTYPES))
+    return layout(fdp, a)
+
+
+def layout(fdp, a):
+    """The same values in another memory layout, as NumPy views can have them."""
+    kind = fdp.ConsumeIntInRange(0, 6)
+    if kind == 1 and a.ndim:
+        return a[::-1]  # negative stride
+    if kind == 2 and a.ndim and a.shape[0]:
+        return np.broadcast_to(a[:1], (fdp.ConsumeIntInRange(0, 4),) + a.shape[1:])  # zero stride
+    if kind == 3 and a.ndim:
+        return np.repeat(a, 2, axis=0)[::2]  # non-unit stride
+    if kind == 4:
+        raw = np.zeros(a.nbytes + a.itemsize + 1, np.uint8)  # misaligned by one byte
+        view = np.frombuffer(raw.data, dtype=a.dtype, count=a.size, offset=1).reshape(a.shape)
+        view[...] = a
+        return view
+    if kind == 5:
+        a = a.copy()
+        a.flags.writeable = False
+        return a
+    return a
 
 
 def index_key(fdp):
@@ -80,6 +112,29 @@ def run(data):
         elif op == "backward":
             x = sg.tensor(a, requires_grad=True)
             sg.sum(x * x).backward(retain_graph=fdp.ConsumeBool())
+        elif op == "create_graph":
+            x = sg.tensor(a, requires_grad=True)
+            g, = sg.autograd.grad(sg.sum(sg.sin(x) * x), [x], create_graph=True)
+            sg.sum(g * g).backward()
+        elif op == "inplace_after_record":
+            x = sg.tensor(a, requires_grad=True)
+            y = x * 2
+            z = sg.exp(y)
+            y += sg.asarray(b) if fdp.ConsumeBool() else 1.0
+            sg.sum(z).backward()
+        elif op == "hook":
+            x = sg.tensor(a, requires_grad=True)
+            replacement = fdp.PickValueInList([None, 0.0, "bad", (1, 2), operand(fdp)])
+            x.register_hook(lambda g: replacement if replacement is None or not isinstance(replacement, np.ndarray)
+                            else sg.asarray(replacement))
+            sg.sum(x * 3).backward()
+        elif op in ("listed_op", "listed_op_int"):
+            name, fn = fdp.PickValueInList(OP_LIST)
+            extra = [fdp.ConsumeIntInRange(-2**63, 2**63 - 1)] if op == "listed_op_int" else []
+            as_tensor = name.startswith("Tensor.") or fdp.ConsumeBool()  # methods need a tensor as self
+            if os.environ.get("SWIFTGRAD_FUZZ_TRACE"):
+                print(name, getattr(a, "shape", a), extra, file=sys.stderr)
+            fn(sg.asarray(a) if as_tensor else a, *extra)
         else:
             getattr(sg, op)(a, b)
     except ALLOWED as e:

@@ -51,6 +51,7 @@ def _labels(target, log_probs, what):
     from .. import asarray
 
     labels = asarray(target)
+    log_probs = asarray(log_probs)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{what}: target must hold integer class labels, got dtype {labels.dtype}")
     if log_probs.ndim != 2 or tuple(labels.shape) != (log_probs.shape[0],):
