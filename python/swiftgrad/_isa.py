@@ -90,7 +90,10 @@ def load(package_dir):
     path = os.path.join(libdir, level, LIBRARY)
     # RTLD_LOCAL: the symbols are needed only by _C, which finds the object through its SONAME;
     # a global Swift runtime could interpose on another Swift-built extension's.
-    _handle = ctypes.CDLL(path, mode=os.RTLD_NOW | os.RTLD_LOCAL)
+    try:
+        _handle = ctypes.CDLL(path, mode=os.RTLD_NOW | os.RTLD_LOCAL)
+    except OSError as e:
+        raise ImportError(f"swiftgrad: cannot load the {level} core {path}: {e}") from e
     _state.update(level=level, library=path, target_cpu=cpus.get(level, "unknown"), forced=bool(forced))
     return _state
 
