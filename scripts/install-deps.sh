@@ -19,10 +19,17 @@ PYTHON=${PYTHON:-python3}
 need=()
 for mod in numpy:numpy pytest:pytest hypothesis:hypothesis scipy:scipy setuptools:setuptools \
     sklearn:scikit-learn matplotlib:matplotlib tqdm:tqdm \
-    scipy_openblas32:scipy-openblas32 safetensors:safetensors atheris:atheris; do
+    scipy_openblas32:scipy-openblas32 safetensors:safetensors atheris:atheris mpi4py:mpi4py; do
   "$PYTHON" -c "import ${mod%%:*}" 2>/dev/null || need+=("${mod##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Python packages: ${need[*]}"
   "$PYTHON" -m pip install -q "${need[@]}"
+fi
+# An MPI for the sg.distributed tests: the mpich wheel (mpiexec and libmpi beside this Python), unless
+# an mpiexec is already installed.
+scripts_dir=$("$PYTHON" -c "import sysconfig; print(sysconfig.get_path('scripts'))")
+if [ ! -x "$scripts_dir/mpiexec" ] && ! command -v mpiexec >/dev/null 2>&1; then
+  echo "Installing Python packages: mpich"
+  "$PYTHON" -m pip install -q mpich
 fi

@@ -100,3 +100,26 @@ def test_jacobian_crossover_mode_choice(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "(n, m) = (1, 300): forward mode is cheaper and sg.jacobian chose it" in result.stdout
     assert "(n, m) = (300, 1): reverse mode is cheaper and sg.jacobian chose it" in result.stdout
+
+
+# --- Data-parallel example of issue 24 (python/swiftgrad/distributed/) ---------------------------------
+
+def _mpi_missing():
+    if importlib.util.find_spec("sklearn") is None:
+        return "scikit-learn provides the digits"
+    if importlib.util.find_spec("mpi4py") is None:
+        return "mpi4py is not installed (pip install mpi4py mpich)"
+    from swiftgrad.distributed.launch import find_mpiexec
+
+    return "no mpiexec found (pip install mpich)" if find_mpiexec() is None else None
+
+
+@pytest.mark.skipif(_mpi_missing() is not None, reason=str(_mpi_missing()))
+def test_digits_ddp_on_two_processes():
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+    result = subprocess.run([sys.executable, "-m", "swiftgrad.distributed.launch", "-n", "2",
+                             str(ROOT / "examples" / "digits_ddp.py")], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "parameters identical on every rank: True" in result.stdout
+    assert float(result.stdout.split("test accuracy", 1)[1].split()[0]) >= 0.95

@@ -21,17 +21,6 @@ from .autograd import detect_anomaly, enable_grad, no_grad, set_grad_enabled, is
 
 bool = bool_  # noqa: A001  (sg.bool, as the API contract names it)
 
-
-
-def __getattr__(name):
-    # `__version__` is looked up on first use: importlib.metadata costs milliseconds at import.
-    if name == "__version__":
-        from ._version import installed_version
-
-        globals()["__version__"] = version = installed_version(__file__)
-        return version
-    raise AttributeError(f"module 'swiftgrad' has no attribute {name!r}")
-
 _C._set_array_converter(_supported_array)
 
 # --- Creating tensors ---------------------------------------------------------------------
@@ -313,3 +302,19 @@ from . import testing  # noqa: E402
 # --- Saving, loading and data (python/swiftgrad/serialization.py, utils/) ---------------------
 from .serialization import load, save  # noqa: E402
 from . import utils  # noqa: E402
+
+
+# --- Data-parallel training over MPI (python/swiftgrad/distributed/; docs/DISTRIBUTED.md) ----------
+# Imported on first use of `sg.distributed`; it imports mpi4py (optional) only when MPI is needed.
+def __getattr__(name):
+    if name == "distributed":
+        import importlib
+
+        return importlib.import_module(".distributed", __name__)
+    # `__version__` is looked up on first use: importlib.metadata costs milliseconds at import.
+    if name == "__version__":
+        from ._version import installed_version
+
+        globals()["__version__"] = version = installed_version(__file__)
+        return version
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

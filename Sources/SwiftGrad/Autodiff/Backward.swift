@@ -56,6 +56,10 @@ public enum Backward {
     let targetIDs = targets.map { Set($0.map(ObjectIdentifier.init)) }
     let needed = targetIDs.map { neededTensors(order, targets: $0) }
     var results: [ObjectIdentifier: Tensor] = [:]
+    // Note [Backward is all or nothing]: `.grad` is written only once the whole sweep has
+    // succeeded, so an error mid-way (a MemoryError, a failing hook or rule) leaves every `.grad`
+    // as it was and the training loop can go on with the next step.
+    var gradUpdates: [(Tensor, Tensor)] = []
     let checkAnomalies = AnomalyMode.isEnabled
 
     try GradMode.with(enabled: createGraph) {
@@ -70,7 +74,7 @@ public enum Backward {
           // Without create_graph a leaf owns a private copy: rules may hand the same cotangent
           // object to several inputs, and optimizers update `.grad` in place.
           let value = createGraph ? g : try copy(g.detach())
-          tensor.grad = try tensor.grad.map { try add($0, value) } ?? value
+          gradUpdates.append((tensor, try tensor.grad.map { try add($0, value) } ?? value))
         }
         guard let node = tensor.gradFn else { continue }
         // autograd.grad: a requested input's own history matters only if it leads to another
@@ -92,6 +96,7 @@ public enum Backward {
         if !retainGraph { node.release() }
       }
     }
+    for (tensor, grad) in gradUpdates { tensor.grad = grad }
 
     guard let targets else { return [] }
     return try targets.enumerated().map { i, t in

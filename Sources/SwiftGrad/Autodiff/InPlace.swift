@@ -51,7 +51,7 @@ public enum InPlace {
     let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || recorder != nil
     let result = tracked ? try apply(IndexPut(items: resolved), [target, value]) : nil
     // A value overlapping the target's memory (x[1:] = x[:-1]) is read before any write.
-    copyInto(region, from: value.storage === target.storage ? value.cloned() : value)
+    copyInto(region, from: value.storage === target.storage ? try value.cloned() : value)
     target.storage.version += 1
     guard let result else { return target }
     let updated = rebase(target, onto: result, recording: recording, wroteInput0: true)
@@ -81,7 +81,7 @@ public enum InPlace {
     let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || recorder != nil
     let result = tracked && target.dtype.isFloatingPoint
       ? try apply(IndexSet(elements: elements, shape: target.shape, dtype: target.dtype), [target, values]) : nil
-    scatterElements(into: target, elements, values.storage === target.storage ? values.cloned() : values)
+    try scatterElements(into: target, elements, values.storage === target.storage ? try values.cloned() : values)
     target.storage.version += 1
     guard let result else { return target }
     let updated = rebase(target, onto: result, recording: recording, wroteInput0: true)

@@ -89,7 +89,7 @@ public enum Transforms {
 
   /// One-hot tensor of `shape` with a 1 at flat position `i`.
   static func basis(_ i: Int, shape: [Int], dtype: DType) throws -> Tensor {
-    let e = zerosKernel(shape, dtype: dtype)
+    let e = try zerosKernel(shape, dtype: dtype)
     // A fresh contiguous tensor always has a flat view.
     guard let flat = e.reshapedView([e.count]) else { throw SGError.runtime("basis: no flat view") }
     copyInto(flat.slicedView(axis: 0, start: i, count: 1), from: try full([1], 1, dtype: dtype))

@@ -8,7 +8,7 @@ func integerValues(_ t: Tensor, _ what: String) throws -> [Int] {
   guard t.dtype == .int64 || t.dtype == .bool else {
     throw SGError.type("\(what) must be integers, got \(t.dtype)")
   }
-  let dense = t.converted(to: .int64).densified()
+  let dense = try t.converted(to: .int64).densified()
   let p = dense.pointer(Int64.self)
   return (0..<dense.count).map { Int(p[$0]) }
 }
@@ -132,7 +132,7 @@ public func repeatElements(_ x: Tensor, repeats: [Int], axis: Int?) throws -> Te
   result[a] = total
   try checkShape(result, "repeat", itemSize: x.dtype.itemSize)
   try checkShape([total], "repeat")  // the index vector, int64
-  let indices = Tensor(uninitializedShape: [total], dtype: .int64)
+  let indices = try Tensor(uninitializedShape: [total], dtype: .int64)
   let p = indices.pointer(Int64.self)
   var k = 0
   for (i, r) in repeats.enumerated() {
@@ -197,7 +197,7 @@ public func pad(_ x: Tensor, _ padWidth: Tensor, mode: String = "constant", valu
     let (n, before) = (x.shape[d], widths[2 * d])
     guard n > 0 else { throw SGError.value("pad: can't extend empty axis \(d) using modes other than 'constant' (shape \(describe(x.shape)))") }
     try checkShape([outShape[d]], "pad")  // the index vector, int64
-    let indices = Tensor(uninitializedShape: [outShape[d]], dtype: .int64)
+    let indices = try Tensor(uninitializedShape: [outShape[d]], dtype: .int64)
     let p = indices.pointer(Int64.self)
     for i in 0..<outShape[d] { p[i] = Int64(m.source(i - before, n)) }
     out = try take(out, indices, axis: d)
@@ -213,7 +213,7 @@ func triangle(_ x: Tensor, k: Int, lower: Bool) throws -> Tensor {
   try checkOffset(k, op)
   let (rows, cols) = x.ndim == 1 ? (x.shape[0], x.shape[0]) : (x.shape[x.ndim - 2], x.shape[x.ndim - 1])
   try checkShape([rows, cols], op, itemSize: 1)
-  let mask = Tensor(uninitializedShape: [rows, cols], dtype: .bool)
+  let mask = try Tensor(uninitializedShape: [rows, cols], dtype: .bool)
   let p = mask.pointer(Bool.self)
   for i in 0..<rows {
     for j in 0..<cols { p[i * cols + j] = lower ? j - i <= k : j - i >= k }

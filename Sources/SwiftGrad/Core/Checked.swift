@@ -59,11 +59,27 @@ func checkedElementCount(_ shape: [Int], _ op: String) throws -> Int {
 /// Checks that a tensor of `shape` can be allocated: ValueError when its size overflows,
 /// MemoryError when it exceeds what this process may allocate.
 func checkAllocation(_ shape: [Int], itemSize: Int, _ op: String) throws {
-  let count = try checkedElementCount(shape, op)
-  let (bytes, overflow) = count.multipliedReportingOverflow(by: itemSize)
-  guard !overflow else { throw SGError.value("\(op): an array of shape \(describe(shape)) does not fit in memory") }
-  let limit = allocationLimitBytes
-  guard bytes <= limit else {
-    throw SGError.memory("\(op): cannot allocate \(bytes) bytes for an array of shape \(describe(shape)) (limit \(limit) bytes)")
+  _ = try checkedByteCount(shape, itemSize: itemSize, op)
+}
+
+/// The byte size of a tensor of `shape`, checked as `checkAllocation` says. Blocks under the
+/// large-buffer size skip the limit lookup (a system call): malloc's own failure covers them.
+func checkedByteCount(_ shape: [Int], itemSize: Int, _ op: String = "allocation") throws -> Int {
+  var bytes = itemSize
+  for d in shape {
+    let (p, overflow) = bytes.multipliedReportingOverflow(by: d)
+    guard d >= 0, !overflow else {
+      if d < 0 { throw SGError.value("\(op): negative dimensions are not allowed (shape \(describe(shape)))") }
+      throw SGError.value("\(op): an array of shape \(describe(shape)) does not fit in memory")
+    }
+    bytes = p
   }
+  if bytes >= LargeBuffers.minimumBytes {
+    let limit = allocationLimitBytes
+    guard bytes <= limit else {
+      throw SGError.memory(
+        "\(op): cannot allocate \(bytes) bytes for an array of shape \(describe(shape)) (limit \(limit) bytes)")
+    }
+  }
+  return bytes
 }

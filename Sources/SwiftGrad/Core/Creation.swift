@@ -4,8 +4,8 @@
 
 /// Tensor constructors. None of them record anything.
 
-func zerosKernel(_ shape: [Int], dtype: DType) -> Tensor {
-  let t = Tensor(uninitializedShape: shape, dtype: dtype)
+func zerosKernel(_ shape: [Int], dtype: DType) throws -> Tensor {
+  let t = try Tensor(uninitializedShape: shape, dtype: dtype)
   t.baseAddress.initializeMemory(as: UInt8.self, repeating: 0, count: t.count * dtype.itemSize)
   return t
 }
@@ -20,12 +20,12 @@ func checkShape(_ shape: [Int], _ op: String, itemSize: Int = 8) throws {
 
 public func zeros(_ shape: [Int], dtype: DType = .float64) throws -> Tensor {
   try checkShape(shape, "zeros")
-  return zerosKernel(shape, dtype: dtype)
+  return try zerosKernel(shape, dtype: dtype)
 }
 
 public func full(_ shape: [Int], _ value: Double, dtype: DType = .float64) throws -> Tensor {
   try checkShape(shape, "full")
-  let t = Tensor(uninitializedShape: shape, dtype: dtype)
+  let t = try Tensor(uninitializedShape: shape, dtype: dtype)
   let n = t.count
   switch dtype {
   case .bool: t.pointer(Bool.self).initialize(repeating: value != 0, count: n)
@@ -45,9 +45,9 @@ public func tensor(_ values: [Double], shape: [Int]? = nil, dtype: DType = .floa
   guard shape.reduce(1, *) == values.count else {
     throw SGError.value("tensor: \(values.count) values do not fill shape \(describe(shape))")
   }
-  let t = Tensor(uninitializedShape: shape, dtype: .float64)
+  let t = try Tensor(uninitializedShape: shape, dtype: .float64)
   values.withUnsafeBufferPointer { t.pointer(Double.self).update(from: $0.baseAddress!, count: values.count) }
-  return t.converted(to: dtype)
+  return try t.converted(to: dtype)
 }
 
 /// `start, start + step, ...` below `stop` (NumPy's `arange`).
@@ -59,22 +59,22 @@ public func arange(_ start: Double, _ stop: Double, _ step: Double = 1, dtype: D
   guard length <= Double(1 << 40) else { throw SGError.value("arange: \(length) elements is too many") }
   let n = length > 0 ? Int(length) : 0  // a huge negative length would trap in Int(_:)
   try checkShape([n], "arange")
-  let t = Tensor(uninitializedShape: [n], dtype: .float64)
+  let t = try Tensor(uninitializedShape: [n], dtype: .float64)
   let p = t.pointer(Double.self)
   for i in 0..<n { p[i] = start + Double(i) * step }
-  return t.converted(to: dtype)
+  return try t.converted(to: dtype)
 }
 
 /// `num` evenly spaced values over [start, stop] (NumPy's `linspace`, endpoint included).
 public func linspace(_ start: Double, _ stop: Double, count num: Int, dtype: DType = .float64) throws -> Tensor {
   guard num >= 0 else { throw SGError.value("linspace: Number of samples, \(num), must be non-negative.") }
   try checkShape([num], "linspace")
-  let t = Tensor(uninitializedShape: [num], dtype: .float64)
+  let t = try Tensor(uninitializedShape: [num], dtype: .float64)
   let p = t.pointer(Double.self)
   let step = num > 1 ? (stop - start) / Double(num - 1) : 0
   for i in 0..<num { p[i] = start + Double(i) * step }
   if num > 1 { p[num - 1] = stop }
-  return t.converted(to: dtype)
+  return try t.converted(to: dtype)
 }
 
 /// Identity-like matrix with ones on diagonal `k`.
@@ -83,7 +83,7 @@ public func eye(_ n: Int, _ m: Int? = nil, k: Int = 0, dtype: DType = .float64) 
   let t = try zeros([n, cols], dtype: .float64)
   let p = t.pointer(Double.self)
   for i in 0..<n where i + k >= 0 && i + k < cols { p[i * cols + i + k] = 1 }
-  return t.converted(to: dtype)
+  return try t.converted(to: dtype)
 }
 
 /// The global random generator (xoshiro256**), seeded by `Random.seed`.

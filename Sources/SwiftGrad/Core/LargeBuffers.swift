@@ -31,15 +31,18 @@ enum LargeBuffers {
   private static var cached: [(byteCount: Int, data: UnsafeMutableRawPointer)] = []
   private static var cachedBytes = 0
 
-  static func allocate(_ byteCount: Int) -> UnsafeMutableRawPointer {
+  static func allocate(_ byteCount: Int) throws -> UnsafeMutableRawPointer {
     if let reused = take(byteCount) { return reused }
-    let data = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 16)
+    // A failed allocation may be retried once the cache has handed its blocks back.
+    guard let data = malloc(byteCount) ?? { emptyCache(); return malloc(byteCount) }() else {
+      throw SGError.memory("cannot allocate \(byteCount) bytes (out of memory)")
+    }
     adviseHugePages(data, byteCount)
     return data
   }
 
   static func recycle(_ data: UnsafeMutableRawPointer, _ byteCount: Int) {
-    guard byteCount <= capacity else { return data.deallocate() }
+    guard byteCount <= capacity else { return free(data) }
     var evicted: [UnsafeMutableRawPointer] = []
     pthread_mutex_lock(lock)
     while cachedBytes + byteCount > capacity, !cached.isEmpty {
@@ -50,7 +53,7 @@ enum LargeBuffers {
     cached.append((byteCount, data))
     cachedBytes += byteCount
     pthread_mutex_unlock(lock)
-    for block in evicted { block.deallocate() }
+    for block in evicted { free(block) }
   }
 
   /// Frees every cached block (for memory measurements and tests).

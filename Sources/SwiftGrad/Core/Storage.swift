@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// A reference-counted block of memory that tensors view. Either owned (allocated here) or
 /// borrowed from outside (a NumPy array), in which case `release` hands it back.
 public final class Storage {
@@ -13,13 +17,17 @@ public final class Storage {
 
   /// Uninitialised memory, 16-byte aligned (malloc's own alignment: an aligned allocator costs
   /// more per op than any SIMD loop gains on small tensors).
-  public init(byteCount: Int) {
+  /// Throws MemoryError when malloc fails (Swift's own allocator would abort the process).
+  public init(byteCount: Int) throws {
     self.byteCount = byteCount
     if byteCount >= LargeBuffers.minimumBytes {
-      data = LargeBuffers.allocate(byteCount)
+      data = try LargeBuffers.allocate(byteCount)
       isLarge = true
     } else {
-      data = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 16)
+      guard let block = malloc(Swift.max(byteCount, 1)) else {
+        throw SGError.memory("cannot allocate \(byteCount) bytes (out of memory)")
+      }
+      data = block
     }
     release = nil
   }
@@ -37,7 +45,7 @@ public final class Storage {
     } else if isLarge {
       LargeBuffers.recycle(data, byteCount)
     } else {
-      data.deallocate()
+      free(data)
     }
   }
 }

@@ -38,18 +38,20 @@ public final class Tensor {
 
   /// A fresh contiguous tensor shaped like `model` (sharing its shape and, when `model` is
   /// contiguous, its strides arrays: copy-on-write arrays make that free).
-  public convenience init(uninitializedLike model: Tensor, dtype: DType) {
+  public convenience init(uninitializedLike model: Tensor, dtype: DType) throws {
     self.init(
-      storage: Storage(byteCount: model.count * dtype.itemSize), shape: model.shape,
+      storage: try Storage(byteCount: model.count &* dtype.itemSize), shape: model.shape,
       strides: hasExactContiguousStrides(model.shape, model.strides) ? model.strides : contiguousStrides(model.shape),
       offset: 0, dtype: dtype)
   }
 
   /// A fresh contiguous tensor with uninitialised elements.
-  public convenience init(uninitializedShape shape: [Int], dtype: DType) {
-    let n = shape.reduce(1, *)
+  /// Fresh memory for `shape`: a ValueError when the size overflows, a MemoryError when it
+  /// exceeds what this process may allocate or malloc fails (Note [Checked size arithmetic]).
+  public convenience init(uninitializedShape shape: [Int], dtype: DType) throws {
+    let bytes = try checkedByteCount(shape, itemSize: dtype.itemSize)
     self.init(
-      storage: Storage(byteCount: n * dtype.itemSize), shape: shape,
+      storage: try Storage(byteCount: bytes), shape: shape,
       strides: contiguousStrides(shape), offset: 0, dtype: dtype)
   }
 
@@ -117,12 +119,12 @@ extension Tensor {
     guard count == 1 else {
       throw SGError.value("only a tensor with one element can be converted to a scalar; shape is \(describe(shape))")
     }
-    return converted(to: .float64).densified().pointer(Double.self)[0]
+    return try converted(to: .float64).densified().pointer(Double.self)[0]
   }
 
   /// All elements in row-major order, as Doubles.
-  public func toArray() -> [Double] {
-    let dense = converted(to: .float64).densified()
+  public func toArray() throws -> [Double] {
+    let dense = try converted(to: .float64).densified()
     return Array(UnsafeBufferPointer(start: dense.pointer(Double.self), count: count))
   }
 }

@@ -157,7 +157,7 @@ public final class CompiledGraph {
           let node = graph.nodes[i]
           env[node.output] = try node.primitive.forward(node.inputs.map { try operand(env, $0) })
         case .fused(let group):
-          let results = group.run(try group.externals.map { try operand(env, $0) })
+          let results = try group.run(try group.externals.map { try operand(env, $0) })
           for (v, t) in zip(group.outputs, results) { env[v] = t }
         }
         for v in releaseAfter[s] { env[v] = nil }

@@ -172,17 +172,17 @@ final class FusedGroup {
   }
 
   /// Runs the group on its external operands (same order as `externals`); returns `outputs`.
-  func run(_ operands: [Tensor]) -> [Tensor] {
-    let results = outputs.map { _ in Tensor(uninitializedShape: shape, dtype: dtype) }
-    if dtype == .float32 { execute(Float.self, operands, results) } else { execute(Double.self, operands, results) }
+  func run(_ operands: [Tensor]) throws -> [Tensor] {
+    let results = try outputs.map { _ in try Tensor(uninitializedShape: shape, dtype: dtype) }
+    if dtype == .float32 { try execute(Float.self, operands, results) } else { try execute(Double.self, operands, results) }
     return results
   }
 
   private static let blockSize = 256
 
-  private func execute<T: FloatElement>(_: T.Type, _ operands: [Tensor], _ results: [Tensor]) {
+  private func execute<T: FloatElement>(_: T.Type, _ operands: [Tensor], _ results: [Tensor]) throws {
     let n = results.first?.count ?? shape.reduce(1, *)
-    let dense = operands.map { $0.converted(to: dtype).densified() }
+    let dense = try operands.map { try $0.converted(to: dtype).densified() }
     let inputs = dense.map { (pointer: $0.pointer(T.self), isScalar: $0.count == 1 && n != 1) }
     let outputs = results.map { $0.pointer(T.self) }
     let table = kernels.table(T.self)

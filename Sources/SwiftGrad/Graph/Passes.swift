@@ -71,9 +71,9 @@ public enum GraphPasses {
     }
     var folded = 0
     for node in graph.nodes where !node.inputs.isEmpty && node.inputs.allSatisfy(immutable.contains) {
-      let inputs = node.inputs.map { v -> Tensor in
+      let inputs = try node.inputs.map { v -> Tensor in
         if case .constant(let t) = graph.values[v].source { return t }
-        return Tensor(uninitializedShape: [], dtype: .float64)  // unreachable: inputs are constants
+        return try Tensor(uninitializedShape: [], dtype: .float64)  // unreachable: inputs are constants
       }
       let result = try withoutGrad { try node.primitive.forward(inputs) }
       result.storage.isReadOnly = true

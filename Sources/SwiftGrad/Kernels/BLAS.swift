@@ -7,14 +7,14 @@ private struct BLASOperand {
   let transposed: Bool
   let leadingDimension: Int
 
-  init(_ t: Tensor) {
+  init(_ t: Tensor) throws {
     let (rows, cols) = (t.shape[0], t.shape[1])
     if t.strides[1] == 1 && (rows == 1 || t.strides[0] >= Swift.max(cols, 1)) {
       (tensor, transposed, leadingDimension) = (t, false, rows == 1 ? Swift.max(cols, 1) : t.strides[0])
     } else if t.strides[0] == 1 && (cols == 1 || t.strides[1] >= Swift.max(rows, 1)) {
       (tensor, transposed, leadingDimension) = (t, true, cols == 1 ? Swift.max(rows, 1) : t.strides[1])
     } else {
-      (tensor, transposed, leadingDimension) = (t.cloned(), false, Swift.max(cols, 1))
+      (tensor, transposed, leadingDimension) = (try t.cloned(), false, Swift.max(cols, 1))
     }
   }
 }
@@ -37,8 +37,8 @@ func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
     return
   }
   if c.dtype == .float32 || c.dtype == .float64 { try requireBLAS("matmul", dimensions: [m, n, k]) }
-  let opA = BLASOperand(a)
-  let opB = BLASOperand(b)
+  let opA = try BLASOperand(a)
+  let opB = try BLASOperand(b)
   if c.dtype == .float32 || c.dtype == .float64 {
     try requireBLAS("matmul", dimensions: [opA.leadingDimension, opB.leadingDimension])
   }
@@ -57,16 +57,16 @@ func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
       Int32(opA.leadingDimension), opB.tensor.pointer(Double.self), Int32(opB.leadingDimension), 0,
       c.pointer(Double.self), ldc)
   case .int64, .bool:
-    integerGemm(a.converted(to: .int64), b.converted(to: .int64), into: c)
+    try integerGemm(try a.converted(to: .int64), try b.converted(to: .int64), into: c)
   }
 }
 
 /// Integer matmul: no BLAS for it; a plain triple loop with wrapping arithmetic, as NumPy wraps.
-private func integerGemm(_ a: Tensor, _ b: Tensor, into c: Tensor) {
+private func integerGemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
   let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
   let pa = a.pointer(Int64.self)
   let pb = b.pointer(Int64.self)
-  let result = Tensor(uninitializedShape: [m, n], dtype: .int64)
+  let result = try Tensor(uninitializedShape: [m, n], dtype: .int64)
   let pc = result.pointer(Int64.self)
   for i in 0..<m {
     for j in 0..<n {

@@ -4,8 +4,8 @@
 @inline(__always)
 func mapElements<T: NumericElement, U: NumericElement>(
   _ x: Tensor, to dtype: DType, parallel: Bool = false, _ f: (T) -> U
-) -> Tensor {
-  let out = Tensor(uninitializedLike: x, dtype: dtype)
+) throws -> Tensor {
+  let out = try Tensor(uninitializedLike: x, dtype: dtype)
   let src = x.pointer(T.self)
   let dst = out.pointer(U.self)
   let n = out.count
@@ -30,8 +30,8 @@ func mapElements<T: NumericElement, U: NumericElement>(
 @inline(__always)
 func mapElements<A: NumericElement, B: NumericElement, C: NumericElement>(
   _ a: Tensor, _ b: Tensor, shape: [Int], to dtype: DType, _ f: (A, B) -> C
-) -> Tensor {
-  let out = a.shape == shape ? Tensor(uninitializedLike: a, dtype: dtype) : Tensor(uninitializedShape: shape, dtype: dtype)
+) throws -> Tensor {
+  let out = a.shape == shape ? try Tensor(uninitializedLike: a, dtype: dtype) : try Tensor(uninitializedShape: shape, dtype: dtype)
   let pa = a.pointer(A.self)
   let pb = b.pointer(B.self)
   let po = out.pointer(C.self)
@@ -98,8 +98,8 @@ func resultType(_ a: Tensor, _ b: Tensor) -> DType {
 @inline(__always)
 func mapElements<T: NumericElement>(
   _ a: Tensor, _ b: Tensor, _ c: Tensor, to dtype: DType, _ f: (T, T, T) -> T
-) -> Tensor {
-  let out = Tensor(uninitializedLike: a, dtype: dtype)
+) throws -> Tensor {
+  let out = try Tensor(uninitializedLike: a, dtype: dtype)
   let (pa, pb, pc, po) = (a.pointer(T.self), b.pointer(T.self), c.pointer(T.self), out.pointer(T.self))
   if a.isContiguous && b.isContiguous && c.isContiguous {
     Parallel.forChunks(out.count) { r in for i in r { po[i] = f(pa[i], pb[i], pc[i]) } }

@@ -7,11 +7,11 @@
 func reduceKernel<T: NumericElement, A, O: NumericElement>(
   _ x: Tensor, axes: [Int], keepDims: Bool, to dtype: DType, initial: A,
   _ combine: (inout A, T) -> Void, _ finish: (A) -> O
-) -> Tensor {
+) throws -> Tensor {
   let reduced = Set(axes)
   let kept = (0..<x.ndim).filter { !reduced.contains($0) }
   let outShape = keepDims ? x.shape.indices.map { reduced.contains($0) ? 1 : x.shape[$0] } : kept.map { x.shape[$0] }
-  let out = Tensor(uninitializedShape: outShape, dtype: dtype)
+  let out = try Tensor(uninitializedShape: outShape, dtype: dtype)
   let po = out.pointer(O.self)
   let outer = kept.reduce(1) { $0 * x.shape[$1] }
   let inner = axes.reduce(1) { $0 * x.shape[$1] }
@@ -26,7 +26,7 @@ func reduceKernel<T: NumericElement, A, O: NumericElement>(
       }
     }
   } else {
-    let dense = x.permutedView(kept + axes.sorted()).densified()
+    let dense = try x.permutedView(kept + axes.sorted()).densified()
     let p = dense.pointer(T.self)
     acc.withUnsafeMutableBufferPointer { a in
       for o in 0..<outer {
@@ -43,7 +43,7 @@ func reduceKernel<T: NumericElement, A, O: NumericElement>(
 
 /// Whether any element is true (or non-zero).
 public func anyTrue(_ x: Tensor) throws -> Bool {
-  let b = x.converted(to: .bool).densified()
+  let b = try x.converted(to: .bool).densified()
   let p = b.pointer(Bool.self)
   for i in 0..<b.count where p[i] { return true }
   return false
@@ -51,7 +51,7 @@ public func anyTrue(_ x: Tensor) throws -> Bool {
 
 /// Whether every element is finite (not NaN, not ±inf).
 public func allFinite(_ x: Tensor) throws -> Bool {
-  let d = x.converted(to: .float64).densified()
+  let d = try x.converted(to: .float64).densified()
   let p = d.pointer(Double.self)
   for i in 0..<d.count where !p[i].isFinite { return false }
   return true
@@ -62,13 +62,13 @@ public func allFinite(_ x: Tensor) throws -> Bool {
 /// the trailing axes of contiguous float data run instead in 32 independent lanes (four SIMD8
 /// accumulators), which the CPU overlaps and which behave like a 32-way pairwise split. Float32
 /// data accumulates in Double, as the generic kernel does. nil: not this case.
-func sumOfTrailingAxes(_ x: Tensor, axes: [Int], keepDims: Bool) -> Tensor? {
+func sumOfTrailingAxes(_ x: Tensor, axes: [Int], keepDims: Bool) throws -> Tensor? {
   let sorted = axes.sorted()
   guard x.dtype.isFloatingPoint, x.isContiguous, sorted == Array((x.ndim - axes.count)..<x.ndim) else { return nil }
   let inner = axes.reduce(1) { $0 * x.shape[$1] }
   let leading = Array(x.shape.prefix(x.ndim - axes.count))
   let outShape = keepDims ? leading + Array(repeating: 1, count: axes.count) : leading
-  let out = Tensor(uninitializedShape: outShape, dtype: x.dtype)
+  let out = try Tensor(uninitializedShape: outShape, dtype: x.dtype)
   let outer = out.count
   if x.dtype == .float64 {
     let (p, po) = (x.pointer(Double.self), out.pointer(Double.self))

@@ -43,8 +43,8 @@ func broadcastStrides(_ t: Tensor, to shape: [Int]) -> [Int] {
 }
 
 /// Copies `src` (converting its elements) into a new contiguous tensor of `dtype`.
-func copyKernel(_ src: Tensor, to dtype: DType) -> Tensor {
-  let out = Tensor(uninitializedShape: src.shape, dtype: dtype)
+func copyKernel(_ src: Tensor, to dtype: DType) throws -> Tensor {
+  let out = try Tensor(uninitializedShape: src.shape, dtype: dtype)
   copyInto(out, from: src)
   return out
 }

@@ -2,13 +2,13 @@
 /// calling a public (recorded) op from a forward would add stray nodes to the graph.
 extension Tensor {
   /// `self` with elements converted to `dtype` (self when it already is).
-  func converted(to dtype: DType) -> Tensor {
-    dtype == self.dtype ? self : copyKernel(self, to: dtype)
+  func converted(to dtype: DType) throws -> Tensor {
+    dtype == self.dtype ? self : try copyKernel(self, to: dtype)
   }
 
   /// A contiguous tensor with the same elements (self when already contiguous).
-  func densified() -> Tensor {
-    isContiguous ? self : copyKernel(self, to: dtype)
+  func densified() throws -> Tensor {
+    isContiguous ? self : try copyKernel(self, to: dtype)
   }
 
   /// A stride-0 view of `self` broadcast to `shape`; the caller has checked compatibility.
@@ -43,5 +43,5 @@ extension Tensor {
   }
 
   /// A deep copy (new storage), contiguous.
-  func cloned() -> Tensor { copyKernel(self, to: dtype) }
+  func cloned() throws -> Tensor { try copyKernel(self, to: dtype) }
 }

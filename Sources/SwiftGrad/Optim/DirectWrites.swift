@@ -18,7 +18,7 @@ public enum DirectWrite {
         "copy_: source of shape \(describe(source.shape)) cannot be broadcast to \(describe(t.shape))")
     }
     // The source may alias the destination; read it from a private copy then.
-    let src = source.storage === t.storage ? source.cloned() : source
+    let src = source.storage === t.storage ? try source.cloned() : source
     copyInto(t, from: src)
     t.storage.version += 1
   }
@@ -43,11 +43,11 @@ public enum DirectWrite {
 
   /// Runs `body` on a contiguous tensor holding `t`'s elements and writes the result back when
   /// `t` itself is strided; bumps the version either way.
-  static func updateDense(_ t: Tensor, _ body: (Tensor) throws -> Void) rethrows {
+  static func updateDense(_ t: Tensor, _ body: (Tensor) throws -> Void) throws {
     if t.isContiguous {
       try body(t)
     } else {
-      let dense = t.cloned()
+      let dense = try t.cloned()
       try body(dense)
       copyInto(t, from: dense)
     }

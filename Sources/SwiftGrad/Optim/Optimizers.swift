@@ -45,7 +45,7 @@ public enum Optimizers {
     try check(
       o.momentum == 0 || momentumBuffer != nil, "SGD: momentum \(o.momentum) needs a momentum buffer")
     let grad = try checkOperands("SGD", p, g, ["momentum_buffer": momentumBuffer])
-    DirectWrite.updateDense(p) { dense in
+    try DirectWrite.updateDense(p) { dense in
       switch p.dtype {
       case .float32: sgd(Float.self, dense, grad, momentumBuffer, firstStep, o)
       default: sgd(Double.self, dense, grad, momentumBuffer, firstStep, o)
@@ -68,7 +68,7 @@ public enum Optimizers {
     try check(step >= 1, "Adam: step must be at least 1, got \(step)")
     let grad = try checkOperands(
       "Adam", p, g, ["exp_avg": expAvg, "exp_avg_sq": expAvgSq, "max_exp_avg_sq": maxExpAvgSq])
-    DirectWrite.updateDense(p) { dense in
+    try DirectWrite.updateDense(p) { dense in
       switch p.dtype {
       case .float32: adam(Float.self, dense, grad, expAvg, expAvgSq, maxExpAvgSq, step, o)
       default: adam(Double.self, dense, grad, expAvg, expAvgSq, maxExpAvgSq, step, o)
@@ -111,7 +111,7 @@ public enum Optimizers {
       try DirectWrite.checkWritable(buffer, who)
       written.append(buffer.storage)
     }
-    return written.contains(where: { $0 === g.storage }) ? g.cloned() : g.densified()
+    return written.contains(where: { $0 === g.storage }) ? try g.cloned() : try g.densified()
   }
 
   private static func sgd<T: FloatElement>(

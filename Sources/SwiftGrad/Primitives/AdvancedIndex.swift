@@ -30,7 +30,7 @@ struct AdvancedIndexPlan {
     var ellipses = 0
     for item in items {
       switch item {
-      case .basic(.index(let i)): expanded.append(.array(Tensor.int64Scalar(i))); consumed += 1
+      case .basic(.index(let i)): expanded.append(.array(try Tensor.int64Scalar(i))); consumed += 1
       case .basic(.slice): expanded.append(item); consumed += 1
       case .basic(.newAxis): expanded.append(item)
       case .basic(.ellipsis): expanded.append(item); ellipses += 1
@@ -74,7 +74,7 @@ struct AdvancedIndexPlan {
             "boolean index of shape \(describe(t.shape)) does not match the indexed dimensions \(describe(covered)) "
               + "starting at axis \(dim)")
         }
-        for (k, column) in nonzeroColumns(t).enumerated() {
+        for (k, column) in try nonzeroColumns(t).enumerated() {
           arrays.append(column)
           positions.append(basic.count)
           sizes.append(shape[dim + k])
@@ -111,7 +111,7 @@ struct AdvancedIndexPlan {
       linear = try linear.map { try add($0, term) } ?? term
       stride *= size
     }
-    self.linear = linear ?? Tensor.int64Scalar(0)
+    self.linear = try linear ?? Tensor.int64Scalar(0)
   }
 
   /// The indexed values (differentiable): basic view, gather, dimension placement.
@@ -129,12 +129,12 @@ struct AdvancedIndexPlan {
 }
 
 /// The integer arrays (one per dimension) of the true entries of a boolean mask, row-major.
-private func nonzeroColumns(_ mask: Tensor) -> [Tensor] {
-  let dense = mask.densified()
+private func nonzeroColumns(_ mask: Tensor) throws -> [Tensor] {
+  let dense = try mask.densified()
   defer { withExtendedLifetime(dense) {} }
   let p = dense.pointer(Bool.self)
   let count = (0..<dense.count).reduce(0) { $0 + (p[$1] ? 1 : 0) }
-  let columns = (0..<mask.ndim).map { _ in Tensor(uninitializedShape: [count], dtype: .int64) }
+  let columns = try (0..<mask.ndim).map { _ in try Tensor(uninitializedShape: [count], dtype: .int64) }
   let strides = contiguousStrides(mask.shape)
   var k = 0
   for i in 0..<dense.count where p[i] {
@@ -149,8 +149,8 @@ private func nonzeroColumns(_ mask: Tensor) -> [Tensor] {
 }
 
 extension Tensor {
-  static func int64Scalar(_ v: Int) -> Tensor {
-    let t = Tensor(uninitializedShape: [], dtype: .int64)
+  static func int64Scalar(_ v: Int) throws -> Tensor {
+    let t = try Tensor(uninitializedShape: [], dtype: .int64)
     t.pointer(Int64.self)[0] = Int64(v)
     return t
   }
@@ -165,7 +165,7 @@ public func index(_ x: Tensor, _ items: [AdvancedIndexItem]) throws -> Tensor {
 
 /// The row-major element numbers of `x` that `x[items]` selects, shaped like the result.
 func selectedElements(_ shape: [Int], _ items: [AdvancedIndexItem]) throws -> Tensor {
-  let numbers = Tensor(uninitializedShape: shape, dtype: .int64)
+  let numbers = try Tensor(uninitializedShape: shape, dtype: .int64)
   let p = numbers.pointer(Int64.self)
   for i in 0..<numbers.count { p[i] = Int64(i) }
   return try withoutGrad { try index(numbers, items) }.densified()
@@ -183,11 +183,11 @@ public struct IndexSet: Primitive {
   let keep: Tensor
   let winners: Tensor
 
-  init(elements: Tensor, shape: [Int], dtype: DType) {
+  init(elements: Tensor, shape: [Int], dtype: DType) throws {
     self.elements = elements
     let count = shape.reduce(1, *)
-    let keep = Tensor(uninitializedShape: shape, dtype: dtype)
-    let winners = Tensor(uninitializedShape: elements.shape, dtype: dtype)
+    let keep = try Tensor(uninitializedShape: shape, dtype: dtype)
+    let winners = try Tensor(uninitializedShape: elements.shape, dtype: dtype)
     let e = elements.pointer(Int64.self)
     var last = [Int](repeating: -1, count: count)
     for j in 0..<elements.count { last[Int(e[j])] = j }
@@ -201,8 +201,8 @@ public struct IndexSet: Primitive {
   }
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
-    let out = inputs[0].cloned()
-    scatterElements(into: out, elements, inputs[1])
+    let out = try inputs[0].cloned()
+    try scatterElements(into: out, elements, inputs[1])
     return out
   }
 
@@ -223,8 +223,8 @@ public struct IndexSet: Primitive {
 
 /// Writes `values` (same dtype as `target`, shaped like `elements`) into `target`'s memory at
 /// the row-major element numbers `elements`, in order.
-func scatterElements(into target: Tensor, _ elements: Tensor, _ values: Tensor) {
-  let v = values.densified()
+func scatterElements(into target: Tensor, _ elements: Tensor, _ values: Tensor) throws {
+  let v = try values.densified()
   defer { withExtendedLifetime(v) {} }
   let e = elements.pointer(Int64.self)
   let strides = contiguousStrides(target.shape)

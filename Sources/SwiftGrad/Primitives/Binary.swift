@@ -22,21 +22,21 @@ extension ElementwiseBinary {
     var dtype = resultType(a, b)
     if !dtype.isFloatingPoint {
       if Self.applyInteger(0, 0) != nil {
-        let ai = a.converted(to: .int64)
-        let bi = b.converted(to: .int64)
-        let out = mapElements(ai, bi, shape: shape, to: .int64) { (x: Int64, y: Int64) in
+        let ai = try a.converted(to: .int64)
+        let bi = try b.converted(to: .int64)
+        let out = try mapElements(ai, bi, shape: shape, to: .int64) { (x: Int64, y: Int64) in
           Self.applyInteger(x, y)!
         }
-        return out.converted(to: dtype)
+        return try out.converted(to: dtype)
       }
       dtype = .float64
     }
-    let af = a.converted(to: dtype)
-    let bf = b.converted(to: dtype)
+    let af = try a.converted(to: dtype)
+    let bf = try b.converted(to: dtype)
     if dtype == .float32 {
-      return mapElements(af, bf, shape: shape, to: dtype) { (x: Float, y: Float) in Self.apply(x, y) }
+      return try mapElements(af, bf, shape: shape, to: dtype) { (x: Float, y: Float) in Self.apply(x, y) }
     }
-    return mapElements(af, bf, shape: shape, to: dtype) { (x: Double, y: Double) in Self.apply(x, y) }
+    return try mapElements(af, bf, shape: shape, to: dtype) { (x: Double, y: Double) in Self.apply(x, y) }
   }
 }
 
@@ -192,8 +192,8 @@ public struct Minimum: Selecting {
 }
 
 /// A Python-style scalar operand: 0-d, weakly typed.
-public func scalar(_ value: Double) -> Tensor {
-  let t = Tensor(uninitializedShape: [], dtype: .float64)
+public func scalar(_ value: Double) throws -> Tensor {
+  let t = try Tensor(uninitializedShape: [], dtype: .float64)
   t.pointer(Double.self)[0] = value
   t.isWeaklyTyped = true
   return t

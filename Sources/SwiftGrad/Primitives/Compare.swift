@@ -21,20 +21,20 @@ public struct Compare: Primitive {
     let (a, b) = (inputs[0], inputs[1])
     let shape = try broadcastShapes(a.shape, b.shape)
     let dtype = resultType(a, b)
-    let ac = a.converted(to: dtype)
-    let bc = b.converted(to: dtype)
+    let ac = try a.converted(to: dtype)
+    let bc = try b.converted(to: dtype)
     let op = self.op
     switch dtype {
     case .bool:
-      return mapElements(ac, bc, shape: shape, to: .bool) { (x: Bool, y: Bool) in
+      return try mapElements(ac, bc, shape: shape, to: .bool) { (x: Bool, y: Bool) in
         Compare.test(op, x ? 1 : 0, y ? 1 : 0)
       }
     case .int64:
-      return mapElements(ac, bc, shape: shape, to: .bool) { (x: Int64, y: Int64) in Compare.test(op, x, y) }
+      return try mapElements(ac, bc, shape: shape, to: .bool) { (x: Int64, y: Int64) in Compare.test(op, x, y) }
     case .float32:
-      return mapElements(ac, bc, shape: shape, to: .bool) { (x: Float, y: Float) in Compare.test(op, x, y) }
+      return try mapElements(ac, bc, shape: shape, to: .bool) { (x: Float, y: Float) in Compare.test(op, x, y) }
     case .float64:
-      return mapElements(ac, bc, shape: shape, to: .bool) { (x: Double, y: Double) in Compare.test(op, x, y) }
+      return try mapElements(ac, bc, shape: shape, to: .bool) { (x: Double, y: Double) in Compare.test(op, x, y) }
     }
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil, nil] }
@@ -45,10 +45,10 @@ public struct LogicalAnd: Primitive {
   public static let name = "logical_and"
   public static var isDifferentiable: Bool { false }
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
-    let a = inputs[0].converted(to: .bool)
-    let b = inputs[1].converted(to: .bool)
+    let a = try inputs[0].converted(to: .bool)
+    let b = try inputs[1].converted(to: .bool)
     let shape = try broadcastShapes(a.shape, b.shape)
-    return mapElements(a, b, shape: shape, to: .bool) { (x: Bool, y: Bool) in x && y }
+    return try mapElements(a, b, shape: shape, to: .bool) { (x: Bool, y: Bool) in x && y }
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil, nil] }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
@@ -61,10 +61,10 @@ public struct Where: Primitive {
     let (a, b) = (inputs[1], inputs[2])
     let shape = try broadcastShapes(inputs[0].shape, broadcastShapes(a.shape, b.shape))
     let dtype = resultType(a, b)
-    let out = Tensor(uninitializedShape: shape, dtype: dtype)
+    let out = try Tensor(uninitializedShape: shape, dtype: dtype)
     copyInto(out, from: b)
-    let cond = inputs[0].converted(to: .bool).broadcastView(to: shape).densified()
-    let chosen = a.converted(to: dtype).broadcastView(to: shape).densified()
+    let cond = try inputs[0].converted(to: .bool).broadcastView(to: shape).densified()
+    let chosen = try a.converted(to: dtype).broadcastView(to: shape).densified()
     let (mask, bytes) = (cond.pointer(Bool.self), dtype.itemSize)
     for i in 0..<out.count where mask[i] {
       (out.baseAddress + i * bytes).copyMemory(from: chosen.baseAddress + i * bytes, byteCount: bytes)

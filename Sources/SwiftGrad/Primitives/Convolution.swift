@@ -56,11 +56,11 @@ public struct Im2Col: LinearPrimitive {
   public let geometry: WindowGeometry
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
-    let x = inputs[0].densified()
+    let x = try inputs[0].densified()
     let (n, c) = (x.shape[0], x.shape[1])
     let (kh, kw) = geometry.kernel
     let (ho, wo) = (geometry.outputSize(x.shape[2], 0), geometry.outputSize(x.shape[3], 1))
-    let out = Tensor(uninitializedShape: [n, c * kh * kw, ho * wo], dtype: x.dtype)
+    let out = try Tensor(uninitializedShape: [n, c * kh * kw, ho * wo], dtype: x.dtype)
     let bytes = x.dtype.itemSize
     let (src, dst) = (x.baseAddress, out.baseAddress)
     geometry.forEachPair(imageShape: x.shape) { image, column in
@@ -81,8 +81,8 @@ public struct Col2Im: LinearPrimitive {
   public let imageShape: [Int]
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
-    let cols = inputs[0].densified()
-    let out = zerosKernel(imageShape, dtype: cols.dtype)
+    let cols = try inputs[0].densified()
+    let out = try zerosKernel(imageShape, dtype: cols.dtype)
     func run<T: FloatElement>(_: T.Type) {
       let (src, dst) = (cols.pointer(T.self), out.pointer(T.self))
       geometry.forEachPair(imageShape: imageShape) { image, column in dst[image] += src[column] }

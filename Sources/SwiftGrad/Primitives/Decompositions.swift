@@ -26,11 +26,11 @@ private func batched(
     throw SGError.value("\(op): expected square matrices in the last two axes, got shape \(describe(x.shape))")
   }
   try requireBLAS(op, dimensions: [m, n])
-  let work = x.converted(to: .float64).cloned()
+  let work = try x.converted(to: .float64).cloned()
   guard try allFinite(work) else { throw SGError.value("\(op): the input contains NaN or infinity") }
   let batchShape = Array(x.shape.dropLast(2))
   let batch = batchShape.reduce(1, *)
-  let results = outputs.map { Tensor(uninitializedShape: batchShape + $0, dtype: .float64) }
+  let results = try outputs.map { try Tensor(uninitializedShape: batchShape + $0, dtype: .float64) }
   let sizes = outputs.map { $0.reduce(1, *) }
   for b in 0..<batch where m * n > 0 {
     try body(work.pointer(Double.self) + b * m * n, m, n, zip(results, sizes).map { $0.pointer(Double.self) + b * $1 }, b)
@@ -97,7 +97,7 @@ public struct Eigh: Primitive {
       guard info == 0 else { throw SGError.value("eigh: the eigenvalue iteration did not converge (matrix \(b))") }
       out[1].update(from: a, count: n * n)
     }
-    return outs[part == .first ? 0 : 1].converted(to: x.dtype.floatingPoint)
+    return try outs[part == .first ? 0 : 1].converted(to: x.dtype.floatingPoint)
   }
 
   /// Ā = V (diag(w̄) + F ∘ (Vᵀ V̄)) Vᵀ, symmetrised; F_ij = 1/(w_j - w_i).
@@ -136,7 +136,7 @@ public struct SVD: Primitive {
       let info = sg_dgesdd(jobS, Int32(m), Int32(n), a, Int32(n), out[1], out[0], Int32(k), out[2], Int32(n))
       guard info == 0 else { throw SGError.value("svd: the SVD did not converge (matrix \(b))") }
     }
-    return outs[part.rawValue].converted(to: x.dtype.floatingPoint)
+    return try outs[part.rawValue].converted(to: x.dtype.floatingPoint)
   }
 
   /// The reduced-SVD rules (Townsend 2016), one cotangent at a time:
@@ -206,7 +206,7 @@ public struct QR: Primitive {
       guard info == 0 else { throw SGError.value("qr: forming Q failed (matrix \(b))") }
       out[0].update(from: q, count: m * k)
     }
-    return outs[part.rawValue].converted(to: x.dtype.floatingPoint)
+    return try outs[part.rawValue].converted(to: x.dtype.floatingPoint)
   }
 
   /// For m >= n (reduced): Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ with M = R R̄ᵀ - Q̄ᵀ Q and copyltu(M) the
@@ -256,7 +256,7 @@ public struct LogAbsDet: Primitive {
       for i in 0..<n { total += a[i * n + i] == 0 ? -.infinity : Double.log(Swift.abs(a[i * n + i])) }
       out[0][0] = total
     }
-    return outs[0].converted(to: x.dtype.floatingPoint)
+    return try outs[0].converted(to: x.dtype.floatingPoint)
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
     [try mul(expandDims(expandDims(g, axis: -1), axis: -1), matrixTranspose(inv(inputs[0])))]

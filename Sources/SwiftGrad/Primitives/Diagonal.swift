@@ -47,7 +47,7 @@ public struct DiagonalEmbed: LinearPrimitive {
   public let axis2: Int
   public let shape: [Int]
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
-    let out = zerosKernel(shape, dtype: inputs[0].dtype)
+    let out = try zerosKernel(shape, dtype: inputs[0].dtype)
     copyInto(out.diagonalView(offset: offset, axis1: axis1, axis2: axis2), from: inputs[0])
     return out
   }

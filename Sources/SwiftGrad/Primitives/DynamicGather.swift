@@ -12,8 +12,8 @@ public struct NormalizeIndex: Primitive {
   public let axis: Int
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
-    let raw = inputs[0].converted(to: .int64).densified()
-    let out = Tensor(uninitializedShape: raw.shape, dtype: .int64)
+    let raw = try inputs[0].converted(to: .int64).densified()
+    let out = try Tensor(uninitializedShape: raw.shape, dtype: .int64)
     let (src, dst) = (raw.pointer(Int64.self), out.pointer(Int64.self))
     for i in 0..<raw.count {
       let v = src[i]
@@ -70,7 +70,7 @@ public struct DynamicScatterAdd: Primitive {
 /// The kernels trust their indices: int64 and within 0..<size.
 private func checkIndices(_ indices: Tensor, size: Int, axis: Int) throws {
   guard indices.dtype == .int64 else { throw SGError.index("indices must be integers, got \(indices.dtype)") }
-  let dense = indices.densified()
+  let dense = try indices.densified()
   let p = dense.pointer(Int64.self)
   for i in 0..<dense.count where p[i] < 0 || p[i] >= Int64(size) {
     throw SGError.index("index \(p[i]) is out of bounds for axis \(axis) with size \(size)")
@@ -83,7 +83,7 @@ private func checkIndices(_ indices: Tensor, size: Int, axis: Int) throws {
 /// PyTorch's `gather`/`scatter_add` address. Recorded integer operations, so the indices may be
 /// computed by the program.
 private func flatOffsets(shape: [Int], indices: Tensor, axis a: Int) throws -> Tensor {
-  let base = offsetsOffAxis(positions: indices.shape, in: shape, axis: a)
+  let base = try offsetsOffAxis(positions: indices.shape, in: shape, axis: a)
   let along = try apply(NormalizeIndex(size: shape[a], axis: a), [indices])
   return try reshape(add(mul(along, integerScalar(contiguousStrides(shape)[a])), base), [-1])
 }
@@ -91,10 +91,10 @@ private func flatOffsets(shape: [Int], indices: Tensor, axis a: Int) throws -> T
 /// For every position of a `positions`-shaped grid, the row-major offset into an array of
 /// `shape` of the same position with the coordinate along `axis` set to 0 (dimensions of size 1
 /// in `shape` broadcast). The constant part of gather/take_along_axis offsets.
-func offsetsOffAxis(positions: [Int], in shape: [Int], axis a: Int) -> Tensor {
+func offsetsOffAxis(positions: [Int], in shape: [Int], axis a: Int) throws -> Tensor {
   let strides = contiguousStrides(shape)
   let gridStrides = contiguousStrides(positions)
-  let base = Tensor(uninitializedShape: positions, dtype: .int64)
+  let base = try Tensor(uninitializedShape: positions, dtype: .int64)
   let p = base.pointer(Int64.self)
   for i in 0..<base.count {
     var rest = i

@@ -7,12 +7,12 @@ public struct Take: LinearPrimitive {
   public let axis: Int
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
-    let x = inputs[0].densified()
+    let x = try inputs[0].densified()
     let outer = x.shape[..<axis].reduce(1, *)
     let inner = x.shape[(axis + 1)...].reduce(1, *)
     let size = x.shape[axis]
-    let out = Tensor(uninitializedShape: Array(x.shape[..<axis]) + indices.shape + Array(x.shape[(axis + 1)...]), dtype: x.dtype)
-    let idx = indices.densified().pointer(Int64.self)
+    let out = try Tensor(uninitializedShape: Array(x.shape[..<axis]) + indices.shape + Array(x.shape[(axis + 1)...]), dtype: x.dtype)
+    let idx = try indices.densified().pointer(Int64.self)
     let k = indices.count
     let bytes = x.dtype.itemSize
     for o in 0..<outer {
@@ -39,13 +39,13 @@ public struct ScatterAdd: LinearPrimitive {
   public let size: Int
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
-    let g = inputs[0].densified()
+    let g = try inputs[0].densified()
     let k = indices.count
     let outer = g.shape[..<axis].reduce(1, *)
     let inner = g.shape[(axis + indices.ndim)...].reduce(1, *)
     let shape = Array(g.shape[..<axis]) + [size] + Array(g.shape[(axis + indices.ndim)...])
-    let out = zerosKernel(shape, dtype: g.dtype)
-    let idx = indices.densified().pointer(Int64.self)
+    let out = try zerosKernel(shape, dtype: g.dtype)
+    let idx = try indices.densified().pointer(Int64.self)
     func run<T: FloatElement>(_: T.Type) {
       let src = g.pointer(T.self)
       let dst = out.pointer(T.self)
@@ -99,10 +99,10 @@ public func takeAlongAxis(_ x: Tensor, _ indices: Tensor, axis: Int) throws -> T
   }
   var shape = indices.shape
   for d in 0..<x.ndim where d != a { shape[d] = Swift.max(indices.shape[d], x.shape[d]) }
-  let base = offsetsOffAxis(positions: shape, in: x.shape, axis: a)
+  let base = try offsetsOffAxis(positions: shape, in: x.shape, axis: a)
   let along = try apply(NormalizeIndex(size: x.shape[a], axis: a), [broadcastTo(indices, shape)])
   let flat = try add(mul(along, integerScalar(contiguousStrides(x.shape)[a])), base)
   return try apply(DynamicTake(axis: 0), [reshape(x, [-1]), flat])
 }
 
-func integerScalar(_ v: Int) -> Tensor { Tensor.int64Scalar(v) }
+func integerScalar(_ v: Int) throws -> Tensor { try Tensor.int64Scalar(v) }

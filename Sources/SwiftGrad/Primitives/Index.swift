@@ -117,7 +117,7 @@ public struct IndexEmbed: LinearPrimitive {
   public let items: [ResolvedIndex]
   public let shape: [Int]
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
-    let out = zerosKernel(shape, dtype: inputs[0].dtype)
+    let out = try zerosKernel(shape, dtype: inputs[0].dtype)
     copyInto(out.indexedView(items), from: inputs[0])
     return out
   }
@@ -146,7 +146,7 @@ public struct IndexPut: Primitive {
   public static var readsValues: Bool { false }
   public let items: [ResolvedIndex]
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
-    let out = inputs[0].cloned()
+    let out = try inputs[0].cloned()
     copyInto(out.indexedView(items), from: inputs[1])
     return out
   }

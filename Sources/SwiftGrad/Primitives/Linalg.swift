@@ -10,7 +10,7 @@ private func eachMatrix(_ x: Tensor, _ op: String, _ body: (UnsafeMutablePointer
   }
   let n = x.shape[x.ndim - 1]
   try requireBLAS(op, dimensions: [n])
-  let work = x.converted(to: .float64).cloned()
+  let work = try x.converted(to: .float64).cloned()
   let batch = work.count / Swift.max(n * n, 1)
   let p = work.pointer(Double.self)
   for b in 0..<(n == 0 ? 0 : batch) { try body(p + b * n * n, n, b) }
@@ -28,7 +28,7 @@ public struct Inverse: Primitive {
       if info == 0 { info = sg_dgetri(Int32(n), m, Int32(n), &pivots) }
       guard info == 0 else { throw SGError.value("inv: Singular matrix (matrix \(b) of a batch of shape \(describe(x.shape)))") }
     }
-    return result.converted(to: x.dtype.floatingPoint)
+    return try result.converted(to: x.dtype.floatingPoint)
   }
   public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
     let yt = try matrixTranspose(y)
@@ -60,7 +60,7 @@ public struct Determinant: Primitive {
       }
       po[b] = d
     }
-    return out.converted(to: x.dtype.floatingPoint)
+    return try out.converted(to: x.dtype.floatingPoint)
   }
   /// d det / dA = adj(A)ᵀ: det · A⁻ᵀ while A is invertible, and at a singular matrix (where
   /// that formula has no inverse) the adjugate itself through the SVD (docs/LINALG.md).
@@ -99,7 +99,7 @@ public struct Cholesky: Primitive {
       }
       for i in 0..<n { for j in (i + 1)..<Swift.max(n, i + 1) { m[i * n + j] = 0 } }
     }
-    return result.converted(to: x.dtype.floatingPoint)
+    return try result.converted(to: x.dtype.floatingPoint)
   }
   /// Φ: the lower triangle with the diagonal halved (a fixed mask, so linear and self-adjoint).
   static func phi(_ x: Tensor) throws -> Tensor {

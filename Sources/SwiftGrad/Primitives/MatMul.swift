@@ -6,11 +6,11 @@ public struct MatMul: Primitive {
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let dtype = DType.promote(inputs[0].dtype, inputs[1].dtype)
-    let a = inputs[0].converted(to: dtype)
-    let b = inputs[1].converted(to: dtype)
+    let a = try inputs[0].converted(to: dtype)
+    let b = try inputs[1].converted(to: dtype)
     let batch = try broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)))
     let (m, n) = (a.shape[a.ndim - 2], b.shape[b.ndim - 1])
-    let out = Tensor(uninitializedShape: batch + [m, n], dtype: dtype)
+    let out = try Tensor(uninitializedShape: batch + [m, n], dtype: dtype)
     let ab = a.broadcastView(to: batch + Array(a.shape.suffix(2)))
     let bb = b.broadcastView(to: batch + Array(b.shape.suffix(2)))
     let batchCount = batch.reduce(1, *)

@@ -19,14 +19,14 @@ public struct Sum: LinearPrimitive {
   public let keepDims: Bool
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
-    if let fast = sumOfTrailingAxes(x, axes: axes, keepDims: keepDims) { return fast }
+    if let fast = try sumOfTrailingAxes(x, axes: axes, keepDims: keepDims) { return fast }
     switch x.dtype {
     case .float32:
-      return reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32, initial: 0.0) { (a: inout Double, v: Float) in a += Double(v) } _: { Float($0) }
+      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32, initial: 0.0) { (a: inout Double, v: Float) in a += Double(v) } _: { Float($0) }
     case .float64:
-      return reduceKernel(x, axes: axes, keepDims: keepDims, to: .float64, initial: 0.0) { (a: inout Double, v: Double) in a += v } _: { $0 }
+      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float64, initial: 0.0) { (a: inout Double, v: Double) in a += v } _: { $0 }
     case .int64, .bool:
-      return reduceKernel(x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64, initial: Int64(0)) { (a: inout Int64, v: Int64) in a = a &+ v } _: { $0 }
+      return try reduceKernel(try x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64, initial: Int64(0)) { (a: inout Int64, v: Int64) in a = a &+ v } _: { $0 }
     }
   }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
@@ -45,17 +45,17 @@ public struct Extremum: Primitive {
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
     let isMax = self.isMax
-    func run<T: NumericElement & Comparable>(_: T.Type, _ lowest: T, _ highest: T, _ isNaN: @escaping (T) -> Bool) -> Tensor {
-      reduceKernel(x.converted(to: T.dtype), axes: axes, keepDims: keepDims, to: T.dtype, initial: isMax ? lowest : highest) { (a: inout T, v: T) in
+    func run<T: NumericElement & Comparable>(_: T.Type, _ lowest: T, _ highest: T, _ isNaN: @escaping (T) -> Bool) throws -> Tensor {
+      try reduceKernel(try x.converted(to: T.dtype), axes: axes, keepDims: keepDims, to: T.dtype, initial: isMax ? lowest : highest) { (a: inout T, v: T) in
         if isNaN(a) { return }
         if isNaN(v) || (isMax ? v > a : v < a) { a = v }
       } _: { $0 }
     }
     switch x.dtype {
-    case .float32: return run(Float.self, -.infinity, .infinity) { $0.isNaN }
-    case .float64: return run(Double.self, -.infinity, .infinity) { $0.isNaN }
-    case .int64: return run(Int64.self, .min, .max) { _ in false }
-    case .bool: return run(Int64.self, .min, .max) { _ in false }.converted(to: .bool)
+    case .float32: return try run(Float.self, -.infinity, .infinity) { $0.isNaN }
+    case .float64: return try run(Double.self, -.infinity, .infinity) { $0.isNaN }
+    case .int64: return try run(Int64.self, .min, .max) { _ in false }
+    case .bool: return try run(Int64.self, .min, .max) { _ in false }.converted(to: .bool)
     }
   }
 
@@ -86,11 +86,11 @@ public struct Prod: Primitive {
     let x = inputs[0]
     switch x.dtype {
     case .float32:
-      return reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32, initial: 1.0) { (a: inout Double, v: Float) in a *= Double(v) } _: { Float($0) }
+      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32, initial: 1.0) { (a: inout Double, v: Float) in a *= Double(v) } _: { Float($0) }
     case .float64:
-      return reduceKernel(x, axes: axes, keepDims: keepDims, to: .float64, initial: 1.0) { (a: inout Double, v: Double) in a *= v } _: { $0 }
+      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float64, initial: 1.0) { (a: inout Double, v: Double) in a *= v } _: { $0 }
     case .int64, .bool:
-      return reduceKernel(x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64, initial: Int64(1)) { (a: inout Int64, v: Int64) in a = a &* v } _: { $0 }
+      return try reduceKernel(try x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64, initial: Int64(1)) { (a: inout Int64, v: Int64) in a = a &* v } _: { $0 }
     }
   }
   /// d prod / d x_i, shaped like x.

@@ -2,9 +2,9 @@
 
 /// Runs `step(acc, x)` along `axis` of a contiguous copy of `x`, front to back or back to
 /// front, writing every partial result.
-func scanKernel<T: NumericElement>(_ x: Tensor, axis: Int, reverse: Bool, initial: T, _ step: (T, T) -> T) -> Tensor {
-  let src = x.converted(to: T.dtype).densified()
-  let out = Tensor(uninitializedShape: x.shape, dtype: T.dtype)
+func scanKernel<T: NumericElement>(_ x: Tensor, axis: Int, reverse: Bool, initial: T, _ step: (T, T) -> T) throws -> Tensor {
+  let src = try x.converted(to: T.dtype).densified()
+  let out = try Tensor(uninitializedShape: x.shape, dtype: T.dtype)
   let n = x.shape[axis]
   let inner = x.shape[(axis + 1)...].reduce(1, *)
   let outer = x.shape[..<axis].reduce(1, *)
@@ -14,7 +14,7 @@ func scanKernel<T: NumericElement>(_ x: Tensor, axis: Int, reverse: Bool, initia
       var acc = initial
       for k in 0..<n {
         let j = (o * n + (reverse ? n - 1 - k : k)) * inner + i
-        acc = step(acc, p[j])
+        acc = try step(acc, p[j])
         q[j] = acc
       }
     }
@@ -31,9 +31,9 @@ public struct Cumsum: LinearPrimitive {
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
     switch x.dtype {
-    case .float32: return scanKernel(x, axis: axis, reverse: reverse, initial: Float(0), +)
-    case .float64: return scanKernel(x, axis: axis, reverse: reverse, initial: Double(0), +)
-    case .int64, .bool: return scanKernel(x, axis: axis, reverse: reverse, initial: Int64(0), &+)
+    case .float32: return try scanKernel(x, axis: axis, reverse: reverse, initial: Float(0), +)
+    case .float64: return try scanKernel(x, axis: axis, reverse: reverse, initial: Double(0), +)
+    case .int64, .bool: return try scanKernel(x, axis: axis, reverse: reverse, initial: Int64(0), &+)
     }
   }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
@@ -60,9 +60,9 @@ public struct Cumprod: Primitive {
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
     switch x.dtype {
-    case .float32: return scanKernel(x, axis: axis, reverse: false, initial: Float(1), *)
-    case .float64: return scanKernel(x, axis: axis, reverse: false, initial: Double(1), *)
-    case .int64, .bool: return scanKernel(x, axis: axis, reverse: false, initial: Int64(1), &*)
+    case .float32: return try scanKernel(x, axis: axis, reverse: false, initial: Float(1), *)
+    case .float64: return try scanKernel(x, axis: axis, reverse: false, initial: Double(1), *)
+    case .int64, .bool: return try scanKernel(x, axis: axis, reverse: false, initial: Int64(1), &*)
     }
   }
 

@@ -14,7 +14,7 @@ public struct Reshape: LinearPrimitive {
   public let shape: [Int]
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
-    return x.reshapedView(shape) ?? x.cloned().reshapedView(shape)!
+    return try x.reshapedView(shape) ?? x.cloned().reshapedView(shape)!
   }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor { try reshape(g, input.shape) }
 }
@@ -41,14 +41,14 @@ public struct BroadcastTo: LinearPrimitive {
 public struct Cast: LinearPrimitive {
   public static let name = "cast"
   public let dtype: DType
-  public func forward(_ inputs: [Tensor]) throws -> Tensor { copyKernel(inputs[0], to: dtype) }
+  public func forward(_ inputs: [Tensor]) throws -> Tensor { try copyKernel(inputs[0], to: dtype) }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor { try cast(g, to: input.dtype) }
 }
 
 /// A contiguous copy; the identity as far as calculus goes.
 public struct Copy: LinearPrimitive {
   public static let name = "copy"
-  public func forward(_ inputs: [Tensor]) throws -> Tensor { inputs[0].cloned() }
+  public func forward(_ inputs: [Tensor]) throws -> Tensor { try inputs[0].cloned() }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor { g }
 }
 
@@ -60,7 +60,7 @@ public struct Concatenate: Primitive {
     var shape = inputs[0].shape
     shape[axis] = inputs.reduce(0) { $0 + $1.shape[axis] }
     let dtype = inputs.dropFirst().reduce(inputs[0].dtype) { DType.promote($0, $1.dtype) }
-    let out = Tensor(uninitializedShape: shape, dtype: dtype)
+    let out = try Tensor(uninitializedShape: shape, dtype: dtype)
     var start = 0
     for x in inputs {
       copyInto(out.slicedView(axis: axis, start: start, count: x.shape[axis]), from: x)

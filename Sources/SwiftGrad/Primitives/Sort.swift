@@ -12,24 +12,24 @@
 
 /// Walks the 1-D lanes along `axis` of `x` (converted to T): `body(values, count, lane)`
 /// with values read contiguously, lane numbered in the row-major order of the other axes.
-func forEachLane<T: NumericElement>(_ x: Tensor, axis: Int, _: T.Type, _ body: (UnsafeMutablePointer<T>, Int, Int) -> Void) {
+func forEachLane<T: NumericElement>(_ x: Tensor, axis: Int, _: T.Type, _ body: (UnsafeMutablePointer<T>, Int, Int) throws -> Void) throws {
   let others = x.shape.indices.filter { $0 != axis }
-  let dense = x.converted(to: T.dtype).permutedView(others + [axis]).densified()
+  let dense = try x.converted(to: T.dtype).permutedView(others + [axis]).densified()
   let n = x.shape[axis]
   let lanes = n == 0 ? 0 : dense.count / n
   let p = dense.pointer(T.self)
-  for lane in 0..<lanes { body(p + lane * n, n, lane) }
+  for lane in 0..<lanes { try body(p + lane * n, n, lane) }
 }
 
 /// Writes a lane-major int64 result (lanes x m) back into the layout with the result axis at
 /// `axis`.
-func laneResult(_ data: Tensor, shape: [Int], axis: Int) -> Tensor {
+func laneResult(_ data: Tensor, shape: [Int], axis: Int) throws -> Tensor {
   var permuted = shape
   let m = permuted.remove(at: axis)
   let lanes = data.reshapedView(permuted + [m])!
   var perm = Array(0..<(shape.count - 1))
   perm.insert(shape.count - 1, at: axis)
-  return lanes.permutedView(perm).densified()
+  return try lanes.permutedView(perm).densified()
 }
 
 /// Stable argsort along `axis` (descending keeps equal elements in index order too).
@@ -40,11 +40,11 @@ public struct ArgSort: Primitive {
   public let descending: Bool
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
-    let out = Tensor(uninitializedShape: x.shape.indices.filter { $0 != axis }.map { x.shape[$0] } + [x.shape[axis]], dtype: .int64)
+    let out = try Tensor(uninitializedShape: x.shape.indices.filter { $0 != axis }.map { x.shape[$0] } + [x.shape[axis]], dtype: .int64)
     let q = out.pointer(Int64.self)
     let descending = self.descending
-    func run<T: NumericElement & Comparable>(_: T.Type) {
-      forEachLane(x, axis: axis, T.self) { v, n, lane in
+    func run<T: NumericElement & Comparable>(_: T.Type) throws {
+      try forEachLane(x, axis: axis, T.self) { v, n, lane in
         var order = Array(0..<n)
         order.sort { i, j in
           let (a, b) = (v[i], v[j])
@@ -56,11 +56,11 @@ public struct ArgSort: Primitive {
       }
     }
     switch x.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    case .int64, .bool: run(Int64.self)
+    case .float32: try run(Float.self)
+    case .float64: try run(Double.self)
+    case .int64, .bool: try run(Int64.self)
     }
-    return laneResult(out, shape: x.shape, axis: axis)
+    return try laneResult(out, shape: x.shape, axis: axis)
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil] }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
@@ -76,11 +76,11 @@ public struct ArgExtremum: Primitive {
     let x = inputs[0]
     var shape = x.shape
     shape.remove(at: axis)
-    let out = Tensor(uninitializedShape: shape, dtype: .int64)
+    let out = try Tensor(uninitializedShape: shape, dtype: .int64)
     let q = out.pointer(Int64.self)
     let isMax = self.isMax
-    func run<T: NumericElement & Comparable>(_: T.Type) {
-      forEachLane(x, axis: axis, T.self) { v, n, lane in
+    func run<T: NumericElement & Comparable>(_: T.Type) throws {
+      try forEachLane(x, axis: axis, T.self) { v, n, lane in
         var best = 0
         for k in 1..<Swift.max(n, 1) {
           if v[best] != v[best] { break }
@@ -90,9 +90,9 @@ public struct ArgExtremum: Primitive {
       }
     }
     switch x.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    case .int64, .bool: run(Int64.self)
+    case .float32: try run(Float.self)
+    case .float64: try run(Double.self)
+    case .int64, .bool: try run(Int64.self)
     }
     return out
   }

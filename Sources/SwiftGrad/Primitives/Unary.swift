@@ -45,32 +45,32 @@ extension ElementwiseUnary {
   /// forward mode), g * dy/dx is one loop instead of the 2-4 ops of `derivative`. The
   /// differentiable `derivative` remains the definition: first-order gradchecks exercise this
   /// path, second-order ones the other.
-  func fusedVJP(_ x: Tensor, _ y: Tensor, _ g: Tensor) -> Tensor? {
+  func fusedVJP(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor? {
     guard !GradMode.isEnabled, GraphRecorder.current == nil, Self.derivativeValue(1.0, 1.0) != nil, y.dtype.isFloatingPoint,
       g.tangents.isEmpty, x.tangents.isEmpty, y.tangents.isEmpty, g.shape == y.shape
     else { return nil }
-    let (xc, gc) = (x.converted(to: y.dtype), g.converted(to: y.dtype))
+    let (xc, gc) = (try x.converted(to: y.dtype), try g.converted(to: y.dtype))
     if y.dtype == .float32 {
-      return mapElements(gc, xc, y, to: .float32) { (g: Float, x: Float, y: Float) in g * (Self.derivativeValue(x, y) ?? 0) }
+      return try mapElements(gc, xc, y, to: .float32) { (g: Float, x: Float, y: Float) in g * (Self.derivativeValue(x, y) ?? 0) }
     }
-    return mapElements(gc, xc, y, to: .float64) { (g: Double, x: Double, y: Double) in g * (Self.derivativeValue(x, y) ?? 0) }
+    return try mapElements(gc, xc, y, to: .float64) { (g: Double, x: Double, y: Double) in g * (Self.derivativeValue(x, y) ?? 0) }
   }
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
     if !x.dtype.isFloatingPoint && Self.applyInteger(0) != nil {
-      return mapElements(x.converted(to: .int64), to: .int64) { (v: Int64) in Self.applyInteger(v)! }
+      return try mapElements(try x.converted(to: .int64), to: .int64) { (v: Int64) in Self.applyInteger(v)! }
     }
-    let xf = x.converted(to: x.dtype.floatingPoint)
-    if Self.hasLaneKernel && xf.isContiguous { return forwardByLanes(xf) }
+    let xf = try x.converted(to: x.dtype.floatingPoint)
+    if Self.hasLaneKernel && xf.isContiguous { return try forwardByLanes(xf) }
     switch xf.dtype {
-    case .float32: return mapElements(xf, to: .float32, parallel: Self.isComputeBound) { (v: Float) in Self.apply(v) }
-    default: return mapElements(xf, to: .float64, parallel: Self.isComputeBound) { (v: Double) in Self.apply(v) }
+    case .float32: return try mapElements(xf, to: .float32, parallel: Self.isComputeBound) { (v: Float) in Self.apply(v) }
+    default: return try mapElements(xf, to: .float64, parallel: Self.isComputeBound) { (v: Double) in Self.apply(v) }
     }
   }
 
-  private func forwardByLanes(_ x: Tensor) -> Tensor {
-    let out = Tensor(uninitializedLike: x, dtype: x.dtype)
+  private func forwardByLanes(_ x: Tensor) throws -> Tensor {
+    let out = try Tensor(uninitializedLike: x, dtype: x.dtype)
     func run<T: FloatElement>(_: T.Type) {
       let (src, dst) = (x.pointer(T.self), out.pointer(T.self))
       Parallel.forChunks(out.count) { r in VectorMath.map(src, dst, r, lanes: Self.applyLanes, scalar: Self.apply) }
@@ -80,7 +80,7 @@ extension ElementwiseUnary {
   }
 
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
-    if let fused = fusedVJP(inputs[0], output, cotangent) { return [fused] }
+    if let fused = try fusedVJP(inputs[0], output, cotangent) { return [fused] }
     return [try mul(cotangent, derivative(inputs[0], output: output))]
   }
 

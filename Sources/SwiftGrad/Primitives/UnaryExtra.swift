@@ -46,19 +46,19 @@ public struct Round: Primitive {
     let x = inputs[0]
     let scale = Glibc.pow(10.0, Double(Swift.abs(decimals)))
     if !x.dtype.isFloatingPoint {
-      let xi = x.converted(to: .int64)
-      if decimals >= 0 { return xi.dtype == x.dtype ? xi.cloned() : xi }
+      let xi = try x.converted(to: .int64)
+      if decimals >= 0 { return xi.dtype == x.dtype ? try xi.cloned() : xi }
       let s = Double(scale)
-      return mapElements(xi, to: .int64) { (v: Int64) in Int64(fromDouble: (Double(v) / s).rounded(.toNearestOrEven) * s) }
+      return try mapElements(xi, to: .int64) { (v: Int64) in Int64(fromDouble: (Double(v) / s).rounded(.toNearestOrEven) * s) }
     }
     let d = decimals
-    func run<T: FloatElement>(_: T.Type) -> Tensor {
+    func run<T: FloatElement>(_: T.Type) throws -> Tensor {
       let s = T(scale)
-      return mapElements(x, to: T.dtype) { (v: T) -> T in
+      return try mapElements(x, to: T.dtype) { (v: T) -> T in
         d >= 0 ? (v * s).rounded(.toNearestOrEven) / s : (v / s).rounded(.toNearestOrEven) * s
       }
     }
-    return x.dtype == .float32 ? run(Float.self) : run(Double.self)
+    return x.dtype == .float32 ? try run(Float.self) : try run(Double.self)
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
     [try mul(cotangent, full([], 0, dtype: output.dtype))]

@@ -153,3 +153,58 @@ class BatchSampler(Sampler):
     def __len__(self):
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+class DistributedSampler(Sampler):
+    """The share of a dataset's indices one rank of a data-parallel job visits (PyTorch's
+    `DistributedSampler`): every epoch, all ranks compute the same order (a permutation from
+    `seed + epoch` when `shuffle`, else 0, 1, ...), pad it by repeating indices from its start to a
+    multiple of `num_replicas` (or drop the tail with `drop_last`), and rank r takes positions
+    r, r + num_replicas, ... The shards are disjoint (up to the padding) and cover the dataset.
+    Call `set_epoch(epoch)` before each epoch for a new shuffle; `num_replicas` and `rank` default
+    to `sg.distributed.world_size()` and `rank()`."""
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
+        if num_replicas is None or rank is None:
+            from ... import distributed
+
+            num_replicas = distributed.world_size() if num_replicas is None else num_replicas
+            rank = distributed.rank() if rank is None else rank
+        if not isinstance(num_replicas, (int, np.integer)) or num_replicas < 1:
+            raise ValueError(f"num_replicas must be a positive integer, got {num_replicas!r}")
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, int(num_replicas), int(rank)
+        self.shuffle, self.seed, self.drop_last, self.epoch = shuffle, int(seed), drop_last, 0
+        n = len(dataset)
+        if drop_last and n % self.num_replicas:
+            self.num_samples = n // self.num_replicas
+        else:
+            self.num_samples = -(-n // self.num_replicas)
+        self.total_size = self.num_samples * self.num_replicas
+
+    def set_epoch(self, epoch):
+        """Selects the shuffle of epoch `epoch` (the same on every rank)."""
+        self.epoch = int(epoch)
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            order = np.random.default_rng([self.seed, self.epoch]).permutation(n)
+        else:
+            order = np.arange(n)
+        if self.total_size > n:
+            order = np.resize(order, self.total_size) if n else order
+        order = order[:self.total_size]
+        return iter(order[self.rank:self.total_size:self.num_replicas].tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+    def state_dict(self, in_epoch=False):
+        """The epoch (which fixes the order); `in_epoch` is accepted for `DataLoader.state_dict`."""
+        return {"kind": "epoch", "value": self.epoch}
+
+    def load_state_dict(self, state):
+        """Restores the epoch saved by `state_dict`."""
+        self.epoch = int(state["value"])
