@@ -26,7 +26,8 @@ wheel:
 	PYTHON=$(PYTHON) bash scripts/build_wheel.sh dist
 
 # Builds the wheel, installs it into a fresh venv that cannot see the toolchain or the system BLAS,
-# and compares every ISA level's results (Tests/python/test_wheel.py; not part of `make test`).
+# and compares every ISA level's results (Tests/python/test_wheel.py; not part of `make test`: ~6 min after
+# a Swift change, three release builds; ~40 s when .build-python-<level> are current).
 test-wheel: wheel
 	SWIFTGRAD_TEST_WHEEL=1 SWIFTGRAD_WHEEL="$$(ls -1t dist/swiftgrad-*manylinux*.whl | head -1)" \
 	  $(PYTHON) -m pytest -q Tests/python/test_wheel.py
