@@ -5,7 +5,7 @@ PYTHON ?= python3
 SWIFT ?= swift
 export PYTHONPATH := $(CURDIR)/python
 
-.PHONY: demo test deps build swift-build swift-test py-test test-asan test-tsan bench lint clean
+.PHONY: demo test deps build swift-build swift-test py-test test-asan test-tsan bench lint clean wheel test-wheel
 
 demo: deps build
 	$(PYTHON) examples/quickstart.py
@@ -19,6 +19,18 @@ deps:
 # The extension and libswiftgrad.so are built in place into python/swiftgrad/.
 build:
 	$(PYTHON) setup.py -q build_ext --inplace
+
+# A wheel that installs anywhere: the core built for three ISA levels (baseline, AVX2, AVX-512, chosen
+# at import), auditwheel-repaired to a manylinux tag, into dist/ (see "Installing a wheel", README.md).
+wheel:
+	PYTHON=$(PYTHON) bash scripts/build_wheel.sh dist
+
+# Builds the wheel, installs it into a fresh venv that cannot see the toolchain or the system BLAS,
+# and compares every ISA level's results (Tests/python/test_wheel.py; not part of `make test`: ~6 min after
+# a Swift change, three release builds; ~40 s when .build-python-<level> are current).
+test-wheel: wheel
+	SWIFTGRAD_TEST_WHEEL=1 SWIFTGRAD_WHEEL="$$(ls -1t dist/swiftgrad-*manylinux*.whl | head -1)" \
+	  $(PYTHON) -m pytest -q Tests/python/test_wheel.py
 
 swift-build:
 	$(SWIFT) build
@@ -50,7 +62,8 @@ lint:
 	-clang-format --dry-run python/csrc/*.c python/csrc/*.h include/*.h
 
 clean:
-	rm -rf .build .build-python build python/swiftgrad/*.so
+	rm -rf .build .build-python .build-python-* build dist python/swiftgrad/*.so python/swiftgrad/lib \
+	  python/swiftgrad/_build_info.py
 
 # --- Documentation (area: examples/docs) ---------------------------------------------------------
 # Regenerates docs/OPERATORS.md from the op table and the course example's graph pictures

@@ -49,6 +49,7 @@ def machine():
         numpy_blas = "unknown"
     settings = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "SWIFTGRAD_NUM_THREADS",
                                            "OMP_NUM_THREADS") if k in os.environ}
-    return (f"CPU: {cpu}, {os.cpu_count()} cores; swiftgrad BLAS: {blas['config'] or blas['error']} "
+    return (f"CPU: {cpu}, {os.cpu_count()} cores; swiftgrad core: {blas['isa']} "
+            f"(-target-cpu {blas['isa_target_cpu']}); swiftgrad BLAS: {blas['config'] or blas['error']} "
             f"(core {blas['core']}, {blas['threads']} threads); NumPy BLAS: {numpy_blas}; "
             f"settings: {settings or 'none'}")

@@ -17,7 +17,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # see overhead.py: one BLAS 
 import numpy as np  # noqa: E402
 
 import swiftgrad as sg  # noqa: E402
-from _peers import peers  # noqa: E402
+from _peers import machine, peers  # noqa: E402
 from _timing import measure, table  # noqa: E402
 import overhead  # noqa: E402
 
@@ -242,11 +242,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--json")
     parser.add_argument("--only", help="comma-separated workload names, e.g. W1,W5")
+    parser.add_argument("--no-peers", action="store_true", help="swiftgrad and NumPy only (as overhead.py)")
     args = parser.parse_args()
-    found = peers()
+    found = {} if args.no_peers else peers()
     absent = [p for p in ("torch", "jax", "autograd") if p not in found]
     print(f"# swiftgrad benchmarks, {time.strftime('%Y-%m-%d')}\n\npeers installed: {', '.join(found) or 'none'}; "
           f"absent: {', '.join(absent) or 'none'}; BLAS threads: {os.environ['OPENBLAS_NUM_THREADS']}\n")
+    print(machine() + "\n", flush=True)
     chosen = args.only.split(",") if args.only else list(WORKLOADS)
     results = {}
     for name in chosen:

@@ -1,9 +1,15 @@
 """swiftgrad: automatic differentiation with a Swift core, OpenBLAS kernels and zero-copy NumPy
 interop. See README.md and docs/ for the tour; the API follows NumPy, PyTorch and JAX names."""
 
+import os as _os
+
 import numpy as _np
 
-from . import _C, _blas
+from . import _isa
+
+# Opens the build of the core for this CPU's ISA before _C needs it (Note [ISA dispatch]).
+_isa.load(_os.path.dirname(_os.path.abspath(__file__)))
+from . import _C, _blas  # noqa: E402
 
 _blas.load()
 from ._dtypes import bool_, float32, float64, int64, code_of as _code_of, supported_array as _supported_array
@@ -14,8 +20,6 @@ from . import autograd, random
 from .autograd import detect_anomaly, enable_grad, no_grad, set_grad_enabled, is_grad_enabled
 
 bool = bool_  # noqa: A001  (sg.bool, as the API contract names it)
-
-__version__ = "0.1.0"
 
 _C._set_array_converter(_supported_array)
 
@@ -252,8 +256,9 @@ from . import array_api  # noqa: E402  (x.__array_namespace__())
 
 # --- Build and BLAS configuration (python/swiftgrad/_blas.py) ---------------------------------------
 def show_config(mode="stdout"):
-    """The BLAS library swiftgrad computes with, its version, kernel core and thread counts, as
-    NumPy's `show_config`: printed (`mode="stdout"`) or returned as a dict (`mode="dicts"`). Warns
+    """The core's ISA level (`isa`: baseline, avx2, avx512 or native; Note [ISA dispatch]) and the
+    BLAS library swiftgrad computes with, its version, kernel core and thread counts, as NumPy's
+    `show_config`: printed (`mode="stdout"`) or returned as a dict (`mode="dicts"`). Warns
     when the BLAS runs generic kernels on a CPU with AVX2 or AVX-512."""
     import os
     import warnings
@@ -261,12 +266,19 @@ def show_config(mode="stdout"):
     info = _blas.config()
     info["elementwise_threads"] = os.environ.get("SWIFTGRAD_NUM_THREADS", "one per core")
     info["OPENBLAS_CORETYPE"] = os.environ.get("OPENBLAS_CORETYPE")
+    core = _isa.info()
+    info["isa"], info["isa_library"], info["isa_target_cpu"] = core["level"], core["library"], core["target_cpu"]
+    info["isa_forced"], info["cpu_supports"] = core["forced"], core["cpu_supports"]
     if info["generic_core"] and info["cpu_best_core"]:
         warnings.warn(_blas._generic_warning(info), RuntimeWarning, stacklevel=2)
     if mode == "dicts":
         return info
     if mode != "stdout":
         raise ValueError(f"show_config: mode must be 'stdout' or 'dicts', got {mode!r}")
+    forced = " (forced by SWIFTGRAD_ISA)" if info["isa_forced"] else ""
+    print(f"Core ISA:       {info['isa']}{forced}, -target-cpu {info['isa_target_cpu']}; "
+          f"CPU supports {', '.join(info['cpu_supports'])}")
+    print(f"Core library:   {info['isa_library']}")
     if not info["loaded"]:
         print(f"BLAS: none loaded ({info['error']})")
         return None
@@ -299,4 +311,10 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(".distributed", __name__)
+    # `__version__` is looked up on first use: importlib.metadata costs milliseconds at import.
+    if name == "__version__":
+        from ._version import installed_version
+
+        globals()["__version__"] = version = installed_version(__file__)
+        return version
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

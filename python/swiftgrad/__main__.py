@@ -12,9 +12,12 @@ def main():
     here = os.path.dirname(sg.__file__)
     print(f"swiftgrad {sg.__version__}")
     print(f"  package:   {here}")
-    print(f"  core:      {os.path.join(here, 'libswiftgrad.so')} (Swift runtime linked statically)")
-    print(f"  extension: {_C.__file__}")
     blas = sg.show_config("dicts")
+    forced = ", forced by SWIFTGRAD_ISA" if blas["isa_forced"] else ""
+    print(f"  core:      {blas['isa_library']} (Swift runtime linked statically)")
+    print(f"             ISA {blas['isa']} (-target-cpu {blas['isa_target_cpu']}{forced}); "
+          f"this CPU supports {', '.join(blas['cpu_supports'])}")
+    print(f"  extension: {_C.__file__}")
     if blas["loaded"]:
         print(f"  BLAS:      {blas['library']}")
         print(f"             {blas['config']}; core {blas['core']}, {blas['threads']} threads "
