@@ -6,8 +6,11 @@ whose backward rule recomputes `fn` and differentiates the recomputation. It wor
 `create_graph` (higher order), inside `sg.grad`/`sg.jvp` (the rule is linear in the cotangent, so
 forward mode transposes it), and with custom rules inside `fn`.
 """
+import numpy as np
+
 from . import _C
 from ._tensor import Tensor
+from .tree_util import tree_flatten
 from .autograd import enable_grad, grad as _grad
 
 
@@ -22,26 +25,34 @@ def _leaves_used(out, stop):
 
 
 def checkpoint(fn, *args):
-    """`fn(*args)` (a single tensor out), storing only the inputs for backward."""
+    """`fn(*args)` (a single tensor out), storing only the inputs for backward.
+
+    `args` are pytrees (see `sg.tree_util`): every tensor among their leaves, and every tensor that
+    requires grad which `fn` reads from its closure, is an input of the checkpointed node and
+    gets its gradient. NumPy arrays among the leaves become constant tensors; other leaves
+    (numbers, strings, None) are passed through unchanged.
+    """
     from . import asarray
 
-    args = [asarray(a) if not isinstance(a, Tensor) and _is_arraylike(a) else a for a in args]
-    tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    leaves, treedef = tree_flatten(args)
+    leaves = [asarray(x) if isinstance(x, np.ndarray) else x for x in leaves]
+    tensor_positions = [k for k, x in enumerate(leaves) if isinstance(x, Tensor)]
     # Run once on detached stand-ins, so the recorded graph stays local to fn and shows which
     # closed-over parameters it reads; then keep only the value.
-    stand_ins = list(args)
-    for i in tensor_positions:
-        stand_ins[i] = args[i].detach()
-        if args[i].requires_grad:
-            stand_ins[i].requires_grad = True
+    stand_ins = list(leaves)
+    for k in tensor_positions:
+        stand_ins[k] = leaves[k].detach()
+        if leaves[k].requires_grad:
+            stand_ins[k].requires_grad = True
     with enable_grad():
-        out = fn(*stand_ins)
+        out = fn(*treedef.unflatten(stand_ins))
     if not isinstance(out, Tensor):
         raise TypeError(f"checkpoint: fn must return a single Tensor, got {type(out).__name__}")
-    params = _leaves_used(out, {_C.graph_tensor_id(stand_ins[i]) for i in tensor_positions}) if out.requires_grad else []
+    stop = {_C.graph_tensor_id(stand_ins[k]) for k in tensor_positions}
+    params = _leaves_used(out, stop) if out.requires_grad else []
     value = out.detach()
     del out, stand_ins
-    inputs = [args[i] for i in tensor_positions] + params
+    inputs = [leaves[k] for k in tensor_positions] + params
 
     def vjp_rule(g):
         record_outer = _C.is_grad_enabled()
@@ -49,11 +60,11 @@ def checkpoint(fn, *args):
         # require grad: forward mode asks for the full J^T g to transpose it (Note [Rules by
         # transposition]); such an input is replaced by a detached leaf for the recomputation.
         targets = [t if t.requires_grad or t.dtype.kind != "f" else _leaf(t) for t in inputs]
-        call_args = list(args)
-        for k, i in enumerate(tensor_positions):
-            call_args[i] = targets[k]
+        call_leaves = list(leaves)
+        for k, pos in enumerate(tensor_positions):
+            call_leaves[pos] = targets[k]
         with enable_grad():
-            recomputed = fn(*call_args)
+            recomputed = fn(*treedef.unflatten(call_leaves))
             live = [k for k, t in enumerate(targets) if t.requires_grad]
             grads = _grad(recomputed, [targets[k] for k in live], g, create_graph=record_outer, allow_unused=True) \
                 if recomputed.requires_grad and live else [None] * len(live)
@@ -91,9 +102,3 @@ def checkpoint_sequential(functions, segments, input):
     for start in range(0, len(functions), size):
         x = checkpoint(run(functions[start:start + size]), x)
     return x
-
-
-def _is_arraylike(a):
-    import numpy as np
-
-    return isinstance(a, (np.ndarray, list, float, int)) and not isinstance(a, bool)

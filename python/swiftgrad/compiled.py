@@ -7,7 +7,7 @@ import threading
 import numpy as np
 
 from . import _C
-from . import _tree
+from . import tree_util
 from ._tensor import Tensor
 
 _local = threading.local()
@@ -44,16 +44,12 @@ def _is_array(leaf):
     return isinstance(leaf, (Tensor, np.ndarray))
 
 
-def _structure(tree):
-    """A hashable description of a pytree's containers (leaves are marked, not described)."""
-    if isinstance(tree, (tuple, list)):
-        return (type(tree).__name__, tuple(_structure(x) for x in tree))
-    if isinstance(tree, dict):
-        return ("dict", tuple((k, _structure(v)) for k, v in tree.items()))
-    return "*"
-
-
 def _static_key(value, where):
+    for leaf in tree_util.tree_leaves(value):
+        if isinstance(leaf, Tensor) and leaf.requires_grad:
+            raise TypeError(f"sg.compile: {where} contains a tensor that requires grad (shape {leaf.shape}); "
+                            "a static value is baked into the graph and would get no gradient: pass it as an "
+                            "array argument instead")
     try:
         hash(value)
     except TypeError:
@@ -109,10 +105,11 @@ class CompiledFunction:
         """The entry (graph, output rebuild, constant outputs) for this call's signature,
         recorded if new, and the call's array arguments."""
         static, dynamic, static_values = self._split(args)
-        leaves, rebuild = _tree.flatten(dynamic)
+        leaves, treedef = tree_util.tree_flatten(dynamic)
+        rebuild = treedef._build
         arrays = [_asarray(leaf) if isinstance(leaf, np.ndarray) else leaf for leaf in leaves if _is_array(leaf)]
         key = (
-            _structure(dynamic),
+            treedef,
             tuple((tuple(a.shape), str(a.dtype)) for a in arrays),
             tuple(_static_key(leaf, "a non-array argument") for leaf in leaves if not _is_array(leaf)),
             static_values,
@@ -138,7 +135,7 @@ class CompiledFunction:
         with _Recording(recorder):
             out = self.fn(*call_args, **kwargs)
         self.trace_count += 1
-        out_leaves, out_rebuild = _tree.flatten(out)
+        out_leaves, out_rebuild = tree_util.flatten(out)
         fetches = [_asarray(x) for x in out_leaves if _is_array(x)]
         constants = [None if _is_array(x) else x for x in out_leaves]
         graph = _C.recorder_compile(recorder, fetches, self.optimize)

@@ -14,7 +14,7 @@ per `jvp`, so nested transforms never confuse their perturbations.
 import numpy as np
 
 from . import _C
-from ._tree import flatten as _flatten
+from .tree_util import flatten as _flatten, tree_flatten
 from .autograd import enable_grad, grad as _autograd_grad
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
@@ -185,14 +185,21 @@ def _check_pairs(primals, tangents, name):
 
 def _duals(primals, tangents, level, name):
     args = []
-    for p, t in zip(primals, tangents):
+    for k, (p, t) in enumerate(zip(primals, tangents)):
         p_leaves, rebuild = _flatten(p)
-        t_leaves, _ = _flatten(t)
-        if len(p_leaves) != len(t_leaves):
-            raise ValueError(f"{name}: a tangent's structure does not match its primal's")
+        t_leaves = _matching_leaves(p, t, f"{name}: tangent {k}")
         duals = [_C.forward_make_dual(_asarray(pl), tl, level) for pl, tl in zip(p_leaves, t_leaves)]
         args.append(rebuild(iter(duals)))
     return args
+
+
+def _matching_leaves(primal, other, what):
+    """The leaves of `other`, which must have `primal`'s pytree structure (ValueError otherwise)."""
+    leaves, treedef = tree_flatten(other)
+    expected = tree_flatten(primal)[1]
+    if treedef != expected:
+        raise ValueError(f"{what} has structure {treedef!r}, its primal {expected!r}")
+    return leaves
 
 
 def _split(out, level):
