@@ -1,0 +1,335 @@
+"""sg.tree_util (JAX semantics) and every API that takes pytrees: tensors nested in containers are
+differentiated, never dropped (issue 16). Every derivative is checked against central differences."""
+import collections
+
+import numpy as np
+import pytest
+
+import swiftgrad as sg
+from numdiff import assert_close, central_gradient
+from swiftgrad import tree_util as tu
+
+RNG = np.random.default_rng(16)
+Point = collections.namedtuple("Point", "x y")
+
+
+class Params:
+    """A user container registered as a pytree node."""
+
+    def __init__(self, w, b, name="p"):
+        self.w, self.b, self.name = w, b, name
+
+
+tu.register_pytree_node(Params, lambda p: ((p.w, p.b), p.name), lambda name, c: Params(c[0], c[1], name))
+
+
+# --- tree_util itself ----------------------------------------------------------------------------
+
+
+def test_flatten_order_none_namedtuple_and_roundtrip():
+    tree = {"b": [1, (2, None)], "a": Point(3, {"z": 4, "y": 5}), "c": None}
+    leaves, treedef = tu.tree_flatten(tree)
+    assert leaves == [3, 5, 4, 1, 2]  # dict children by sorted key, None has no leaves
+    assert treedef.num_leaves == 5 and tu.tree_leaves(None) == [] and tu.tree_leaves([None, ()]) == []
+    back = tu.tree_unflatten(treedef, leaves)
+    assert back == tree and type(back["a"]) is Point and list(back) == ["a", "b", "c"]
+    assert treedef == tu.tree_structure(tree) and hash(treedef) == hash(tu.tree_structure(tree))
+    assert treedef != tu.tree_structure({"b": [1, [2, None]], "a": Point(3, {"z": 4, "y": 5}), "c": None})
+    assert repr(tu.tree_structure([1, (2,), {"k": None}])) == "PyTreeDef([*, (*,), {'k': None}])"
+    od = collections.OrderedDict([("z", 1), ("a", 2)])
+    assert tu.tree_leaves(od) == [1, 2]  # insertion order, as JAX
+    assert tu.treedef_is_leaf(tu.tree_structure(sg.ones(3))) and tu.all_leaves([1, np.ones(2)])
+    with pytest.raises(ValueError, match="has 5 leaves, got 4"):
+        tu.tree_unflatten(treedef, leaves[:4])
+
+
+def test_tree_map_registered_nodes_prefixes_and_is_leaf():
+    p = Params(1.0, 2.0, "layer")
+    q = tu.tree_map(lambda v: v * 10, p)
+    assert isinstance(q, Params) and (q.w, q.b, q.name) == (10.0, 20.0, "layer")
+    assert tu.tree_structure(p) != tu.tree_structure(Params(1.0, 2.0, "other"))  # aux data is compared
+    assert tu.tree_map(lambda a, b: a + b, {"u": 1, "v": 2}, {"v": 20, "u": 10}) == {"u": 11, "v": 22}
+    assert tu.tree_map(lambda a, b: (a, b), [1, 2], [[3], 4]) == [(1, [3]), (2, 4)]  # prefix
+    with pytest.raises(ValueError, match="mismatch"):
+        tu.tree_map(lambda a, b: a, {"u": 1}, {"w": 1})
+    with pytest.raises(ValueError, match=r"mismatch at \[1\]"):
+        tu.tree_map(lambda a, b: a, [1, (2, 3)], [1, [2, 3]])
+    assert tu.tree_leaves([(1, 2), [3]], is_leaf=lambda x: isinstance(x, tuple)) == [(1, 2), 3]
+    with pytest.raises(ValueError, match="already registered"):
+        tu.register_pytree_node(Params, lambda p: ((), None), lambda a, c: None)
+
+
+# --- the bugs users saw ----------------------------------------------------------------------------
+
+W_VALUES = [RNG.standard_normal((3, 3)) / 2 for _ in range(3)]
+X0 = RNG.standard_normal(3)
+
+
+def segment(x, ws):
+    for w in ws:
+        x = sg.tanh(w @ x)
+    return x
+
+
+def _loss_np(arrays):
+    x = arrays[-1]
+    for w in arrays[:-1]:
+        x = np.tanh(w @ x)
+    return np.sum(x * x)
+
+
+def test_checkpoint_differentiates_tensors_nested_in_arguments():
+    want = central_gradient(_loss_np, W_VALUES + [X0])
+    f = lambda ws, x: sg.sum(sg.checkpoint(segment, x, ws) ** 2)  # noqa: E731
+    g_ws, g_x = sg.grad(f, argnums=(0, 1))(W_VALUES, X0)
+    for got, w in zip(list(g_ws) + [g_x], want):
+        assert_close(got.numpy(), w)
+    value, g = sg.value_and_grad(f)(W_VALUES, X0)
+    assert_close(value.item(), _loss_np(W_VALUES + [X0]))
+    for got, w in zip(g, want):
+        assert_close(got.numpy(), w)
+    # requires_grad leaves and .backward(), in a dict, through checkpoint_sequential as well
+    ws = {f"w{k}": sg.tensor(w, requires_grad=True) for k, w in enumerate(W_VALUES)}
+    sg.sum(sg.checkpoint(lambda x, d: segment(x, [d[f"w{k}"] for k in range(3)]), sg.tensor(X0), ws) ** 2).backward()
+    for k, w in enumerate(want[:3]):
+        assert_close(ws[f"w{k}"].grad.numpy(), w)
+    ws2 = [sg.tensor(w, requires_grad=True) for w in W_VALUES]
+    h = sg.checkpoint_sequential([lambda v, w=w: sg.tanh(w @ v) for w in ws2], 2, sg.tensor(X0))
+    sg.sum(h * h).backward()
+    for w, expected in zip(ws2, want):
+        assert_close(w.grad.numpy(), expected)
+
+
+def test_checkpoint_second_order_and_forward_mode_with_container_arguments():
+    f = lambda ws, x: sg.sum(sg.checkpoint(segment, x, ws) ** 2)  # noqa: E731
+    plain = lambda ws, x: sg.sum(segment(x, ws) ** 2)  # noqa: E731
+    hv = sg.hvp(lambda x: f(W_VALUES, x), (X0,), (np.ones(3),))[1]
+    want = sg.hvp(lambda x: plain(W_VALUES, x), (X0,), (np.ones(3),))[1]
+    assert_close(hv.numpy(), want.numpy())
+    grad_x = lambda a: sg.grad(plain, argnums=1)(W_VALUES, a[0]).numpy()  # noqa: E731
+    fd = np.array([(grad_x([X0 + 1e-6 * e]) - grad_x([X0 - 1e-6 * e])) / 2e-6 for e in np.eye(3)]).sum(0)
+    assert_close(hv.numpy(), fd)
+    t = [RNG.standard_normal((3, 3)) for _ in range(3)]
+    _, tangent = sg.jvp(lambda ws: f(ws, X0), (W_VALUES,), (t,))
+    g = central_gradient(_loss_np, W_VALUES + [X0])
+    assert_close(tangent.item(), sum(np.sum(gk * tk) for gk, tk in zip(g, t)))
+
+
+def test_custom_vjp_with_a_list_argument():
+    @sg.custom_vjp
+    def f(a, ws):
+        return a * ws[0] * sg.sin(ws[1])
+
+    def f_fwd(a, ws):
+        return f(a, ws), (a, ws)
+
+    def f_bwd(res, g):
+        a, (w0, w1) = res
+        return g * w0 * sg.sin(w1), [g * a * sg.sin(w1), g * a * w0 * sg.cos(w1)]
+
+    f.defvjp(f_fwd, f_bwd)
+    a, w0, w1 = RNG.standard_normal((3, 4))
+    loss = lambda a, ws: sg.sum(f(a, ws) ** 2)  # noqa: E731
+    want = central_gradient(lambda v: np.sum((v[0] * v[1] * np.sin(v[2])) ** 2), [a, w0, w1])
+    g = sg.grad(loss, argnums=1)(a, [w0, w1])
+    assert isinstance(g, list) and len(g) == 2
+    assert_close(g[0].numpy(), want[1])
+    assert_close(g[1].numpy(), want[2])
+    assert_close(sg.grad(loss)(a, [w0, w1]).numpy(), want[0])
+    # forward mode (by transposing bwd) and second order (bwd written with swiftgrad ops)
+    _, t = sg.jvp(lambda ws: loss(a, ws), ([w0, w1],), ([np.ones(4), np.zeros(4)],))
+    assert_close(t.item(), want[1].sum())
+    assert sg.gradcheck(lambda w0, w1: f(a, [w0, w1]), (w0, w1))
+    assert sg.gradgradcheck(lambda w0, w1: f(a, [w0, w1]), (w0, w1))
+
+
+def test_custom_vjp_cotangent_structure_is_checked_and_none_means_zero():
+    @sg.custom_vjp
+    def f(d):
+        return d["u"] * 2 + d["v"]
+
+    f.defvjp(lambda d: (f(d), None), lambda _, g: ({"u": 2 * g, "v": None},))
+    u = sg.tensor([1.0, 2.0], requires_grad=True)
+    v = sg.tensor([3.0, 4.0], requires_grad=True)
+    sg.sum(f({"u": u, "v": v})).backward()
+    assert u.grad.tolist() == [2.0, 2.0]
+    assert v.grad is None  # None from the rule: no gradient, as PyTorch (sg.grad reads it as zeros)
+    for bad, match in [(({"u": 1.0},), "structure"), (([1.0, 2.0],), "structure"),
+                       (({"u": sg.ones(3), "v": None},), "shape"), (({"u": [sg.ones(2)], "v": None},), "a list as the cotangent")]:
+        f.defvjp(lambda d: (f(d), None), lambda _, g, bad=bad: bad)
+        with pytest.raises((ValueError, TypeError), match=match):
+            sg.sum(f({"u": u, "v": v})).backward()
+
+
+def test_function_apply_with_a_dict_argument():
+    class Scale(sg.Function):
+        @staticmethod
+        def forward(ctx, x, params, label):
+            ctx.save_for_backward(x, params["w"], params["b"])
+            ctx.label = label
+            seen.append(ctx.needs_input_grad)
+            return x * params["w"] + params["b"]
+
+        @staticmethod
+        def backward(ctx, g):
+            x, w, b = ctx.saved_tensors
+            return g * w, {"w": g * x, "b": g}, None
+
+    seen = []
+    x0, w0, b0 = RNG.standard_normal((3, 4))
+    x = sg.tensor(x0, requires_grad=True)
+    w = sg.tensor(w0, requires_grad=True)
+    b = sg.tensor(b0)
+    sg.sum(sg.sin(Scale.apply(x, {"w": w, "b": b}, "tag"))).backward()
+    assert seen == [(True, True, False)]
+    want = central_gradient(lambda v: np.sum(np.sin(v[0] * v[1] + v[2])), [x0, w0, b0])
+    assert_close(x.grad.numpy(), want[0])
+    assert_close(w.grad.numpy(), want[1])
+    g = sg.grad(lambda p: sg.sum(sg.sin(Scale.apply(sg.tensor(x0), p, "tag"))))({"w": w0, "b": b0})
+    assert_close(g["w"].numpy(), want[1])
+    assert_close(g["b"].numpy(), want[2])
+
+    class Wrong(Scale):
+        @staticmethod
+        def backward(ctx, g):
+            return g, {"w": g}, None
+
+    with pytest.raises(ValueError, match="structure"):
+        sg.sum(Wrong.apply(x, {"w": w, "b": b}, "tag")).backward()
+    with pytest.raises(ValueError, match="argument 0, which is not a tensor"):  # as PyTorch
+        sg.sum(Scale.apply(x0, {"w": w, "b": b}, "tag")).backward()
+
+
+def test_jax_documentation_example_calls_f_inside_its_fwd():
+    @sg.custom_vjp
+    def f(x, y):
+        return sg.sin(x) * y
+
+    def f_fwd(x, y):
+        return f(x, y), (sg.cos(x), sg.sin(x), y)
+
+    def f_bwd(res, g):
+        cos_x, sin_x, y = res
+        return cos_x * g * y, sin_x * g
+
+    f.defvjp(f_fwd, f_bwd)
+    x, y = 0.7, 1.3
+    gx, gy = sg.grad(f, argnums=(0, 1))(x, y)
+    want = central_gradient(lambda v: np.sin(v[0]) * v[1], [x, y])
+    assert_close(gx.item(), want[0])
+    assert_close(gy.item(), want[1])
+    assert_close(sg.jvp(lambda x: f(x, y), (x,), (1.0,))[1].item(), want[0])
+
+    @sg.custom_jvp
+    def h(x):
+        return sg.exp(x) * 2
+
+    @h.defjvp
+    def h_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        ans = h(x)  # the JAX custom_jvp documentation pattern
+        return ans, ans * t
+
+    assert_close(sg.grad(lambda x: sg.sum(h(x)))(np.array([0.2, -0.5])).numpy(), 2 * np.exp([0.2, -0.5]))
+    assert_close(sg.jvp(h, (0.3,), (1.0,))[1].item(), 2 * np.exp(0.3))
+
+
+def test_function_forward_may_call_apply_recursively():
+    class SumOfSquares(sg.Function):
+        """sum(x**2) defined recursively: forward calls apply on a shorter tensor."""
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            if x.shape[0] == 1:
+                return x[0] * x[0]
+            return x[0] * x[0] + SumOfSquares.apply(x[1:])
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    x0 = RNG.standard_normal(4)
+    x = sg.tensor(x0, requires_grad=True)
+    out = SumOfSquares.apply(x)
+    assert_close(out.item(), np.sum(x0**2))
+    out.backward()
+    assert_close(x.grad.numpy(), central_gradient(lambda v: np.sum(v[0] ** 2), [x0])[0])
+
+
+# --- gradients are never dropped: they are computed, or the call raises ---------------------------
+
+
+def test_closed_over_tensors_that_require_grad_raise_in_custom_rules():
+    w = sg.tensor([2.0, 3.0], requires_grad=True)
+    f = sg.custom_vjp(lambda x: x * w)
+    f.defvjp(lambda x: (x * w, None), lambda _, g: (g * w,))
+    with pytest.raises(TypeError, match=r"closed over; shapes \(2,\)"):
+        f(sg.ones(2))
+    j = sg.custom_jvp(lambda x: x * w)
+    j.defjvp(lambda p, t: (p[0] * w, t[0] * w))
+    with pytest.raises(TypeError, match="not its arguments"):
+        j(sg.ones(2))
+    const = sg.tensor([2.0, 3.0])  # closing over a constant is fine
+    f2 = sg.custom_vjp(lambda x: x * const)
+    f2.defvjp(lambda x: (x * const, None), lambda _, g: (g * const,))
+    assert sg.grad(lambda x: sg.sum(f2(x)))(np.ones(2)).tolist() == [2.0, 3.0]
+    g = sg.custom_vjp(lambda x, scale: x * scale, nondiff_argnums=(1,))
+    g.defvjp(lambda x, s: (x * s, None), lambda s, _, ct: (ct * s,))
+    assert g(sg.ones(2), 3.0).tolist() == [3.0, 3.0]
+    with pytest.raises(TypeError, match=r"argument 1\[0\] is in nondiff_argnums"):
+        g(sg.ones(2), [w])
+
+
+def test_compile_static_tensor_that_requires_grad_raises():
+    f = sg.compile(lambda x, w: x * w, static_argnums=(1,))
+    with pytest.raises(TypeError, match="requires grad"):
+        f(sg.ones(2), sg.tensor([1.0, 2.0], requires_grad=True))
+
+
+# --- transforms and compile with every kind of node -----------------------------------------------
+
+
+def test_transforms_with_namedtuples_none_and_registered_nodes():
+    w0, b0 = RNG.standard_normal((2, 3))
+
+    def loss(p, pt, extra):
+        assert extra is None
+        return sg.sum(sg.tanh(p.w * pt.x + p.b) * pt.y)
+
+    p, pt = Params(w0, b0), Point(np.arange(3.0), np.ones(3))
+    g = sg.grad(loss)(p, pt, None)
+    assert isinstance(g, Params) and g.name == "p"
+    want = central_gradient(lambda v: np.sum(np.tanh(v[0] * np.arange(3.0) + v[1])), [w0, b0])
+    assert_close(g.w.numpy(), want[0])
+    assert_close(g.b.numpy(), want[1])
+    gp = sg.grad(loss, argnums=1)(p, pt, None)
+    assert isinstance(gp, Point)
+    _, t = sg.jvp(lambda p: loss(p, pt, None), (p,), (Params(np.ones(3), np.zeros(3)),))
+    assert_close(t.item(), want[0].sum())
+    with pytest.raises(ValueError, match="structure"):
+        sg.jvp(lambda p: loss(p, pt, None), (p,), (Params(np.ones(3), np.zeros(3), "other"),))
+    jac = sg.jacrev(lambda p: sg.tanh(p.w * p.b))(p)
+    assert isinstance(jac, Params) and jac.w.shape == (3, 3)
+    assert_close(np.diag(jac.w.numpy()), (1 - np.tanh(w0 * b0) ** 2) * b0)
+
+
+def test_compile_with_dicts_namedtuples_and_registered_nodes():
+    calls = []
+
+    def f(d, p):
+        calls.append(1)
+        return {"y": d["a"] * p.w + d["b"], "n": None}
+
+    cf = sg.compile(f)
+    d = {"b": np.ones(2), "a": np.arange(2.0)}
+    out = cf(d, Params(np.full(2, 3.0), np.zeros(2)))
+    assert out["n"] is None and out["y"].tolist() == [1.0, 4.0]
+    cf({"a": np.ones(2), "b": np.ones(2)}, Params(np.ones(2), np.zeros(2)))
+    assert cf.trace_count == 1  # same structure and shapes: replayed
+    cf(d, Params(np.ones(2), np.zeros(2), "other"))
+    assert cf.trace_count == 2  # auxiliary data is part of the signature
+    g = sg.grad(lambda p: sg.sum(cf(d, p)["y"] ** 2))(Params(np.full(2, 3.0), np.zeros(2)))
+    want = central_gradient(lambda v: np.sum((np.arange(2.0) * v[0] + 1) ** 2), [np.full(2, 3.0)])
+    assert_close(g.w.numpy(), want[0])
