@@ -333,3 +333,29 @@ def test_compile_with_dicts_namedtuples_and_registered_nodes():
     g = sg.grad(lambda p: sg.sum(cf(d, p)["y"] ** 2))(Params(np.full(2, 3.0), np.zeros(2)))
     want = central_gradient(lambda v: np.sum((np.arange(2.0) * v[0] + 1) ** 2), [np.full(2, 3.0)])
     assert_close(g.w.numpy(), want[0])
+
+
+# --- the zero-gradient rules (docs/SEMANTICS.md) ----------------------------------------------------
+
+
+def test_integer_inputs_raise_instead_of_getting_zero_derivatives():
+    ints = np.arange(3)
+    for transform in (sg.grad, sg.jacrev, sg.jacfwd, sg.hessian):
+        with pytest.raises(TypeError, match="floating-point inputs"):
+            transform(lambda x: sg.sum(x * 1.5))(ints)
+    with pytest.raises(TypeError, match="floating-point inputs"):
+        sg.vjp(lambda x: x * 1.5, ints)
+    with pytest.raises(ValueError, match="non-zero tangent"):
+        sg.jvp(lambda x: x * 1.5, (ints,), (np.ones(3),))
+    # an integer primal with a zero tangent is a constant; integer outputs have zero tangents
+    out, t = sg.jvp(lambda x, n: (x * n, sg.sum(n)), (np.ones(3), ints), (np.ones(3), np.zeros(3)))
+    assert t[0].tolist() == [0.0, 1.0, 2.0] and t[1].item() == 0
+
+
+def test_zero_gradients_that_are_exact():
+    # an input the output does not depend on has derivative zero (JAX's convention)
+    g = sg.grad(lambda a, b: sg.sum(sg.sin(a)), argnums=(0, 1))(np.ones(2), {"b": np.ones(3)})
+    assert g[1]["b"].tolist() == [0.0, 0.0, 0.0]
+    assert_close(g[0].numpy(), np.cos(np.ones(2)))
+    # stop_gradient is a declared zero
+    assert sg.grad(lambda x: sg.sum(x * sg.stop_gradient(x)))(np.array([2.0])).tolist() == [2.0]

@@ -43,6 +43,15 @@ def _is_float(t):
     return t.dtype.kind == "f"
 
 
+def _float_input(x, name):
+    """`x`, which must be floating-point: the derivative with respect to an integer does not exist
+    (TypeError, as JAX's jacfwd/jacrev/grad)."""
+    if not _is_float(x):
+        raise TypeError(f"{name} requires floating-point inputs, got {x.dtype} of shape {x.shape}; cast it "
+                        "(x.astype(float64)) first")
+    return x
+
+
 def _zeros_like(t):
     from . import zeros
 
@@ -188,9 +197,18 @@ def _duals(primals, tangents, level, name):
     for k, (p, t) in enumerate(zip(primals, tangents)):
         p_leaves, rebuild = _flatten(p)
         t_leaves = _matching_leaves(p, t, f"{name}: tangent {k}")
-        duals = [_C.forward_make_dual(_asarray(pl), tl, level) for pl, tl in zip(p_leaves, t_leaves)]
+        duals = [_C.forward_make_dual(_checked_primal(_asarray(pl), tl, name), tl, level)
+                 for pl, tl in zip(p_leaves, t_leaves)]
         args.append(rebuild(iter(duals)))
     return args
+
+
+def _checked_primal(p, t, name):
+    """`p`; an integer or bool primal must come with a zero tangent (it has no other), else ValueError."""
+    if not _is_float(p) and t is not None and np.any(np.asarray(t)):
+        raise ValueError(f"{name}: a primal of dtype {p.dtype} and shape {p.shape} has a non-zero tangent; "
+                         "integer and bool inputs are constants (give zeros, or cast the primal to a floating dtype)")
+    return p
 
 
 def _matching_leaves(primal, other, what):
@@ -331,7 +349,7 @@ def jacfwd(f, argnums=0, has_aux=False):
         in_leaves, in_rebuilds = [], []
         for i in nums:
             leaves, rebuild = _flatten(args[i])
-            in_leaves.append([_asarray(leaf) for leaf in leaves])
+            in_leaves.append([_float_input(_asarray(leaf), "jacfwd") for leaf in leaves])
             in_rebuilds.append(rebuild)
         flat_in = [x for xs in in_leaves for x in xs]
         columns = [[] for _ in flat_in]  # columns[k][i]: flat output tangents for element i
