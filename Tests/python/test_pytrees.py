@@ -155,7 +155,8 @@ def test_custom_vjp_cotangent_structure_is_checked_and_none_means_zero():
     assert u.grad.tolist() == [2.0, 2.0]
     assert v.grad is None  # None from the rule: no gradient, as PyTorch (sg.grad reads it as zeros)
     for bad, match in [(({"u": 1.0},), "structure"), (([1.0, 2.0],), "structure"),
-                       (({"u": sg.ones(3), "v": None},), "shape"), (({"u": [sg.ones(2)], "v": None},), "a list as the cotangent")]:
+                       (({"u": sg.ones(3), "v": None},), "shape"),
+                       (({"u": [sg.ones(2)], "v": None},), "a list as the cotangent")]:
         f.defvjp(lambda d: (f(d), None), lambda _, g, bad=bad: bad)
         with pytest.raises((ValueError, TypeError), match=match):
             sg.sum(f({"u": u, "v": v})).backward()

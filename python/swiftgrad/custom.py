@@ -137,9 +137,9 @@ class _Flat:
             leaves, treedef = tree_flatten(self.args[i])
             for leaf, path in zip(leaves, treedef.paths()):
                 if isinstance(leaf, Tensor) and leaf.requires_grad:
-                    raise TypeError(f"{who}: argument {i}{path} is in nondiff_argnums but holds a tensor that requires "
-                                    f"grad (shape {tuple(leaf.shape)}); its gradient would be dropped. Make it a "
-                                    "differentiable argument, or pass sg.stop_gradient(...) of it")
+                    raise TypeError(f"{who}: argument {i}{path} is in nondiff_argnums but holds a tensor that "
+                                    f"requires grad (shape {tuple(leaf.shape)}); its gradient would be dropped. Make "
+                                    "it a differentiable argument, or pass sg.stop_gradient(...) of it")
 
 
 def _closed_over(out, inputs):
@@ -162,9 +162,9 @@ def _closed_over(out, inputs):
 def _refuse_closure(found, who):
     if found:
         shapes = ", ".join(str(tuple(t.shape)) for t in found[:4])
-        raise TypeError(f"{who} reads {len(found)} tensor(s) that require grad but are not its arguments (closed "
-                        f"over; shapes {shapes}); their gradients would be dropped. Pass them as arguments (containers "
-                        "of tensors are fine) and return their cotangents, or stop_gradient them")
+        raise TypeError(f"{who} reads {len(found)} tensor(s) that require grad but are not its arguments "
+                        f"(closed over; shapes {shapes}); their gradients would be dropped. Pass them as arguments "
+                        "(containers of tensors are fine) and return their cotangents, or stop_gradient them")
 
 
 class custom_vjp:
