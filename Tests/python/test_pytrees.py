@@ -360,3 +360,28 @@ def test_zero_gradients_that_are_exact():
     assert_close(g[0].numpy(), np.cos(np.ones(2)))
     # stop_gradient is a declared zero
     assert sg.grad(lambda x: sg.sum(x * sg.stop_gradient(x)))(np.array([2.0])).tolist() == [2.0]
+
+
+def test_compiled_functions_never_drop_a_gradient():
+    # a captured tensor that requires grad gets its gradient even when no input requires grad
+    w0 = np.array([1.0, 2.0, 3.0])
+    w = sg.tensor(w0, requires_grad=True)
+    cf = sg.compile(lambda x: sg.sum(sg.sin(x * w)))
+    cf(sg.ones(3)).backward()
+    assert_close(w.grad.numpy(), central_gradient(lambda v: np.sum(np.sin(v[0])), [w0])[0])
+    with sg.no_grad():
+        assert not cf(sg.ones(3)).requires_grad
+    # a custom rule that is not the derivative of its forward (straight-through rounding): from
+    # outside, a compiled function can only differentiate the forward, so it raises
+    ste = sg.custom_vjp(lambda x: sg.round(x))
+    ste.defvjp(lambda x: (sg.round(x), None), lambda _, g: (g,))
+    h = lambda x: sg.sum(ste(x) * x)  # noqa: E731
+    x0 = np.array([0.3, 1.6])
+    want = np.round(x0) + x0  # the rule's gradient
+    assert_close(sg.grad(h)(x0).numpy(), want)
+    assert_close(sg.compile(sg.grad(h))(x0).numpy(), want)
+    assert sg.compile(h)(x0).item() == np.sum(np.round(x0) * x0)
+    for differentiate in (lambda f: sg.grad(f)(x0), lambda f: sg.jvp(f, (x0,), (np.ones(2),)),
+                          lambda f: sg.jacfwd(f)(x0), lambda f: sg.grad(sg.compile(lambda x: f(x) * 2))(x0)):
+        with pytest.raises(RuntimeError, match="inlines the custom rule"):
+            differentiate(sg.compile(h))

@@ -9,12 +9,29 @@ import numpy as np
 from . import _C
 from . import tree_util
 from ._tensor import Tensor
+from .autograd import _closed_over
 
 _local = threading.local()
 
 
 def _recording_depth():
     return getattr(_local, "depth", 0)
+
+
+def _differentiated(arrays):
+    """Whether an input requires grad or carries a tangent of an open `jvp`/`jacfwd` level."""
+    from .transforms import active_levels
+
+    levels = active_levels()
+    return any(a.requires_grad or any(_C.forward_has_tangent(a, lv) for lv in levels) for a in arrays)
+
+
+def _note_custom_rule(name):
+    """Called by custom_vjp/custom_jvp/Function: while recording, the rule named `name` is inlined
+    (its forward operations are recorded), so the compiled graph must not be differentiated from
+    outside (`CompiledFunction._run` raises then)."""
+    if _recording_depth():
+        _local.inlined_rule = name
 
 
 class _Recording:
@@ -94,8 +111,16 @@ class CompiledFunction:
 
     @staticmethod
     def _run(entry, arrays):
-        graph, out_rebuild, constants = entry
-        results = _C.compiled_run(graph, arrays)
+        graph, out_rebuild, constants, rule, captured = entry
+        if rule is not None:
+            _note_custom_rule(rule)  # an enclosing recording inlines it as well
+        if rule is not None and _differentiated(arrays):
+            raise RuntimeError(f"sg.compile: the compiled function inlines the custom rule {rule!r}; differentiating "
+                               "it from outside would differentiate the recorded forward operations instead of the "
+                               "rule. Compile the derivative instead (sg.compile(sg.grad(f))), or call f uncompiled")
+        # A captured tensor that requires grad must get its gradient: replay through autograd.
+        results = _C.compiled_run(graph, arrays, 1) if captured and _C.is_grad_enabled() else \
+            _C.compiled_run(graph, arrays)
         if len(constants) == 1 and constants[0] is None:
             return out_rebuild(iter(results))
         it = iter(results)
@@ -132,14 +157,21 @@ class CompiledFunction:
         dynamic = rebuild(iter(call_leaves))
         d = iter(dynamic)
         call_args = [args[i] if i in static else next(d) for i in range(len(args))]
-        with _Recording(recorder):
-            out = self.fn(*call_args, **kwargs)
+        outer_rule = getattr(_local, "inlined_rule", None)
+        _local.inlined_rule = None
+        try:
+            with _Recording(recorder):
+                out = self.fn(*call_args, **kwargs)
+            rule = _local.inlined_rule
+        finally:
+            _local.inlined_rule = outer_rule or getattr(_local, "inlined_rule", None)
         self.trace_count += 1
         out_leaves, out_rebuild = tree_util.flatten(out)
         fetches = [_asarray(x) for x in out_leaves if _is_array(x)]
         constants = [None if _is_array(x) else x for x in out_leaves]
         graph = _C.recorder_compile(recorder, fetches, self.optimize)
-        return graph, out_rebuild, constants
+        captured = any(_closed_over(f, inputs) for f in fetches if f.requires_grad)
+        return graph, out_rebuild, constants, rule, captured
 
     def graphs(self):
         """The compiled graphs, one per recorded signature."""

@@ -28,8 +28,9 @@ import threading
 import numpy as np
 
 from . import _C
+from .compiled import _note_custom_rule
 from ._tensor import Tensor
-from .autograd import no_grad
+from .autograd import _closed_over, no_grad
 from .tree_util import tree_flatten
 
 _local = threading.local()
@@ -142,23 +143,6 @@ class _Flat:
                                     "it a differentiable argument, or pass sg.stop_gradient(...) of it")
 
 
-def _closed_over(out, inputs):
-    """Leaf tensors requiring grad that `out`'s graph reads without going through `inputs`."""
-    stop = {_C.graph_tensor_id(t) for t in inputs}
-    found, seen, stack = [], set(), [out]
-    while stack:
-        t = stack.pop()
-        tid = _C.graph_tensor_id(t)
-        if tid in seen or tid in stop or not t.requires_grad:
-            continue
-        seen.add(tid)
-        if t.is_leaf:
-            found.append(t)
-        else:
-            stack.extend(_C.graph_node_inputs(t))
-    return found
-
-
 def _refuse_closure(found, who):
     if found:
         shapes = ", ".join(str(tuple(t.shape)) for t in found[:4])
@@ -192,6 +176,7 @@ class custom_vjp:
         if self in _active():  # called inside its own fwd: Note [Calls inside the own rule]
             return self.fun(*args)
         name = self.__name__
+        _note_custom_rule(name)
         nondiff = [i % len(args) for i in self.nondiff_argnums]
         diff = [i for i in range(len(args)) if i not in nondiff]
         flat = _Flat(args, diff, convert=True)
@@ -240,6 +225,7 @@ class custom_jvp:
         if self in _active():  # called inside its own rule: Note [Calls inside the own rule]
             return self.fun(*args)
         name = self.__name__
+        _note_custom_rule(name)
         nondiff = [i % len(args) for i in self.nondiff_argnums]
         diff = [i for i in range(len(args)) if i not in nondiff]
         flat = _Flat(args, diff, convert=True)
@@ -304,6 +290,7 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """`forward(ctx, *args)` recorded as one node whose gradients come from `backward`."""
+        _note_custom_rule(cls.__name__)
         flat = _Flat(args, list(range(len(args))), convert=False)
         needs = tuple(any(isinstance(x, Tensor) and x.requires_grad for x in flat.leaves[i]) for i in range(len(args)))
         ctx = FunctionCtx(needs)

@@ -11,6 +11,8 @@ forward tangents (an outer `jvp`). Their backward pass is recorded only when the
 differentiated again (`_C.result_needs_graph`). Forward tangents are tagged with a fresh level
 per `jvp`, so nested transforms never confuse their perturbations.
 """
+import threading
+
 import numpy as np
 
 from . import _C
@@ -184,6 +186,31 @@ def vjp(f, *primals, has_aux=False):
 # --- Forward mode ---------------------------------------------------------------------------
 
 
+_levels = threading.local()
+
+
+class _Level:
+    """Marks a forward-mode level as open on this thread while `f` runs (see `active_levels`)."""
+
+    def __init__(self, level):
+        self.level = level
+
+    def __enter__(self):
+        active_levels().append(self.level)
+
+    def __exit__(self, *exc):
+        active_levels().pop()
+        return False
+
+
+def active_levels():
+    """The forward-mode levels `jvp`/`jacfwd` have open on this thread (innermost last)."""
+    stack = getattr(_levels, "stack", None)
+    if stack is None:
+        stack = _levels.stack = []
+    return stack
+
+
 def _check_pairs(primals, tangents, name):
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(f"{name}: primals and tangents must be tuples (or lists), got "
@@ -243,7 +270,8 @@ def jvp(f, primals, tangents, has_aux=False):
     """
     _check_pairs(primals, tangents, "jvp")
     level = _C.forward_new_level()
-    result = f(*_duals(primals, tangents, level, "jvp"))
+    with _Level(level):
+        result = f(*_duals(primals, tangents, level, "jvp"))
     if has_aux:
         result, aux = result
         out, t = _split(result, level)
@@ -363,7 +391,8 @@ def jacfwd(f, argnums=0, has_aux=False):
                 it = iter(leaves_k)
                 for n, i_arg in enumerate(nums):
                     args[i_arg] = in_rebuilds[n](it)
-                result = f(*args, **kwargs)
+                with _Level(level):
+                    result = f(*args, **kwargs)
                 if has_aux:
                     result, aux = result
                     aux = _strip_aux(aux, level)
