@@ -385,3 +385,22 @@ def test_compiled_functions_never_drop_a_gradient():
                           lambda f: sg.jacfwd(f)(x0), lambda f: sg.grad(sg.compile(lambda x: f(x) * 2))(x0)):
         with pytest.raises(RuntimeError, match="inlines the custom rule"):
             differentiate(sg.compile(h))
+
+
+def test_found_by_the_random_programs():
+    # a bwd written with sg.vjp, transposed by forward mode: vjp_fn must be differentiable in
+    # its cotangent (it returned a constant, so jvp gave zero)
+    f = sg.custom_vjp(lambda x: sg.abs(x) * 3)
+    f.defvjp(lambda x: (f(x), x), lambda x, g: sg.vjp(lambda v: sg.abs(v) * 3, x)[1](g))
+    x0 = np.array([0.4, -0.7])
+    assert_close(sg.jvp(f, (x0,), (np.ones(2),))[1].numpy(), 3 * np.sign(x0))
+    # a checkpointed segment closing over a tensor that carries a forward-mode tangent
+    c = np.array([1.0, 2.0, 3.0])
+
+    def g(a):
+        r = np.ones(3) * sg.exp(0.1 * a)  # closed over by the segment, depends on a
+        return sg.sum(sg.checkpoint(lambda h: h * r, 2 * sg.exp(0.2 * a) * np.ones(3)) * c)
+
+    want = central_gradient(lambda v: np.sum(2 * np.exp(0.2 * v[0]) * np.exp(0.1 * v[0]) * c), [0.3])[0]
+    assert_close(sg.jvp(g, (0.3,), (1.0,))[1].item(), want)
+    assert_close(sg.grad(g)(0.3).item(), want)

@@ -48,6 +48,14 @@ def checkpoint(fn, *args):
         out = fn(*treedef.unflatten(stand_ins))
     if not isinstance(out, Tensor):
         raise TypeError(f"checkpoint: fn must return a single Tensor, got {type(out).__name__}")
+    from .transforms import active_levels
+
+    if any(_C.forward_has_tangent(out, level) for level in active_levels()):
+        # fn reads a closed-over tensor carrying a forward-mode tangent, which a custom node would
+        # drop: run fn plainly (forward mode stores no graph; an enclosing reverse pass then
+        # stores fn's inside, as without checkpoint).
+        del out, stand_ins
+        return fn(*treedef.unflatten(leaves))
     stop = {_C.graph_tensor_id(stand_ins[k]) for k in tensor_positions}
     params = _leaves_used(out, stop) if out.requires_grad else []
     value = out.detach()

@@ -111,7 +111,9 @@ class _ReverseTrace:
         if self.create is None:  # whether the graph reaches outside, decided once per trace
             with enable_grad():
                 self.create = _C.result_needs_graph([o for o in self.out_leaves if o.requires_grad], self.inputs)
-        create = self.create and _C.is_grad_enabled()
+        # Record the sweep when the graph reaches outside, and when a cotangent requires grad: the
+        # result must then be differentiable in it (a custom rule's bwd transposed by forward mode).
+        create = (self.create or any(getattr(c, "requires_grad", False) for _, c in live)) and _C.is_grad_enabled()
         grads = _autograd_grad(outs, self.inputs, [c for _, c in live], retain_graph=retain or create,
                                create_graph=create, allow_unused=True)
         return [g if g is not None else _zeros_like(x) for g, x in zip(grads, self.inputs)]
