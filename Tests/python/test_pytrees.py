@@ -404,3 +404,35 @@ def test_found_by_the_random_programs():
     want = central_gradient(lambda v: np.sum(2 * np.exp(0.2 * v[0]) * np.exp(0.1 * v[0]) * c), [0.3])[0]
     assert_close(sg.jvp(g, (0.3,), (1.0,))[1].item(), want)
     assert_close(sg.grad(g)(0.3).item(), want)
+
+
+def test_rules_that_cannot_be_transposed_raise_instead_of_giving_zero():
+    x0 = np.array([0.4, -0.7])
+    numpy_bwd = sg.custom_vjp(lambda x: sg.sin(x))
+    numpy_bwd.defvjp(lambda x: (sg.sin(x), x), lambda x, g: (sg.tensor(np.cos(np.asarray(x)) * np.asarray(g)),))
+    assert_close(sg.grad(lambda x: sg.sum(numpy_bwd(x)))(x0).numpy(), np.cos(x0))  # first order, reverse: fine
+    with pytest.raises(RuntimeError, match="does not depend on the cotangent"):
+        sg.jvp(numpy_bwd, (x0,), (np.ones(2),))
+    with pytest.raises(RuntimeError, match="does not depend on the cotangent"):
+        sg.hessian(lambda x: sg.sum(numpy_bwd(x)))(x0)
+    numpy_jvp = sg.custom_jvp(lambda x: sg.sin(x))
+    numpy_jvp.defjvp(lambda p, t: (sg.sin(p[0]), sg.tensor(np.cos(np.asarray(p[0])) * np.asarray(t[0]))))
+    assert_close(sg.jvp(numpy_jvp, (x0,), (np.ones(2),))[1].numpy(), np.cos(x0))  # forward: fine
+    with pytest.raises(RuntimeError, match="does not depend on the tangents"):
+        sg.grad(lambda x: sg.sum(numpy_jvp(x)))(x0)
+
+    class NumpyBackward(sg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return sg.sin(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            return sg.tensor(np.cos(np.asarray(ctx.saved_tensors[0])) * np.asarray(g))
+
+    with pytest.raises(RuntimeError, match="does not depend on the cotangent"):
+        sg.jvp(NumpyBackward.apply, (x0,), (np.ones(2),))
+    zero = sg.custom_vjp(lambda x: sg.sin(x) * 0)  # None is how a rule says zero: accepted
+    zero.defvjp(lambda x: (sg.sin(x) * 0, None), lambda _, g: (None,))
+    assert sg.jvp(zero, (x0,), (np.ones(2),))[1].tolist() == [0.0, 0.0]

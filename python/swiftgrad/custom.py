@@ -143,6 +143,38 @@ class _Flat:
                                     "it a differentiable argument, or pass sg.stop_gradient(...) of it")
 
 
+def _requires_grad(x):
+    return isinstance(x, Tensor) and x.requires_grad
+
+
+def _probe_like(t):
+    """A fixed non-zero seed shaped like `t` (no history) for `_check_linear`'s second call."""
+    if t is None:
+        return None
+    return _tensor(np.cos(np.arange(1.0, t.size + 1.0)).reshape(t.shape).astype(t.dtype))
+
+
+def _check_linear(results, seeds, rerun, who, what, seed_name="cotangent", inputs=None):
+    """A rule's results must depend on its cotangent/tangent seeds through recorded swiftgrad ops
+    when a seed requires grad (forward mode transposing a VJP, reverse mode transposing a JVP,
+    higher order): a result that does not would be silently dropped by them. A result with no
+    history is fine if it is the constant zero (an unreached input): `rerun(probe_seeds)` calls
+    the rule again on non-zero seeds to tell. Results for integer inputs are not checked."""
+    if not _C.is_grad_enabled() or not any(_requires_grad(s) for s in seeds):
+        return
+    suspects = [k for k, r in enumerate(results) if r is not None and not _requires_grad(r)
+                and (inputs is None or inputs[k].dtype.kind == "f")]
+    if not suspects:
+        return
+    with no_grad():
+        again = rerun([_probe_like(s) for s in seeds])
+    for k in suspects:
+        if again[k] is not None and np.any(np.asarray(again[k]) != 0):
+            raise RuntimeError(f"{who}: {what} {k} does not depend on the {seed_name} through swiftgrad operations "
+                               "(computed with NumPy, or detached), so it cannot be transposed or differentiated "
+                               "again; write the rule with swiftgrad operations")
+
+
 def _refuse_closure(found, who):
     if found:
         shapes = ", ".join(str(tuple(t.shape)) for t in found[:4])
@@ -191,7 +223,7 @@ class custom_vjp:
             _refuse_closure(_closed_over(out, flat.tensors), f"custom_vjp function {name}'s fwd")
         bwd = self.bwd
 
-        def vjp_rule(g):
+        def run_bwd(g):
             cotangents = bwd(*fixed, residuals, g)
             if not isinstance(cotangents, tuple):
                 raise TypeError(f"{name}'s bwd must return a tuple (one cotangent per argument), "
@@ -199,6 +231,12 @@ class custom_vjp:
             if len(cotangents) != len(diff):
                 raise ValueError(f"{name}'s bwd returned {len(cotangents)} cotangents for {len(diff)} arguments")
             return flat.cotangents(cotangents, f"{name}'s bwd")
+
+        def vjp_rule(g):
+            flat_cts = run_bwd(g)
+            _check_linear(flat_cts, (g,), lambda seeds: run_bwd(seeds[0]), f"{name}'s bwd", "the cotangent of input",
+                          inputs=flat.tensors)
+            return flat_cts
 
         return _C.custom_function(name, flat.tensors, out, vjp_rule, None)
 
@@ -241,12 +279,18 @@ class custom_jvp:
             primals = primals_and_tangents[:n]
             tangents = [t if t is not None else _C.full(p.shape, 0.0, p._dtype_code)
                         for p, t in zip(primals, primals_and_tangents[n:])]
-            primal_args = flat.rebuilt(primals)
-            tangent_args = flat.rebuilt(tangents, fill=lambda _: None)
-            with _Running(self):
-                _, tangent_out = rule(tuple(primal_args), tuple(tangent_args[i] if i in diff else None
-                                                                for i in range(len(args))))
-            return tangent_out
+            primal_args = tuple(flat.rebuilt(primals))
+
+            def run_rule(tangents):
+                tangent_args = flat.rebuilt(tangents, fill=lambda _: None)
+                with _Running(self):
+                    _, tangent_out = rule(primal_args, tuple(tangent_args[i] if i in diff else None
+                                                             for i in range(len(args))))
+                return (tangent_out,)
+
+            tangent_out = run_rule(tangents)
+            _check_linear(tangent_out, tangents, run_rule, f"{name}'s jvp rule", "the output tangent", "tangents")
+            return tangent_out[0]
 
         return _C.custom_function(name, flat.tensors, out, None, jvp_rule)
 
@@ -301,7 +345,7 @@ class Function:
             out = _single_output(cls.forward(ctx, *args), f"{cls.__name__}.forward")
         who = f"function {cls.__name__}.backward"
 
-        def vjp_rule(g):
+        def run_backward(g):
             grads = cls.backward(ctx, g)
             if not isinstance(grads, tuple) or (len(args) == 1 and type(args[0]) is tuple and len(grads) != 1
                                                 and len(grads) == len(args[0])):
@@ -311,12 +355,23 @@ class Function:
                                  f"expected {len(args)} (one per argument of forward)")
             return flat.cotangents(grads, who)
 
+        def vjp_rule(g):
+            flat_grads = run_backward(g)
+            _check_linear(flat_grads, (g,), lambda seeds: run_backward(seeds[0]), who, "the gradient of input",
+                          inputs=flat.tensors)
+            return flat_grads
+
         jvp_rule = None
         if "jvp" in cls.__dict__:
             n = len(flat.tensors)
 
+            def run_jvp(tangents):
+                return (cls.jvp(ctx, *flat.rebuilt(tangents, fill=lambda _: None)),)
+
             def jvp_rule(*primals_and_tangents):
-                tangents = flat.rebuilt(primals_and_tangents[n:], fill=lambda _: None)
-                return cls.jvp(ctx, *tangents)
+                tangent_out = run_jvp(primals_and_tangents[n:])
+                _check_linear(tangent_out, primals_and_tangents[n:], run_jvp, f"function {cls.__name__}.jvp",
+                              "the output tangent", "tangents")
+                return tangent_out[0]
 
         return _C.custom_function(cls.__name__, flat.tensors, out, vjp_rule, jvp_rule)
