@@ -41,6 +41,9 @@ class Bag:
     def __init__(self, items, label="bag"):
         self.items, self.label = list(items), label
 
+    def __repr__(self):
+        return f"Bag({self.items!r})"
+
 
 tree_util.register_pytree_node(Bag, lambda b: (b.items, b.label), lambda label, c: Bag(c, label))
 

@@ -436,3 +436,19 @@ def test_rules_that_cannot_be_transposed_raise_instead_of_giving_zero():
     zero = sg.custom_vjp(lambda x: sg.sin(x) * 0)  # None is how a rule says zero: accepted
     zero.defvjp(lambda x: (sg.sin(x) * 0, None), lambda _, g: (None,))
     assert sg.jvp(zero, (x0,), (np.ones(2),))[1].tolist() == [0.0, 0.0]
+
+
+def test_checkpoint_closure_that_an_argument_depends_on():
+    # found by the random programs: the recomputation differentiated with respect to the
+    # arguments themselves, so a closed-over tensor reached through an argument's history was
+    # counted twice (or its graph freed). d/dw [(3 w) w] = 6 w.
+    w0 = np.array([2.0, -0.5])
+    w = sg.tensor(w0, requires_grad=True)
+    sg.sum(sg.checkpoint(lambda h: h * w, w * 3.0)).backward()
+    assert_close(w.grad.numpy(), 6 * w0)
+    f = lambda w: sg.sum(sg.checkpoint(lambda h: sg.sin(h * w), w * 3.0))  # noqa: E731
+    want = central_gradient(lambda v: np.sum(np.sin(3 * v[0] ** 2)), [w0])[0]
+    assert_close(sg.grad(f)(w0).numpy(), want)
+    with pytest.raises(RuntimeError, match="an argument also depends on"):
+        x = sg.tensor(w0, requires_grad=True)
+        (g,) = sg.autograd.grad(sg.sum(sg.checkpoint(lambda h: sg.sin(h * x), x * 3.0)), [x], create_graph=True)

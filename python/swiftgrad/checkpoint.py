@@ -62,26 +62,65 @@ def checkpoint(fn, *args):
     del out, stand_ins
     inputs = [leaves[k] for k in tensor_positions] + params
 
+    n_args = len(tensor_positions)
+
     def vjp_rule(g):
+        from .transforms import active_levels
+
         record_outer = _C.is_grad_enabled()
-        # Differentiate with respect to every floating-point input, even one that does not
-        # require grad: forward mode asks for the full J^T g to transpose it (Note [Rules by
-        # transposition]); such an input is replaced by a detached leaf for the recomputation.
-        targets = [t if t.requires_grad or t.dtype.kind != "f" else _leaf(t) for t in inputs]
+        levels = active_levels()
+        connected = record_outer or any(_C.forward_has_tangent(t, lv) for lv in levels for t in inputs[:n_args])
+        # Note [Checkpoint targets]: the recomputation differentiates with respect to stand-ins of
+        # the arguments, so that no path leads from one target to another through an argument's
+        # history (that would count it twice). First order: detached leaves. Recorded (higher
+        # order, forward mode transposing the rule) or under an open jvp level (forward over
+        # reverse): `reverse_input`s, which stay connected to the arguments (and keep their
+        # tangents) so the gradients are differentiable in them. Every floating-point argument
+        # gets one, even one that does not require grad: forward mode asks for the full J^T g.
+        targets = []
+        for t in inputs[:n_args]:
+            if t.dtype.kind != "f":
+                targets.append(t)
+            elif connected and (t.requires_grad or any(_C.forward_has_tangent(t, lv) for lv in levels)):
+                targets.append(_C.reverse_input(t))
+            else:
+                targets.append(_leaf(t))
+        if connected and params and _reaches([t for t in inputs[:n_args] if t.requires_grad], params):
+            raise RuntimeError("checkpoint: fn reads a closed-over tensor that requires grad and that an argument "
+                               "also depends on; differentiating that again (create_graph, forward mode) is not "
+                               "supported. Compute it inside fn from its argument, or do not checkpoint this segment")
+        targets += params
         call_leaves = list(leaves)
         for k, pos in enumerate(tensor_positions):
             call_leaves[pos] = targets[k]
         with enable_grad():
             recomputed = fn(*treedef.unflatten(call_leaves))
             live = [k for k, t in enumerate(targets) if t.requires_grad]
-            grads = _grad(recomputed, [targets[k] for k in live], g, create_graph=record_outer, allow_unused=True) \
-                if recomputed.requires_grad and live else [None] * len(live)
+            # retain_graph: a closure's history outside fn is shared with the enclosing graph
+            grads = _grad(recomputed, [targets[k] for k in live], g, retain_graph=True, create_graph=record_outer,
+                          allow_unused=True) if recomputed.requires_grad and live else [None] * len(live)
         result = [None] * len(inputs)
         for k, gk in zip(live, grads):
             result[k] = gk
         return tuple(result)
 
     return _C.custom_function("checkpoint", inputs, value, vjp_rule, None)
+
+
+def _reaches(starts, targets):
+    """Whether the recorded history of `starts` contains one of `targets`."""
+    wanted = {_C.graph_tensor_id(t) for t in targets}
+    seen, stack = set(), list(starts)
+    while stack:
+        t = stack.pop()
+        tid = _C.graph_tensor_id(t)
+        if tid in wanted:
+            return True
+        if tid in seen or not t.requires_grad or t.is_leaf:
+            continue
+        seen.add(tid)
+        stack.extend(_C.graph_node_inputs(t))
+    return False
 
 
 def _leaf(t):
