@@ -27,7 +27,10 @@ def central_directional(f, arrays, directions, eps=EPS):
     return (np.asarray(f(plus), np.float64) - np.asarray(f(minus), np.float64)) / (2 * eps)
 
 
-def assert_close(got, want, what=""):
-    """Tolerances for float64 central differences with EPS = 1e-6 on O(1) functions."""
-    np.testing.assert_allclose(np.asarray(got, np.float64), np.asarray(want, np.float64), rtol=1e-6, atol=1e-8,
-                               err_msg=what)
+def assert_close(got, want, what="", scale=0.0):
+    """Tolerances for float64 central differences with EPS = 1e-6 on O(1) functions: the
+    truncation error is about EPS^2 times the third derivative, the rounding error about
+    |f| 2^-52 / EPS. `scale` bounds the magnitude of the terms summed into the differenced
+    function (for functions that are not O(1)); it adds 1e-9 * scale, 5x that rounding error."""
+    np.testing.assert_allclose(np.asarray(got, np.float64), np.asarray(want, np.float64), rtol=1e-6,
+                               atol=1e-8 + 1e-9 * scale, err_msg=what)
