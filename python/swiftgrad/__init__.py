@@ -162,6 +162,9 @@ from ._C import (  # noqa: E402
 )
 from . import linalg  # noqa: E402
 
+# --- Pytrees (python/swiftgrad/tree_util.py): the containers every API below flattens ------------
+from . import tree_util  # noqa: E402
+
 # --- Custom rules and checkpointing (python/swiftgrad/custom.py, checkpoint.py) ------------------
 from .custom import Function, FunctionCtx, custom_jvp, custom_vjp  # noqa: E402
 from .checkpoint import checkpoint, checkpoint_sequential  # noqa: E402

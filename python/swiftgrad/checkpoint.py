@@ -48,9 +48,9 @@ def checkpoint(fn, *args):
         out = fn(*treedef.unflatten(stand_ins))
     if not isinstance(out, Tensor):
         raise TypeError(f"checkpoint: fn must return a single Tensor, got {type(out).__name__}")
-    from .transforms import active_levels
+    from .transforms import _active_levels
 
-    if any(_C.forward_has_tangent(out, level) for level in active_levels()):
+    if any(_C.forward_has_tangent(out, level) for level in _active_levels()):
         # fn reads a closed-over tensor carrying a forward-mode tangent, which a custom node would
         # drop: run fn plainly (forward mode stores no graph; an enclosing reverse pass then
         # stores fn's inside, as without checkpoint).
@@ -65,10 +65,10 @@ def checkpoint(fn, *args):
     n_args = len(tensor_positions)
 
     def vjp_rule(g):
-        from .transforms import active_levels
+        from .transforms import _active_levels
 
         record_outer = _C.is_grad_enabled()
-        levels = active_levels()
+        levels = _active_levels()
         connected = record_outer or any(_C.forward_has_tangent(t, lv) for lv in levels for t in inputs[:n_args])
         # Note [Checkpoint targets]: the recomputation differentiates with respect to stand-ins of
         # the arguments, so that no path leads from one target to another through an argument's

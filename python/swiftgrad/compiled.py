@@ -20,9 +20,9 @@ def _recording_depth():
 
 def _differentiated(arrays):
     """Whether an input requires grad or carries a tangent of an open `jvp`/`jacfwd` level."""
-    from .transforms import active_levels
+    from .transforms import _active_levels
 
-    levels = active_levels()
+    levels = _active_levels()
     return any(a.requires_grad or any(_C.forward_has_tangent(a, lv) for lv in levels) for a in arrays)
 
 
@@ -193,7 +193,7 @@ def compile(fn=None, *, static_argnums=(), optimize=True):  # noqa: A001 - the p
     """Records `fn` into a Swift graph on its first call per signature and replays it in one call.
 
     Usable as `@sg.compile` or `sg.compile(fn, static_argnums=(1,))`. Array arguments (Tensors,
-    ndarrays, in tuples/lists/dicts) are the graph's inputs; other arguments and those in
+    ndarrays, in pytrees: see `sg.tree_util`) are the graph's inputs; other arguments and those in
     `static_argnums` are part of the signature (a new value records again). Python side effects
     and control flow run only while recording. The compiled function composes with the transforms
     (`sg.grad(sg.compile(f))`, `sg.compile(sg.grad(f))`).

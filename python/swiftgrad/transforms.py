@@ -3,7 +3,7 @@ hessian, hvp, linearize. See docs/TRANSFORMS.md.
 
 This module only orchestrates: it turns arguments into tensors, opens forward-mode levels and
 asks the Swift core for tangents (`_C.forward_*`) and cotangents (`autograd.grad`). Arguments
-and results may be tensors, NumPy arrays, Python scalars, or tuples/lists/dicts of them.
+and results may be tensors, NumPy arrays, Python scalars, or pytrees of them (`sg.tree_util`).
 
 Note [Nesting]: the reverse transforms differentiate with respect to `_C.reverse_input(x)`, which
 stays connected to `x`'s graph when `x` already requires grad (an outer `grad`) and keeps `x`'s
@@ -192,20 +192,20 @@ _levels = threading.local()
 
 
 class _Level:
-    """Marks a forward-mode level as open on this thread while `f` runs (see `active_levels`)."""
+    """Marks a forward-mode level as open on this thread while `f` runs (see `_active_levels`)."""
 
     def __init__(self, level):
         self.level = level
 
     def __enter__(self):
-        active_levels().append(self.level)
+        _active_levels().append(self.level)
 
     def __exit__(self, *exc):
-        active_levels().pop()
+        _active_levels().pop()
         return False
 
 
-def active_levels():
+def _active_levels():
     """The forward-mode levels `jvp`/`jacfwd` have open on this thread (innermost last)."""
     stack = getattr(_levels, "stack", None)
     if stack is None:
