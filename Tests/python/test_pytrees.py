@@ -452,3 +452,23 @@ def test_checkpoint_closure_that_an_argument_depends_on():
     with pytest.raises(RuntimeError, match="an argument also depends on"):
         x = sg.tensor(w0, requires_grad=True)
         (g,) = sg.autograd.grad(sg.sum(sg.checkpoint(lambda h: sg.sin(h * x), x * 3.0)), [x], create_graph=True)
+
+
+def test_closed_over_tensors_carrying_a_tangent_raise_in_custom_rules():
+    w = np.array([1.0, 2.0])
+
+    def h(a, kind):
+        scale = sg.exp(a) * w  # closed over below, carries the tangent of a
+        if kind == "vjp":
+            f = sg.custom_vjp(lambda x: x * scale)
+            f.defvjp(lambda x: (x * scale, None), lambda _, g: (g * scale,))
+        else:
+            f = sg.custom_jvp(lambda x: x * scale)
+            f.defjvp(lambda p, t: (p[0] * scale, t[0] * scale))
+        return sg.sum(f(sg.ones(2)))
+
+    for kind in ("vjp", "jvp"):
+        with pytest.raises(TypeError, match="carries a forward-mode tangent"):
+            sg.jvp(lambda a: h(a, kind), (0.0,), (1.0,))
+        with pytest.raises(TypeError, match="carries a forward-mode tangent"):
+            sg.jacfwd(lambda a: h(a, kind))(0.0)

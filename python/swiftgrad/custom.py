@@ -31,6 +31,7 @@ from . import _C
 from .compiled import _note_custom_rule
 from ._tensor import Tensor
 from .autograd import _closed_over, no_grad
+from .transforms import _active_levels
 from .tree_util import tree_flatten
 
 _local = threading.local()
@@ -175,6 +176,15 @@ def _check_linear(results, seeds, rerun, who, what, seed_name="cotangent", input
                                "again; write the rule with swiftgrad operations")
 
 
+def _refuse_tangent_closure(out, who):
+    """TypeError if `out`, computed from detached arguments, carries a tangent of an open
+    `jvp`/`jacfwd` level: it reads a closed-over tensor whose tangent the rule would drop."""
+    if any(_C.forward_has_tangent(out, level) for level in _active_levels()):
+        raise TypeError(f"{who} reads a closed-over tensor that carries a forward-mode tangent (inside sg.jvp or "
+                        "sg.jacfwd); its tangent would be dropped. Pass it as an argument (containers of tensors "
+                        "are fine)")
+
+
 def _refuse_closure(found, who):
     if found:
         shapes = ", ".join(str(tuple(t.shape)) for t in found[:4])
@@ -221,6 +231,10 @@ class custom_vjp:
         out = _single_output(out, f"{name}'s fwd")
         if out.requires_grad:
             _refuse_closure(_closed_over(out, flat.tensors), f"custom_vjp function {name}'s fwd")
+        if _active_levels():  # inside jvp/jacfwd: a closure carrying a tangent would lose it
+            with _Running(self):
+                probe = self.fwd(*flat.rebuilt([t.detach() for t in flat.tensors]))[0]
+            _refuse_tangent_closure(probe, f"custom_vjp function {name}'s fwd")
         bwd = self.bwd
 
         def run_bwd(g):
@@ -273,6 +287,7 @@ class custom_jvp:
             out = _single_output(self.fun(*flat.rebuilt([t.detach() for t in flat.tensors])), name)
         if out.requires_grad:  # every argument was detached, so this comes from a closure
             _refuse_closure(_closed_over(out, []), f"custom_jvp function {name}")
+        _refuse_tangent_closure(out, f"custom_jvp function {name}")
         rule, n = self.rule, len(flat.tensors)
 
         def jvp_rule(*primals_and_tangents):
