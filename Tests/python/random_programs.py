@@ -2,8 +2,8 @@
 
 A program takes one pytree of float64 arrays (dicts, lists, tuples, namedtuples, a registered
 node, None) and runs a few steps. A step applies one op of Tests/python/op_table.py, in one of the
-API "kinds" below (plain, custom_vjp, custom_jvp, Function, checkpoint, checkpoint_sequential,
-compile), to arguments made from earlier values: each op input is the op's own valid input
+API "kinds" below (plain, custom_vjp, custom_jvp, Function, checkpoint, checkpoint of a function
+returning a pytree, checkpoint_sequential, compile, and nestings of two of them), to arguments made from earlier values: each op input is the op's own valid input
 `base` (from `OpCase.inputs`) times `exp(0.05 tanh(z))`, where `z` comes from an earlier value by
 a scalar reduction, broadcasting, integer-array indexing or slicing. Positive factors close to 1
 keep every input in its op's domain (positive, away from zero, |x| < 1 for arcsin) and keep
@@ -22,7 +22,12 @@ import swiftgrad as sg
 from op_table import ALL
 from swiftgrad import tree_util
 
-KINDS = ("plain", "custom_vjp", "custom_jvp", "function", "checkpoint", "checkpoint_sequential", "compile")
+KINDS = ("plain", "custom_vjp", "custom_jvp", "function", "checkpoint", "checkpoint_tree", "checkpoint_sequential",
+         "compile",
+         # nested: the outer kind wraps the inner one
+         "checkpoint/custom_vjp", "custom_vjp/checkpoint", "function/custom_jvp", "custom_jvp/function",
+         "checkpoint/compile", "custom_vjp/custom_jvp")
+RULE_KINDS = ("custom_vjp", "custom_jvp", "function")
 FEATURES = ("scalar", "broadcast", "index", "slice")
 CONTAINERS = ("dict", "list", "tuple", "namedtuple", "registered", "none")
 LEAF_SHAPES = ((), (2,), (3,), (2, 2), (1, 3))
@@ -68,6 +73,11 @@ class Program:
         return {s.kind for s in self.steps}
 
     @property
+    def apis(self):
+        """The single API kinds used, nested ones split."""
+        return {k.replace("_tree", "") for s in self.steps for k in s.kind.split("/")}
+
+    @property
     def features(self):
         return {src[0] for s in self.steps for src in s.sources}
 
@@ -77,7 +87,7 @@ class Program:
 
     @property
     def has_custom_rule(self):
-        return bool(self.kinds & {"custom_vjp", "custom_jvp", "function"})
+        return bool(self.apis & set(RULE_KINDS))
 
     def __repr__(self):
         steps = ", ".join(f"{s.kind}({s.case.name}; {[src[:2] for src in s.sources]})" for s in self.steps)
@@ -129,6 +139,10 @@ def _argument(base, src, env):
 
 
 def _wrap(kind, fn, n, name):
+    if "/" in kind:
+        outer, inner = kind.split("/")
+        wrapped = _wrap(inner, fn, n, name)
+        return _wrap(outer, lambda *args: wrapped(list(args)), n, name)
     keys = [f"x{i:02d}" for i in range(n)]
     if kind == "plain":
         return lambda args: fn(*args)
@@ -171,6 +185,11 @@ def _wrap(kind, fn, n, name):
         return lambda args: Wrapped.apply(dict(zip(keys, args)))
     if kind == "checkpoint":
         return lambda args: sg.checkpoint(lambda d: fn(*d["xs"]), {"xs": list(args), "none": None})
+    if kind == "checkpoint_tree":  # a checkpointed function returning a pytree
+        def run_tree(args):
+            out = sg.checkpoint(lambda xs: {"y": fn(*xs), "pair": (fn(*xs) * 0.5, sg.sum(xs[0]))}, list(args))
+            return out["y"] * 0.5 + out["pair"][0] + 0 * out["pair"][1]
+        return run_tree
     if kind == "checkpoint_sequential":
         def run(args):
             rest = args[1:]  # closed over by the first segment: checkpoint finds them

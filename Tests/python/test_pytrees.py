@@ -472,3 +472,29 @@ def test_closed_over_tensors_carrying_a_tangent_raise_in_custom_rules():
             sg.jvp(lambda a: h(a, kind), (0.0,), (1.0,))
         with pytest.raises(TypeError, match="carries a forward-mode tangent"):
             sg.jacfwd(lambda a: h(a, kind))(0.0)
+
+
+def test_checkpoint_returns_a_pytree():
+    w0, x0 = RNG.standard_normal((3, 3)), RNG.standard_normal(3)
+
+    def seg(x, w):
+        h = sg.tanh(w @ x)
+        return {"h": h, "stats": (sg.sum(h * h), sg.argmax(h)), "f32": sg.astype(h, sg.float32)}
+
+    def loss(w, x, ck, f32=False):
+        out = sg.checkpoint(seg, x, w) if ck else seg(x, w)
+        assert out["stats"][1].dtype == np.int64 and out["f32"].dtype == np.float32
+        total = sg.sum(out["h"] * x) + out["stats"][0] * 2
+        return total + sg.sum(sg.astype(out["f32"], sg.float64) ** 2) if f32 else total
+
+    fd = central_gradient(lambda v: np.sum(np.tanh(v[0] @ x0) * x0) + 2 * np.sum(np.tanh(v[0] @ x0) ** 2), [w0])[0]
+    assert_close(sg.grad(lambda w: loss(w, x0, True))(w0).numpy(), fd)
+    t = RNG.standard_normal((3, 3))
+    _, tangent = sg.jvp(lambda w: loss(w, x0, True), (w0,), (t,))
+    assert_close(tangent.item(), np.sum(fd * t))
+    grad_x = lambda x: sg.grad(lambda v: loss(w0, v, False))(x).numpy()  # noqa: E731
+    fd_hessian = np.array([(grad_x(x0 + 1e-6 * e) - grad_x(x0 - 1e-6 * e)) / 2e-6 for e in np.eye(3)])
+    assert_close(sg.hessian(lambda x: loss(w0, x, True))(x0).numpy(), fd_hessian)
+    # a float32 output shares the node (cast to the common dtype and back): same gradient as without checkpoint
+    np.testing.assert_allclose(sg.grad(lambda w: loss(w, x0, True, True))(w0).numpy(),
+                               sg.grad(lambda w: loss(w, x0, False, True))(w0).numpy(), rtol=1e-12, atol=1e-14)

@@ -14,18 +14,20 @@ from .tree_util import tree_flatten
 from .autograd import enable_grad, grad as _grad
 
 
-def _leaves_used(out, stop):
-    """Tensors requiring grad that `out`'s recorded graph reads (leaves of this local graph)."""
+def _leaves_used(outs, stop):
+    """Tensors requiring grad that the recorded graphs of `outs` read (leaves of this local graph)."""
     found, seen = [], set()
-    for t in _C.graph_topological_order(out):
-        if t.is_leaf and t.requires_grad and _C.graph_tensor_id(t) not in seen:
-            seen.add(_C.graph_tensor_id(t))
-            found.append(t)
+    for out in outs:
+        for t in _C.graph_topological_order(out):
+            if t.is_leaf and t.requires_grad and _C.graph_tensor_id(t) not in seen:
+                seen.add(_C.graph_tensor_id(t))
+                found.append(t)
     return [t for t in found if _C.graph_tensor_id(t) not in stop]
 
 
 def checkpoint(fn, *args):
-    """`fn(*args)` (a single tensor out), storing only the inputs for backward.
+    """`fn(*args)`, storing only the inputs for backward. `fn` returns a tensor or a pytree of
+    tensors (the floating-point ones share one checkpointed node).
 
     `args` are pytrees (see `sg.tree_util`): every tensor among their leaves, and every tensor that
     requires grad which `fn` reads from its closure, is an input of the checkpointed node and
@@ -46,20 +48,26 @@ def checkpoint(fn, *args):
             stand_ins[k].requires_grad = True
     with enable_grad():
         out = fn(*treedef.unflatten(stand_ins))
-    if not isinstance(out, Tensor):
-        raise TypeError(f"checkpoint: fn must return a single Tensor, got {type(out).__name__}")
+    out_leaves, out_def = tree_flatten(out)
+    if not out_leaves or not all(isinstance(o, Tensor) for o in out_leaves):
+        raise TypeError(f"checkpoint: fn must return a Tensor or a pytree of Tensors, got {type(out).__name__}")
     from .transforms import _active_levels
 
-    if any(_C.forward_has_tangent(out, level) for level in _active_levels()):
+    if any(_C.forward_has_tangent(o, level) for o in out_leaves for level in _active_levels()):
         # fn reads a closed-over tensor carrying a forward-mode tangent, which a custom node would
         # drop: run fn plainly (forward mode stores no graph; an enclosing reverse pass then
         # stores fn's inside, as without checkpoint).
-        del out, stand_ins
+        del out, out_leaves, stand_ins
         return fn(*treedef.unflatten(leaves))
     stop = {_C.graph_tensor_id(stand_ins[k]) for k in tensor_positions}
-    params = _leaves_used(out, stop) if out.requires_grad else []
-    value = out.detach()
-    del out, stand_ins
+    params = _leaves_used([o for o in out_leaves if o.requires_grad], stop)
+    floats = [k for k, o in enumerate(out_leaves) if o.dtype.kind == "f"]
+    packing = _Packing(out_leaves, floats, single=out_def.num_nodes == 1)
+    value = packing.pack(out_leaves)
+    constants = [o.detach() for o in out_leaves]  # the non-float outputs' values (no gradient)
+    del out, out_leaves, stand_ins
+    if value is None:
+        return out_def.unflatten(constants)
     inputs = [leaves[k] for k in tensor_positions] + params
 
     n_args = len(tensor_positions)
@@ -94,17 +102,61 @@ def checkpoint(fn, *args):
         for k, pos in enumerate(tensor_positions):
             call_leaves[pos] = targets[k]
         with enable_grad():
-            recomputed = fn(*treedef.unflatten(call_leaves))
+            recomputed = tree_flatten(fn(*treedef.unflatten(call_leaves)))[0]
+            outs, cts = [], []
+            for k, ct in zip(floats, packing.unpack(g)):
+                if recomputed[k].requires_grad:
+                    outs.append(recomputed[k])
+                    cts.append(ct)
             live = [k for k, t in enumerate(targets) if t.requires_grad]
             # retain_graph: a closure's history outside fn is shared with the enclosing graph
-            grads = _grad(recomputed, [targets[k] for k in live], g, retain_graph=True, create_graph=record_outer,
-                          allow_unused=True) if recomputed.requires_grad and live else [None] * len(live)
+            grads = _grad(outs, [targets[k] for k in live], cts, retain_graph=True, create_graph=record_outer,
+                          allow_unused=True) if outs and live else [None] * len(live)
         result = [None] * len(inputs)
         for k, gk in zip(live, grads):
             result[k] = gk
         return tuple(result)
 
-    return _C.custom_function("checkpoint", inputs, value, vjp_rule, None)
+    node = _C.custom_function("checkpoint", inputs, value, vjp_rule, None)
+    for k, piece in zip(floats, packing.unpack(node)):
+        constants[k] = piece
+    return out_def.unflatten(constants)
+
+
+class _Packing:
+    """The floating-point outputs of a checkpointed function as one flat tensor (a custom node has
+    one output) and back: raveled, cast to their common dtype, concatenated."""
+
+    def __init__(self, out_leaves, floats, single):
+        self.single = single
+        self.shapes = [out_leaves[k].shape for k in floats]
+        self.dtypes = [out_leaves[k].dtype for k in floats]
+        self.dtype = np.result_type(*self.dtypes) if floats else None
+        self.sizes = [int(np.prod(shape)) for shape in self.shapes]
+        self.floats = floats
+
+    def pack(self, out_leaves):
+        from . import astype, concatenate, ravel
+
+        if not self.floats:
+            return None
+        if self.single:
+            return out_leaves[0].detach()
+        parts = [ravel(out_leaves[k].detach()) for k in self.floats]
+        return concatenate([p if p.dtype == self.dtype else astype(p, self.dtype) for p in parts], 0)
+
+    def unpack(self, flat):
+        """One tensor per floating-point output, from `flat` (differentiable: slices, reshapes)."""
+        from . import astype, reshape
+
+        if self.single:
+            return [flat]
+        pieces, start = [], 0
+        for shape, dtype, size in zip(self.shapes, self.dtypes, self.sizes):
+            piece = reshape(flat[start:start + size], shape)
+            pieces.append(piece if piece.dtype == dtype else astype(piece, dtype))
+            start += size
+        return pieces
 
 
 def _reaches(starts, targets):
