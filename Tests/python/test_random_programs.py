@@ -140,13 +140,21 @@ def test_generator_coverage():
     swept = [_sweep_program(i, case, kind) for i, (case, kind) in enumerate(schedule)]
     assert set().union(*(p.features for p in swept)) == set(rp.FEATURES)
     assert set().union(*(p.containers for p in swept)) == set(rp.CONTAINERS)
-    settings = hypothesis.settings(derandomize=True, max_examples=2000, database=None,
+    # the hypothesis generator reaches every kind, nesting and container (one search, no shrinking)
+    seen = {"kinds": set(), "containers": set(), "second_order_chain": False}
+    wanted = set(rp.KINDS)
+
+    def covers(program_and_seed):
+        program = program_and_seed[0]
+        seen["kinds"] |= program.kinds
+        seen["containers"] |= program.containers
+        seen["second_order_chain"] |= program.second_order and len(program.steps) > 1
+        return seen["kinds"] >= wanted and seen["containers"] >= set(rp.CONTAINERS) and seen["second_order_chain"]
+
+    settings = hypothesis.settings(derandomize=True, max_examples=3000, database=None,
+                                   phases=[hypothesis.Phase.generate],
                                    suppress_health_check=list(hypothesis.HealthCheck))
-    for kind in rp.KINDS:
-        hypothesis.find(programs(), lambda p, kind=kind: kind in p[0].kinds, settings=settings)
-    for container in rp.CONTAINERS:
-        hypothesis.find(programs(), lambda p, c=container: c in p[0].containers, settings=settings)
-    hypothesis.find(programs(), lambda p: p[0].second_order and len(p[0].steps) > 1, settings=settings)
+    hypothesis.find(programs(), covers, settings=settings)
 
 
 def test_against_jax():
