@@ -1,6 +1,7 @@
 """sg.tree_util (JAX semantics) and every API that takes pytrees: tensors nested in containers are
 differentiated, never dropped (issue 16). Every derivative is checked against central differences."""
 import collections
+import warnings
 
 import numpy as np
 import pytest
@@ -498,3 +499,12 @@ def test_checkpoint_returns_a_pytree():
     # a float32 output shares the node (cast to the common dtype and back): same gradient as without checkpoint
     np.testing.assert_allclose(sg.grad(lambda w: loss(w, x0, True, True))(w0).numpy(),
                                sg.grad(lambda w: loss(w, x0, False, True))(w0).numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_copying_a_tensor_that_requires_grad_warns():
+    with pytest.warns(UserWarning, match="without its history"):
+        sg.grad(lambda x: sg.sum(sg.tensor(x) * x))(np.ones(2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sg.tensor(sg.ones(2))  # no history to lose: silent
+        sg.tensor(sg.tensor([1.0], requires_grad=True).detach())

@@ -32,8 +32,16 @@ def from_dlpack(x):
 
 
 def tensor(data, dtype=None, requires_grad=False):
-    """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors)."""
+    """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors). The copy has
+    no history: copying a tensor that requires grad warns (no gradient flows back through it, as
+    with PyTorch's `torch.tensor`); use `asarray(x)` to keep it, `x.detach()` to say so."""
     if isinstance(data, Tensor):
+        if data.requires_grad and _C.is_grad_enabled():
+            import warnings
+
+            warnings.warn("sg.tensor(x) copies a tensor that requires grad without its history: no gradient flows "
+                          "back to x through the copy. Use sg.asarray(x) to keep the history, or x.detach() to "
+                          "drop it explicitly", UserWarning, stacklevel=2)
         data = data.numpy()
     a = _supported_array(data)
     if dtype is not None:
