@@ -12,6 +12,7 @@ from . import _C
 from ._tensor import Tensor
 from .tree_util import tree_flatten
 from .autograd import enable_grad, grad as _grad
+from .transforms import _active_levels
 
 
 def _leaves_used(outs, stop):
@@ -51,8 +52,6 @@ def checkpoint(fn, *args):
     out_leaves, out_def = tree_flatten(out)
     if not out_leaves or not all(isinstance(o, Tensor) for o in out_leaves):
         raise TypeError(f"checkpoint: fn must return a Tensor or a pytree of Tensors, got {type(out).__name__}")
-    from .transforms import _active_levels
-
     if any(_C.forward_has_tangent(o, level) for o in out_leaves for level in _active_levels()):
         # fn reads a closed-over tensor carrying a forward-mode tangent, which a custom node would
         # drop: run fn plainly (forward mode stores no graph; an enclosing reverse pass then
@@ -73,8 +72,6 @@ def checkpoint(fn, *args):
     n_args = len(tensor_positions)
 
     def vjp_rule(g):
-        from .transforms import _active_levels
-
         record_outer = _C.is_grad_enabled()
         levels = _active_levels()
         connected = record_outer or any(_C.forward_has_tangent(t, lv) for lv in levels for t in inputs[:n_args])

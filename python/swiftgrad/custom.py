@@ -120,18 +120,23 @@ class _Flat:
             for j, (leaf, c) in enumerate(zip(self.leaves[i], flat[i])):
                 if c is None:
                     continue
-                where = f"argument {i}{treedef.paths()[j]}"
                 if not isinstance(leaf, Tensor):
-                    raise ValueError(f"{who} returned a cotangent for {where}, which is not a tensor "
+                    raise ValueError(f"{who} returned a cotangent for {self._where(i, j)}, which is not a tensor "
                                      f"({type(leaf).__name__}); return None there")
-                if not isinstance(c, Tensor) and not _is_numeric(c):
-                    raise TypeError(f"{who} returned a {type(c).__name__} as the cotangent of {where}; "
+                if isinstance(c, Tensor):
+                    shape = c.shape
+                elif _is_numeric(c):
+                    shape = np.shape(c)
+                else:
+                    raise TypeError(f"{who} returned a {type(c).__name__} as the cotangent of {self._where(i, j)}; "
                                     "expected a tensor, an array or None")
-                shape = tuple(c.shape) if isinstance(c, Tensor) else np.shape(c)
-                if shape != tuple(leaf.shape):
-                    raise ValueError(f"{who} returned a cotangent of shape {shape} for {where}, "
+                if tuple(shape) != tuple(leaf.shape):
+                    raise ValueError(f"{who} returned a cotangent of shape {tuple(shape)} for {self._where(i, j)}, "
                                      f"which has shape {tuple(leaf.shape)}")
         return tuple(flat[i][j] for i, j in self.slots)
+
+    def _where(self, i, j):
+        return f"argument {i}{self.treedefs[i].paths()[j]}"
 
     def refuse_grad_in(self, positions, who):
         """TypeError if a tensor that requires grad sits in an argument the rule does not differentiate."""
@@ -219,7 +224,7 @@ class custom_vjp:
             return self.fun(*args)
         name = self.__name__
         _note_custom_rule(name)
-        nondiff = [i % len(args) for i in self.nondiff_argnums]
+        nondiff = [i % len(args) if args else i for i in self.nondiff_argnums]
         diff = [i for i in range(len(args)) if i not in nondiff]
         flat = _Flat(args, diff, convert=True)
         flat.refuse_grad_in(nondiff, f"custom_vjp function {name}")
@@ -278,7 +283,7 @@ class custom_jvp:
             return self.fun(*args)
         name = self.__name__
         _note_custom_rule(name)
-        nondiff = [i % len(args) for i in self.nondiff_argnums]
+        nondiff = [i % len(args) if args else i for i in self.nondiff_argnums]
         diff = [i for i in range(len(args)) if i not in nondiff]
         flat = _Flat(args, diff, convert=True)
         flat.refuse_grad_in(nondiff, f"custom_jvp function {name}")

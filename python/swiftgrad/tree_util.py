@@ -55,17 +55,20 @@ def _is_namedtuple(cls):
     return issubclass(cls, tuple) and hasattr(cls, "_fields") and cls not in _REGISTRY
 
 
-_NAMEDTUPLES = {}
+_BY_TYPE = {}  # type -> its node, or None for a leaf type (cleared by register_pytree_node)
 
 
 def _node_of(x):
     """The registered node for `x`'s type (exact type, as JAX), a namedtuple node, or None."""
-    node = _REGISTRY.get(type(x))
-    if node is None and _is_namedtuple(type(x)):
-        cls = type(x)
-        node = _NAMEDTUPLES.get(cls)
-        if node is None:
-            node = _NAMEDTUPLES[cls] = _Node(lambda t: (list(t), None), lambda _, c: cls(*c), cls.__name__)
+    cls = type(x)
+    try:
+        return _BY_TYPE[cls]
+    except KeyError:
+        pass
+    node = _REGISTRY.get(cls)
+    if node is None and _is_namedtuple(cls):
+        node = _Node(lambda t: (list(t), None), lambda _, c: cls(*c), cls.__name__)
+    _BY_TYPE[cls] = node
     return node
 
 
@@ -78,6 +81,7 @@ def register_pytree_node(nodetype, flatten_func, unflatten_func):
     if nodetype in _REGISTRY:
         raise ValueError(f"register_pytree_node: {nodetype.__name__} is already registered as a pytree node")
     _REGISTRY[nodetype] = _Node(lambda x: _checked(flatten_func(x), nodetype), unflatten_func, nodetype.__name__)
+    _BY_TYPE.pop(nodetype, None)
     return nodetype
 
 
