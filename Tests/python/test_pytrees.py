@@ -508,3 +508,63 @@ def test_copying_a_tensor_that_requires_grad_warns():
         warnings.simplefilter("error")
         sg.tensor(sg.ones(2))  # no history to lose: silent
         sg.tensor(sg.tensor([1.0], requires_grad=True).detach())
+
+
+def test_custom_rules_with_pytree_outputs():
+    x0, y0 = RNG.standard_normal((2, 3))
+    want = central_gradient(lambda v: np.sum(np.sin(v[0]) * v[1] * 2) + np.sum(np.cos(v[1]) ** 2), [x0, y0])
+
+    @sg.custom_vjp
+    def f(x, y):
+        return sg.sin(x) * y, {"c": sg.cos(y), "n": sg.argmax(y)}
+
+    def f_fwd(x, y):
+        return f(x, y), (x, y)
+
+    def f_bwd(res, g):
+        (x, y), (ga, gd) = res, g
+        assert gd["n"] is None  # the integer output has no cotangent
+        return ga * sg.cos(x) * y, ga * sg.sin(x) - gd["c"] * sg.sin(y)
+
+    f.defvjp(f_fwd, f_bwd)
+
+    @sg.custom_jvp
+    def j(x, y):
+        return sg.sin(x) * y, {"c": sg.cos(y), "n": sg.argmax(y)}
+
+    @j.defjvp
+    def j_rule(primals, tangents):
+        (x, y), (tx, ty) = primals, tangents
+        return j(x, y), (sg.cos(x) * y * tx + sg.sin(x) * ty, {"c": -sg.sin(y) * ty, "n": None})
+
+    class F(sg.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            ctx.save_for_backward(x, y)
+            return sg.sin(x) * y, {"c": sg.cos(y), "n": sg.argmax(y)}
+
+        @staticmethod
+        def backward(ctx, ga, gc, gn):
+            x, y = ctx.saved_tensors
+            assert gn is None
+            return ga * sg.cos(x) * y, ga * sg.sin(x) - gc * sg.sin(y)
+
+    for rule in (f, j, F.apply):
+        def loss(x, y, rule=rule):
+            a, d = rule(x, y)
+            assert d["n"].dtype == np.int64
+            return sg.sum(a * 2) + sg.sum(d["c"] ** 2)
+
+        gx, gy = sg.grad(loss, argnums=(0, 1))(x0, y0)
+        assert_close(gx.numpy(), want[0])
+        assert_close(gy.numpy(), want[1])
+        _, t = sg.jvp(loss, (x0, y0), (np.ones(3), np.zeros(3)))
+        assert_close(t.item(), want[0].sum())
+        x_fixed = sg.asarray(x0)  # a tensor: Function.backward returns a gradient for it
+        grad_y = lambda y: sg.grad(loss, argnums=1)(x_fixed, y).numpy()  # noqa: E731
+        fd = np.array([(grad_y(y0 + 1e-6 * e) - grad_y(y0 - 1e-6 * e)) / 2e-6 for e in np.eye(3)])
+        assert_close(sg.hessian(loss, argnums=1)(x_fixed, y0).numpy(), fd)
+    with pytest.raises(TypeError, match="pytree of tensors"):
+        bad = sg.custom_vjp(lambda x: (x, "label"))
+        bad.defvjp(lambda x: ((x, "label"), None), lambda _, g: (g[0],))
+        bad(sg.ones(2))

@@ -132,14 +132,19 @@ class _Packing:
         self.sizes = [int(np.prod(shape)) for shape in self.shapes]
         self.floats = floats
 
-    def pack(self, out_leaves):
-        from . import astype, concatenate, ravel
+    def pack(self, out_leaves, detach=True):
+        """The floating-point leaves as one tensor (None if there are none). With detach=False the
+        result stays differentiable in them (packing tangents); a None leaf counts as zeros."""
+        from . import astype, concatenate, ravel, zeros
 
         if not self.floats:
             return None
+        parts = [out_leaves[k] for k in self.floats]
+        parts = [zeros(shape, dtype) if p is None else (p.detach() if detach else p)
+                 for p, shape, dtype in zip(parts, self.shapes, self.dtypes)]
         if self.single:
-            return out_leaves[0].detach()
-        parts = [ravel(out_leaves[k].detach()) for k in self.floats]
+            return parts[0]
+        parts = [ravel(p) for p in parts]
         return concatenate([p if p.dtype == self.dtype else astype(p, self.dtype) for p in parts], 0)
 
     def unpack(self, flat):

@@ -15,7 +15,9 @@ Each becomes one graph node whose rule calls back into Python (see Note [Rules b
 in Sources/SwiftGrad/Primitives/Custom.swift): a VJP-only rule also serves forward mode, a
 JVP-only rule also serves reverse mode, provided the rule is linear in its cotangent/tangent and
 written with swiftgrad operations. Exceptions raised in a rule surface unchanged at the
-`backward()` / `grad()` / `jvp()` call. Functions return a single tensor.
+`backward()` / `grad()` / `jvp()` call. Outputs may be pytrees of tensors too: `bwd` then gets a
+cotangent of the output's structure, `Function.backward` one gradient per output leaf (None for
+integer outputs), and a JVP rule returns a tangent of the output's structure.
 
 Note [Calls inside the own rule]: JAX's documentation writes `def f_fwd(x): return f(x), res`.
 While `fwd` (or a `custom_jvp` rule, or `Function.forward`) runs, a call of the same function on
@@ -31,6 +33,7 @@ from . import _C
 from .compiled import _note_custom_rule
 from ._tensor import Tensor
 from .autograd import _closed_over, no_grad
+from .checkpoint import _Packing
 from .transforms import _active_levels
 from .tree_util import tree_flatten
 
@@ -67,10 +70,51 @@ def _tensor(x):
     return asarray(x)
 
 
-def _single_output(out, what):
-    if isinstance(out, (tuple, list)):
-        raise TypeError(f"{what} must return a single tensor, got a {type(out).__name__}")
-    return _tensor(out)
+class _Outputs:
+    """A rule's output pytree. A custom node has one output: the floating-point leaves are packed
+    into it (raveled and concatenated, see checkpoint._Packing) and unpacked from it; other leaves
+    (integer, bool) are constants."""
+
+    def __init__(self, out, who):
+        leaves, self.treedef = tree_flatten(out)
+        leaves = [_tensor(x) if _is_numeric(x) else x for x in leaves]
+        if not leaves or not all(isinstance(x, Tensor) for x in leaves):
+            raise TypeError(f"{who} must return a tensor or a pytree of tensors, got {type(out).__name__}")
+        self.leaves = leaves
+        self.floats = [k for k, o in enumerate(leaves) if o.dtype.kind == "f"]
+        self.packing = _Packing(leaves, self.floats, single=self.treedef.num_nodes == 1)
+
+    def value(self):
+        """The node's output value (None when no leaf is floating-point)."""
+        return self.packing.pack(self.leaves)
+
+    def differentiable(self):
+        return [self.leaves[k] for k in self.floats]
+
+    def tree(self, node):
+        """The user-visible output: the floating-point leaves unpacked from `node`."""
+        leaves = [o.detach() for o in self.leaves]
+        if node is not None:
+            for k, piece in zip(self.floats, self.packing.unpack(node)):
+                leaves[k] = piece
+        return self.treedef.unflatten(leaves)
+
+    def per_leaf(self, g):
+        """The node's cotangent `g` as one tensor per output leaf (None for non-floating leaves)."""
+        leaves = [None] * len(self.leaves)
+        for k, piece in zip(self.floats, self.packing.unpack(g)):
+            leaves[k] = piece
+        return leaves
+
+    def pack_tangent(self, tangent, who):
+        """A rule's output tangent (a pytree of the output's structure; None for zeros) packed."""
+        try:
+            leaves = self.treedef.flatten_up_to(tangent, none_is_zero=True)
+        except ValueError as e:
+            raise ValueError(f"{who}: the output tangent does not have the output's structure: {e}") from None
+        if all(leaves[k] is None for k in self.floats):
+            return None
+        return self.packing.pack([None if t is None else _tensor(t) for t in leaves], detach=False)
 
 
 def _is_numeric(x):
@@ -233,17 +277,23 @@ class custom_vjp:
         # swiftgrad ops can then be differentiated again.
         with _Running(self):
             out, residuals = self.fwd(*flat.args)
-        out = _single_output(out, f"{name}'s fwd")
-        if out.requires_grad:
-            _refuse_closure(_closed_over(out, flat.tensors), f"custom_vjp function {name}'s fwd")
+        outputs = _Outputs(out, f"{name}'s fwd")
+        value = outputs.value()
+        if value is None:  # no floating-point output: nothing to differentiate
+            return outputs.tree(None)
+        for o in outputs.differentiable():
+            if o.requires_grad:
+                _refuse_closure(_closed_over(o, flat.tensors), f"custom_vjp function {name}'s fwd")
         if _active_levels():  # inside jvp/jacfwd: a closure carrying a tangent would lose it
             with _Running(self):
                 probe = self.fwd(*flat.rebuilt([t.detach() for t in flat.tensors]))[0]
-            _refuse_tangent_closure(probe, f"custom_vjp function {name}'s fwd")
+            for o in tree_flatten(probe)[0]:
+                _refuse_tangent_closure(o, f"custom_vjp function {name}'s fwd")
         bwd = self.bwd
 
         def run_bwd(g):
-            cotangents = bwd(*fixed, residuals, g)
+            g_tree = g if outputs.packing.single else outputs.treedef.unflatten(outputs.per_leaf(g))
+            cotangents = bwd(*fixed, residuals, g_tree)
             if not isinstance(cotangents, tuple):
                 raise TypeError(f"{name}'s bwd must return a tuple (one cotangent per argument), "
                                 f"got {type(cotangents).__name__}")
@@ -257,7 +307,7 @@ class custom_vjp:
                           inputs=flat.tensors)
             return flat_cts
 
-        return _C.custom_function(name, flat.tensors, out, vjp_rule, None)
+        return outputs.tree(_C.custom_function(name, flat.tensors, value, vjp_rule, None))
 
 
 class custom_jvp:
@@ -289,10 +339,14 @@ class custom_jvp:
         flat.refuse_grad_in(nondiff, f"custom_jvp function {name}")
         # The primal value only: its derivatives come from the rule, not from fun's operations.
         with _Running(self):
-            out = _single_output(self.fun(*flat.rebuilt([t.detach() for t in flat.tensors])), name)
-        if out.requires_grad:  # every argument was detached, so this comes from a closure
-            _refuse_closure(_closed_over(out, []), f"custom_jvp function {name}")
-        _refuse_tangent_closure(out, f"custom_jvp function {name}")
+            outputs = _Outputs(self.fun(*flat.rebuilt([t.detach() for t in flat.tensors])), name)
+        value = outputs.value()
+        if value is None:  # no floating-point output: nothing to differentiate
+            return outputs.tree(None)
+        for o in outputs.differentiable():
+            if o.requires_grad:  # every argument was detached, so this comes from a closure
+                _refuse_closure(_closed_over(o, []), f"custom_jvp function {name}")
+            _refuse_tangent_closure(o, f"custom_jvp function {name}")
         rule, n = self.rule, len(flat.tensors)
 
         def jvp_rule(*primals_and_tangents):
@@ -306,13 +360,13 @@ class custom_jvp:
                 with _Running(self):
                     _, tangent_out = rule(primal_args, tuple(tangent_args[i] if i in diff else None
                                                              for i in range(len(args))))
-                return (tangent_out,)
+                return (outputs.pack_tangent(tangent_out, f"{name}'s jvp rule"),)
 
             tangent_out = run_rule(tangents)
             _check_linear(tangent_out, tangents, run_rule, f"{name}'s jvp rule", "the output tangent", "tangents")
             return tangent_out[0]
 
-        return _C.custom_function(name, flat.tensors, out, None, jvp_rule)
+        return outputs.tree(_C.custom_function(name, flat.tensors, value, None, jvp_rule))
 
 
 class FunctionCtx:
@@ -327,7 +381,7 @@ class FunctionCtx:
         self.saved_tensors = tensors
 
     def mark_non_differentiable(self, *tensors):
-        """Accepted for PyTorch compatibility; outputs of a Function are one tensor here."""
+        """Accepted for PyTorch compatibility (integer outputs never get gradients anyway)."""
         self.non_differentiable = tensors
 
 
@@ -362,11 +416,14 @@ class Function:
             with no_grad():
                 return cls.forward(ctx, *args)
         with no_grad(), _Running(cls):
-            out = _single_output(cls.forward(ctx, *args), f"{cls.__name__}.forward")
+            outputs = _Outputs(cls.forward(ctx, *args), f"{cls.__name__}.forward")
+        value = outputs.value()
+        if value is None:  # no floating-point output: nothing to differentiate
+            return outputs.tree(None)
         who = f"function {cls.__name__}.backward"
 
         def run_backward(g):
-            grads = cls.backward(ctx, g)
+            grads = cls.backward(ctx, *outputs.per_leaf(g))
             if not isinstance(grads, tuple) or (len(args) == 1 and type(args[0]) is tuple and len(grads) != 1
                                                 and len(grads) == len(args[0])):
                 grads = (grads,)
@@ -386,7 +443,8 @@ class Function:
             n = len(flat.tensors)
 
             def run_jvp(tangents):
-                return (cls.jvp(ctx, *flat.rebuilt(tangents, fill=lambda _: None)),)
+                tangent_out = cls.jvp(ctx, *flat.rebuilt(tangents, fill=lambda _: None))
+                return (outputs.pack_tangent(tangent_out, f"function {cls.__name__}.jvp"),)
 
             def jvp_rule(*primals_and_tangents):
                 tangent_out = run_jvp(primals_and_tangents[n:])
@@ -394,4 +452,4 @@ class Function:
                               "the output tangent", "tangents")
                 return tangent_out[0]
 
-        return _C.custom_function(cls.__name__, flat.tensors, out, vjp_rule, jvp_rule)
+        return outputs.tree(_C.custom_function(cls.__name__, flat.tensors, value, vjp_rule, jvp_rule))
