@@ -22,8 +22,8 @@ import swiftgrad as sg
 from op_table import ALL
 from swiftgrad import tree_util
 
-KINDS = ("plain", "custom_vjp", "custom_jvp", "function", "checkpoint", "checkpoint_tree", "checkpoint_sequential",
-         "compile",
+KINDS = ("plain", "custom_vjp", "custom_vjp_tree", "custom_jvp", "function", "checkpoint", "checkpoint_tree",
+         "checkpoint_sequential", "compile",
          # nested: the outer kind wraps the inner one
          "checkpoint/custom_vjp", "custom_vjp/checkpoint", "function/custom_jvp", "custom_jvp/function",
          "checkpoint/compile", "custom_vjp/custom_jvp")
@@ -158,6 +158,26 @@ def _wrap(kind, fn, n, name):
 
         f.defvjp(fwd, bwd)
         return lambda args: f(list(args))
+    if kind == "custom_vjp_tree":  # a pytree output: the cotangent has its structure
+        def tree_fn(*xs):
+            y = fn(*xs)
+            return y, {"s": sg.sum(y), "n": sg.argmax(sg.ravel(y)) if y.size else sg.zeros((), sg.int64)}
+
+        f = sg.custom_vjp(lambda xs: tree_fn(*xs))
+
+        def fwd_tree(xs):
+            return f(xs), xs
+
+        def bwd_tree(xs, g):
+            _, pull = sg.vjp(tree_fn, *xs)
+            return (list(pull((g[0], {"s": g[1]["s"], "n": sg.zeros((), sg.int64)}))),)
+
+        f.defvjp(fwd_tree, bwd_tree)
+
+        def run_tree(args):
+            y, d = f(list(args))
+            return y * 0.5 + d["s"] * 0.25
+        return run_tree
     if kind == "custom_jvp":
         f = sg.custom_jvp(lambda xs: fn(*xs))
 
