@@ -48,6 +48,16 @@ def check_first_order(program, seed):
     np.testing.assert_allclose(forward, reverse, rtol=1e-11, atol=1e-12, err_msg=f"<v, Jt> != <J^T v, t>: {program}")
     assert_close(reverse, _inner(want, tangents), f"<J^T v, t> vs central differences: {program}",
                  scale * sum(float(np.sum(np.abs(t))) for t in tangents))
+    _, linear = sg.linearize(program, program.tree)
+    for a, b in zip(tree_util.tree_leaves(linear(program.with_leaves(tangents))), jt):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-11, atol=1e-12, err_msg=f"linearize: {program}")
+    if sum(np.size(c) for c in program.cotangents) <= 40:  # Jacobians both ways, on the smaller programs
+        forward_jac = tree_util.tree_leaves(sg.jacfwd(program)(program.tree))
+        reverse_jac = tree_util.tree_leaves(sg.jacrev(program)(program.tree))
+        assert len(forward_jac) == len(reverse_jac) == len(jt) * len(leaves)
+        for a, b in zip(forward_jac, reverse_jac):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-11, atol=1e-12,
+                                       err_msg=f"jacfwd vs jacrev: {program}")
     return got, tangents
 
 

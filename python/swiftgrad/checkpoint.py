@@ -13,17 +13,35 @@ from ._tensor import Tensor
 from .tree_util import tree_flatten
 from .autograd import enable_grad, grad as _grad
 from .transforms import _active_levels
+from ._dtypes import code_of
+
+_FLOAT64 = code_of(np.float64)
 
 
-def _leaves_used(outs, stop):
-    """Tensors requiring grad that the recorded graphs of `outs` read (leaves of this local graph)."""
-    found, seen = [], set()
-    for out in outs:
-        for t in _C.graph_topological_order(out):
-            if t.is_leaf and t.requires_grad and _C.graph_tensor_id(t) not in seen:
-                seen.add(_C.graph_tensor_id(t))
-                found.append(t)
-    return [t for t in found if _C.graph_tensor_id(t) not in stop]
+def _watermark():
+    """The id the next recorded node will get (node ids follow recording order)."""
+    probe = _C.full((), 0.0, _FLOAT64)
+    probe.requires_grad = True
+    return _C.graph_node_id(probe * 1.0) + 1
+
+
+def _read_from_outside(outs, stop, watermark):
+    """Tensors requiring grad that the graphs of `outs`, recorded from `watermark` on, read from
+    outside (leaves, or results recorded earlier): the closed-over parameters. The walk stops
+    there and at the tensors of `stop`, so it never visits the enclosing graph."""
+    found, seen, stack = [], set(stop), list(outs)
+    while stack:
+        t = stack.pop()
+        tid = _C.graph_tensor_id(t)
+        if tid in seen or not t.requires_grad:
+            continue
+        seen.add(tid)
+        node = _C.graph_node_id(t)
+        if node is None or node < watermark:
+            found.append(t)
+        else:
+            stack.extend(_C.graph_node_inputs(t))
+    return found
 
 
 def checkpoint(fn, *args):
@@ -48,6 +66,7 @@ def checkpoint(fn, *args):
         if leaves[k].requires_grad:
             stand_ins[k].requires_grad = True
     with enable_grad():
+        watermark = _watermark()
         out = fn(*treedef.unflatten(stand_ins))
     out_leaves, out_def = tree_flatten(out)
     if not out_leaves or not all(isinstance(o, Tensor) for o in out_leaves):
@@ -59,7 +78,7 @@ def checkpoint(fn, *args):
         del out, out_leaves, stand_ins
         return fn(*treedef.unflatten(leaves))
     stop = {_C.graph_tensor_id(stand_ins[k]) for k in tensor_positions}
-    params = _leaves_used([o for o in out_leaves if o.requires_grad], stop)
+    params = _read_from_outside([o for o in out_leaves if o.requires_grad], stop, watermark)
     floats = [k for k, o in enumerate(out_leaves) if o.dtype.kind == "f"]
     packing = _Packing(out_leaves, floats, single=out_def.num_nodes == 1)
     value = packing.pack(out_leaves)
@@ -90,10 +109,10 @@ def checkpoint(fn, *args):
                 targets.append(_C.reverse_input(t))
             else:
                 targets.append(_leaf(t))
-        if connected and params and _reaches([t for t in inputs[:n_args] if t.requires_grad], params):
-            raise RuntimeError("checkpoint: fn reads a closed-over tensor that requires grad and that an argument "
-                               "also depends on; differentiating that again (create_graph, forward mode) is not "
-                               "supported. Compute it inside fn from its argument, or do not checkpoint this segment")
+        # A connected argument's history may lead to a closed-over tensor: that tensor's gradient
+        # then includes the path through the argument, which the argument's own gradient carries
+        # back as well; that part (the argument's VJP) is subtracted below.
+        overlap = connected and params and _reaches([t for t in inputs[:n_args] if t.requires_grad], params)
         targets += params
         call_leaves = list(leaves)
         for k, pos in enumerate(tensor_positions):
@@ -112,6 +131,15 @@ def checkpoint(fn, *args):
         result = [None] * len(inputs)
         for k, gk in zip(live, grads):
             result[k] = gk
+        if overlap:
+            through = [(inputs[k], result[k]) for k in range(n_args) if inputs[k].requires_grad and result[k] is not None]
+            if through:
+                with enable_grad():
+                    via = _grad([a for a, _ in through], params, [gk for _, gk in through], retain_graph=True,
+                                create_graph=record_outer, allow_unused=True)
+                for j, v in enumerate(via):
+                    if v is not None and result[n_args + j] is not None:
+                        result[n_args + j] = result[n_args + j] - v
         return tuple(result)
 
     node = _C.custom_function("checkpoint", inputs, value, vjp_rule, None)
