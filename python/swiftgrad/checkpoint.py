@@ -6,6 +6,8 @@ whose backward rule recomputes `fn` and differentiates the recomputation. It wor
 `create_graph` (higher order), inside `sg.grad`/`sg.jvp` (the rule is linear in the cotangent, so
 forward mode transposes it), and with custom rules inside `fn`.
 """
+import math
+
 import numpy as np
 
 from . import _C
@@ -154,19 +156,23 @@ class _Packing:
 
     def __init__(self, out_leaves, floats, single):
         self.single = single
+        self.floats = floats
         self.shapes = [out_leaves[k].shape for k in floats]
         self.dtypes = [out_leaves[k].dtype for k in floats]
+        if single:
+            return
         self.dtype = np.result_type(*self.dtypes) if floats else None
-        self.sizes = [int(np.prod(shape)) for shape in self.shapes]
-        self.floats = floats
+        self.sizes = [math.prod(shape) for shape in self.shapes]
 
     def pack(self, out_leaves, detach=True):
         """The floating-point leaves as one tensor (None if there are none). With detach=False the
         result stays differentiable in them (packing tangents); a None leaf counts as zeros."""
-        from . import astype, concatenate, ravel, zeros
-
         if not self.floats:
             return None
+        if self.single and out_leaves[0] is not None:
+            return out_leaves[0].detach() if detach else out_leaves[0]
+        from . import astype, concatenate, ravel, zeros
+
         parts = [out_leaves[k] for k in self.floats]
         parts = [zeros(shape, dtype) if p is None else (p.detach() if detach else p)
                  for p, shape, dtype in zip(parts, self.shapes, self.dtypes)]

@@ -65,6 +65,8 @@ def _active():
 
 
 def _tensor(x):
+    if isinstance(x, Tensor):
+        return x
     from . import asarray
 
     return asarray(x)
@@ -93,6 +95,8 @@ class _Outputs:
 
     def tree(self, node):
         """The user-visible output: the floating-point leaves unpacked from `node`."""
+        if self.packing.single and node is not None:
+            return node
         leaves = [o.detach() for o in self.leaves]
         if node is not None:
             for k, piece in zip(self.floats, self.packing.unpack(node)):
