@@ -2,9 +2,10 @@
 
 A program takes one pytree of float64 arrays (dicts, lists, tuples, namedtuples, a registered
 node, None) and runs a few steps. A step applies one op of Tests/python/op_table.py, in one of the
-API "kinds" below (plain, custom_vjp, custom_jvp, Function, checkpoint, checkpoint of a function
-returning a pytree, checkpoint_sequential, compile, and nestings of two of them), to arguments made from earlier values: each op input is the op's own valid input
-`base` (from `OpCase.inputs`) times `exp(0.05 tanh(z))`, where `z` comes from an earlier value by
+API "kinds" below (plain, custom_vjp with a tensor or a pytree output, custom_jvp, Function,
+checkpoint of a function returning a tensor or a pytree, checkpoint_sequential, compile, and
+nestings of two of them), to arguments made from earlier values: each op input is the op's own
+valid input `base` (from `OpCase.inputs`) times `exp(0.05 tanh(z))`, where `z` comes from an earlier value by
 a scalar reduction, broadcasting, integer-array indexing or slicing. Positive factors close to 1
 keep every input in its op's domain (positive, away from zero, |x| < 1 for arcsin) and keep
 signs, so the op table's care about kinks carries over. The program returns the tuple of its

@@ -50,7 +50,8 @@ def check_first_order(program, seed):
                  scale * sum(float(np.sum(np.abs(t))) for t in tangents))
     _, linear = sg.linearize(program, program.tree)
     for a, b in zip(tree_util.tree_leaves(linear(program.with_leaves(tangents))), jt):
-        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-11, atol=1e-12, err_msg=f"linearize: {program}")
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-11, atol=1e-12,
+                                   err_msg=f"linearize: {program}")
     if sum(np.size(c) for c in program.cotangents) <= 40:  # Jacobians both ways, on the smaller programs
         forward_jac = tree_util.tree_leaves(sg.jacfwd(program)(program.tree))
         reverse_jac = tree_util.tree_leaves(sg.jacrev(program)(program.tree))

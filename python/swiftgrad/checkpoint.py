@@ -134,7 +134,8 @@ def checkpoint(fn, *args):
         for k, gk in zip(live, grads):
             result[k] = gk
         if overlap:
-            through = [(inputs[k], result[k]) for k in range(n_args) if inputs[k].requires_grad and result[k] is not None]
+            through = [(inputs[k], result[k]) for k in range(n_args)
+                       if inputs[k].requires_grad and result[k] is not None]
             if through:
                 with enable_grad():
                     via = _grad([a for a, _ in through], params, [gk for _, gk in through], retain_graph=True,
