@@ -34,10 +34,11 @@ def check_first_order(program, seed):
     grad = sg.grad(program.loss)(program.tree)
     assert tree_util.tree_structure(grad) == tree_util.tree_structure(program.tree), program
     got = [np.asarray(g) for g in tree_util.tree_leaves(grad)]
-    want = central_gradient(lambda ls: _inner(_numpy_outputs(program, ls), program.cotangents), leaves)
+    want, errors = central_gradient(lambda ls: _inner(_numpy_outputs(program, ls), program.cotangents), leaves,
+                                    error=True)
     scale = sum(float(np.sum(np.abs(o * c))) for o, c in zip(_numpy_outputs(program, leaves), program.cotangents))
-    for k, (g, w) in enumerate(zip(got, want)):
-        assert_close(g, w, f"gradient of leaf {k} of {program}", scale)
+    for k, (g, w, e) in enumerate(zip(got, want, errors)):
+        assert_close(g, w, f"gradient of leaf {k} of {program}", scale, float(np.max(e, initial=0.0)))
     rng = np.random.default_rng(seed + 1)
     tangents = [rng.uniform(-1, 1, x.shape) for x in leaves]
     _, jt = sg.jvp(program, (program.tree,), (program.with_leaves(tangents),))
@@ -47,7 +48,8 @@ def check_first_order(program, seed):
     reverse = _inner(tree_util.tree_leaves(jtv), tangents)
     np.testing.assert_allclose(forward, reverse, rtol=1e-11, atol=1e-12, err_msg=f"<v, Jt> != <J^T v, t>: {program}")
     assert_close(reverse, _inner(want, tangents), f"<J^T v, t> vs central differences: {program}",
-                 scale * sum(float(np.sum(np.abs(t))) for t in tangents))
+                 scale * sum(float(np.sum(np.abs(t))) for t in tangents),
+                 _inner(errors, [np.abs(t) for t in tangents]))
     _, linear = sg.linearize(program, program.tree)
     for a, b in zip(tree_util.tree_leaves(linear(program.with_leaves(tangents))), jt):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-11, atol=1e-12,
@@ -87,10 +89,12 @@ def check_second_order(program, tangents):
         moved = program.with_leaves([x + h * t for x, t in zip(leaves, tangents)])
         return [np.asarray(g) for g in tree_util.tree_leaves(sg.grad(program.loss)(moved))]
 
-    plus, minus = grad_at(EPS), grad_at(-EPS)
+    plus, minus, plus2, minus2 = grad_at(EPS), grad_at(-EPS), grad_at(2 * EPS), grad_at(-2 * EPS)
     scale = sum(float(np.sum(np.abs(p))) for p in plus)  # the magnitude of the differenced gradient
-    for k, (got, p, m) in enumerate(zip(tree_util.tree_leaves(hv), plus, minus)):
-        assert_close(np.asarray(got), (p - m) / (2 * EPS), f"Hessian-vector product, leaf {k}: {program}", scale)
+    for k, (got, p, m, p2, m2) in enumerate(zip(tree_util.tree_leaves(hv), plus, minus, plus2, minus2)):
+        fd, fd2 = (p - m) / (2 * EPS), (p2 - m2) / (4 * EPS)
+        assert_close(np.asarray(got), fd, f"Hessian-vector product, leaf {k}: {program}", scale,
+                     float(np.max(np.abs(fd - fd2), initial=0.0)))
 
 
 def check(program, seed, compiled=True, second=True):
