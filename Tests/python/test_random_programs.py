@@ -31,7 +31,8 @@ def _numpy_outputs(program, leaves):
 def check_first_order(program, seed):
     """Gradient vs central differences and forward vs reverse; returns the eager gradient leaves."""
     leaves = program.leaves()
-    grad = sg.grad(program.loss)(program.tree)
+    value, grad = sg.value_and_grad(program.loss)(program.tree)
+    assert_close(value.item(), _inner(_numpy_outputs(program, leaves), program.cotangents), f"value: {program}")
     assert tree_util.tree_structure(grad) == tree_util.tree_structure(program.tree), program
     got = [np.asarray(g) for g in tree_util.tree_leaves(grad)]
     want, errors = central_gradient(lambda ls: _inner(_numpy_outputs(program, ls), program.cotangents), leaves,
@@ -57,8 +58,9 @@ def check_first_order(program, seed):
     if sum(np.size(c) for c in program.cotangents) <= 40:  # Jacobians both ways, on the smaller programs
         forward_jac = tree_util.tree_leaves(sg.jacfwd(program)(program.tree))
         reverse_jac = tree_util.tree_leaves(sg.jacrev(program)(program.tree))
-        assert len(forward_jac) == len(reverse_jac) == len(jt) * len(leaves)
-        for a, b in zip(forward_jac, reverse_jac):
+        either_jac = tree_util.tree_leaves(sg.jacobian(program)(program.tree))
+        assert len(forward_jac) == len(reverse_jac) == len(either_jac) == len(jt) * len(leaves)
+        for a, b in zip(forward_jac + either_jac, reverse_jac + reverse_jac):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-11, atol=1e-12,
                                        err_msg=f"jacfwd vs jacrev: {program}")
     return got, tangents
@@ -84,6 +86,13 @@ def check_compiled(program, eager_grad):
 def check_second_order(program, tangents):
     _, hv = sg.hvp(program.loss, (program.tree,), (program.with_leaves(tangents),))
     leaves = program.leaves()
+    if sum(x.size for x in leaves) <= 8:  # the full Hessian on the smaller inputs: H t = hvp
+        hessian = sg.hessian(program.loss)(program.tree)  # blocks[i][j]: leaves i, j
+        blocks = [tree_util.tree_leaves(row) for row in tree_util.tree_structure(program.tree).flatten_up_to(hessian)]
+        for i, row in enumerate(blocks):
+            h_t = sum(np.tensordot(np.asarray(b), t, axes=t.ndim) for b, t in zip(row, tangents))
+            np.testing.assert_allclose(h_t, np.asarray(tree_util.tree_leaves(hv)[i]), rtol=1e-10, atol=1e-12,
+                                       err_msg=f"hessian vs hvp, leaf {i}: {program}")
 
     def grad_at(h):
         moved = program.with_leaves([x + h * t for x, t in zip(leaves, tangents)])
@@ -181,3 +190,19 @@ def test_against_jax():
         want = jax.grad(lambda v, f=getattr(jnp, name): jnp.sum(jnp.sin(f(v))))(x)
         got = sg.grad(lambda v, f=getattr(sg, name): sg.sum(sg.sin(f(v))))(x)
         np.testing.assert_allclose(got.numpy(), np.asarray(want), rtol=1e-13, err_msg=name)
+
+
+def test_checks_use_every_transform(monkeypatch):
+    """The checks call every transform of the pytree layer (and compile) on the programs."""
+    names = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
+             "compile"]
+    calls = dict.fromkeys(names, 0)
+    for name in names:
+        def counted(*args, _name=name, _fn=getattr(sg, name), **kwargs):
+            calls[_name] += 1
+            return _fn(*args, **kwargs)
+        monkeypatch.setattr(sg, name, counted)
+    forced = [(rp.BY_NAME["sin"], "custom_vjp"), (rp.BY_NAME["tanh"], "plain")]
+    program = rp.build(lambda name, options: options[0], 7, 2, forced=forced)  # 2 scalar leaves: small
+    check(program, 7)
+    assert all(calls.values()), calls
