@@ -5,10 +5,11 @@ node, None) and runs a few steps. A step applies one op of Tests/python/op_table
 API "kinds" below (plain, custom_vjp with a tensor or a pytree output, custom_jvp, Function,
 checkpoint of a function returning a tensor or a pytree, checkpoint_sequential, compile, and
 nestings of two of them), to arguments made from earlier values: each op input is the op's own
-valid input `base` (from `OpCase.inputs`) times `exp(0.05 tanh(z))`, where `z` comes from an earlier value by
-a scalar reduction, broadcasting, integer-array indexing or slicing. Positive factors close to 1
-keep every input in its op's domain (positive, away from zero, |x| < 1 for arcsin) and keep
-signs, so the op table's care about kinks carries over. The program returns the tuple of its
+valid input `base` (from `OpCase.inputs`) times `exp(0.05 (tanh(z) - 1))`, where `z` comes from
+an earlier value by a scalar reduction, broadcasting, integer-array indexing or slicing. Factors
+in [0.90, 1] keep every input inside the box the op table draws from (so in its op's domain:
+positive, away from zero, |x| < 1 for arcsin, |x| <= 1.5 < pi/2 for tan) and keep signs, so the
+op table's care about kinks carries over. The program returns the tuple of its
 step outputs.
 
 Choices go through a `chooser(name, options)` callable, so the same builder serves hypothesis
@@ -133,7 +134,7 @@ def _argument(base, src, env):
         z = sg.reshape(sg.ravel(v)[extra], base.shape)
     else:  # slice
         z = sg.reshape(sg.ravel(v)[extra:extra + base.size], base.shape)
-    return base * sg.exp(0.05 * sg.tanh(z))
+    return base * sg.exp(0.05 * (sg.tanh(z) - 1))
 
 
 # --- the wrappers: one per API kind ---------------------------------------------------------------
