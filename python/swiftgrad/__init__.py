@@ -76,8 +76,16 @@ def _python_floats(data, a, dtype):
 
 def tensor(data, dtype=None, requires_grad=False):
     """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors). Python
-    floats become the default dtype (`sg.get_default_dtype()`); arrays and tensors keep theirs."""
+    floats become the default dtype (`sg.get_default_dtype()`); arrays and tensors keep theirs. The
+    copy has no history: copying a tensor that requires grad warns (no gradient flows back through
+    it, as with PyTorch's `torch.tensor`); use `asarray(x)` to keep it, `x.detach()` to say so."""
     if isinstance(data, Tensor):
+        if data.requires_grad and _C.is_grad_enabled():
+            import warnings
+
+            warnings.warn("sg.tensor(x) copies a tensor that requires grad without its history: no gradient flows "
+                          "back to x through the copy. Use sg.asarray(x) to keep the history, or x.detach() to "
+                          "drop it explicitly", UserWarning, stacklevel=2)
         data = data.numpy()
     a = _supported_array(data)
     dtype = _python_floats(data, a, dtype)
@@ -209,6 +217,9 @@ from ._C import (  # noqa: E402
     softplus, clip, var, std, logsumexp, softmax, log_softmax, dot, outer, split, take, take_along_axis,
 )
 from . import linalg  # noqa: E402
+
+# --- Pytrees (python/swiftgrad/tree_util.py): the containers every API below flattens ------------
+from . import tree_util  # noqa: E402
 
 # --- Custom rules and checkpointing (python/swiftgrad/custom.py, checkpoint.py) ------------------
 from .custom import Function, FunctionCtx, custom_jvp, custom_vjp  # noqa: E402

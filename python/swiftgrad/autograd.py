@@ -23,6 +23,23 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return _C.autograd_grad(outs, ins, gouts, retain, bool(create_graph), bool(allow_unused))
 
 
+def _closed_over(out, inputs):
+    """Leaf tensors requiring grad that `out`'s graph reads without going through `inputs`."""
+    stop = {_C.graph_tensor_id(t) for t in inputs}
+    found, seen, stack = [], set(), [out]
+    while stack:
+        t = stack.pop()
+        tid = _C.graph_tensor_id(t)
+        if tid in seen or tid in stop or not t.requires_grad:
+            continue
+        seen.add(tid)
+        if t.is_leaf:
+            found.append(t)
+        else:
+            stack.extend(_C.graph_node_inputs(t))
+    return found
+
+
 class _GradMode:
     """Context manager and decorator setting grad mode for the current thread."""
 

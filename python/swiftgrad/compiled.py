@@ -7,14 +7,31 @@ import threading
 import numpy as np
 
 from . import _C
-from . import _tree
+from . import tree_util
 from ._tensor import Tensor
+from .autograd import _closed_over
 
 _local = threading.local()
 
 
 def _recording_depth():
     return getattr(_local, "depth", 0)
+
+
+def _differentiated(arrays):
+    """Whether an input requires grad or carries a tangent of an open `jvp`/`jacfwd` level."""
+    from .transforms import _active_levels
+
+    levels = _active_levels()
+    return any(a.requires_grad or any(_C.forward_has_tangent(a, lv) for lv in levels) for a in arrays)
+
+
+def _note_custom_rule(name):
+    """Called by custom_vjp/custom_jvp/Function: while recording, the rule named `name` is inlined
+    (its forward operations are recorded), so the compiled graph must not be differentiated from
+    outside (`CompiledFunction._run` raises then)."""
+    if _recording_depth():
+        _local.inlined_rule = name
 
 
 class _Recording:
@@ -44,16 +61,12 @@ def _is_array(leaf):
     return isinstance(leaf, (Tensor, np.ndarray))
 
 
-def _structure(tree):
-    """A hashable description of a pytree's containers (leaves are marked, not described)."""
-    if isinstance(tree, (tuple, list)):
-        return (type(tree).__name__, tuple(_structure(x) for x in tree))
-    if isinstance(tree, dict):
-        return ("dict", tuple((k, _structure(v)) for k, v in tree.items()))
-    return "*"
-
-
 def _static_key(value, where):
+    for leaf in tree_util.tree_leaves(value):
+        if isinstance(leaf, Tensor) and leaf.requires_grad:
+            raise TypeError(f"sg.compile: {where} contains a tensor that requires grad (shape {leaf.shape}); "
+                            "a static value is baked into the graph and would get no gradient: pass it as an "
+                            "array argument instead")
     try:
         hash(value)
     except TypeError:
@@ -98,8 +111,16 @@ class CompiledFunction:
 
     @staticmethod
     def _run(entry, arrays):
-        graph, out_rebuild, constants = entry
-        results = _C.compiled_run(graph, arrays)
+        graph, out_rebuild, constants, rule, captured = entry
+        if rule is not None:
+            _note_custom_rule(rule)  # an enclosing recording inlines it as well
+        if rule is not None and _differentiated(arrays):
+            raise RuntimeError(f"sg.compile: the compiled function inlines the custom rule {rule!r}; differentiating "
+                               "it from outside would differentiate the recorded forward operations instead of the "
+                               "rule. Compile the derivative instead (sg.compile(sg.grad(f))), or call f uncompiled")
+        # A captured tensor that requires grad must get its gradient: replay through autograd.
+        results = _C.compiled_run(graph, arrays, 1) if captured and _C.is_grad_enabled() else \
+            _C.compiled_run(graph, arrays)
         if len(constants) == 1 and constants[0] is None:
             return out_rebuild(iter(results))
         it = iter(results)
@@ -109,10 +130,11 @@ class CompiledFunction:
         """The entry (graph, output rebuild, constant outputs) for this call's signature,
         recorded if new, and the call's array arguments."""
         static, dynamic, static_values = self._split(args)
-        leaves, rebuild = _tree.flatten(dynamic)
+        leaves, treedef = tree_util.tree_flatten(dynamic)
+        rebuild = treedef._build
         arrays = [_asarray(leaf) if isinstance(leaf, np.ndarray) else leaf for leaf in leaves if _is_array(leaf)]
         key = (
-            _structure(dynamic),
+            treedef,
             tuple((tuple(a.shape), str(a.dtype)) for a in arrays),
             tuple(_static_key(leaf, "a non-array argument") for leaf in leaves if not _is_array(leaf)),
             static_values,
@@ -135,14 +157,21 @@ class CompiledFunction:
         dynamic = rebuild(iter(call_leaves))
         d = iter(dynamic)
         call_args = [args[i] if i in static else next(d) for i in range(len(args))]
-        with _Recording(recorder):
-            out = self.fn(*call_args, **kwargs)
+        outer_rule = getattr(_local, "inlined_rule", None)
+        _local.inlined_rule = None
+        try:
+            with _Recording(recorder):
+                out = self.fn(*call_args, **kwargs)
+            rule = _local.inlined_rule
+        finally:
+            _local.inlined_rule = outer_rule or getattr(_local, "inlined_rule", None)
         self.trace_count += 1
-        out_leaves, out_rebuild = _tree.flatten(out)
+        out_leaves, out_rebuild = tree_util.flatten(out)
         fetches = [_asarray(x) for x in out_leaves if _is_array(x)]
         constants = [None if _is_array(x) else x for x in out_leaves]
         graph = _C.recorder_compile(recorder, fetches, self.optimize)
-        return graph, out_rebuild, constants
+        captured = any(_closed_over(f, inputs) for f in fetches if f.requires_grad)
+        return graph, out_rebuild, constants, rule, captured
 
     def graphs(self):
         """The compiled graphs, one per recorded signature."""
@@ -171,7 +200,7 @@ def compile(fn=None, *, static_argnums=(), optimize=True):  # noqa: A001 - the p
     """Records `fn` into a Swift graph on its first call per signature and replays it in one call.
 
     Usable as `@sg.compile` or `sg.compile(fn, static_argnums=(1,))`. Array arguments (Tensors,
-    ndarrays, in tuples/lists/dicts) are the graph's inputs; other arguments and those in
+    ndarrays, in pytrees: see `sg.tree_util`) are the graph's inputs; other arguments and those in
     `static_argnums` are part of the signature (a new value records again). Python side effects
     and control flow run only while recording. The compiled function composes with the transforms
     (`sg.grad(sg.compile(f))`, `sg.compile(sg.grad(f))`).

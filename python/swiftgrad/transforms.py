@@ -3,7 +3,7 @@ hessian, hvp, linearize. See docs/TRANSFORMS.md.
 
 This module only orchestrates: it turns arguments into tensors, opens forward-mode levels and
 asks the Swift core for tangents (`_C.forward_*`) and cotangents (`autograd.grad`). Arguments
-and results may be tensors, NumPy arrays, Python scalars, or tuples/lists/dicts of them.
+and results may be tensors, NumPy arrays, Python scalars, or pytrees of them (`sg.tree_util`).
 
 Note [Nesting]: the reverse transforms differentiate with respect to `_C.reverse_input(x)`, which
 stays connected to `x`'s graph when `x` already requires grad (an outer `grad`) and keeps `x`'s
@@ -11,10 +11,12 @@ forward tangents (an outer `jvp`). Their backward pass is recorded only when the
 differentiated again (`_C.result_needs_graph`). Forward tangents are tagged with a fresh level
 per `jvp`, so nested transforms never confuse their perturbations.
 """
+import threading
+
 import numpy as np
 
 from . import _C
-from ._tree import flatten as _flatten
+from .tree_util import flatten as _flatten, tree_flatten
 from .autograd import enable_grad, grad as _autograd_grad
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
@@ -41,6 +43,15 @@ def _argnums(argnums, nargs, name):
 
 def _is_float(t):
     return t.dtype.kind == "f"
+
+
+def _float_input(x, name):
+    """`x`, which must be floating-point: the derivative with respect to an integer does not exist
+    (TypeError, as JAX's jacfwd/jacrev/grad)."""
+    if not _is_float(x):
+        raise TypeError(f"{name} requires floating-point inputs, got {x.dtype} of shape {x.shape}; cast it "
+                        "(x.astype(float64)) first")
+    return x
 
 
 def _zeros_like(t):
@@ -100,7 +111,9 @@ class _ReverseTrace:
         if self.create is None:  # whether the graph reaches outside, decided once per trace
             with enable_grad():
                 self.create = _C.result_needs_graph([o for o in self.out_leaves if o.requires_grad], self.inputs)
-        create = self.create and _C.is_grad_enabled()
+        # Record the sweep when the graph reaches outside, and when a cotangent requires grad: the
+        # result must then be differentiable in it (a custom rule's bwd transposed by forward mode).
+        create = (self.create or any(getattr(c, "requires_grad", False) for _, c in live)) and _C.is_grad_enabled()
         grads = _autograd_grad(outs, self.inputs, [c for _, c in live], retain_graph=retain or create,
                                create_graph=create, allow_unused=True)
         return [g if g is not None else _zeros_like(x) for g, x in zip(grads, self.inputs)]
@@ -175,6 +188,31 @@ def vjp(f, *primals, has_aux=False):
 # --- Forward mode ---------------------------------------------------------------------------
 
 
+_levels = threading.local()
+
+
+class _Level:
+    """Marks a forward-mode level as open on this thread while `f` runs (see `_active_levels`)."""
+
+    def __init__(self, level):
+        self.level = level
+
+    def __enter__(self):
+        _active_levels().append(self.level)
+
+    def __exit__(self, *exc):
+        _active_levels().pop()
+        return False
+
+
+def _active_levels():
+    """The forward-mode levels `jvp`/`jacfwd` have open on this thread (innermost last)."""
+    stack = getattr(_levels, "stack", None)
+    if stack is None:
+        stack = _levels.stack = []
+    return stack
+
+
 def _check_pairs(primals, tangents, name):
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(f"{name}: primals and tangents must be tuples (or lists), got "
@@ -185,14 +223,30 @@ def _check_pairs(primals, tangents, name):
 
 def _duals(primals, tangents, level, name):
     args = []
-    for p, t in zip(primals, tangents):
+    for k, (p, t) in enumerate(zip(primals, tangents)):
         p_leaves, rebuild = _flatten(p)
-        t_leaves, _ = _flatten(t)
-        if len(p_leaves) != len(t_leaves):
-            raise ValueError(f"{name}: a tangent's structure does not match its primal's")
-        duals = [_C.forward_make_dual(_asarray(pl), tl, level) for pl, tl in zip(p_leaves, t_leaves)]
+        t_leaves = _matching_leaves(p, t, f"{name}: tangent {k}")
+        duals = [_C.forward_make_dual(_checked_primal(_asarray(pl), tl, name), tl, level)
+                 for pl, tl in zip(p_leaves, t_leaves)]
         args.append(rebuild(iter(duals)))
     return args
+
+
+def _checked_primal(p, t, name):
+    """`p`; an integer or bool primal must come with a zero tangent (it has no other), else ValueError."""
+    if not _is_float(p) and t is not None and np.any(np.asarray(t)):
+        raise ValueError(f"{name}: a primal of dtype {p.dtype} and shape {p.shape} has a non-zero tangent; "
+                         "integer and bool inputs are constants (give zeros, or cast the primal to a floating dtype)")
+    return p
+
+
+def _matching_leaves(primal, other, what):
+    """The leaves of `other`, which must have `primal`'s pytree structure (ValueError otherwise)."""
+    leaves, treedef = tree_flatten(other)
+    expected = tree_flatten(primal)[1]
+    if treedef != expected:
+        raise ValueError(f"{what} has structure {treedef!r}, its primal {expected!r}")
+    return leaves
 
 
 def _split(out, level):
@@ -218,7 +272,8 @@ def jvp(f, primals, tangents, has_aux=False):
     """
     _check_pairs(primals, tangents, "jvp")
     level = _C.forward_new_level()
-    result = f(*_duals(primals, tangents, level, "jvp"))
+    with _Level(level):
+        result = f(*_duals(primals, tangents, level, "jvp"))
     if has_aux:
         result, aux = result
         out, t = _split(result, level)
@@ -324,7 +379,7 @@ def jacfwd(f, argnums=0, has_aux=False):
         in_leaves, in_rebuilds = [], []
         for i in nums:
             leaves, rebuild = _flatten(args[i])
-            in_leaves.append([_asarray(leaf) for leaf in leaves])
+            in_leaves.append([_float_input(_asarray(leaf), "jacfwd") for leaf in leaves])
             in_rebuilds.append(rebuild)
         flat_in = [x for xs in in_leaves for x in xs]
         columns = [[] for _ in flat_in]  # columns[k][i]: flat output tangents for element i
@@ -338,7 +393,8 @@ def jacfwd(f, argnums=0, has_aux=False):
                 it = iter(leaves_k)
                 for n, i_arg in enumerate(nums):
                     args[i_arg] = in_rebuilds[n](it)
-                result = f(*args, **kwargs)
+                with _Level(level):
+                    result = f(*args, **kwargs)
                 if has_aux:
                     result, aux = result
                     aux = _strip_aux(aux, level)
