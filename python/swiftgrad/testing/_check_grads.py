@@ -16,12 +16,11 @@ argument (its pytree path), the order and the mode.
 
 Only the values are compared here, with NumPy; derivatives come from swiftgrad's transforms.
 """
-from collections.abc import Mapping
 
 import numpy as np
 
 from .. import asarray
-from .._tree import flatten as _flatten
+from ..tree_util import flatten as _flatten, tree_flatten
 
 # --sg-gradcheck-eps of the pytest plugin sets "eps" (the default step when `eps` is not given).
 OPTIONS = {"eps": None}
@@ -39,12 +38,8 @@ class CheckGradsError(AssertionError):
 
 
 def _paths(tree, prefix):
-    """The leaves' paths in the order of swiftgrad's pytree flattening (tuples, lists, dicts)."""
-    if isinstance(tree, (tuple, list)):
-        return [p for i, x in enumerate(tree) for p in _paths(x, f"{prefix}[{i}]")]
-    if isinstance(tree, Mapping):
-        return [p for k in tree for p in _paths(tree[k], f"{prefix}[{k!r}]")]
-    return [prefix]
+    """The leaves' paths in the order of swiftgrad's pytree flattening (sg.tree_util)."""
+    return tree_flatten(tree)[1].paths(prefix)
 
 
 def _is_float(x):
