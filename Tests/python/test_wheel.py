@@ -126,3 +126,10 @@ def test_every_supported_level_agrees(report):
 def test_unknown_level_is_a_clear_import_error(report):
     assert report["bad_isa"]["returncode"] != 0
     assert "SWIFTGRAD_ISA must be one of baseline, avx2, avx512" in report["bad_isa"]["stderr"]
+
+
+def test_fast_subset_passes_at_every_level(report):
+    levels = report["runs"]["default"]["cpu_supports"]
+    assert set(report["suite"]) == set(levels), report["suite"]
+    for level, (returncode, summary) in report["suite"].items():
+        assert returncode == 0 and " passed" in summary and "failed" not in summary, (level, summary)

@@ -71,6 +71,35 @@ def run_level(venv_python, workdir, level, env):
     return json.loads(proc.stdout), out
 
 
+# The fast subset of the suite run against the installed wheel at every ISA level: the op table
+# (forward vs NumPy, gradcheck, gradgradcheck) and the kernels' own tests.
+FAST_SUBSET = ["op_table.py", "test_op_table.py", "test_kernels.py"]
+
+
+def run_fast_subset(venv_python, workdir, levels, env):
+    """pytest in the venv on a copy of FAST_SUBSET (outside the source tree, so only the installed
+    package can be imported), once per level; {level: (returncode, last line)}."""
+    import shutil
+
+    tests = os.path.join(workdir, "fast_subset")
+    os.makedirs(tests, exist_ok=True)
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in FAST_SUBSET:
+        shutil.copy(os.path.join(here, name), tests)
+    pip = subprocess.run([venv_python, "-m", "pip", "install", "-q", "pytest"], env=env, capture_output=True,
+                         text=True)
+    if pip.returncode:
+        return {"pip": pip.stderr[-2000:]}
+    results = {}
+    for level in levels:
+        proc = subprocess.run([venv_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", tests,
+                               *[n for n in FAST_SUBSET if n.startswith("test_")]], cwd=tests,
+                              env=dict(env, SWIFTGRAD_ISA=level), capture_output=True, text=True)
+        lines = (proc.stdout.strip() or proc.stderr.strip()).splitlines()
+        results[level] = [proc.returncode, lines[-1] if lines else ""]
+    return results
+
+
 def check(wheel, workdir):
     import numpy as np
 
@@ -109,6 +138,7 @@ def check(wheel, workdir):
             continue
         got = dict(np.load(npz))
         report["max_ulp"][level] = {k: int(ulp_distance(reference[k], got[k]).max()) for k in sorted(reference)}
+    report["suite"] = run_fast_subset(python, workdir, default.get("cpu_supports", []), env)
     bad = subprocess.run([python, "-c", "import swiftgrad"], env=dict(env, SWIFTGRAD_ISA="avx1024"),
                          cwd=workdir, capture_output=True, text=True)
     report["bad_isa"] = {"returncode": bad.returncode, "stderr": bad.stderr[-600:]}
