@@ -158,7 +158,7 @@ int sg_setitem_advanced(sg_tensor *out, sg_tensor target, const int64_t *items, 
 int sg_inplace(sg_tensor *out, sg_tensor target, sg_tensor other, int op);
 /* target[items] = value (items as for sg_index; the value is cast to the target's dtype). */
 int sg_setitem(sg_tensor *out, sg_tensor target, const int64_t *items, int n_items, sg_tensor value);
-/* --- nn / optim / graph (branch nnopt) ------------------------------------------------- */
+/* --- nn / optim / graph ------------------------------------------------- */
 /* Optimizer steps: update `param` and the state buffers in place (bumping their version
  * counters) and record nothing. grad and every state buffer must have param's shape and dtype;
  * state buffers must be contiguous. Scalars follow torch.optim's meaning. */
@@ -180,7 +180,7 @@ int sg_graph_node_released(sg_tensor t);
 int sg_graph_node_inputs(sg_tensor t, sg_tensor *out, int64_t capacity, int64_t *count);
 int sg_graph_topological_order(sg_tensor root, sg_tensor *out, int64_t capacity, int64_t *count);
 
-/* --- Forward mode and transforms (area: transforms) -------------------------------------
+/* --- Forward mode and transforms -------------------------------------
  * Tangents ride on tensors, tagged by a nesting level; levels are never reused on a thread.
  * make_dual: primal carrying tangent at level (integer/bool primals are returned unchanged).
  * tangent: the tangent at level, or zeros of the tensor's shape and dtype.
@@ -229,7 +229,7 @@ int sg_solve(sg_tensor *out, sg_tensor a, sg_tensor b);
 /* fro: 0 none, 1 Frobenius, 2 nuclear. */
 int sg_norm(sg_tensor *out, sg_tensor x, double ord, int has_ord, int fro, const int64_t *axes, int n_axes, int keepdims);
 
-/* --- Shape and math operators, issue 5 (Sources/SwiftGradC/OpsShapeMath.swift) ----------- */
+/* --- Shape and math operators (Sources/SwiftGradC/OpsShapeMath.swift) ------------------ */
 int sg_floor(sg_tensor *out, sg_tensor a);
 int sg_ceil(sg_tensor *out, sg_tensor a);
 int sg_erf(sg_tensor *out, sg_tensor a);

@@ -1,6 +1,6 @@
 import SwiftGrad
 
-// C ABI for the shape and math operators of issue 5 (area: shapemath). Declared in
+// C ABI for the shape and math operators. Declared in
 // include/swiftgrad.h, bound in python/csrc/shapemath.c.
 
 // MARK: Elementwise unary

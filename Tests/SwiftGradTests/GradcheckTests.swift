@@ -137,7 +137,7 @@ final class GradcheckTests: XCTestCase {
   }
 
   /// Decompositions through gauge-invariant functions, first and second order; advanced
-  /// indexing, dynamic gathers and im2col as well (the primitives added for issue 5).
+  /// indexing, dynamic gathers and im2col as well (gathers, indexing, im2col).
   func testDecompositionsGathersAndWindows() throws {
     let sym: (Tensor) throws -> Tensor = { try add($0, matrixTranspose($0)) }
     try check("eigh values", [[3, 3]]) { try eigh(sym($0[0])).values }

@@ -149,7 +149,7 @@ COMPOSITES = [
            away_from_zero=True),
 ]
 
-# --- Shape and math operators, issue 5 (area: shapemath) --------------------------------------------
+# --- Shape and math operators --------------------------------------------
 # `x.T` inputs exercise non-contiguous (transposed) operands; shapes with a 0 exercise empty arrays.
 
 def _with_zero_column(x):

@@ -1,4 +1,4 @@
-"""Issue 22: sg.utils.data (datasets, samplers, default_collate, DataLoader with and without worker
+"""sg.utils.data (datasets, samplers, default_collate, DataLoader with and without worker
 processes, random_split) and resuming a DataLoader in mid-epoch."""
 import collections
 import pickle

@@ -1,4 +1,4 @@
-"""sg.distributed (issue 24): collectives and their derivatives, DistributedDataParallel, the sampler and
+"""sg.distributed: collectives and their derivatives, DistributedDataParallel, the sampler and
 the launcher. The MPI cases run `mpiexec -n 2` in a subprocess (Tests/python/dist_worker.py), each bounded
 by a timeout; they skip, saying why, when mpi4py or mpiexec is missing (scripts/install-deps.sh
 installs both)."""

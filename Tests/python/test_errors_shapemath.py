@@ -1,4 +1,4 @@
-"""Bad input to the shape and math operators of issue 5 raises a Python exception naming what is
+"""Bad input to the shape and math operators raises a Python exception naming what is
 wrong (never a crash)."""
 import numpy as np
 import pytest

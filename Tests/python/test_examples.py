@@ -57,7 +57,7 @@ def test_trace_and_graph(tmp_path):
     assert "div" in (tmp_path / "gradient_graph.dot").read_text()  # d ln(x1) / dx1 = 1 / x1
 
 
-# --- Examples of issue 8 (area: examples) -------------------------------------------------------
+# --- Examples -------------------------------------------------------
 
 
 @pytest.mark.skipif(importlib.util.find_spec("scipy") is None,
@@ -102,7 +102,7 @@ def test_jacobian_crossover_mode_choice(tmp_path):
     assert "(n, m) = (300, 1): reverse mode is cheaper and sg.jacobian chose it" in result.stdout
 
 
-# --- Data-parallel example of issue 24 (python/swiftgrad/distributed/) ---------------------------------
+# --- Data-parallel example (python/swiftgrad/distributed/) ---------------------------------
 
 def _mpi_missing():
     if importlib.util.find_spec("sklearn") is None:

@@ -1,4 +1,4 @@
-"""Issue 22: pickle / copy / deepcopy of tensors, modules, optimizers and schedulers; sg.save /
+"""Pickle / copy / deepcopy of tensors, modules, optimizers and schedulers; sg.save /
 sg.load (.safetensors, .npz); load_state_dict's reports; the default dtype; Jupyter reprs."""
 import copy
 import os

@@ -1,4 +1,4 @@
-"""Issue 22: training-run checkpoints (sg.utils.checkpoint_io) and the state of sg.random.
+"""Training-run checkpoints (sg.utils.checkpoint_io) and the state of sg.random.
 
 The crash tests run real subprocesses and kill them with SIGKILL: (a) at a random training step, after
 which the run resumes from its last checkpoint and must end with bitwise the same parameters as an

@@ -1,5 +1,5 @@
 """sg.tree_util (JAX semantics) and every API that takes pytrees: tensors nested in containers are
-differentiated, never dropped (issue 16). Every derivative is checked against central differences."""
+differentiated, never dropped. Every derivative is checked against central differences."""
 import collections
 import warnings
 

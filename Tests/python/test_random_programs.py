@@ -1,4 +1,4 @@
-"""Differential tests on small random programs (issue 16, item 3; generator in random_programs.py).
+"""Differential tests on small random programs (generator in random_programs.py).
 
 For each program, in float64: the gradient against central differences, forward against reverse
 mode (<v, J t> = <J^T v, t>), compiled against eager (values and gradients), and, when every op of

@@ -1,4 +1,4 @@
-"""swiftgrad.testing (issue 21): assert_close and friends, check_grads (op table: no false positives;
+"""swiftgrad.testing: assert_close and friends, check_grads (op table: no false positives;
 deliberately wrong rules: caught), hypothesis strategies, the pytest plugin, docs/TESTING.md."""
 import collections
 import os

@@ -1,4 +1,4 @@
-"""The wheel installs and runs anywhere (issue 25): built with scripts/build_wheel.sh (three ISA
+"""The wheel installs and runs anywhere: built with scripts/build_wheel.sh (three ISA
 builds of the core, auditwheel-repaired to a manylinux tag), installed with pip into a fresh venv
 by a process that cannot see the Swift toolchain (/opt/swift) or the system BLAS/LAPACK, then
 imported, `python -m swiftgrad`, a gradient and a matmul, once per ISA level the CPU supports

@@ -395,7 +395,6 @@ PyMODINIT_FUNC PyInit__C(void) {
   Py_INCREF(&SGTensorBase_Type);
   if (PyModule_AddObject(m, "TensorBase", (PyObject *)&SGTensorBase_Type) < 0) return NULL;
   if (sg_register_ops(m) < 0) return NULL;
-  /* nn / optim / graph (branch nnopt) */
   if (sg_register_optim(m) < 0 || sg_register_graph(m) < 0) return NULL;
   if (sg_register_forward(m) < 0) return NULL;
   if (sg_register_composites(m) < 0) return NULL;
@@ -403,6 +402,6 @@ PyMODINIT_FUNC PyInit__C(void) {
   if (sg_register_graphmode(m) < 0) return NULL;
   if (sg_register_linalg(m) < 0) return NULL;
   if (sg_register_blas(m) < 0) return NULL;
-  if (sg_register_shapemath(m) < 0) return NULL; /* area: shapemath */
+  if (sg_register_shapemath(m) < 0) return NULL;
   return m;
 }

@@ -1,4 +1,4 @@
-/* Bindings for the shape and math operators of issue 5 (area: shapemath). Arguments are only
+/* Bindings for the shape and math operators. Arguments are only
  * converted here; every check and all the math are in Swift (Sources/SwiftGradC/OpsShapeMath.swift). */
 #include "swiftgrad_ext.h"
 

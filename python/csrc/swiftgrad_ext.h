@@ -41,7 +41,7 @@ int sg_int_list(PyObject *obj, int64_t *out, int capacity, const char *what);
 
 /* Binding table and tensor-type extras, registered by module init. */
 int sg_register_ops(PyObject *module);
-int sg_register_forward(PyObject *module); /* forward.c (area: transforms) */
+int sg_register_forward(PyObject *module); /* forward.c: forward-mode entry points */
 PyObject *sg_binary_call(int (*fn)(sg_tensor *, sg_tensor, sg_tensor), PyObject *a, PyObject *b);
 PyObject *sg_index_call(PyObject *self, PyObject *key);
 /* Encodes a Python index expression (4 int64 per item); returns the item count or -1. */
@@ -53,7 +53,7 @@ typedef struct {
 } sg_index_arrays;
 int sg_parse_index(PyObject *key, int64_t *items, sg_index_arrays *arrays);
 void sg_index_release(sg_index_arrays *arrays);
-/* nn / optim / graph (branch nnopt): optim.c, graph.c */
+/* nn / optim / graph: optim.c, graph.c */
 int sg_register_optim(PyObject *module);
 int sg_register_graph(PyObject *module);
 int sg_register_graphmode(PyObject *module); /* graphmode.c: sg.compile and sg.Graph */
@@ -61,5 +61,5 @@ int sg_register_linalg(PyObject *module);    /* linalg.c: decompositions */
 int sg_register_blas(PyObject *module);      /* blas.c: which BLAS is loaded, its core and threads */
 int sg_register_composites(PyObject *module);
 int sg_register_callbacks(PyObject *module);
-int sg_register_shapemath(PyObject *module); /* shapemath.c (area: shapemath) */
+int sg_register_shapemath(PyObject *module); /* shapemath.c: shape and math operators */
 #endif

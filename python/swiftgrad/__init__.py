@@ -203,10 +203,10 @@ def stop_gradient(x):
 
 from ._gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 
-# --- nn / optim / graph (branch nnopt) --------------------------------------------------------
+# --- nn / optim / graph --------------------------------------------------------
 from . import graph, nn, optim  # noqa: E402
 from .graph import trace  # noqa: E402
-# --- Function transforms (area: transforms; python/swiftgrad/transforms.py) -----------------
+# --- Function transforms (python/swiftgrad/transforms.py) -----------------
 from . import transforms  # noqa: E402
 from .transforms import (  # noqa: E402
     grad, value_and_grad, vjp, jvp, jacfwd, jacrev, jacobian, hessian, hvp, linearize,
@@ -225,7 +225,7 @@ from . import tree_util  # noqa: E402
 from .custom import Function, FunctionCtx, custom_jvp, custom_vjp  # noqa: E402
 from .checkpoint import checkpoint, checkpoint_sequential  # noqa: E402
 
-# --- Shape and math operators, issue 5 (python/csrc/shapemath.c; area: shapemath) ------------------
+# --- Shape and math operators (python/csrc/shapemath.c) ------------------
 # `_C.trace` (NumPy's matrix trace) is exposed as `sg.linalg.trace` and `Tensor.trace()`: `sg.trace`
 # stays the Wengert-table tracer of the API contract.
 from ._C import (  # noqa: E402

@@ -1,4 +1,4 @@
-"""Tensor methods for the shape and math operators of issue 5 (area: shapemath). A mixin of
+"""Tensor methods for the shape and math operators. A mixin of
 `swiftgrad.Tensor`: each method is the `sg` function of the same name, following NumPy's
 `ndarray` signatures (PyTorch's where NumPy has no such method: `topk`, `tril`, `triu`)."""
 from . import _C

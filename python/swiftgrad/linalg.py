@@ -5,7 +5,7 @@ from ._C import cholesky, det, inv, norm, solve
 
 __all__ = ["cholesky", "det", "inv", "norm", "solve"]
 
-# --- Matrix trace (area: shapemath) ---------------------------------------------------------------
+# --- Matrix trace ---------------------------------------------------------------
 from ._C import trace as _trace  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-/// Activation-style math built from primitives (issue 5); derivatives of every order come
+/// Activation-style math built from primitives; derivatives of every order come
 /// from erf, tanh and softplus.
 
 /// GELU, x * Phi(x). `approximate` "none" is the exact erf form 0.5 x (1 + erf(x / sqrt 2));

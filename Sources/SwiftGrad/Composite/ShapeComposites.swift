@@ -1,4 +1,4 @@
-/// NumPy's shape functions built from existing primitives (issue 5). None has a rule of its
+/// NumPy's shape functions built from existing primitives. None has a rule of its
 /// own: flips are strided views (BasicIndex), tile/repeat broadcast then reshape, roll is two
 /// slices concatenated, pad embeds into a filled array or gathers with `take`, tril/triu mask
 /// with `where`.

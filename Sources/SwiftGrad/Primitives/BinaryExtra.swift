@@ -4,7 +4,7 @@
   import Darwin
 #endif
 
-/// More elementwise binary primitives (issue 5): logaddexp, hypot, arctan2. Each rule states
+/// More elementwise binary primitives: logaddexp, hypot, arctan2. Each rule states
 /// its two partial derivatives once (`partials`) and builds both modes from them; cotangents
 /// are unbroadcast as every binary rule does (Note [Unbroadcasting cotangents]).
 protocol BinaryPartials: ElementwiseBinary {

@@ -4,7 +4,7 @@
   import Darwin
 #endif
 
-/// More elementwise unary primitives (issue 5): rounding (zero derivative), erf, hyperbolic
+/// More elementwise unary primitives: rounding (zero derivative), erf, hyperbolic
 /// and inverse trigonometric functions. Same family as Unary.swift (Note [Elementwise family]).
 /// libm functions the `FloatElement` protocol does not list are evaluated in double precision
 /// and rounded back, which is exact enough for float32 and keeps the shared protocol unchanged.
