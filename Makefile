@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR)/python
 
 demo: deps build
 	$(PYTHON) examples/quickstart.py
-	$(SWIFT) run -c release swiftgrad-example
+	SWIFTGRAD_BLAS_LIBRARY="$(SCIPY_OPENBLAS)" $(SWIFT) run -c release swiftgrad-example
 
 test: deps build swift-test py-test test-asan test-tsan
 
@@ -35,10 +35,12 @@ test-wheel: wheel
 swift-build:
 	$(SWIFT) build
 
-# The Swift tests use the same OpenBLAS as the Python package (the scipy-openblas32 wheel).
+# The Swift programs and tests use the same OpenBLAS as the Python package (the scipy-openblas32
+# wheel; without it the core falls back to the system OpenBLAS).
+SCIPY_OPENBLAS = $(shell $(PYTHON) -c 'import scipy_openblas32 as s; print(s.get_lib_dir() + "/libscipy_openblas.so")' 2>/dev/null)
+
 swift-test:
-	SWIFTGRAD_BLAS_LIBRARY="$$($(PYTHON) -c 'import scipy_openblas32 as s; print(s.get_lib_dir() + "/libscipy_openblas.so")' 2>/dev/null)" \
-	  $(SWIFT) test
+	SWIFTGRAD_BLAS_LIBRARY="$(SCIPY_OPENBLAS)" $(SWIFT) test
 
 py-test:
 	$(PYTHON) -m pytest -q Tests/python
