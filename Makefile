@@ -11,7 +11,7 @@ demo: deps build
 	$(PYTHON) examples/quickstart.py
 	SWIFTGRAD_BLAS_LIBRARY="$(SCIPY_OPENBLAS)" $(SWIFT) run -c release swiftgrad-example
 
-test: deps build swift-test py-test test-asan test-tsan
+test: deps build swift-test py-test test-asan test-tsan test-wheel
 
 deps:
 	@bash scripts/install-deps.sh
@@ -26,8 +26,8 @@ wheel:
 	PYTHON=$(PYTHON) bash scripts/build_wheel.sh dist
 
 # Builds the wheel, installs it into a fresh venv that cannot see the toolchain or the system BLAS,
-# and compares every ISA level's results (Tests/python/test_wheel.py; not part of `make test`: ~6 min after
-# a Swift change, three release builds; ~40 s when .build-python-<level> are current).
+# and runs the op table and kernel tests at every ISA level (Tests/python/test_wheel.py; part of `make
+# test`: ~6 min after a Swift change for three release builds, ~40 s when .build-python-<level> are current).
 test-wheel: wheel
 	SWIFTGRAD_TEST_WHEEL=1 SWIFTGRAD_WHEEL="$$(ls -1t dist/swiftgrad-*manylinux*.whl | head -1)" \
 	  $(PYTHON) -m pytest -q Tests/python/test_wheel.py

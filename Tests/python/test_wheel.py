@@ -4,7 +4,8 @@ by a process that cannot see the Swift toolchain (/opt/swift) or the system BLAS
 imported, `python -m swiftgrad`, a gradient and a matmul, once per ISA level the CPU supports
 (SWIFTGRAD_ISA=baseline, avx2, avx512), with results equal within the lane kernels' 4 ulp.
 
-Gated behind SWIFTGRAD_TEST_WHEEL=1 (`make test-wheel`), not part of `make test`: after a change
+Gated behind SWIFTGRAD_TEST_WHEEL=1 (`make test-wheel`, the last step of `make test`), not part of
+the plain pytest run: after a change
 to the Swift sources the wheel build compiles the core three times in release mode (measured: `make
 test-wheel` 6 min 8 s on the shared 2-core machine, on top of `make test`'s own native build, which
 would more than double CI's time), and the venv installs NumPy and scipy-openblas32 from PyPI.
