@@ -297,3 +297,20 @@ def test_lbfgs_errors():
         sg.optim.LBFGS([x], max_iter=0)
     with pytest.raises(RuntimeError, match="closure"):
         sg.optim.LBFGS([x]).step(None)
+
+
+def test_lbfgs_and_ema_keep_float32_parameters_in_float32():
+    x = sg.nn.Parameter(sg.tensor(np.array([-1.5, 2.0], dtype=np.float32)))
+    opt = sg.optim.LBFGS([x], max_iter=100, line_search_fn="strong_wolfe")
+    opt.step(_closure(opt, _rosenbrock, x))
+    assert x.dtype == sg.float32
+    np.testing.assert_allclose(x.numpy(), [1.0, 1.0], atol=1e-4)
+    model = sg.nn.Linear(3, 2, dtype=sg.float32)
+    ema = AveragedModel.ema(model, 0.5)
+    before = model.weight.numpy().copy()
+    ema.update_parameters(model)
+    with sg.no_grad():
+        model.weight.mul_(3.0)
+    ema.update_parameters(model)
+    assert ema.module.weight.dtype == sg.float32
+    np.testing.assert_allclose(ema.module.weight.numpy(), 2.0 * before, rtol=1e-6)

@@ -14,8 +14,8 @@ from .._tensor import Tensor
 from ..autograd import no_grad
 from ..nn.module import Module
 
-__all__ = ["AveragedModel", "get_ema_multi_avg_fn", "get_ema_avg_fn", "get_swa_multi_avg_fn",
-           "get_swa_avg_fn"]
+__all__ = ["AveragedModel", "get_ema_avg_fn", "get_ema_multi_avg_fn", "get_swa_avg_fn",
+           "get_swa_multi_avg_fn"]
 
 
 def get_ema_multi_avg_fn(decay=0.999):
