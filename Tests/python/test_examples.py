@@ -123,3 +123,66 @@ def test_digits_ddp_on_two_processes():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "parameters identical on every rank: True" in result.stdout
     assert float(result.stdout.split("test accuracy", 1)[1].split()[0]) >= 0.95
+
+
+# --- Training patterns of issue 20 (course notes C.2, D.1-D.3, G.1, G.2) -------------------------
+
+
+def _number(out, before, after=None):
+    text = out.split(before, 1)[1]
+    return float((text.split(after, 1)[0] if after else text.split()[0]).strip(" ,;()"))
+
+
+def test_lora_trains_only_the_low_rank_factors():
+    out = run_example("lora_finetune.py")
+    assert _number(out, "max |autodiff - closed form| over A and B:") < 1e-10
+    autodiff = _number(out, "dL/dA[0,0]: autodiff", ", central")
+    assert abs(autodiff - _number(out, "central difference")) < 1e-6
+    before, after = _number(out, "loss before", ", after"), _number(out, ", after")
+    assert after < 1e-3 * before
+    assert "parameters with .grad: ['A', 'B']; frozen weight.grad is None" in out
+    assert "gradient storage: 80 elements = r(d+k) = 80; full fine-tuning d*k = 384" in out
+
+
+def test_reparameterisation_and_reinforce_are_unbiased_and_reinforce_is_noisier():
+    out = run_example("reparam_vs_reinforce.py")
+    rows = [line for line in out.splitlines() if "standard errors" in line]
+    assert len(rows) == 4
+    for row in rows:
+        mean, rest = row.split("dJ/d", 1)[1].split(None, 1)[1].split(" +- ")
+        se = float(rest.split()[0])
+        exact = float(rest.split("analytic ", 1)[1].split(",")[0])
+        assert abs(float(mean) - exact) < 4 * se
+        assert se < 0.1
+    assert _number(out, "max |autodiff score - closed form| =") < 1e-12
+    assert _number(out, "reparameterisation: mu", ",") > 3
+    assert _number(out, ", sigma") > 3
+
+
+def test_straight_through_estimator_trains_a_quantised_layer():
+    out = run_example("straight_through.py")
+    assert _number(out, "plain rounding: max |dL/dw| =") == 0.0
+    assert _number(out, "max error") < 1e-6
+    before, after = _number(out, "loss before", ", after"), _number(out, ", after")
+    assert before > 1.0 and after < 1e-3 * before
+    assert "100% of the quantised weights equal the target's" in out
+
+
+def test_gradient_accumulation_equals_the_big_batch():
+    out = run_example("grad_accumulation.py")
+    assert _number(out, "max |big-batch - accumulated| =") < 1e-12
+    assert _number(out, "max |params big - params accumulated| =") < 1e-12
+    assert _number(out, "(the step moved them by", ")") > 1e-3
+    assert abs(_number(out, "the gradient is", "times") - 4.0) < 1e-9
+    clipping = out.split("before clipping: ", 1)[1].splitlines()[0]  # "big batch X, accumulated Y"
+    norm_big, norm_accumulated = _number(clipping, "big batch", ","), _number(clipping, "accumulated")
+    assert norm_big == norm_accumulated > 0.2  # max_norm is 0.2: clipping acted
+
+
+def test_ema_weights_follow_the_recurrence():
+    out = run_example("ema_weights.py")
+    assert "200 EMA updates (decay 0.9)" in out
+    assert _number(out, "hand-computed recurrence| =") < 1e-12
+    assert "EMA parameters are leaves without gradients: True" in out
+    last, ema = _number(out, "last iterate", ", EMA"), _number(out, ", EMA")
+    assert ema < last

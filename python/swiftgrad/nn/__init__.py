@@ -1,6 +1,6 @@
 """Neural-network building blocks with PyTorch's names: `Module`, `Parameter`, `Linear`,
 `Sequential`, activations, `functional` and `init`. See docs/NN_AND_OPTIM.md."""
-from . import functional, init
+from . import functional, init, utils
 from .layers import Identity, Linear, MSELoss, ReLU, Sequential, Sigmoid, Tanh
 from .conv_layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, CrossEntropyLoss, Dropout, Embedding,
                           Flatten, GELU, LayerNorm, MaxPool2d, Softmax)
@@ -10,4 +10,4 @@ from .parameter import Parameter
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Tanh", "ReLU", "Sigmoid", "MSELoss",
            "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Embedding", "LayerNorm", "BatchNorm1d",
            "BatchNorm2d", "Dropout", "GELU", "Softmax", "CrossEntropyLoss",
-           "functional", "init", "save", "load", "IncompatibleKeys"]
+           "functional", "init", "utils", "save", "load", "IncompatibleKeys"]

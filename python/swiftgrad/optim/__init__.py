@@ -1,8 +1,9 @@
 """Optimizers with PyTorch's names and update formulas; the updates run in Swift, in place,
 without recording graph nodes. See docs/NN_AND_OPTIM.md."""
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adam import Adam, AdamW
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "LBFGS", "lr_scheduler", "swa_utils"]
