@@ -5,10 +5,9 @@ imported, `python -m swiftgrad`, a gradient and a matmul, once per ISA level the
 (SWIFTGRAD_ISA=baseline, avx2, avx512), with results equal within the lane kernels' 4 ulp.
 
 Gated behind SWIFTGRAD_TEST_WHEEL=1 (`make test-wheel`, the last step of `make test`), not part of
-the plain pytest run: after a change
-to the Swift sources the wheel build compiles the core three times in release mode (measured: `make
-test-wheel` 6 min 8 s on the shared 2-core machine, on top of `make test`'s own native build, which
-would more than double CI's time), and the venv installs NumPy and scipy-openblas32 from PyPI.
+the plain pytest run: after a change to the Swift sources the wheel build compiles the core three
+times in release mode (measured: `make test-wheel` 5-6 min on the shared 2-core machine, on top of
+`make test`'s own native build), and the venv installs NumPy, scipy-openblas32 and pytest from PyPI.
 With the SwiftPM caches warm (.build-python-<level>) `make test-wheel` takes about 40 s.
 SWIFTGRAD_WHEEL=path tests a wheel built already (`make test-wheel` passes the one `make wheel` made).
 
