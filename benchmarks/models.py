@@ -70,7 +70,7 @@ def _jax_lenet_loss(jax):
         return out + b.reshape(1, -1, 1, 1)
 
     def pool(x):
-        return lax.reduce_window(x, jnp.array(-jnp.inf, x.dtype), lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+        return lax.reduce_window(x, -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
 
     def loss(p, x, y):
         h = pool(jax.nn.relu(conv(x, p["conv1.weight"], p["conv1.bias"], 2)))
