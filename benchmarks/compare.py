@@ -1,4 +1,4 @@
-"""All ten workloads of the performance issue in one run, side by side with NumPy and every peer
+"""All twelve workloads of the performance issue in one run, side by side with NumPy and every peer
 library that is installed (PyTorch, JAX, HIPS autograd; an absent peer is reported as absent).
 Interleaved rounds, medians and minimums, results checked equal before timing; prints Markdown
 and writes JSON (`--json`).
@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 import swiftgrad as sg  # noqa: E402
 from _peers import machine, peers  # noqa: E402
 from _timing import measure, table  # noqa: E402
+import models  # noqa: E402
 import overhead  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -234,7 +235,7 @@ def w10(found, rounds):
 
 
 WORKLOADS = {"W1": overhead.w1, "W2": overhead.w2, "W3": overhead.w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7,
-             "W8": w8, "W9": w9, "W10": w10}
+             "W8": w8, "W9": w9, "W10": w10, "W11": models.w11, "W12": models.w12}
 
 
 def main():

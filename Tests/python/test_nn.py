@@ -100,6 +100,21 @@ def test_functional_gradients():
         F.mse_loss(sg.ones((4, 1)), sg.ones(4))
 
 
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_with_batch_dimensions_is_one_matrix_product(bias):
+    # (..., in) inputs are multiplied as one (rows, in) matrix and reshaped back: the same values
+    # and gradients as the batched formula, to any order.
+    rng = np.random.default_rng(3)
+    x, w, b = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=(6, 5)), rng.normal(size=6)
+    args = [sg.tensor(a, requires_grad=True) for a in ((x, w, b) if bias else (x, w))]
+    out = F.linear(*args)
+    assert out.shape == (2, 3, 4, 6)
+    sg.testing.assert_allclose(out, x @ w.T + (b if bias else 0.0), rtol=1e-12, atol=1e-12)
+    t = sg.tensor(rng.normal(size=(2, 3, 4, 6)))
+    assert sg.gradcheck(lambda *a: F.mse_loss(F.linear(*a), t), args)
+    assert sg.gradgradcheck(lambda *a: F.mse_loss(F.linear(*a), t), args[:2])
+
+
 def test_activations():
     x = np.linspace(-2, 2, 9)
     sg.testing.assert_allclose(nn.Tanh()(x), np.tanh(x))

@@ -61,10 +61,21 @@ public struct Im2Col: LinearPrimitive {
     let (kh, kw) = geometry.kernel
     let (ho, wo) = (geometry.outputSize(x.shape[2], 0), geometry.outputSize(x.shape[3], 1))
     let out = try Tensor(uninitializedShape: [n, c * kh * kw, ho * wo], dtype: x.dtype)
-    let bytes = x.dtype.itemSize
-    let (src, dst) = (x.baseAddress, out.baseAddress)
-    geometry.forEachPair(imageShape: x.shape) { image, column in
-      (dst + column * bytes).copyMemory(from: src + image * bytes, byteCount: bytes)
+    // Typed element copies: a copyMemory call per element (its byte count known only at run
+    // time) made the gather several times slower than the matmul it feeds.
+    func run<T: FloatElement>(_: T.Type) {
+      let (src, dst) = (x.pointer(T.self), out.pointer(T.self))
+      geometry.forEachPair(imageShape: x.shape) { image, column in dst[column] = src[image] }
+    }
+    switch x.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default:
+      let bytes = x.dtype.itemSize
+      let (src, dst) = (x.baseAddress, out.baseAddress)
+      geometry.forEachPair(imageShape: x.shape) { image, column in
+        (dst + column * bytes).copyMemory(from: src + image * bytes, byteCount: bytes)
+      }
     }
     return withExtendedLifetime(x) { out }
   }
