@@ -60,15 +60,9 @@ public func sg_tensor_wrap(
 @_cdecl("sg_random_get_state") public func sg_random_get_state(_ out: UnsafeMutablePointer<UInt64>) {
   for (i, word) in Random.currentState.enumerated() { out[i] = word }
 }
-/// Returns 1 (value error) for the all-zero state, which xoshiro256** never leaves.
+/// Fails (value error) for the all-zero state, which xoshiro256** never leaves.
 @_cdecl("sg_random_set_state") public func sg_random_set_state(_ words: UnsafePointer<UInt64>) -> Int32 {
-  let state = (0..<4).map { words[$0] }
-  guard state.contains(where: { $0 != 0 }) else {
-    LastError.set(kind: SGError.Kind.value.rawValue, message: "set_state: the all-zero state is not a valid xoshiro256** state")
-    return SGError.Kind.value.rawValue
-  }
-  Random.currentState = state
-  return 0
+  guarded { try Random.setState((0..<4).map { words[$0] }) }
 }
 @_cdecl("sg_random_uniform") public func sg_random_uniform(_ out: OutHandle?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?, _ low: Double, _ high: Double, _ d: Int32) -> Int32 {
   produce(out) { _ in try Random.uniform(intArray(shape, ndim, "shape"), low: low, high: high, dtype: dtype(d)) }

@@ -186,16 +186,10 @@ static PyObject *py_split(PyObject *self, PyObject *args, PyObject *kwargs) {
   sg_arg a;
   if (sg_arg_from(x, &a, "split") < 0) return NULL;
   int ndim = sg_tensor_ndim(a.handle);
+  int64_t capacity = n + 1 > sections ? n + 1 : sections, count = 0;
   if (sections > 1 && (ndim == 0 || axis < -ndim || axis >= ndim)) {
-    /* The core raises for a 0-d array or a bad axis; no slots are needed for that. */
-    sg_tensor none[2] = {NULL, NULL};
-    int64_t none_count = 0;
-    int status = sg_split(none, 1, &none_count, a.handle, sections, cuts, n, axis);
-    sg_arg_release(&a);
-    if (status) return sg_raise(status);
-    return PyErr_Format(PyExc_ValueError, "split: cannot split into %lld sections", sections);
-  }
-  if (sections > 1 && ndim <= SG_MAX_DIMS) {
+    capacity = 1; /* the core refuses a 0-d array or a bad axis before making any part */
+  } else if (sections > 1 && ndim <= SG_MAX_DIMS) {
     /* Refuse impossible section counts before allocating one slot per section. */
     int64_t shape[SG_MAX_DIMS];
     sg_tensor_shape(a.handle, shape);
@@ -208,7 +202,6 @@ static PyObject *py_split(PyObject *self, PyObject *args, PyObject *kwargs) {
       return PyErr_Format(PyExc_MemoryError, "split: cannot make %lld parts of an empty axis", sections);
     }
   }
-  int64_t capacity = n + 1 > sections ? n + 1 : sections, count = 0;
   sg_tensor *parts = PyMem_Calloc(capacity + 1, sizeof(sg_tensor));
   if (!parts) {
     sg_arg_release(&a);

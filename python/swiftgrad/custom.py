@@ -246,6 +246,19 @@ def _refuse_closure(found, who):
                         "(containers of tensors are fine) and return their cotangents, or stop_gradient them")
 
 
+def _split_arguments(args, nondiff_argnums, kind, name):
+    """(nondiff, diff, flat) for a call of custom rule `name` ("custom_vjp"/"custom_jvp" `kind`):
+    the non-differentiable argument positions, the others, and their pytree leaves; refuses
+    tensors that need gradients inside nondiff arguments."""
+    _note_custom_rule(name)
+    what = f"{kind} function {name}"
+    nondiff = [i % len(args) if args else i for i in nondiff_argnums]
+    diff = [i for i in range(len(args)) if i not in nondiff]
+    flat = _Flat(args, diff, convert=True)
+    flat.refuse_grad_in(nondiff, what)
+    return nondiff, diff, flat
+
+
 class custom_vjp:
     """A function with a user-defined VJP (reverse-mode rule), as `jax.custom_vjp`.
 
@@ -271,11 +284,7 @@ class custom_vjp:
         if self in _active():  # called inside its own fwd: Note [Calls inside the own rule]
             return self.fun(*args)
         name = self.__name__
-        _note_custom_rule(name)
-        nondiff = [i % len(args) if args else i for i in self.nondiff_argnums]
-        diff = [i for i in range(len(args)) if i not in nondiff]
-        flat = _Flat(args, diff, convert=True)
-        flat.refuse_grad_in(nondiff, f"custom_vjp function {name}")
+        nondiff, diff, flat = _split_arguments(args, self.nondiff_argnums, "custom_vjp", name)
         fixed = [args[i] for i in nondiff]
         # fwd runs recorded, so residuals stay connected to the inputs: a bwd written with
         # swiftgrad ops can then be differentiated again.
@@ -336,11 +345,7 @@ class custom_jvp:
         if self in _active():  # called inside its own rule: Note [Calls inside the own rule]
             return self.fun(*args)
         name = self.__name__
-        _note_custom_rule(name)
-        nondiff = [i % len(args) if args else i for i in self.nondiff_argnums]
-        diff = [i for i in range(len(args)) if i not in nondiff]
-        flat = _Flat(args, diff, convert=True)
-        flat.refuse_grad_in(nondiff, f"custom_jvp function {name}")
+        nondiff, diff, flat = _split_arguments(args, self.nondiff_argnums, "custom_jvp", name)
         # The primal value only: its derivatives come from the rule, not from fun's operations.
         with _Running(self):
             outputs = _Outputs(self.fun(*flat.rebuilt([t.detach() for t in flat.tensors])), name)

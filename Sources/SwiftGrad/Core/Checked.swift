@@ -3,9 +3,9 @@
 #endif
 
 // Note [Checked size arithmetic]
-// Sizes, strides, offsets and counts that depend on user input are computed with the
-// overflow-reporting operations below, never with `*`/`+` (which trap on overflow and kill the
-// host process). An element count or byte size that overflows Int64 is a ValueError ("does not
+// Sizes, strides, offsets and counts that depend on user input are computed with Swift's
+// overflow-reporting operations (`multipliedReportingOverflow` and friends, as the helpers below
+// do), never with `*`/`+` (which trap on overflow and kill the host process). An element count or byte size that overflows Int64 is a ValueError ("does not
 // fit in memory", as NumPy's "array is too big"); one that fits Int64 but exceeds the memory this
 // process may allocate (physical memory, or RLIMIT_AS when set) is a MemoryError raised before
 // any allocation, because Swift's allocator aborts the process when malloc fails.
@@ -20,30 +20,6 @@ var allocationLimitBytes: Int {
   return limit
 }
 
-/// a * b, or a ValueError naming `op` when it overflows.
-@inline(__always)
-func checkedMultiply(_ a: Int, _ b: Int, _ op: String) throws -> Int {
-  let (p, overflow) = a.multipliedReportingOverflow(by: b)
-  guard !overflow else { throw SGError.value("\(op): \(a) * \(b) overflows a 64-bit integer") }
-  return p
-}
-
-/// a + b, or a ValueError naming `op` when it overflows.
-@inline(__always)
-func checkedAdd(_ a: Int, _ b: Int, _ op: String) throws -> Int {
-  let (s, overflow) = a.addingReportingOverflow(b)
-  guard !overflow else { throw SGError.value("\(op): \(a) + \(b) overflows a 64-bit integer") }
-  return s
-}
-
-/// a - b, or a ValueError naming `op` when it overflows.
-@inline(__always)
-func checkedSubtract(_ a: Int, _ b: Int, _ op: String) throws -> Int {
-  let (s, overflow) = a.subtractingReportingOverflow(b)
-  guard !overflow else { throw SGError.value("\(op): \(a) - \(b) overflows a 64-bit integer") }
-  return s
-}
-
 /// The element count of `shape`, or a ValueError when it overflows (negative dims refused too).
 func checkedElementCount(_ shape: [Int], _ op: String) throws -> Int {
   var total = 1
@@ -56,14 +32,9 @@ func checkedElementCount(_ shape: [Int], _ op: String) throws -> Int {
   return total
 }
 
-/// Checks that a tensor of `shape` can be allocated: ValueError when its size overflows,
-/// MemoryError when it exceeds what this process may allocate.
-func checkAllocation(_ shape: [Int], itemSize: Int, _ op: String) throws {
-  _ = try checkedByteCount(shape, itemSize: itemSize, op)
-}
-
-/// The byte size of a tensor of `shape`, checked as `checkAllocation` says. Blocks under the
-/// large-buffer size skip the limit lookup (a system call): malloc's own failure covers them.
+/// The byte size of a tensor of `shape`: a ValueError when it overflows, a MemoryError when it
+/// exceeds what this process may allocate. Blocks under the large-buffer size skip the limit
+/// lookup (a system call): malloc's own failure covers them.
 func checkedByteCount(_ shape: [Int], itemSize: Int, _ op: String = "allocation") throws -> Int {
   var bytes = itemSize
   for d in shape {

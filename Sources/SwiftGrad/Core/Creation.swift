@@ -15,7 +15,7 @@ let physicalMemoryBytes: Int = Int(sysconf(Int32(_SC_PHYS_PAGES))) &* Int(syscon
 
 /// Rejects negative dimensions and shapes whose tensor could not be allocated.
 func checkShape(_ shape: [Int], _ op: String, itemSize: Int = 8) throws {
-  try checkAllocation(shape, itemSize: itemSize, op)
+  _ = try checkedByteCount(shape, itemSize: itemSize, op)
 }
 
 public func zeros(_ shape: [Int], dtype: DType = .float64) throws -> Tensor {
@@ -113,17 +113,21 @@ public enum Random {
 
   /// The generator's whole state (four words of xoshiro256**), to save and restore a stream.
   public static var currentState: [UInt64] {
-    get {
-      pthread_mutex_lock(lock)
-      defer { pthread_mutex_unlock(lock) }
-      return [state.0, state.1, state.2, state.3]
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    return [state.0, state.1, state.2, state.3]
+  }
+
+  /// Restores a state from `currentState`: four words, not all zero (xoshiro256** never leaves
+  /// the all-zero state).
+  public static func setState(_ words: [UInt64]) throws {
+    guard words.count == 4 else { throw SGError.value("set_state: expected four 64-bit words, got \(words.count)") }
+    guard words.contains(where: { $0 != 0 }) else {
+      throw SGError.value("set_state: the all-zero state is not a valid xoshiro256** state")
     }
-    set {
-      precondition(newValue.count == 4, "xoshiro256** has four words of state")
-      pthread_mutex_lock(lock)
-      defer { pthread_mutex_unlock(lock) }
-      state = (newValue[0], newValue[1], newValue[2], newValue[3])
-    }
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    state = (words[0], words[1], words[2], words[3])
   }
 
   /// `count` doubles uniform in [0, 1).
