@@ -69,6 +69,13 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
   }
   let batch = try broadcastShapes(Array(a2.shape.dropLast(2)), Array(b2.shape.dropLast(2)))
   try checkShape(batch + [a2.shape[a2.ndim - 2], b2.shape[b2.ndim - 1]], "matmul")
+  // A batch of matrices times one matrix (a linear layer on (..., in) inputs) is one GEMM of the
+  // stacked rows, as PyTorch computes it; the recorded reshapes make the weight's gradient one
+  // GEMM too, instead of a GEMM per batch entry summed afterwards.
+  if a2.ndim > 2 && b2.ndim == 2 && b.ndim == 2 {
+    let rows = try reshape(a2, [a2.shape.dropLast().reduce(1, *), a2.shape[a2.ndim - 1]])
+    return try reshape(apply(MatMul(), [rows, b2]), Array(a2.shape.dropLast()) + [b2.shape[1]])
+  }
   var out = try apply(MatMul(), [a2, b2])
   if a.ndim == 1 { out = try squeeze(out, axes: [out.ndim - 2]) }
   if b.ndim == 1 { out = try squeeze(out, axes: [out.ndim - 1]) }

@@ -9,21 +9,9 @@ sigmoid = _C.sigmoid
 
 
 def linear(input, weight, bias=None):
-    """`input @ weight.T + bias`, with `weight` of shape (out_features, in_features).
-
-    An input with batch dimensions, (..., in_features), is multiplied as one (rows, in_features)
-    matrix and reshaped back (as PyTorch does): a matmul against the 2-D weight would broadcast
-    it to a batch of GEMMs, and its weight gradient would be a batch of (in, out) products summed
-    afterwards instead of one GEMM."""
-    if isinstance(input, Tensor) and input.ndim > 2 and isinstance(weight, Tensor) and weight.ndim == 2:
-        lead = tuple(input.shape[:-1])
-        rows = 1
-        for s in lead:
-            rows *= s
-        out = _C.matmul(_C.reshape(input, (rows, input.shape[-1])), _C.transpose(weight))
-        if bias is not None:
-            out = _C.add(out, bias)
-        return _C.reshape(out, lead + (weight.shape[0],))
+    """`input @ weight.T + bias`, with `weight` of shape (out_features, in_features); an input with
+    batch dimensions is multiplied as one matrix of stacked rows (sg.matmul does so for a batch
+    times a matrix)."""
     out = _C.matmul(input, _C.transpose(weight))
     return out if bias is None else _C.add(out, bias)
 
