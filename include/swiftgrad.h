@@ -42,16 +42,10 @@ sg_tensor sg_tensor_retain(sg_tensor t);
 int sg_tensor_wrap(sg_tensor *out, void *data, int64_t byte_count, int dtype, int ndim,
                    const int64_t *shape, const int64_t *strides, int64_t offset, void *context,
                    sg_release_fn release);
-int sg_full(sg_tensor *out, int ndim, const int64_t *shape, double value, int dtype);
-int sg_arange(sg_tensor *out, double start, double stop, double step, int dtype);
-int sg_linspace(sg_tensor *out, double start, double stop, int64_t num, int dtype);
-int sg_eye(sg_tensor *out, int64_t n, int64_t m, int64_t k, int dtype);
 void sg_random_seed(uint64_t seed);
 /* The generator's state: four 64-bit words (xoshiro256**). Setting the all-zero state fails. */
 void sg_random_get_state(uint64_t out[4]);
 int sg_random_set_state(const uint64_t state[4]);
-int sg_random_uniform(sg_tensor *out, int ndim, const int64_t *shape, double low, double high, int dtype);
-int sg_random_normal(sg_tensor *out, int ndim, const int64_t *shape, double mean, double std, int dtype);
 
 /* Inspection (handles must be valid) */
 int sg_tensor_ndim(sg_tensor t);
@@ -87,57 +81,58 @@ int sg_detach(sg_tensor *out, sg_tensor a);
 int sg_set_anomaly_enabled(int flag);
 void sg_tensor_set_origin(sg_tensor t, const char *origin);
 
-/* Elementwise unary */
-int sg_neg(sg_tensor *out, sg_tensor a);
-int sg_exp(sg_tensor *out, sg_tensor a);
-int sg_log(sg_tensor *out, sg_tensor a);
-int sg_sin(sg_tensor *out, sg_tensor a);
-int sg_cos(sg_tensor *out, sg_tensor a);
-int sg_tan(sg_tensor *out, sg_tensor a);
-int sg_tanh(sg_tensor *out, sg_tensor a);
-int sg_sigmoid(sg_tensor *out, sg_tensor a);
-int sg_relu(sg_tensor *out, sg_tensor a);
-int sg_sqrt(sg_tensor *out, sg_tensor a);
-int sg_abs(sg_tensor *out, sg_tensor a);
-int sg_sign(sg_tensor *out, sg_tensor a);
-int sg_log1p(sg_tensor *out, sg_tensor a);
-int sg_expm1(sg_tensor *out, sg_tensor a);
-int sg_square(sg_tensor *out, sg_tensor a);
+/* --- The operation table (Sources/SwiftGradC/Operations.swift; Note [One op table]) ---------
+ * Every operation (exp, sum, reshape, einsum, svd, ...) is numbered 0 ..< sg_op_count() and
+ * described here: its name, docstring, namespace ("" for swiftgrad, "linalg", "_" hidden), the
+ * Tensor method of the same signature (or NULL), and its parameters (name, '|'-separated other
+ * keyword spellings, kind, default as a Python literal or NULL when required, keyword-only).
+ * Strings stay valid for the life of the process. Family: 0 unary (sg_op_unary), 1 binary
+ * (sg_op_binary), 2 general; sg_op_call runs any of them. Result: 0 one tensor, 1 a tuple,
+ * 2 a list. */
+enum { SG_KIND_TENSOR = 0, SG_KIND_OPTIONAL_TENSOR = 1, SG_KIND_TENSORS = 2, SG_KIND_VARIADIC_TENSORS = 3,
+       SG_KIND_INT = 4, SG_KIND_OPTIONAL_INT = 5, SG_KIND_FLOAT = 6, SG_KIND_OPTIONAL_FLOAT = 7, SG_KIND_BOOL = 8,
+       SG_KIND_INTS = 9, SG_KIND_OPTIONAL_INTS = 10, SG_KIND_VARIADIC_INTS = 11, SG_KIND_STRING = 12,
+       SG_KIND_INT_OR_INTS = 13, SG_KIND_FLOAT_OR_STRING = 14 };
+int sg_op_count(void);
+int sg_op_find(const char *name); /* -1 when unknown */
+const char *sg_op_name(int op);
+const char *sg_op_doc(int op);
+const char *sg_op_namespace(int op);
+const char *sg_op_method(int op);
+int sg_op_family(int op);
+int sg_op_result(int op);
+int sg_op_differentiable(int op);
+int sg_op_parameter_count(int op);
+const char *sg_op_parameter_name(int op, int j);
+const char *sg_op_parameter_aliases(int op, int j);
+int sg_op_parameter_kind(int op, int j);
+const char *sg_op_parameter_default(int op, int j);
+int sg_op_parameter_keyword_only(int op, int j);
+const char *sg_kind_spelling(int kind); /* "tensor", "ints?", "*tensors", ... */
 
-/* Elementwise binary (NumPy broadcasting and promotion) */
-int sg_add(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_sub(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_mul(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_div(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_pow(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_maximum(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_minimum(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_matmul(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_equal(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_not_equal(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_less(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_less_equal(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_greater(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_greater_equal(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_where(sg_tensor *out, sg_tensor condition, sg_tensor a, sg_tensor b);
+/* An argument value: kind SG_VALUE_*; integer holds an int or bool, or the count of `pointer`'s
+ * int64s (INTS) or handles (TENSORS); pointer holds a handle (TENSOR) or a NUL-terminated
+ * string (STRING). One value per parameter, in the signature's order. */
+enum { SG_VALUE_NONE = 0, SG_VALUE_TENSOR = 1, SG_VALUE_TENSORS = 2, SG_VALUE_INT = 3, SG_VALUE_FLOAT = 4,
+       SG_VALUE_BOOL = 5, SG_VALUE_INTS = 6, SG_VALUE_STRING = 7 };
+typedef struct {
+  int64_t kind;
+  int64_t integer;
+  double real;
+  const void *pointer;
+} sg_value;
+int sg_op_unary(int op, sg_tensor *out, sg_tensor a);
+int sg_op_binary(int op, sg_tensor *out, sg_tensor a, sg_tensor b);
+/* Results go to outs when there are at most `capacity`, else to a malloc'ed array in *heap
+ * (freed with sg_free); *count is their number either way. */
+int sg_op_call(int op, const sg_value *values, int n, sg_tensor *outs, int64_t capacity, sg_tensor **heap,
+               int64_t *count);
+void sg_free(void *p);
+/* Per-operation call counts for coverage tests: on != 0 resets and starts counting (not for
+ * concurrent use while on); returns the previous setting. */
+int sg_op_count_calls(int on);
+int64_t sg_op_calls(int op);
 
-/* Reductions: n_axes < 0 reduces over all axes */
-int sg_sum(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes, int keepdims);
-int sg_mean(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes, int keepdims);
-int sg_max(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes, int keepdims);
-int sg_min(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes, int keepdims);
-int sg_prod(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes, int keepdims);
-
-/* Shapes */
-int sg_reshape(sg_tensor *out, sg_tensor a, const int64_t *shape, int ndim);
-int sg_transpose(sg_tensor *out, sg_tensor a, const int64_t *axes, int n); /* n < 0: reverse */
-int sg_broadcast_to(sg_tensor *out, sg_tensor a, const int64_t *shape, int ndim);
-int sg_expand_dims(sg_tensor *out, sg_tensor a, int64_t axis);
-int sg_squeeze(sg_tensor *out, sg_tensor a, const int64_t *axes, int n); /* n < 0: all size-1 */
-int sg_concatenate(sg_tensor *out, const sg_tensor *arrays, int n, int64_t axis);
-int sg_stack(sg_tensor *out, const sg_tensor *arrays, int n, int64_t axis);
-int sg_cast(sg_tensor *out, sg_tensor a, int dtype);
-int sg_copy(sg_tensor *out, sg_tensor a);
 /* Basic indexing: 4 int64 per item: kind (0 int, 1 slice, 2 None, 3 Ellipsis), start, stop,
  * step; INT64_MIN marks an omitted slice bound. */
 int sg_index(sg_tensor *out, sg_tensor a, const int64_t *items, int n_items);
@@ -197,83 +192,6 @@ int sg_forward_strip(sg_tensor *out, sg_tensor x, int64_t level);
 int sg_reverse_input(sg_tensor *out, sg_tensor x);
 int sg_result_needs_graph(int n_out, const sg_tensor *outputs, int n_in, const sg_tensor *inputs, int *result);
 
-/* --- Composites, selection and linear algebra (Sources/SwiftGradC/Composites.swift) --------- */
-int sg_softplus(sg_tensor *out, sg_tensor a);
-int sg_clip(sg_tensor *out, sg_tensor x, sg_tensor low_or_null, sg_tensor high_or_null);
-/* Variance (root = 0) or standard deviation (root = 1) with NumPy's ddof; n_axes < 0: all. */
-int sg_var(sg_tensor *out, sg_tensor x, const int64_t *axes, int n_axes, int64_t ddof, int keepdims, int root);
-int sg_logsumexp(sg_tensor *out, sg_tensor x, const int64_t *axes, int n_axes, int keepdims);
-int sg_softmax(sg_tensor *out, sg_tensor x, int64_t axis, int log); /* log != 0: log_softmax */
-int sg_dot(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_outer(sg_tensor *out, sg_tensor a, sg_tensor b);
-/* take(x, indices, axis): has_axis == 0 flattens x first; out-of-range indices: index error. */
-int sg_take(sg_tensor *out, sg_tensor x, sg_tensor indices, int64_t axis, int has_axis);
-int sg_take_along_axis(sg_tensor *out, sg_tensor x, sg_tensor indices, int64_t axis);
-/* PyTorch semantics, out of place: gather(x, axis, index); scatter_add(x, axis, index, src);
- * index_add(x, axis, index (1-D), source). */
-int sg_gather(sg_tensor *out, sg_tensor x, int64_t axis, sg_tensor index);
-int sg_scatter_add(sg_tensor *out, sg_tensor x, int64_t axis, sg_tensor index, sg_tensor src);
-int sg_index_add(sg_tensor *out, sg_tensor x, int64_t axis, sg_tensor index, sg_tensor src);
-/* The kh x kw windows (stride, dilation) of an (N, C, H, W) tensor as (N, C*kh*kw, Ho*Wo)
- * columns (PyTorch's unfold without padding); differentiable (its transpose is col2im). */
-int sg_im2col(sg_tensor *out, sg_tensor x, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw);
-/* Parts of x along axis: `sections` equal parts when > 0, else cuts at `indices`. Writes up to
- * capacity handles and the number of parts into *count (call again if *count > capacity). */
-int sg_split(sg_tensor *out, int64_t capacity, int64_t *count, sg_tensor x, int64_t sections,
-             const int64_t *indices, int n_indices, int64_t axis);
-int sg_inv(sg_tensor *out, sg_tensor a);
-int sg_det(sg_tensor *out, sg_tensor a);
-int sg_cholesky(sg_tensor *out, sg_tensor a);
-int sg_solve(sg_tensor *out, sg_tensor a, sg_tensor b);
-/* norm: ord used when has_ord; fro != 0 selects the Frobenius norm; n_axes < 0: all axes. */
-/* fro: 0 none, 1 Frobenius, 2 nuclear. */
-int sg_norm(sg_tensor *out, sg_tensor x, double ord, int has_ord, int fro, const int64_t *axes, int n_axes, int keepdims);
-
-/* --- Shape and math operators (Sources/SwiftGradC/OpsShapeMath.swift) ------------------ */
-int sg_floor(sg_tensor *out, sg_tensor a);
-int sg_ceil(sg_tensor *out, sg_tensor a);
-int sg_erf(sg_tensor *out, sg_tensor a);
-int sg_sinh(sg_tensor *out, sg_tensor a);
-int sg_cosh(sg_tensor *out, sg_tensor a);
-int sg_arcsin(sg_tensor *out, sg_tensor a);
-int sg_arccos(sg_tensor *out, sg_tensor a);
-int sg_arctan(sg_tensor *out, sg_tensor a);
-int sg_log_sigmoid(sg_tensor *out, sg_tensor a);
-int sg_ravel(sg_tensor *out, sg_tensor a);   /* a view when the layout allows */
-int sg_flatten(sg_tensor *out, sg_tensor a); /* always a copy */
-int sg_round(sg_tensor *out, sg_tensor a, int64_t decimals); /* half to even; zero gradient */
-int sg_gelu(sg_tensor *out, sg_tensor a, int approximate);   /* 0: exact erf form, 1: tanh */
-int sg_logaddexp(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_hypot(sg_tensor *out, sg_tensor a, sg_tensor b);
-int sg_arctan2(sg_tensor *out, sg_tensor a, sg_tensor b);
-/* Scans and ordering; has_axis == 0 works on the flattened array. */
-int sg_cumsum(sg_tensor *out, sg_tensor a, int64_t axis, int has_axis);
-int sg_cumprod(sg_tensor *out, sg_tensor a, int64_t axis, int has_axis);
-int sg_argextremum(sg_tensor *out, sg_tensor a, int64_t axis, int has_axis, int keepdims, int is_max);
-/* values != 0: sorted values (differentiable); else the int64 indices. Stable. */
-int sg_sort(sg_tensor *out, sg_tensor a, int64_t axis, int has_axis, int descending, int values);
-int sg_topk(sg_tensor *values, sg_tensor *indices, sg_tensor a, int64_t k, int64_t axis, int largest);
-/* Shapes */
-int sg_flip(sg_tensor *out, sg_tensor a, const int64_t *axes, int n_axes); /* n_axes < 0: all */
-int sg_roll(sg_tensor *out, sg_tensor a, const int64_t *shifts, int n_shifts, const int64_t *axes,
-            int n_axes); /* n_axes < 0: the flattened array */
-int sg_moveaxis(sg_tensor *out, sg_tensor a, const int64_t *source, int n_source, const int64_t *destination,
-                int n_destination);
-int sg_swapaxes(sg_tensor *out, sg_tensor a, int64_t axis1, int64_t axis2);
-int sg_tile(sg_tensor *out, sg_tensor a, const int64_t *reps, int n_reps);
-/* repeats: integer tensor, 0-d or 1-d. */
-int sg_repeat(sg_tensor *out, sg_tensor a, sg_tensor repeats, int64_t axis, int has_axis);
-/* pad_width: integer tensor broadcastable to (ndim, 2); mode: constant, reflect, symmetric, edge, wrap. */
-int sg_pad(sg_tensor *out, sg_tensor a, sg_tensor pad_width, const char *mode, double value);
-int sg_tril(sg_tensor *out, sg_tensor a, int64_t k);
-int sg_triu(sg_tensor *out, sg_tensor a, int64_t k);
-int sg_diag(sg_tensor *out, sg_tensor a, int64_t k);
-/* The diagonal as a view (sum == 0) or its sum, the trace (sum != 0). */
-int sg_diagonal(sg_tensor *out, sg_tensor a, int64_t offset, int64_t axis1, int64_t axis2, int sum);
-/* Writes up to capacity handles and the number of grids into *count (ij != 0: matrix indexing). */
-int sg_meshgrid(sg_tensor *out, int64_t capacity, int64_t *count, const sg_tensor *xs, int n, int ij);
-int sg_einsum(sg_tensor *out, const char *subscripts, const sg_tensor *operands, int n);
-
 /* --- Custom rules and hooks from the client (Sources/SwiftGradC/Custom.swift) --------------
  * A callback receives n_in borrowed handles (NULL: zero/none) and fills n_out handles that Swift
  * then owns (NULL: none); it returns 0, or 5 after leaving its own exception set on the thread
@@ -288,16 +206,6 @@ int sg_custom_function(sg_tensor *out, const char *label, int n_in, const sg_ten
                        sg_release_fn release);
 /* A hook run on the tensor's gradient during backward: the gradient in, a replacement or NULL out. */
 int sg_tensor_register_hook(sg_tensor t, sg_callback_fn fn, void *context, sg_release_fn release);
-
-/* --- Decompositions (Sources/SwiftGradC/OpsLinalg.swift) --------------------------------------
- * Batched over leading axes; factors through several out-pointers, each differentiable. */
-int sg_eigh(sg_tensor *w, sg_tensor *v, sg_tensor a);
-int sg_svd(sg_tensor *u, sg_tensor *s, sg_tensor *vh, sg_tensor a); /* reduced */
-int sg_qr(sg_tensor *q, sg_tensor *r, sg_tensor a);                 /* reduced */
-int sg_slogdet(sg_tensor *sign, sg_tensor *logabsdet, sg_tensor a);
-int sg_pinv(sg_tensor *out, sg_tensor a, double rcond);
-int sg_lstsq(sg_tensor *out, sg_tensor a, sg_tensor b, double rcond);
-int sg_matrix_power(sg_tensor *out, sg_tensor a, int64_t n);
 
 /* --- Graph mode (Sources/SwiftGradC/GraphMode.swift) ---------------------------------------
  * A recorder, while active on a thread, records every primitive applied there; inputs are

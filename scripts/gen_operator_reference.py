@@ -105,8 +105,34 @@ def read_table():
 
 
 def _doc(name):
-    doc = (getattr(_lookup(name), "__doc__", None) or "").strip().splitlines()
-    return doc[0].replace("|", "\\|") if doc else ""
+    return _summary(_lookup(name))
+
+
+def _summary(f):
+    """The first line of the description (an operation's docstring starts with its signature)."""
+    doc = (getattr(f, "__doc__", None) or "").strip()
+    if hasattr(f, "parameters"):
+        doc = doc.split("\n\n", 1)[-1]
+    lines = doc.splitlines()
+    return lines[0].replace("|", "\\|") if lines else ""
+
+
+def _operations_section():
+    """Every operation of the core's table (Note [One op table]), where it is published and its signature."""
+    from swiftgrad import _C
+
+    where = {"": "sg.", "linalg": "sg.linalg.", "_": "sg._C."}
+    lines = ["## Every operation of the core", "",
+             f"The core's operation table (`Operation.all` in Swift, {len(_C.operations)} operations) in table order:",
+             "the Python name (`sg._C.` ones are wrapped by Python code of the same name), the signature, the",
+             "Tensor method of the same signature, and whether it has derivatives (comparisons, integer results",
+             "and creation have none).", "",
+             "| operation | signature | method | derivatives | description |", "|---|---|---|---|---|"]
+    for op in _C.operations:
+        method = f"`Tensor.{op.method}`" if op.method else ""
+        lines.append(f"| `{where[op.namespace]}{op.__name__}` | `{op.__text_signature__}` | {method} | "
+                     f"{'yes' if op.differentiable else 'no'} | {_summary(op)} |")
+    return lines + [""]
 
 
 def _domain(case):
@@ -161,6 +187,7 @@ def render():
         cases = ", ".join(f"`{n}`" for n in functions[f])
         lines.append(f"| `sg.{f}` | {_doc(f)} | {cases} |")
     lines.append("")
+    lines += _operations_section()
     return "\n".join(lines)
 
 

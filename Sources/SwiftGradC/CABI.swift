@@ -41,21 +41,6 @@ public func sg_tensor_wrap(
   }
 }
 
-@_cdecl("sg_full") public func sg_full(_ out: OutHandle?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?, _ value: Double, _ d: Int32) -> Int32 {
-  produce(out) { _ in try full(intArray(shape, ndim, "shape"), value, dtype: dtype(d)) }
-}
-@_cdecl("sg_arange") public func sg_arange(_ out: OutHandle?, _ start: Double, _ stop: Double, _ step: Double, _ d: Int32) -> Int32 {
-  produce(out) { _ in try arange(start, stop, step, dtype: dtype(d)) }
-}
-@_cdecl("sg_linspace") public func sg_linspace(_ out: OutHandle?, _ start: Double, _ stop: Double, _ num: Int64, _ d: Int32) -> Int32 {
-  produce(out) { _ in try linspace(start, stop, count: Int(num), dtype: dtype(d)) }
-}
-@_cdecl("sg_eye") public func sg_eye(_ out: OutHandle?, _ n: Int64, _ m: Int64, _ k: Int64, _ d: Int32) -> Int32 {
-  produce(out) { _ in
-    guard n >= 0, m >= 0 else { throw SGError.value("eye: negative dimensions are not allowed (\(n), \(m))") }
-    return try eye(Int(n), Int(m), k: Int(k), dtype: dtype(d))
-  }
-}
 @_cdecl("sg_random_seed") public func sg_random_seed(_ seed: UInt64) { Random.seed(seed) }
 @_cdecl("sg_random_get_state") public func sg_random_get_state(_ out: UnsafeMutablePointer<UInt64>) {
   for (i, word) in Random.currentState.enumerated() { out[i] = word }
@@ -64,13 +49,6 @@ public func sg_tensor_wrap(
 @_cdecl("sg_random_set_state") public func sg_random_set_state(_ words: UnsafePointer<UInt64>) -> Int32 {
   guarded { try Random.setState((0..<4).map { words[$0] }) }
 }
-@_cdecl("sg_random_uniform") public func sg_random_uniform(_ out: OutHandle?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?, _ low: Double, _ high: Double, _ d: Int32) -> Int32 {
-  produce(out) { _ in try Random.uniform(intArray(shape, ndim, "shape"), low: low, high: high, dtype: dtype(d)) }
-}
-@_cdecl("sg_random_normal") public func sg_random_normal(_ out: OutHandle?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?, _ mean: Double, _ std: Double, _ d: Int32) -> Int32 {
-  produce(out) { _ in try Random.normal(intArray(shape, ndim, "shape"), mean: mean, std: std, dtype: dtype(d)) }
-}
-
 // MARK: Inspecting tensors
 
 @_cdecl("sg_tensor_ndim") public func sg_tensor_ndim(_ h: Handle) -> Int32 { Int32(tensor(h).ndim) }

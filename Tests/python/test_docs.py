@@ -159,6 +159,7 @@ def test_every_public_callable_has_a_docstring():
 def test_stubs_cover_the_extension_and_are_packaged():
     stub = ast.parse((ROOT / "python" / "swiftgrad" / "_C.pyi").read_text())
     declared = {node.name for node in stub.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    declared |= {node.target.id for node in stub.body if isinstance(node, ast.AnnAssign)}
     actual = {name for name in dir(_C) if not name.startswith("__")}
     assert actual - declared == set(), f"missing from _C.pyi: {sorted(actual - declared)}"
     assert declared - actual == set(), f"_C.pyi declares what _C lacks: {sorted(declared - actual)}"

@@ -180,7 +180,7 @@ static int scalar_tensor(double value, int dtype, sg_arg *arg) {
     }
   }
   sg_tensor h;
-  int status = sg_full(&h, 0, NULL, value, dtype);
+  int status = sg_full_tensor(&h, 0, NULL, value, dtype);
   if (status) return sg_raise_int(status);
   sg_tensor_set_weak(h);
   int slot = scalar_cache_next;
@@ -394,14 +394,9 @@ PyMODINIT_FUNC PyInit__C(void) {
   if (!m) return NULL;
   Py_INCREF(&SGTensorBase_Type);
   if (PyModule_AddObject(m, "TensorBase", (PyObject *)&SGTensorBase_Type) < 0) return NULL;
-  if (sg_register_ops(m) < 0) return NULL;
+  if (sg_register_operations(m) < 0 || sg_register_random(m) < 0) return NULL;
   if (sg_register_optim(m) < 0 || sg_register_graph(m) < 0) return NULL;
-  if (sg_register_forward(m) < 0) return NULL;
-  if (sg_register_composites(m) < 0) return NULL;
-  if (sg_register_callbacks(m) < 0) return NULL;
-  if (sg_register_graphmode(m) < 0) return NULL;
-  if (sg_register_linalg(m) < 0) return NULL;
-  if (sg_register_blas(m) < 0) return NULL;
-  if (sg_register_shapemath(m) < 0) return NULL;
+  if (sg_register_forward(m) < 0 || sg_register_callbacks(m) < 0) return NULL;
+  if (sg_register_graphmode(m) < 0 || sg_register_blas(m) < 0) return NULL;
   return m;
 }

@@ -1,5 +1,5 @@
 /* Shared declarations of the CPython extension swiftgrad._C (one file per concern:
- * module.c errors/conversion, tensor.c the Tensor type, ops.c the op binding table). */
+ * module.c errors/conversion, tensor.c the Tensor type, operations.c the operation table). */
 #ifndef SWIFTGRAD_EXT_H
 #define SWIFTGRAD_EXT_H
 #define PY_SSIZE_T_CLEAN
@@ -39,27 +39,33 @@ int sg_is_tensor(PyObject *obj);
 int sg_int_list(PyObject *obj, int64_t *out, int capacity, const char *what);
 #define SG_MAX_DIMS 64
 
-/* Binding table and tensor-type extras, registered by module init. */
-int sg_register_ops(PyObject *module);
-int sg_register_forward(PyObject *module); /* forward.c: forward-mode entry points */
-PyObject *sg_binary_call(int (*fn)(sg_tensor *, sg_tensor, sg_tensor), PyObject *a, PyObject *b);
+/* operations.c: every operation of the core's table as a function and Tensor method. */
+int sg_register_operations(PyObject *module);
+/* Table numbers of the operations the Tensor type's protocols call (set by registration). */
+extern int sg_op_add, sg_op_subtract, sg_op_multiply, sg_op_divide, sg_op_power, sg_op_matmul, sg_op_negative,
+    sg_op_abs, sg_op_full;
+extern int sg_op_compare[6]; /* Py_LT, Py_LE, Py_EQ, Py_NE, Py_GT, Py_GE */
+PyObject *sg_call_unary(int op, PyObject *x);
+/* Python's binary-operator protocol: NotImplemented when `y` cannot be converted. */
+PyObject *sg_call_binary(int op, PyObject *x, PyObject *y);
+/* A new tensor of `shape` filled with `value` (the table's `full`). */
+int sg_full_tensor(sg_tensor *out, int ndim, const int64_t *shape, double value, int dtype);
+
+/* indexing.c: index expressions, 4 int64 per item (sg_index), index arrays as tensors (kind 4). */
 PyObject *sg_index_call(PyObject *self, PyObject *key);
-/* Encodes a Python index expression (4 int64 per item); returns the item count or -1. */
-/* Index keys: 4 int64 per item (sg_index), array items as tensors (kind 4). */
 typedef struct {
   sg_arg args[SG_MAX_DIMS];
   sg_tensor handles[SG_MAX_DIMS];
   int count;
 } sg_index_arrays;
-int sg_parse_index(PyObject *key, int64_t *items, sg_index_arrays *arrays);
+int sg_parse_index(PyObject *key, int64_t *items, sg_index_arrays *arrays); /* item count or -1 */
 void sg_index_release(sg_index_arrays *arrays);
-/* nn / optim / graph: optim.c, graph.c */
-int sg_register_optim(PyObject *module);
-int sg_register_graph(PyObject *module);
+
+int sg_register_random(PyObject *module);    /* random.c: the generator's seed and state */
+int sg_register_forward(PyObject *module);   /* forward.c: forward-mode entry points */
+int sg_register_optim(PyObject *module);     /* optim.c: optimizer steps */
+int sg_register_graph(PyObject *module);     /* graph.c: autograd graph introspection */
 int sg_register_graphmode(PyObject *module); /* graphmode.c: sg.compile and sg.Graph */
-int sg_register_linalg(PyObject *module);    /* linalg.c: decompositions */
 int sg_register_blas(PyObject *module);      /* blas.c: which BLAS is loaded, its core and threads */
-int sg_register_composites(PyObject *module);
-int sg_register_callbacks(PyObject *module);
-int sg_register_shapemath(PyObject *module); /* shapemath.c: shape and math operators */
+int sg_register_callbacks(PyObject *module); /* callbacks.c: custom rules and hooks */
 #endif

@@ -202,13 +202,13 @@ static PyMethodDef tensor_methods[] = {
 
 /* --- Number protocol -------------------------------------------------------------------- */
 
-#define BINARY_SLOT(slot, fn) \
-  static PyObject *slot(PyObject *a, PyObject *b) { return sg_binary_call(fn, a, b); }
-BINARY_SLOT(nb_add, sg_add)
-BINARY_SLOT(nb_sub, sg_sub)
-BINARY_SLOT(nb_mul, sg_mul)
-BINARY_SLOT(nb_div, sg_div)
-BINARY_SLOT(nb_matmul, sg_matmul)
+#define BINARY_SLOT(slot, op) \
+  static PyObject *slot(PyObject *a, PyObject *b) { return sg_call_binary(op, a, b); }
+BINARY_SLOT(nb_add, sg_op_add)
+BINARY_SLOT(nb_sub, sg_op_subtract)
+BINARY_SLOT(nb_mul, sg_op_multiply)
+BINARY_SLOT(nb_div, sg_op_divide)
+BINARY_SLOT(nb_matmul, sg_op_matmul)
 #undef BINARY_SLOT
 
 static PyObject *nb_pow(PyObject *a, PyObject *b, PyObject *mod) {
@@ -216,7 +216,7 @@ static PyObject *nb_pow(PyObject *a, PyObject *b, PyObject *mod) {
     PyErr_SetString(PyExc_TypeError, "pow() with a modulus is not supported for tensors");
     return NULL;
   }
-  return sg_binary_call(sg_pow, a, b);
+  return sg_call_binary(sg_op_power, a, b);
 }
 
 /* x op= y: the Swift side writes into x's memory and hands back the handle that stands for x
@@ -267,13 +267,8 @@ static int tensor_setitem(TensorObject *self, PyObject *key, PyObject *value) {
   return 0;
 }
 
-static PyObject *unary_slot(int (*fn)(sg_tensor *, sg_tensor), PyObject *a) {
-  sg_tensor out;
-  int status = fn(&out, ((TensorObject *)a)->handle);
-  return status ? sg_raise(status) : sg_wrap(out);
-}
-static PyObject *nb_neg(PyObject *a) { return unary_slot(sg_neg, a); }
-static PyObject *nb_abs(PyObject *a) { return unary_slot(sg_abs, a); }
+static PyObject *nb_neg(PyObject *a) { return sg_call_unary(sg_op_negative, a); }
+static PyObject *nb_abs(PyObject *a) { return sg_call_unary(sg_op_abs, a); }
 static PyObject *nb_pos(PyObject *a) { return Py_NewRef(a); }
 
 /* The value of a one-element tensor as a Python float/int/bool (NULL with an error otherwise). */
@@ -337,16 +332,7 @@ static PyNumberMethods tensor_as_number = {
 };
 
 static PyObject *tensor_richcompare(PyObject *a, PyObject *b, int op) {
-  int (*fn)(sg_tensor *, sg_tensor, sg_tensor);
-  switch (op) {
-    case Py_EQ: fn = sg_equal; break;
-    case Py_NE: fn = sg_not_equal; break;
-    case Py_LT: fn = sg_less; break;
-    case Py_LE: fn = sg_less_equal; break;
-    case Py_GT: fn = sg_greater; break;
-    default: fn = sg_greater_equal; break;
-  }
-  return sg_binary_call(fn, a, b);
+  return sg_call_binary(sg_op_compare[op], a, b);
 }
 
 static Py_ssize_t tensor_length(TensorObject *self) {

@@ -174,16 +174,15 @@ def eye(N, M=None, k=0, dtype=None):
     return _C.eye(int(N), int(N if M is None else M), int(k), _code_of(_float_dtype(dtype)))
 
 
-# --- Operations (implemented in Swift; bound in python/csrc/ops.c) --------------------------
+# --- Operations: every public function of the core's table (Note [One op table]) -----------------
+def _publish(namespace, names):
+    """Adds the table's operations of `namespace` ('' here, 'linalg' for sg.linalg) to `names`."""
+    for op in _C.operations:
+        if op.namespace == namespace:
+            names[op.__name__] = op
 
-from ._C import (  # noqa: E402
-    negative, exp, log, sin, cos, tan, tanh, sigmoid, relu, sqrt, abs, sign, log1p, expm1, square, copy,
-    add, subtract, multiply, divide, power, maximum, minimum, matmul,
-    equal, not_equal, less, less_equal, greater, greater_equal,
-    sum, mean, max, min, prod,
-    reshape, broadcast_to, transpose, squeeze, expand_dims, concatenate, stack, where,
-)
 
+_publish("", globals())
 neg = negative
 
 
@@ -212,10 +211,6 @@ from .transforms import (  # noqa: E402
     grad, value_and_grad, vjp, jvp, jacfwd, jacrev, jacobian, hessian, hvp, linearize,
 )
 
-# --- Composites, selection, linear algebra (Sources/SwiftGrad/Composite, Primitives/Gather, Linalg)
-from ._C import (  # noqa: E402
-    softplus, clip, var, std, logsumexp, softmax, log_softmax, dot, outer, split, take, take_along_axis,
-)
 from . import linalg  # noqa: E402
 
 # --- Pytrees (python/swiftgrad/tree_util.py): the containers every API below flattens ------------
@@ -224,19 +219,6 @@ from . import tree_util  # noqa: E402
 # --- Custom rules and checkpointing (python/swiftgrad/custom.py, checkpoint.py) ------------------
 from .custom import Function, FunctionCtx, custom_jvp, custom_vjp  # noqa: E402
 from .checkpoint import checkpoint, checkpoint_sequential  # noqa: E402
-
-# --- Shape and math operators (python/csrc/shapemath.c) ------------------
-# `_C.trace` (NumPy's matrix trace) is exposed as `sg.linalg.trace` and `Tensor.trace()`: `sg.trace`
-# stays the Wengert-table tracer of the API contract.
-from ._C import (  # noqa: E402
-    floor, ceil, round, erf, sinh, cosh, arcsin, arccos, arctan, log_sigmoid, gelu, logaddexp, hypot, arctan2,
-    cumsum, cumprod, argmax, argmin, sort, argsort, topk, einsum,
-    flip, roll, moveaxis, swapaxes, ravel, flatten, tile, repeat, pad, tril, triu, diag, diagonal, meshgrid,
-)
-
-# --- Gathers and scatters, PyTorch style (python/csrc/composites.c) --------------------------------
-from ._C import gather, index_add, scatter_add  # noqa: E402
-
 
 def _refuse_while_recording(what):
     from .compiled import _recording_depth

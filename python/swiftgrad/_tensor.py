@@ -4,10 +4,9 @@ import numpy as np
 
 from . import _C, _copying
 from ._dtypes import code_of, dtype_of_code
-from ._tensor_shapemath import ShapeMathMethods
 
 
-class Tensor(ShapeMathMethods, _C.TensorBase):
+class Tensor(_C.TensorBase):
     """An n-dimensional array backed by Swift storage, recording operations for autodiff."""
 
     __slots__ = ()
@@ -141,70 +140,17 @@ class Tensor(ShapeMathMethods, _C.TensorBase):
     def __deepcopy__(self, memo):
         return _copying.deep_copy(self, memo)
 
-    # NumPy-style methods; each is the module function of the same name.
+    # NumPy-style methods.
     def astype(self, dtype):
         """A copy converted to `dtype` (same as `sg.astype`)."""
         return _C.cast(self, code_of(dtype))
 
-    def reshape(self, *shape):
-        """Same elements in a new shape, given as a tuple or as separate ints (-1 is inferred)."""
-        return _C.reshape(self, *shape)
+    def clip(self, min=None, max=None):  # noqa: A002  (NumPy's parameter names)
+        """Values limited to [min, max] (as `sg.clip`)."""
+        return _C.clip(self, min, max)
 
-    def transpose(self, *axes):
-        """Dimensions permuted by `axes` (reversed when none are given); a view."""
-        return _C.transpose(self, *axes) if axes else _C.transpose(self)
-
-    def sum(self, axis=None, keepdims=False):
-        """Sum over `axis` (an int, a tuple, or None for all axes), as `sg.sum`."""
-        return _C.sum(self, axis, keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        """Mean over `axis` (an int, a tuple, or None for all axes), as `sg.mean`."""
-        return _C.mean(self, axis, keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        """Maximum over `axis`; NaN propagates; ties split the gradient (as `sg.max`)."""
-        return _C.max(self, axis, keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        """Minimum over `axis`; NaN propagates; ties split the gradient (as `sg.min`)."""
-        return _C.min(self, axis, keepdims)
-
-    def prod(self, axis=None, keepdims=False):
-        """Product over `axis` (an int, a tuple, or None for all axes), as `sg.prod`."""
-        return _C.prod(self, axis, keepdims)
-
-    def squeeze(self, axis=None):
-        """Size-1 dimensions removed (all of them, or those named by `axis`); a view."""
-        return _C.squeeze(self, axis)
-
-    def exp(self):
-        """Elementwise e**x (as `sg.exp`)."""
-        return _C.exp(self)
-
-    def log(self):
-        """Elementwise natural logarithm (as `sg.log`)."""
-        return _C.log(self)
-
-    def tanh(self):
-        """Elementwise hyperbolic tangent (as `sg.tanh`)."""
-        return _C.tanh(self)
-
-    def sigmoid(self):
-        """Elementwise logistic sigmoid (as `sg.sigmoid`)."""
-        return _C.sigmoid(self)
-
-    def relu(self):
-        """Elementwise max(x, 0) (as `sg.relu`)."""
-        return _C.relu(self)
-
-    def sqrt(self):
-        """Elementwise square root (as `sg.sqrt`)."""
-        return _C.sqrt(self)
-
-    def abs(self):
-        """Elementwise absolute value (as `sg.abs`)."""
-        return _C.abs(self)
+    # The other NumPy-style methods (sum, reshape, exp, argmax, ...) are the core's operations
+    # themselves, added to the type by the extension from the operation table.
 
 
 _C._set_tensor_class(Tensor)

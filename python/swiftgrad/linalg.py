@@ -1,25 +1,22 @@
 """Linear algebra (NumPy's `linalg` names), computed through LAPACK in the Swift core.
 Derivatives of every order come from the primitives' rules; see docs/LINALG.md for the
 degenerate cases."""
-from ._C import cholesky, det, inv, norm, solve
+from . import _C as _ext
 
-__all__ = ["cholesky", "det", "inv", "norm", "solve"]
+# cholesky, det, inv, norm, solve: the core's table publishes them here (Note [One op table]).
+__all__ = sorted(op.__name__ for op in _ext.operations if op.namespace == "linalg")
+globals().update({op.__name__: op for op in _ext.operations if op.namespace == "linalg"})
 
 # --- Matrix trace ---------------------------------------------------------------
-from ._C import trace as _trace  # noqa: E402
-
-
 def trace(x, /, *, offset=0):
     """Sum along the `offset` diagonal of the last two axes (NumPy 2's `linalg.trace`)."""
-    return _trace(x, offset, -2, -1)
+    return _ext.trace(x, offset, -2, -1)
 
 
 __all__ += ["trace"]
 
 # --- Decompositions (python/csrc/linalg.c; Sources/SwiftGrad/Primitives/Decompositions.swift) -----
 from collections import namedtuple as _namedtuple  # noqa: E402
-
-from . import _C as _ext  # noqa: E402
 
 EighResult = _namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SVDResult = _namedtuple("SVDResult", ["U", "S", "Vh"])

@@ -77,6 +77,10 @@ public func split(_ x: Tensor, sections: Int? = nil, indices: [Int]? = nil, axis
     guard sections > 0, size % sections == 0 else {
       throw SGError.value("split: array split does not result in an equal division (\(size) into \(sections))")
     }
+    // An empty axis divides into any number of parts: refuse counts no memory could hold.
+    guard size > 0 || sections <= 1 << 24 else {
+      throw SGError.memory("split: cannot make \(sections) parts of an empty axis")
+    }
     cuts = (1..<sections).map { $0 * size / sections }
   } else {
     cuts = (indices ?? []).map { Swift.min(Swift.max($0 < 0 ? $0 + size : $0, 0), size) }
@@ -85,4 +89,45 @@ public func split(_ x: Tensor, sections: Int? = nil, indices: [Int]? = nil, axis
   return try zip(bounds, bounds.dropFirst()).map { start, end in
     try sliceAxis(x, axis: a, start: Swift.min(start, size), count: Swift.max(end - start, 0))
   }
+}
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let composites: [Operation] = [
+    .binary("dot", "NumPy's dot: products, matmul up to 2-D, sum over a's last and b's second-to-last axis.",
+            parameters: ("a", "b"), dot),
+    .binary("outer", "Outer product of the flattened inputs.", parameters: ("a", "b"), outer),
+    Operation("clip", "a, a_min: tensor? = None, a_max: tensor? = None", "Values limited to [a_min, a_max].") {
+      [try clip($0.tensor(0), $0.optionalTensor(1), $0.optionalTensor(2))]
+    },
+    Operation("var", "a, axis: ints? = None, ddof: int = 0, keepdims: bool = False",
+              "Variance with NumPy's ddof.", method: "var") {
+      [try variance($0.tensor(0), axes: $0.optionalInts(1), ddof: $0.int(2), keepDims: $0.bool(3))]
+    },
+    Operation("std", "a, axis: ints? = None, ddof: int = 0, keepdims: bool = False",
+              "Standard deviation with NumPy's ddof.", method: "std") {
+      [try standardDeviation($0.tensor(0), axes: $0.optionalInts(1), ddof: $0.int(2), keepDims: $0.bool(3))]
+    },
+    Operation("logsumexp", "a, axis: ints? = None, keepdims: bool = False", "log(sum(exp(a))) computed stably.") {
+      [try logsumexp($0.tensor(0), axes: $0.optionalInts(1), keepDims: $0.bool(2))]
+    },
+    Operation("softmax", "x, axis: int = -1", "exp(x) / sum(exp(x)) along axis, computed stably.") {
+      [try softmax($0.tensor(0), axis: $0.int(1))]
+    },
+    Operation("log_softmax", "x, axis: int = -1", "x - logsumexp(x) along axis.") {
+      [try logSoftmax($0.tensor(0), axis: $0.int(1))]
+    },
+    Operation("split", "ary, indices_or_sections: int|ints, axis: int = 0",
+              "Views of ary cut into equal sections or at indices (NumPy's split).", result: .list) {
+      switch $0.value(1) {
+      case .int(let sections):
+        guard sections > 0 else {
+          throw SGError.value("split: number of sections must be larger than 0 (got \(sections))")
+        }
+        return try split($0.tensor(0), sections: sections, axis: $0.int(2))
+      default:
+        return try split($0.tensor(0), indices: $0.ints(1), axis: $0.int(2))
+      }
+    },
+  ]
 }

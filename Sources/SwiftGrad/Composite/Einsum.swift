@@ -179,3 +179,12 @@ extension String {
     return parts
   }
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let einsums: [Operation] = [
+    Operation("einsum", "subscripts: str, operands: *tensors", "Einstein summation (NumPy's einsum).") {
+      [try einsum($0.string(0), $0.tensors(1))]
+    },
+  ]
+}

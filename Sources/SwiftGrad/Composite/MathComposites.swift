@@ -20,3 +20,17 @@ public func gelu(_ x: Tensor, approximate: String = "none") throws -> Tensor {
 
 /// log(sigmoid(x)) = -softplus(-x): stable for large |x| (no log of an underflowed 0).
 public func logSigmoid(_ x: Tensor) throws -> Tensor { try neg(softplus(neg(x))) }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let activations: [Operation] = [
+    .unary("log_sigmoid", "Elementwise log(sigmoid(x)) = -softplus(-x), stable.", logSigmoid),
+    Operation("gelu", "x, approximate: str = 'none'", "x * Phi(x); approximate='tanh' for the tanh form.") {
+      let form = try $0.string(1)
+      guard form == "none" || form == "tanh" else {
+        throw SGError.value("gelu: approximate must be 'none' or 'tanh', got '\(form)'")
+      }
+      return [try gelu($0.tensor(0), approximate: form)]
+    },
+  ]
+}

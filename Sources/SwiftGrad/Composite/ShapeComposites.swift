@@ -241,3 +241,48 @@ public func meshgrid(_ xs: [Tensor], indexing: String = "xy") throws -> [Tensor]
     return try broadcastTo(reshape(v, dims), shape)
   }
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let shapeComposites: [Operation] = [
+    Operation("flip", "m, axis: ints? = None", "Elements reversed along axis (all axes for None); a view.") {
+      [try flip($0.tensor(0), axes: $0.optionalInts(1))]
+    },
+    Operation("roll", "a, shift: ints, axis: ints? = None", "Elements shifted cyclically (None: the flattened array).") {
+      [try roll($0.tensor(0), shifts: $0.ints(1), axes: $0.optionalInts(2))]
+    },
+    Operation("moveaxis", "a, source: ints, destination: ints", "Axes moved to new positions; a view.") {
+      [try moveaxis($0.tensor(0), source: $0.ints(1), destination: $0.ints(2))]
+    },
+    Operation("swapaxes", "a, axis1: int, axis2: int", "Two axes exchanged; a view.", method: "swapaxes") {
+      [try swapaxes($0.tensor(0), $0.int(1), $0.int(2))]
+    },
+    .unary("ravel", "The elements as a 1-D tensor, a view when the layout allows.", method: true, parameter: "a", ravel),
+    .unary("flatten", "The elements as a new 1-D tensor, always a copy.", method: true, parameter: "a", flatten),
+    Operation("tile", "A, reps: ints", "A repeated reps times along each axis (NumPy's tile).") {
+      [try tile($0.tensor(0), reps: $0.ints(1))]
+    },
+    Operation("repeat", "a, repeats, axis: int? = None",
+              "Each element repeated (NumPy's repeat, not PyTorch's tiling repeat).", method: "repeat") {
+      [try repeatElements($0.tensor(0), repeats: $0.tensor(1), axis: $0.optionalInt(2))]
+    },
+    Operation("pad", "array, pad_width, mode: str = 'constant', constant_values: float = 0",
+              "Padded array; modes constant, reflect, symmetric, edge, wrap.") {
+      [try pad($0.tensor(0), $0.tensor(1), mode: $0.string(2), value: $0.float(3))]
+    },
+    Operation("tril", "m, k: int = 0", "Lower triangle of the last two axes, the rest zero.", method: "tril") {
+      [try tril($0.tensor(0), k: $0.int(1))]
+    },
+    Operation("triu", "m, k: int = 0", "Upper triangle of the last two axes, the rest zero.", method: "triu") {
+      [try triu($0.tensor(0), k: $0.int(1))]
+    },
+    Operation("meshgrid", "xi: *tensors, indexing: str = 'xy'",
+              "Coordinate grids (broadcast views) from 1-D coordinate arrays.", result: .tuple) {
+      let indexing = try $0.string(1)
+      guard indexing == "xy" || indexing == "ij" else {
+        throw SGError.value("meshgrid: valid values for `indexing` are 'xy' and 'ij', got '\(indexing)'")
+      }
+      return try meshgrid($0.tensors(0), indexing: indexing)
+    },
+  ]
+}

@@ -170,3 +170,34 @@ public enum Random {
     return try tensor(values, shape: shape, dtype: dtype)
   }
 }
+
+// MARK: Operation table (Note [One op table])
+// Hidden: python/swiftgrad/__init__.py and random.py choose dtypes and defaults.
+extension Operation {
+  static let creation: [Operation] = [
+    Operation("full", "shape: ints, fill_value: float, dtype: int", "A new tensor filled with fill_value.",
+              namespace: .hidden, differentiable: false) { [try full($0.ints(0), $0.float(1), dtype: $0.dtype(2))] },
+    Operation("arange", "start: float, stop: float, step: float, dtype: int", "Values in [start, stop) by step.",
+              namespace: .hidden, differentiable: false) {
+      [try arange($0.float(0), $0.float(1), $0.float(2), dtype: $0.dtype(3))]
+    },
+    Operation("linspace", "start: float, stop: float, num: int, dtype: int", "num values, both ends included.",
+              namespace: .hidden, differentiable: false) {
+      [try linspace($0.float(0), $0.float(1), count: $0.int(2), dtype: $0.dtype(3))]
+    },
+    Operation("eye", "N: int, M: int, k: int, dtype: int", "Ones on diagonal k of an N x M matrix.",
+              namespace: .hidden, differentiable: false) {
+      let (n, m) = (try $0.int(0), try $0.int(1))
+      guard n >= 0, m >= 0 else { throw SGError.value("eye: negative dimensions are not allowed (\(n), \(m))") }
+      return [try eye(n, m, k: $0.int(2), dtype: $0.dtype(3))]
+    },
+    Operation("uniform", "shape: ints, low: float, high: float, dtype: int", "Samples from U[low, high).",
+              namespace: .hidden, differentiable: false) {
+      [try Random.uniform($0.ints(0), low: $0.float(1), high: $0.float(2), dtype: $0.dtype(3))]
+    },
+    Operation("normal", "shape: ints, mean: float, std: float, dtype: int", "Normal samples.",
+              namespace: .hidden, differentiable: false) {
+      [try Random.normal($0.ints(0), mean: $0.float(1), std: $0.float(2), dtype: $0.dtype(3))]
+    },
+  ]
+}

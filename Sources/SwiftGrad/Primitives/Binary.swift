@@ -220,3 +220,16 @@ public func sub(_ a: Tensor, _ b: Double) throws -> Tensor { try sub(a, scalar(b
 public func div(_ a: Double, _ b: Tensor) throws -> Tensor { try div(scalar(a), b) }
 /// `a - b` with the scalar on the left.
 public func rsub(_ a: Double, _ b: Tensor) throws -> Tensor { try sub(scalar(a), b) }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let elementwiseBinary: [Operation] = [
+    .binary("add", "Elementwise x1 + x2 with broadcasting.", add),
+    .binary("subtract", "Elementwise x1 - x2 with broadcasting.", sub),
+    .binary("multiply", "Elementwise x1 * x2 with broadcasting.", mul),
+    .binary("divide", "Elementwise x1 / x2 (true division) with broadcasting.", div),
+    .binary("power", "Elementwise x1 ** x2 with broadcasting.", pow),
+    .binary("maximum", "Elementwise maximum; NaN propagates; ties split the gradient.", maximum),
+    .binary("minimum", "Elementwise minimum; NaN propagates; ties split the gradient.", minimum),
+  ]
+}

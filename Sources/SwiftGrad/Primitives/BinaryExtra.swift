@@ -78,3 +78,12 @@ public struct Arctan2: BinaryPartials {
 public func logaddexp(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(LogAddExp(), [a, b]) }
 public func hypot(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Hypot(), [a, b]) }
 public func arctan2(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Arctan2(), [a, b]) }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let elementwiseBinaryMore: [Operation] = [
+    .binary("logaddexp", "log(exp(x1) + exp(x2)) without overflow.", logaddexp),
+    .binary("hypot", "sqrt(x1**2 + x2**2) without overflow.", hypot),
+    .binary("arctan2", "The angle of the point (x2, x1).", arctan2),
+  ]
+}

@@ -104,3 +104,18 @@ public func logicalAnd(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Lo
 public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
   try apply(Where(), [condition, a, b])
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let comparisons: [Operation] = [
+    .binary("equal", "Elementwise x1 == x2 (bool).", differentiable: false, equal),
+    .binary("not_equal", "Elementwise x1 != x2 (bool).", differentiable: false, notEqual),
+    .binary("less", "Elementwise x1 < x2 (bool).", differentiable: false, less),
+    .binary("less_equal", "Elementwise x1 <= x2 (bool).", differentiable: false, lessEqual),
+    .binary("greater", "Elementwise x1 > x2 (bool).", differentiable: false, greater),
+    .binary("greater_equal", "Elementwise x1 >= x2 (bool).", differentiable: false, greaterEqual),
+    Operation("where", "condition, x, y", "Elementwise choice x where condition else y, with broadcasting.") {
+      [try `where`($0.tensor(0), $0.tensor(1), $0.tensor(2))]
+    },
+  ]
+}

@@ -130,3 +130,14 @@ public func im2col(
   let source = x.dtype.isFloatingPoint ? x : try cast(x, to: .float64)
   return try apply(Im2Col(geometry: geometry), [source])
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let windows: [Operation] = [
+    Operation("im2col", "x, kh: int, kw: int, sh: int = 1, sw: int = 1, dh: int = 1, dw: int = 1",
+              "Windows of (N, C, H, W) as (N, C*kh*kw, L) columns.", namespace: .hidden) {
+      [try im2col($0.tensor(0), kernel: ($0.int(1), $0.int(2)), stride: ($0.int(3), $0.int(4)),
+                  dilation: ($0.int(5), $0.int(6)))]
+    },
+  ]
+}

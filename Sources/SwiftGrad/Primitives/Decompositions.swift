@@ -311,3 +311,36 @@ public func matrixPower(_ a: Tensor, _ n: Int) throws -> Tensor {
   }
   return result ?? a
 }
+
+// MARK: Operation table (Note [One op table])
+// Hidden: python/swiftgrad/linalg.py adds NumPy's options and named-tuple results.
+extension Operation {
+  static let decompositions: [Operation] = [
+    Operation("eigh", "a", "(eigenvalues ascending, eigenvectors as columns) of symmetric matrices.",
+              namespace: .hidden, result: .tuple) {
+      let (w, v) = try eigh($0.tensor(0))
+      return [w, v]
+    },
+    Operation("svd", "a", "Reduced (U, s, Vh).", namespace: .hidden, result: .tuple) {
+      let (u, s, vh) = try svd($0.tensor(0))
+      return [u, s, vh]
+    },
+    Operation("qr", "a", "Reduced (Q, R).", namespace: .hidden, result: .tuple) {
+      let (q, r) = try qr($0.tensor(0))
+      return [q, r]
+    },
+    Operation("slogdet", "a", "(sign, log|det|).", namespace: .hidden, result: .tuple) {
+      let (sign, logAbsDet) = try slogdet($0.tensor(0))
+      return [sign, logAbsDet]
+    },
+    Operation("pinv", "a, rcond: float = 1e-15", "Moore-Penrose pseudo-inverse.", namespace: .hidden) {
+      [try pinv($0.tensor(0), rcond: $0.float(1))]
+    },
+    Operation("lstsq", "a, b, rcond: float = 1e-15", "Least-squares solution.", namespace: .hidden) {
+      [try lstsq($0.tensor(0), $0.tensor(1), rcond: $0.float(2))]
+    },
+    Operation("matrix_power", "a, n: int", "a to the integer power n.", namespace: .hidden) {
+      [try matrixPower($0.tensor(0), $0.int(1))]
+    },
+  ]
+}

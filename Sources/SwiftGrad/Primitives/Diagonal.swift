@@ -88,3 +88,21 @@ public func diag(_ x: Tensor, k: Int = 0) throws -> Tensor {
 public func trace(_ x: Tensor, offset: Int = 0, axis1: Int = 0, axis2: Int = 1) throws -> Tensor {
   try sum(diagonal(x, offset: offset, axis1: axis1, axis2: axis2), axes: [-1])
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let diagonals: [Operation] = [
+    Operation("diag", "v, k: int = 0", "A 1-D v on the k-th diagonal of a matrix, or the k-th diagonal of a 2-D v.") {
+      [try diag($0.tensor(0), k: $0.int(1))]
+    },
+    Operation("diagonal", "a, offset: int = 0, axis1: int = 0, axis2: int = 1",
+              "The offset diagonal of the (axis1, axis2) planes as the last axis; a view.", method: "diagonal") {
+      [try diagonal($0.tensor(0), offset: $0.int(1), axis1: $0.int(2), axis2: $0.int(3))]
+    },
+    // Hidden: `sg.trace` is the Wengert-table tracer; this is `sg.linalg.trace` and `Tensor.trace`.
+    Operation("trace", "a, offset: int = 0, axis1: int = 0, axis2: int = 1",
+              "Sum along the diagonal (NumPy's trace).", namespace: .hidden, method: "trace") {
+      [try trace($0.tensor(0), offset: $0.int(1), axis1: $0.int(2), axis2: $0.int(3))]
+    },
+  ]
+}

@@ -158,3 +158,18 @@ public func indexAdd(_ x: Tensor, axis: Int, index: Tensor, source: Tensor) thro
   let normalized = try apply(NormalizeIndex(size: x.shape[a], axis: a), [index])
   return try add(x, apply(DynamicScatterAdd(axis: a, size: x.shape[a]), [cast(source, to: x.dtype), normalized]))
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let scatters: [Operation] = [
+    Operation("gather", "input, dim: int, index", "PyTorch's gather (out of place).") {
+      [try gather($0.tensor(0), axis: $0.int(1), index: $0.tensor(2))]
+    },
+    Operation("scatter_add", "input, dim: int, index, src", "PyTorch's scatter_add, out of place.") {
+      [try scatterAdd($0.tensor(0), axis: $0.int(1), index: $0.tensor(2), source: $0.tensor(3))]
+    },
+    Operation("index_add", "input, dim: int, index, source", "PyTorch's index_add, out of place.") {
+      [try indexAdd($0.tensor(0), axis: $0.int(1), index: $0.tensor(2), source: $0.tensor(3))]
+    },
+  ]
+}

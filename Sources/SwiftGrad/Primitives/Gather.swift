@@ -106,3 +106,19 @@ public func takeAlongAxis(_ x: Tensor, _ indices: Tensor, axis: Int) throws -> T
 }
 
 func integerScalar(_ v: Int) throws -> Tensor { try Tensor.int64Scalar(v) }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let takes: [Operation] = [
+    Operation("take", "a, indices, axis: int? = None", "Elements at indices along axis (None: of the flattened a).") {
+      [try take($0.tensor(0), $0.tensor(1), axis: $0.optionalInt(2))]
+    },
+    Operation("take_along_axis", "a, indices, axis: int?",
+              "Elements at per-position indices along axis (NumPy's take_along_axis).") {
+      guard let axis = try $0.optionalInt(2) else {
+        throw SGError.value("take_along_axis: axis=None is not supported; pass an axis")
+      }
+      return [try takeAlongAxis($0.tensor(0), $0.tensor(1), axis: axis)]
+    },
+  ]
+}

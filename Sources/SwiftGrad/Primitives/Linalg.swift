@@ -221,3 +221,30 @@ public func norm(
     throw SGError.value("norm: invalid matrix order \(ord) (use 'fro', 'nuc', 2, -2, 1, -1, inf or -inf)")
   }
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let linearAlgebra: [Operation] = [
+    .unary("inv", "Inverse of a square matrix (or a batch); raises ValueError when singular.", namespace: .linalg,
+           parameter: "a", inv),
+    .unary("det", "Determinant of a square matrix (or a batch).", namespace: .linalg, parameter: "a", det),
+    .unary("cholesky", "Lower-triangular L with a = L L^T; raises ValueError unless positive definite.",
+           namespace: .linalg, parameter: "a", cholesky),
+    .binary("solve", "Solution x of a x = b (b a vector when 1-D, else matrices).", namespace: .linalg,
+            parameters: ("a", "b"), solve),
+    Operation("norm", "x, ord: float|str? = None, axis: ints? = None, keepdims: bool = False",
+              "NumPy's linalg.norm: vector orders, 'fro', 'nuc' and matrix orders.", namespace: .linalg) {
+      var order: Double?
+      var frobenius = false, nuclear = false
+      switch $0.value(1) {
+      case .string("fro"): frobenius = true
+      case .string("nuc"): nuclear = true
+      case .string(let s): throw SGError.value("norm: invalid order '\(s)' (use a number, 'fro' or 'nuc')")
+      case .none: break
+      default: order = try $0.float(1)
+      }
+      return [try norm($0.tensor(0), ord: order, frobenius: frobenius, nuclear: nuclear,
+                       axes: $0.optionalInts(2), keepDims: $0.bool(3))]
+    },
+  ]
+}

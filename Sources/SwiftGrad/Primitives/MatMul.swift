@@ -81,3 +81,10 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
   if b.ndim == 1 { out = try squeeze(out, axes: [out.ndim - 1]) }
   return out
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let products: [Operation] = [
+    .binary("matmul", "Matrix product with NumPy semantics (1-D, 2-D, batched).", matmul),
+  ]
+}

@@ -147,3 +147,29 @@ public func mean(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) throws
   let xf = try cast(x, to: x.dtype.floatingPoint)
   return try div(sum(xf, axes: a, keepDims: keepDims), scalar(Double(n)))
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  private static func reduction(
+    _ name: String, _ doc: String, _ f: @escaping (Tensor, [Int]?, Bool) throws -> Tensor
+  ) -> Operation {
+    Operation(name, "a, axis: ints? = None, keepdims: bool = False", doc, method: name) {
+      [try f($0.tensor(0), $0.optionalInts(1), $0.bool(2))]
+    }
+  }
+  static let reductions: [Operation] = [
+    reduction("sum", "Sum over axis (an int, a tuple, or None for all axes).") { try sum($0, axes: $1, keepDims: $2) },
+    reduction("mean", "Mean over axis (an int, a tuple, or None for all axes).") {
+      try mean($0, axes: $1, keepDims: $2)
+    },
+    reduction("max", "Maximum over axis; NaN propagates; ties split the gradient.") {
+      try max($0, axes: $1, keepDims: $2)
+    },
+    reduction("min", "Minimum over axis; NaN propagates; ties split the gradient.") {
+      try min($0, axes: $1, keepDims: $2)
+    },
+    reduction("prod", "Product over axis (an int, a tuple, or None for all axes).") {
+      try prod($0, axes: $1, keepDims: $2)
+    },
+  ]
+}

@@ -110,3 +110,13 @@ public func cumprod(_ x: Tensor, axis: Int? = nil) throws -> Tensor {
   let (v, a) = try scanOperand(x, axis, op: "cumprod")
   return try apply(Cumprod(axis: a), [v])
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let scans: [Operation] = [
+    Operation("cumsum", "a, axis: int? = None", "Running sum along axis (None: of the flattened array).",
+              method: "cumsum") { [try cumsum($0.tensor(0), axis: $0.optionalInt(1))] },
+    Operation("cumprod", "a, axis: int? = None", "Running product along axis; exact gradients with zeros.",
+              method: "cumprod") { [try cumprod($0.tensor(0), axis: $0.optionalInt(1))] },
+  ]
+}

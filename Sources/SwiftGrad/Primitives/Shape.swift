@@ -210,3 +210,30 @@ public func stack(_ xs: [Tensor], axis: Int = 0) throws -> Tensor {
   let a = try normalizeAxis(axis, ndim: first.ndim + 1, op: "stack")
   return try concatenate(xs.map { try expandDims($0, axis: a) }, axis: a)
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let shapes: [Operation] = [
+    Operation("reshape", "a, shape|newshape: *ints", "Same elements, new shape (-1 inferred); a view when possible.",
+              method: "reshape") { [try reshape($0.tensor(0), $0.ints(1))] },
+    Operation("broadcast_to", "array, shape: *ints", "A broadcast view.") {
+      [try broadcastTo($0.tensor(0), $0.ints(1))]
+    },
+    Operation("transpose", "a, axes: *ints = None", "Dimensions permuted by axes (reversed by default); a view.",
+              method: "transpose") { [try transpose($0.tensor(0), $0.optionalInts(1))] },
+    Operation("squeeze", "a, axis: ints? = None", "Size-1 dimensions removed (all, or those named by axis); a view.",
+              method: "squeeze") { [try squeeze($0.tensor(0), axes: $0.optionalInts(1))] },
+    Operation("expand_dims", "a, axis: int", "A size-1 dimension inserted at axis; a view.") {
+      [try expandDims($0.tensor(0), axis: $0.int(1))]
+    },
+    Operation("concatenate", "arrays: tensors, axis: int = 0", "Arrays joined along an existing axis.") {
+      [try concatenate($0.tensors(0), axis: $0.int(1))]
+    },
+    Operation("stack", "arrays: tensors, axis: int = 0", "Arrays joined along a new axis.") {
+      [try stack($0.tensors(0), axis: $0.int(1))]
+    },
+    Operation("cast", "x, dtype: int", "x converted to the dtype code (differentiable between floats).",
+              namespace: .hidden) { [try cast($0.tensor(0), to: $0.dtype(1))] },
+    .unary("copy", "A contiguous copy with its own storage (differentiable).", copy),
+  ]
+}

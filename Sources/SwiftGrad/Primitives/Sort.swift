@@ -141,3 +141,31 @@ public func topk(_ x: Tensor, k: Int, axis: Int = -1, largest: Bool = true) thro
   let indices = try sliceAxis(order, axis: a, start: 0, count: k)
   return (try takeAlongAxis(x, indices, axis: a), indices)
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let ordering: [Operation] = [
+    Operation("argmax", "a, axis: int? = None, *, keepdims: bool = False", "int64 index of the first maximum.",
+              method: "argmax", differentiable: false) {
+      [try argmax($0.tensor(0), axis: $0.optionalInt(1), keepDims: $0.bool(2))]
+    },
+    Operation("argmin", "a, axis: int? = None, *, keepdims: bool = False", "int64 index of the first minimum.",
+              method: "argmin", differentiable: false) {
+      [try argmin($0.tensor(0), axis: $0.optionalInt(1), keepDims: $0.bool(2))]
+    },
+    Operation("sort", "a, axis: int? = -1, *, descending: bool = False",
+              "Stable sort along axis (None: the flattened array), differentiable in the values.") {
+      [try sort($0.tensor(0), axis: $0.optionalInt(1), descending: $0.bool(2))]
+    },
+    Operation("argsort", "a, axis: int? = -1, *, descending: bool = False", "int64 indices of a stable sort.",
+              method: "argsort", differentiable: false) {
+      [try argsort($0.tensor(0), axis: $0.optionalInt(1), descending: $0.bool(2))]
+    },
+    Operation("topk", "x, k: int, axis: int = -1, largest: bool = True",
+              "(values, indices) of the k largest (or smallest) along axis, sorted.", method: "topk",
+              result: .tuple) {
+      let (values, indices) = try topk($0.tensor(0), k: $0.int(1), axis: $0.int(2), largest: $0.bool(3))
+      return [values, indices]
+    },
+  ]
+}

@@ -261,3 +261,25 @@ public struct Softplus: ElementwiseUnary {
 }
 
 public func softplus(_ x: Tensor) throws -> Tensor { try apply(Softplus(), [x]) }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let elementwiseUnary: [Operation] = [
+    .unary("negative", "Elementwise -x.", neg),
+    .unary("exp", "Elementwise e**x.", method: true, exp),
+    .unary("log", "Elementwise natural logarithm.", method: true, log),
+    .unary("sin", "Elementwise sine.", sin),
+    .unary("cos", "Elementwise cosine.", cos),
+    .unary("tan", "Elementwise tangent.", tan),
+    .unary("tanh", "Elementwise hyperbolic tangent.", method: true, tanh),
+    .unary("sigmoid", "Elementwise logistic sigmoid 1 / (1 + exp(-x)).", method: true, sigmoid),
+    .unary("relu", "Elementwise max(x, 0).", method: true, relu),
+    .unary("sqrt", "Elementwise square root.", method: true, sqrt),
+    .unary("abs", "Elementwise absolute value.", method: true, abs),
+    .unary("sign", "Elementwise sign (-1, 0, 1); zero gradient.", sign),
+    .unary("log1p", "Elementwise log(1 + x), accurate near 0.", log1p),
+    .unary("expm1", "Elementwise exp(x) - 1, accurate near 0.", expm1),
+    .unary("square", "Elementwise x * x.", square),
+    .unary("softplus", "Elementwise log(1 + exp(x)), computed without overflow.", softplus),
+  ]
+}

@@ -126,3 +126,20 @@ public func cosh(_ x: Tensor) throws -> Tensor { try apply(Cosh(), [x]) }
 public func arcsin(_ x: Tensor) throws -> Tensor { try apply(Arcsin(), [x]) }
 public func arccos(_ x: Tensor) throws -> Tensor { try apply(Arccos(), [x]) }
 public func arctan(_ x: Tensor) throws -> Tensor { try apply(Arctan(), [x]) }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let elementwiseUnaryMore: [Operation] = [
+    .unary("floor", "Elementwise floor; integers are kept; zero gradient.", method: true, floor),
+    .unary("ceil", "Elementwise ceiling; integers are kept; zero gradient.", method: true, ceil),
+    Operation("round", "a, decimals: int = 0", "Half to even (NumPy's round); zero gradient.", method: "round") {
+      [try round($0.tensor(0), decimals: $0.int(1))]
+    },
+    .unary("erf", "Elementwise error function.", erf),
+    .unary("sinh", "Elementwise hyperbolic sine.", sinh),
+    .unary("cosh", "Elementwise hyperbolic cosine.", cosh),
+    .unary("arcsin", "Elementwise inverse sine.", arcsin),
+    .unary("arccos", "Elementwise inverse cosine.", arccos),
+    .unary("arctan", "Elementwise inverse tangent.", arctan),
+  ]
+}
