@@ -21,8 +21,9 @@ TABLE = ROOT / "Tests" / "python" / "op_table.py"
 PAGE = ROOT / "docs" / "OPERATORS.md"
 TITLES = {"UNARY": "Elementwise unary", "BINARY": "Binary (broadcasting)", "REDUCTIONS": "Reductions",
           "SHAPES": "Shapes, indexing and views", "COMPOSITES": "Composites and linear algebra",
-          "SHAPES2": "More shapes: flips, rolls, tiling, padding, triangles, diagonals",
-          "MATH2": "More math: rounding, special functions, scans, sorting, einsum"}
+          "ARRANGING": "Arranging: flips, rolls, tiling, padding, triangles, diagonals",
+          "MATH": "Math: rounding, special functions, scans, sorting, einsum",
+          "SELECTION_AND_CREATION": "Comparisons, casts and constructors inside differentiable expressions"}
 PARAMS = {1: ["x"], 2: ["a", "b"], 3: ["a", "b", "c"]}
 
 
