@@ -40,7 +40,7 @@ func convolutionPads(
 func padSpatial(_ x: Tensor, _ pads: [(Int, Int)], value: Double = 0) throws -> Tensor {
   if !pads.contains(where: { $0.0 != 0 || $0.1 != 0 }) { return x }
   let widths = [0, 0, 0, 0, pads[0].0, pads[0].1, pads[1].0, pads[1].1]
-  let padWidth = try tensor(widths.map(Double.init), shape: [4, 2], dtype: .int64)
+  let padWidth = try int64Tensor(widths, shape: [4, 2])  // exact: a Double would round huge widths
   return try pad(x, padWidth, mode: "constant", value: value)
 }
 
