@@ -40,7 +40,9 @@ final class NeuralNetworkLossTests: XCTestCase {
     let (w, p) = (try Random.uniform([5], low: 0.5, high: 2), try Random.uniform([2, 5], low: 0.5, high: 3))
     let (xs, ts, ws, ps) = (try x.toArray(), try t.toArray(), try w.toArray(), try p.toArray())
     func sigmoid(_ v: Double) -> Double { 1 / (1 + Glibc.exp(-v)) }
-    let plain = xs.indices.map { -(ts[$0] * Glibc.log(sigmoid(xs[$0])) + (1 - ts[$0]) * Glibc.log(1 - sigmoid(xs[$0]))) }
+    let plain = xs.indices.map { i in
+      -(ts[i] * Glibc.log(sigmoid(xs[i])) + (1 - ts[i]) * Glibc.log(1 - sigmoid(xs[i])))
+    }
     let weighted = xs.indices.map { i in
       -(ps[i] * ts[i] * Glibc.log(sigmoid(xs[i])) + (1 - ts[i]) * Glibc.log(1 - sigmoid(xs[i]))) * ws[i % 5]
     }
@@ -54,7 +56,9 @@ final class NeuralNetworkLossTests: XCTestCase {
     try gradcheck.check("bce_with_logits pos_weight", [[2, 3], [2, 3], [3], [3]], positive: true) {
       try binaryCrossEntropyWithLogits($0[0], $0[1], weight: $0[2], positiveWeight: $0[3], reduction: .sum)
     }
-    try checkForwardMatchesReverse("bce_with_logits", [[3, 2], [3, 2]]) { try binaryCrossEntropyWithLogits($0[0], $0[1]) }
+    try checkForwardMatchesReverse("bce_with_logits", [[3, 2], [3, 2]]) {
+      try binaryCrossEntropyWithLogits($0[0], $0[1])
+    }
   }
 
   func testClassificationLosses() throws {
@@ -80,7 +84,8 @@ final class NeuralNetworkLossTests: XCTestCase {
     try assertValues(nllLoss(logProbabilities, labels, reduction: .sum), [nll.reduce(0, +)])
     try assertValues(nllLoss(logProbabilities, labels), [nll.reduce(0, +) / 4])  // the ignored sample is not counted
     try assertValues(crossEntropy(logits, labels), [nll.reduce(0, +) / 4], tolerance: 1e-10)
-    try assertValues(crossEntropy(logits, labels, labelSmoothing: smoothing), [smoothed.reduce(0, +) / 4], tolerance: 1e-10)
+    try assertValues(
+      crossEntropy(logits, labels, labelSmoothing: smoothing), [smoothed.reduce(0, +) / 4], tolerance: 1e-10)
     try assertValues(
       crossEntropy(logits, labels, reduction: .elementwise, labelSmoothing: smoothing), smoothed, tolerance: 1e-10)
     // Another ignore index (then -100 is an ordinary, out-of-range label); all ignored gives 0, not NaN.
@@ -111,7 +116,8 @@ final class NeuralNetworkLossTests: XCTestCase {
     assertThrows(.value, "(12,) and (3,)") { try crossEntropy(reshape(x, [12]), labels) }
     assertThrows(.index, "4") { try nllLoss(x, tensor([0, 4, 1], dtype: .int64)) }
     XCTAssertThrowsError(try LossReduction(named: "average", op: "mse_loss")) { error in
-      XCTAssertEqual((error as? SGError)?.message, "mse_loss: reduction must be 'mean', 'sum' or 'none', got 'average'")
+      XCTAssertEqual(
+        (error as? SGError)?.message, "mse_loss: reduction must be 'mean', 'sum' or 'none', got 'average'")
     }
     XCTAssertEqual(try LossReduction(named: "none", op: "l"), .elementwise)
   }
@@ -152,7 +158,9 @@ final class NeuralNetworkLossTests: XCTestCase {
     var expected: [[Int]] = []
     for i in 0..<2 {
       for j in 0..<3 {
-        for k in 0..<2 where raw[(i * 3 + j) * 2 + k] != 0 || raw[(i * 3 + j) * 2 + k].isNaN { expected.append([i, j, k]) }
+        for k in 0..<2 where raw[(i * 3 + j) * 2 + k] != 0 || raw[(i * 3 + j) * 2 + k].isNaN {
+          expected.append([i, j, k])
+        }
       }
     }
     let perAxis = try nonzero(x)

@@ -190,12 +190,15 @@ final class NeuralNetworkTests: XCTestCase {
     assertThrows(.value, "stride must be positive") { try conv2d(image, zeros([2, 4, 3, 3]), stride: (0, 1)) }
     assertThrows(.value, "dilation must be positive") { try conv2d(image, zeros([2, 4, 3, 3]), dilation: (1, -1)) }
     assertThrows(.value, "non-negative") { try conv2d(image, zeros([2, 4, 3, 3]), padding: .explicit([-1])) }
-    assertThrows(.value, "one value or 2 values") { try conv2d(image, zeros([2, 4, 3, 3]), padding: .explicit([1, 2, 3])) }
+    let kernel = try zeros([2, 4, 3, 3])
+    assertThrows(.value, "one value or 2 values") { try conv2d(image, kernel, padding: .explicit([1, 2, 3])) }
     assertThrows(.value, "larger than") { try conv2d(image, zeros([2, 4, 6, 3])) }
-    assertThrows(.value, "too large") { try conv2d(image, zeros([2, 4, 3, 3]), padding: .same, dilation: (Int.max, 1)) }
+    assertThrows(.value, "too large") { try conv2d(image, kernel, padding: .same, dilation: (Int.max, 1)) }
     assertThrows(.value, "too large") { try conv2d(image, zeros([2, 4, 3, 3]), padding: .explicit([Int.max])) }
     assertThrows(.value, "(1, 4, 5, 5) and (2, 4, 3)") { try conv1d(image, zeros([2, 4, 3])) }
-    assertThrows(.value, "padding must be one value") { try conv1d(zeros([1, 4, 5]), zeros([2, 4, 3]), padding: .explicit([1, 1])) }
+    assertThrows(.value, "padding must be one value") {
+      try conv1d(zeros([1, 4, 5]), zeros([2, 4, 3]), padding: .explicit([1, 1]))
+    }
     assertThrows(.value, "(4, 5)") { try maxPool2d(zeros([4, 5]), kernelSize: (2, 2)) }
     assertThrows(.value, "at most half the kernel") { try maxPool2d(image, kernelSize: (2, 2), padding: (2, 0)) }
     assertThrows(.value, "non-negative") { try avgPool2d(image, kernelSize: (2, 2), padding: (0, -1)) }
@@ -322,7 +325,9 @@ func directConv2d(
 }
 
 /// Max (padding never wins) or mean (padding counts as zeros) over each window, as loops.
-func directPool(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), max: Bool) throws -> [Double] {
+func directPool(
+  _ x: Tensor, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), max: Bool
+) throws -> [Double] {
   let xs = try x.toArray()
   let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
   let ho = (h + 2 * padding.0 - kernel.0) / stride.0 + 1

@@ -82,7 +82,8 @@ func convolution2d(
   try checkPositive(stride, "stride", op)
   try checkPositive(dilation, "dilation", op)
   if let bias, bias.count != o {
-    throw SGError.value("\(op): bias of shape \(describe(bias.shape)) does not have one element per output channel (\(o))")
+    throw SGError.value(
+      "\(op): bias of shape \(describe(bias.shape)) does not have one element per output channel (\(o))")
   }
   let pads = try convolutionPads(padding, kernel: [kh, kw], dilation: [dilation.0, dilation.1], op: op)
   let padded = try padSpatial(x, pads)

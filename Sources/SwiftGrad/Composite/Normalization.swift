@@ -50,7 +50,9 @@ public func batchNorm(
   guard (runningMean == nil) == (runningVariance == nil) else {
     throw SGError.value("batch_norm: running_mean and running_var must be given together (or neither)")
   }
-  let perChannel = [("running_mean", runningMean), ("running_var", runningVariance), ("weight", weight), ("bias", bias)]
+  let perChannel = [
+    ("running_mean", runningMean), ("running_var", runningVariance), ("weight", weight), ("bias", bias),
+  ]
   for case let (name, t?) in perChannel where t.count != channels {
     throw SGError.value(
       "batch_norm: \(name) of shape \(describe(t.shape)) does not have one element per channel of input "
