@@ -194,6 +194,8 @@ final class NeuralNetworkTests: XCTestCase {
     assertThrows(.value, "one value or 2 values") { try conv2d(image, kernel, padding: .explicit([1, 2, 3])) }
     assertThrows(.value, "larger than") { try conv2d(image, zeros([2, 4, 6, 3])) }
     assertThrows(.value, "too large") { try conv2d(image, kernel, padding: .same, dilation: (Int.max, 1)) }
+    assertThrows(.value, "larger than") { try conv2d(image, kernel, dilation: (Int.max, 1)) }
+    assertThrows(.value, "larger than") { try im2col(image, kernel: (3, 3), dilation: (1, Int.max / 2)) }
     assertThrows(.value, "too large") { try conv2d(image, zeros([2, 4, 3, 3]), padding: .explicit([Int.max])) }
     assertThrows(.value, "(1, 4, 5, 5) and (2, 4, 3)") { try conv1d(image, zeros([2, 4, 3])) }
     assertThrows(.value, "padding must be one value") {
