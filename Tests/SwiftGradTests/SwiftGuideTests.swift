@@ -107,4 +107,46 @@ final class SwiftGuideTests: XCTestCase {
     XCTAssertEqual(try replayed.scalarValue(), try eager.scalarValue(), accuracy: 1e-12)
     XCTAssertTrue(step.passReport.contains { $0.pass == "elementwise fusion" })
   }
+
+  func testGuideConvolutionalNetwork() throws {
+    // BEGIN GUIDE EXAMPLE convnet
+    // Synthetic data: 6x6 images holding a vertical (class 0) or a horizontal (class 1) bar, plus noise.
+    Random.seed(1)
+    var pixels = [Double](), classes = [Double]()
+    for sample in 0..<32 {
+      let (label, line) = (sample % 2, (sample / 2) % 6)
+      for row in 0..<6 {
+        for column in 0..<6 { pixels.append((label == 0 ? column : row) == line ? 1 : 0) }
+      }
+      classes.append(Double(label))
+    }
+    let images = try add(tensor(pixels, shape: [32, 1, 6, 6]), Random.normal([32, 1, 6, 6], std: 0.1))
+    let labels = try tensor(classes, dtype: .int64)
+    // conv2d -> relu -> max pool -> linear -> cross-entropy, trained with plain SGD.
+    let kernels = try Random.normal([4, 1, 3, 3], std: 0.5)
+    let kernelBias = try zeros([4])
+    let dense = try Random.normal([36, 2], std: 0.2)
+    let denseBias = try zeros([2])
+    let parameters = [kernels, kernelBias, dense, denseBias]
+    for p in parameters { try p.setRequiresGrad(true) }
+    let sgd = Optimizers.SGDOptions(learningRate: 0.3)
+    var losses = [Double]()
+    var logits = try zeros([32, 2])
+    for _ in 0..<100 {
+      let features = try maxPool2d(relu(conv2d(images, kernels, bias: kernelBias, padding: .same)), kernelSize: (2, 2))
+      logits = try add(matmul(reshape(features, [32, 36]), dense), denseBias)
+      let loss = try crossEntropy(logits, labels)
+      try loss.backward()
+      for p in parameters {
+        try Optimizers.sgdStep(parameter: p, gradient: p.grad!, momentumBuffer: nil, firstStep: false, options: sgd)
+        p.grad = nil
+      }
+      losses.append(try loss.scalarValue())
+    }
+    let accuracy = try mean(cast(equal(argmax(logits, axis: 1), labels), to: .float64)).scalarValue()
+    print("cross-entropy", losses.first!, "->", losses.last!, "training accuracy", accuracy)
+    // END GUIDE EXAMPLE convnet
+    XCTAssertLessThan(losses.last!, 0.1 * losses.first!)
+    XCTAssertEqual(accuracy, 1)
+  }
 }

@@ -43,11 +43,12 @@ public struct WindowGeometry: Equatable, Sendable {
     }
   }
 
-  /// Output size along one axis of `size` (already padded).
+  /// Output size along one axis of `size` (already padded); 0 when the dilated kernel does
+  /// not fit, also when its extent overflows (the dilation comes from the user).
   func outputSize(_ size: Int, _ axis: Int) -> Int {
     let (k, s, d) = axis == 0 ? (kernel.0, stride.0, dilation.0) : (kernel.1, stride.1, dilation.1)
-    let span = d * (k - 1) + 1
-    return size < span ? 0 : (size - span) / s + 1
+    let (extent, overflow) = d.multipliedReportingOverflow(by: k - 1)
+    return overflow || size <= extent ? 0 : (size - extent - 1) / s + 1
   }
 }
 

@@ -1,0 +1,17 @@
+/// Logical operators on truth values (any dtype: non-zero, NaN included, is true), composed
+/// from `logicalAnd`, casts and comparisons. They give bool and carry no derivative.
+
+/// Elementwise `!x`.
+public func logicalNot(_ x: Tensor) throws -> Tensor {
+  try equal(cast(x, to: .bool), full([], 0, dtype: .bool))
+}
+
+/// Elementwise `a || b` (broadcast), by De Morgan from `logicalAnd`.
+public func logicalOr(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+  try logicalNot(logicalAnd(logicalNot(a), logicalNot(b)))
+}
+
+/// Elementwise exclusive or (broadcast): true where exactly one operand is true.
+public func logicalXor(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+  try notEqual(cast(a, to: .bool), cast(b, to: .bool))
+}
