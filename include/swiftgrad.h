@@ -83,7 +83,8 @@ void sg_tensor_set_origin(sg_tensor t, const char *origin);
 
 /* --- The operation table (Sources/SwiftGradC/Operations.swift; Note [One op table]) ---------
  * Every operation (exp, sum, reshape, einsum, svd, ...) is numbered 0 ..< sg_op_count() and
- * described here: its name, docstring, namespace ("" for swiftgrad, "linalg", "_" hidden), the
+ * described here: its name, docstring, namespace ("" for swiftgrad, "linalg", "nn.functional", "_"
+ * hidden), the
  * Tensor method of the same signature (or NULL), and its parameters (name, '|'-separated other
  * keyword spellings, kind, default as a Python literal or NULL when required, keyword-only).
  * Strings stay valid for the life of the process. Family: 0 unary (sg_op_unary), 1 binary
@@ -92,7 +93,7 @@ void sg_tensor_set_origin(sg_tensor t, const char *origin);
 enum { SG_KIND_TENSOR = 0, SG_KIND_OPTIONAL_TENSOR = 1, SG_KIND_TENSORS = 2, SG_KIND_VARIADIC_TENSORS = 3,
        SG_KIND_INT = 4, SG_KIND_OPTIONAL_INT = 5, SG_KIND_FLOAT = 6, SG_KIND_OPTIONAL_FLOAT = 7, SG_KIND_BOOL = 8,
        SG_KIND_INTS = 9, SG_KIND_OPTIONAL_INTS = 10, SG_KIND_VARIADIC_INTS = 11, SG_KIND_STRING = 12,
-       SG_KIND_INT_OR_INTS = 13, SG_KIND_FLOAT_OR_STRING = 14 };
+       SG_KIND_INT_OR_INTS = 13, SG_KIND_FLOAT_OR_STRING = 14, SG_KIND_INTS_OR_STRING = 15 };
 int sg_op_count(void);
 int sg_op_find(const char *name); /* -1 when unknown */
 const char *sg_op_name(int op);

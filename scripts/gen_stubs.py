@@ -17,7 +17,7 @@ ANNOTATIONS = {
     "tensor": "TensorLike", "tensor?": "Optional[TensorLike]", "tensors": "Sequence[TensorLike]",
     "*tensors": "TensorLike", "int": "int", "int?": "Optional[int]", "float": "float",
     "float?": "Optional[float]", "bool": "bool", "ints": "Shape", "ints?": "Axis", "*ints": "Axis",
-    "str": "str", "int|ints": "Shape", "float|str?": "Union[float, str, None]",
+    "str": "str", "int|ints": "Shape", "float|str?": "Union[float, str, None]", "ints|str": "Union[Shape, str]",
 }
 RESULTS = {"tensor": "Tensor", "tuple": "Tuple[Tensor, ...]", "list": "List[Tensor]"}
 

@@ -143,5 +143,37 @@ extension GradcheckTests {
     GradcheckCase(operation: "pinv", shapes: [[4, 3]]) { try pinv($0[0]) },
     GradcheckCase(operation: "lstsq", shapes: [[5, 3], [5, 2]]) { try lstsq($0[0], $0[1]) },
     GradcheckCase(operation: "matrix_power", shapes: [[3, 3]]) { try matrixPower(add($0[0], mul(eye(3), 3)), -2) },
+    GradcheckCase(operation: "conv2d", shapes: [[1, 4, 5, 4], [2, 2, 2, 3], [2]]) {
+      try conv2d($0[0], $0[1], bias: $0[2], stride: (2, 1), padding: .same, dilation: (1, 2), groups: 2)
+    },
+    GradcheckCase(operation: "conv1d", shapes: [[2, 3, 6], [2, 3, 3]]) { try conv1d($0[0], $0[1], padding: .explicit([1])) },
+    GradcheckCase(operation: "max_pool2d", shapes: [[1, 2, 4, 4]]) { try maxPool2d($0[0], kernelSize: (2, 2)) },
+    GradcheckCase(operation: "avg_pool2d", shapes: [[1, 2, 5, 5]]) {
+      try avgPool2d($0[0], kernelSize: (3, 3), stride: (2, 2), padding: (1, 1))
+    },
+    GradcheckCase(operation: "layer_norm", shapes: [[3, 4], [4], [4]]) {
+      try layerNorm($0[0], normalizedShape: [4], weight: $0[1], bias: $0[2])
+    },
+    GradcheckCase(operation: "batch_norm", shapes: [[4, 3, 2], [3], [3]]) {
+      try batchNorm($0[0], runningMean: nil, runningVariance: nil, weight: $0[1], bias: $0[2], training: true).output
+    },
+    GradcheckCase(operation: "mse_loss", shapes: [[3, 4], [3, 4]]) { try mseLoss($0[0], $0[1]) },
+    GradcheckCase(operation: "huber_loss", shapes: [[3, 4], [3, 4]], awayFromZero: true) {
+      try huberLoss($0[0], $0[1], reduction: .sum, delta: 0.8)
+    },
+    GradcheckCase(operation: "binary_cross_entropy_with_logits", shapes: [[2, 3], [3]]) {
+      try binaryCrossEntropyWithLogits($0[0], tensor([0, 1, 1, 0, 1, 0], shape: [2, 3]), positiveWeight: $0[1])
+    },
+    GradcheckCase(operation: "nll_loss", shapes: [[4, 3]]) {
+      try nllLoss($0[0], tensor([2, 1, 1, 0], dtype: int64), ignoreIndex: 1)
+    },
+    GradcheckCase(operation: "cross_entropy", shapes: [[4, 3]]) {
+      try crossEntropy($0[0], tensor([2, 1, 1, 0], dtype: int64), labelSmoothing: 0.2)
+    },
+    // The same mask on every evaluation: the generator is seeded inside the function.
+    GradcheckCase(operation: "dropout", shapes: [[3, 4]]) { xs in
+      Random.seed(5)
+      return try dropout(xs[0], p: 0.4)
+    },
   ]
 }

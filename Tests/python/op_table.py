@@ -24,6 +24,8 @@ class OpCase:
     away_from_zero: bool = False
     second_order: bool = True
     kwargs: dict = field(default_factory=dict)
+    # False when the result's size depends on the values (nonzero): graph mode refuses to record it.
+    recordable: bool = True
 
     def inputs(self, seed=0):
         rng = np.random.default_rng(seed)
@@ -362,7 +364,24 @@ NN_FUNCTIONAL = [
            [(3, 4), (3, 4)], away_from_zero=True),
     OpCase("attention_masked", lambda q, k, v: _F.scaled_dot_product_attention(q, k, v, attn_mask=_CAUSAL_MASK),
            lambda q, k, v: _np_attention(q, k, v, _CAUSAL_MASK), [(2, 3, 5), (2, 4, 5), (2, 4, 2)]),
+    OpCase("mse_loss", lambda x, t: _F.mse_loss(x, t), lambda x, t: np.mean((x - t) ** 2), [(3, 4), (3, 4)]),
+    OpCase("nll_loss_ignore", lambda x: _F.nll_loss(x, _LABELS, ignore_index=1),
+           lambda x: -np.mean(x[[0, 3], _LABELS[[0, 3]]]), [(4, 3)]),
+    OpCase("cross_entropy_smoothing", lambda x: _F.cross_entropy(x, _LABELS, label_smoothing=0.2),
+           lambda x: np.mean(0.8 * -_np_log_softmax(x)[np.arange(4), _LABELS] - 0.2 * _np_log_softmax(x).mean(1)),
+           [(4, 3)]),
+    OpCase("one_hot_weights", lambda x: _F.one_hot(_LABELS, 3) * x, lambda x: np.eye(3)[_LABELS] * x, [(4, 3)]),
+    OpCase("dropout_eval", lambda x: _F.dropout(x, 0.5, training=False), lambda x: x, [(3, 4)]),
+    OpCase("im2col", lambda x: sg._C.im2col(x, 2, 3, 1, 2),
+           lambda x: np.lib.stride_tricks.sliding_window_view(x, (2, 3), axis=(2, 3))[:, :, :, ::2]
+           .transpose(0, 1, 4, 5, 2, 3).reshape(1, 2 * 6, -1), [(1, 2, 4, 5)]),
 ]
+
+_LABELS = np.array([2, 1, 1, 0])
+
+
+def _np_log_softmax(x):
+    return x - x.max(1, keepdims=True) - np.log(np.exp(x - x.max(1, keepdims=True)).sum(1, keepdims=True))
 
 
 def _np_conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
@@ -442,6 +461,18 @@ SELECTION_AND_CREATION = [
     OpCase("eye_matmul", lambda x: x @ sg.eye(4, k=1), lambda x: x @ np.eye(4, k=1), [(3, 4)]),
     OpCase("uniform_times_zero", lambda x: x + 0 * sg.random.uniform(size=(3, 4)), lambda x: x, [(3, 4)]),
     OpCase("normal_times_zero", lambda x: x + 0 * sg.random.normal(size=(3, 4)), lambda x: x, [(3, 4)]),
+    OpCase("nonzero_rows", lambda x: x[sg.nonzero(np.array([1, 0, 1]))], lambda x: x[[0, 2]], [(3, 4)],
+           recordable=False),
+    OpCase("argwhere_rows", lambda x: sg.take(x, sg.argwhere(np.array([0, 1, 1]))[:, 0], axis=0),
+           lambda x: x[[1, 2]], [(3, 4)], recordable=False),
+    OpCase("where_logical_and", lambda a, b: sg.where(sg.logical_and(a > 0, b > 0), a, b),
+           lambda a, b: np.where((a > 0) & (b > 0), a, b), [(3, 4), (3, 4)]),
+    OpCase("where_logical_or", lambda a, b: sg.where(sg.logical_or(a > 0, b > 0), a, b),
+           lambda a, b: np.where((a > 0) | (b > 0), a, b), [(3, 4), (3, 4)]),
+    OpCase("where_logical_xor", lambda a, b: sg.where(sg.logical_xor(a > 0, b > 0), a, b),
+           lambda a, b: np.where((a > 0) ^ (b > 0), a, b), [(3, 4), (3, 4)]),
+    OpCase("where_logical_not", lambda a: sg.where(sg.logical_not(a > 0), a, -a), lambda a: np.where(a <= 0, a, -a),
+           [(3, 4)]),
 ]
 
 ALL = (UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES + ARRANGING + MATH + INDEXING + NN_FUNCTIONAL + LINALG

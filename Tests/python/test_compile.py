@@ -16,7 +16,7 @@ def _assert_same(a, b):
     np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-13, atol=1e-13)
 
 
-@pytest.mark.parametrize("case", ALL, ids=repr)
+@pytest.mark.parametrize("case", [c for c in ALL if c.recordable], ids=repr)
 def test_compiled_op_matches_eager_values_and_gradients(case):
     inputs = [sg.tensor(a) for a in case.inputs()]
     eager = case.fn(*inputs)

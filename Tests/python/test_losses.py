@@ -39,5 +39,5 @@ def test_nll_loss_errors():
         F.cross_entropy(sg.tensor(LOGITS), np.array([0, 4, 1, 1, 1]))
     with pytest.raises(TypeError, match="integer class labels"):
         F.cross_entropy(sg.tensor(LOGITS), LABELS.astype(float))
-    with pytest.raises(ValueError, match=r"expected log_probs \(N, C\)"):
+    with pytest.raises(ValueError, match=r"expected logits \(N, C\)"):
         F.cross_entropy(sg.tensor(LOGITS), LABELS[:3])

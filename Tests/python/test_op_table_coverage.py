@@ -37,6 +37,8 @@ def test_each_operation_is_published_under_its_name(op):
         assert getattr(sg, op.__name__) is op
     elif op.namespace == "linalg":
         assert getattr(sg.linalg, op.__name__) is op
+    elif op.namespace == "nn.functional":
+        assert getattr(sg.nn.functional, op.__name__) is op
     else:
         assert op.namespace == "_"
         assert getattr(sg, op.__name__, None) is not op and getattr(sg.linalg, op.__name__, None) is not op
@@ -79,7 +81,7 @@ def test_stubs_are_generated_from_the_table():
 def test_operator_reference_lists_every_operation():
     page = (ROOT / "docs" / "OPERATORS.md").read_text()
     for op in OPERATIONS:
-        prefix = {"": "sg.", "linalg": "sg.linalg.", "_": "sg._C."}[op.namespace]
+        prefix = {"": "sg.", "linalg": "sg.linalg.", "nn.functional": "F.", "_": "sg._C."}[op.namespace]
         assert f"| `{prefix}{op.__name__}` | `{op.__text_signature__}` |" in page
 
 

@@ -180,6 +180,8 @@ static int convert(OpFunction *f, const parameter_spec *p, PyObject *obj, sg_val
     case SG_KIND_FLOAT_OR_STRING:
       if (obj == Py_None) return 0;
       return PyUnicode_Check(obj) ? string_value(obj, v, f->name, p->name) : float_value(obj, v);
+    case SG_KIND_INTS_OR_STRING:
+      return PyUnicode_Check(obj) ? string_value(obj, v, f->name, p->name) : ints_value(obj, v, s, p->name);
     default: PyErr_Format(PyExc_SystemError, "%s(): unknown parameter kind %d", f->name, p->kind); return -1;
   }
 }
@@ -422,7 +424,7 @@ static PyGetSetDef op_getset[] = {
     {"__doc__", (getter)op_get_doc, NULL, NULL, NULL},
     {"__text_signature__", (getter)op_get_signature, NULL, NULL, NULL},
     {"__module__", (getter)op_get_module, NULL, NULL, NULL},
-    {"namespace", (getter)op_get_namespace, NULL, "Where swiftgrad publishes it: '', 'linalg' or '_' (hidden).", NULL},
+    {"namespace", (getter)op_get_namespace, NULL, "Where swiftgrad publishes it: '', 'linalg', 'nn.functional' or '_' (hidden).", NULL},
     {"method", (getter)op_get_method, NULL, "The Tensor method of the same signature, or None.", NULL},
     {"result", (getter)op_get_result, NULL, "What it returns: 'tensor', 'tuple' or 'list'.", NULL},
     {"differentiable", (getter)op_get_differentiable, NULL, "Whether it has derivatives to check.", NULL},

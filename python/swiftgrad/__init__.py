@@ -220,28 +220,6 @@ from . import tree_util  # noqa: E402
 from .custom import Function, FunctionCtx, custom_jvp, custom_vjp  # noqa: E402
 from .checkpoint import checkpoint, checkpoint_sequential  # noqa: E402
 
-def _refuse_while_recording(what):
-    from .compiled import _recording_depth
-
-    if _recording_depth():
-        raise RuntimeError(f"{what}: the result's size depends on the values, so it cannot be part of a "
-                           "recorded graph (sg.compile / sg.Graph); call it outside the compiled function")
-
-
-def nonzero(a):
-    """Indices of the non-zero elements, one int64 tensor per dimension (NumPy's `nonzero`).
-    Read from the tensor's memory without copying; no gradient (the result is integer). Not
-    recordable by graph mode (its size depends on the values)."""
-    _refuse_while_recording("nonzero")
-    return tuple(tensor(i) for i in _np.nonzero(_np.asarray(a)))
-
-
-def argwhere(a):
-    """The indices of the non-zero elements as an (N, ndim) int64 tensor (NumPy's `argwhere`)."""
-    _refuse_while_recording("argwhere")
-    return tensor(_np.argwhere(_np.asarray(a)))
-
-
 # --- Graph mode (python/swiftgrad/compiled.py) -------------------------------------------------------
 from .compiled import CompiledFunction, Graph, compile  # noqa: E402,A004
 from . import array_api  # noqa: E402  (x.__array_namespace__())

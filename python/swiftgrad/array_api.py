@@ -30,7 +30,7 @@ STANDARD_FUNCTIONS = (
     "abs acos acosh add all any arange argmax argmin argsort asarray asin asinh astype atan atan2 atanh "
     "broadcast_arrays broadcast_to ceil clip concat cos cosh cumulative_sum divide empty empty_like equal exp "
     "expand_dims expm1 eye flip floor floor_divide full full_like greater greater_equal hypot isfinite isinf "
-    "isnan less less_equal linspace log log10 log1p log2 logaddexp logical_and logical_not logical_or "
+    "isnan less less_equal linspace log log10 log1p log2 logaddexp logical_and logical_not logical_or logical_xor "
     "matmul matrix_transpose max maximum mean meshgrid min minimum moveaxis multiply negative nonzero "
     "not_equal ones ones_like permute_dims positive pow prod remainder repeat reshape result_type roll round "
     "searchsorted sign sin sinh sort sqrt square squeeze stack std subtract sum take take_along_axis tan tanh "
@@ -65,16 +65,8 @@ def _bool(x):
     return _sg.astype(_sg.asarray(x), _sg.bool_)
 
 
-def logical_not(x):
-    return _sg.equal(_bool(x), False)
-
-
-def logical_and(x1, x2):
-    return _sg.multiply(_sg.astype(_bool(x1), _sg.int64), _sg.astype(_bool(x2), _sg.int64)) == 1
-
-
-def logical_or(x1, x2):
-    return _sg.greater(_sg.add(_sg.astype(_bool(x1), _sg.int64), _sg.astype(_bool(x2), _sg.int64)), 0)
+logical_not, logical_and, logical_or, logical_xor = (_sg.logical_not, _sg.logical_and, _sg.logical_or,
+                                                    _sg.logical_xor)
 
 
 def isnan(x):

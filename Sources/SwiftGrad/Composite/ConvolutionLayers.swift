@@ -120,3 +120,32 @@ public func conv1d(
     dilation: (1, dilation), groups: groups, op: "conv1d")
   return try squeeze(out, axes: [2])
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  /// 'valid', 'same', or one amount (or one per spatial axis) on both sides.
+  static func convolutionPadding(_ arguments: OperationArguments, _ i: Int) throws -> ConvolutionPadding {
+    guard let name = try arguments.optionalString(i) else { return .explicit(try arguments.ints(i)) }
+    switch name {
+    case "valid": return .valid
+    case "same": return .same
+    default: throw SGError.value("\(arguments.operation): padding must be 'valid', 'same' or ints, got '\(name)'")
+    }
+  }
+
+  static let convolutions: [Operation] = [
+    Operation("conv2d", "input, weight, bias: tensor? = None, stride: ints = 1, padding: ints|str = 0, "
+                + "dilation: ints = 1, groups: int = 1",
+              "2-D convolution (cross-correlation, as PyTorch) of (N, C, H, W) by (O, C/groups, kh, kw).",
+              namespace: .functional) {
+      [try conv2d($0.tensor(0), $0.tensor(1), bias: $0.optionalTensor(2), stride: $0.pair(3),
+                  padding: convolutionPadding($0, 4), dilation: $0.pair(5), groups: $0.int(6))]
+    },
+    Operation("conv1d", "input, weight, bias: tensor? = None, stride: int = 1, padding: ints|str = 0, "
+                + "dilation: int = 1, groups: int = 1",
+              "1-D convolution of (N, C, L) by (O, C/groups, k).", namespace: .functional) {
+      [try conv1d($0.tensor(0), $0.tensor(1), bias: $0.optionalTensor(2), stride: $0.int(3),
+                  padding: convolutionPadding($0, 4), dilation: $0.int(5), groups: $0.int(6))]
+    },
+  ]
+}

@@ -12,3 +12,12 @@ public func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true) thr
   let keep = try cast(less(draws, 1 - p), to: input.dtype)
   return try mul(input, mul(keep, 1 / (1 - p)))
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let dropouts: [Operation] = [
+    Operation("dropout", "input, p: float = 0.5, training: bool = True",
+              "Zeroes each element with probability p and scales the rest by 1/(1-p) (training only).",
+              namespace: .functional) { [try dropout($0.tensor(0), p: $0.float(1), training: $0.bool(2))] },
+  ]
+}

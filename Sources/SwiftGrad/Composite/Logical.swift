@@ -15,3 +15,13 @@ public func logicalOr(_ a: Tensor, _ b: Tensor) throws -> Tensor {
 public func logicalXor(_ a: Tensor, _ b: Tensor) throws -> Tensor {
   try notEqual(cast(a, to: .bool), cast(b, to: .bool))
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let logical: [Operation] = [
+    .unary("logical_not", "Elementwise not of the truth values (bool).", differentiable: false, logicalNot),
+    .binary("logical_and", "Elementwise and of the truth values (bool).", differentiable: false, logicalAnd),
+    .binary("logical_or", "Elementwise or of the truth values (bool).", differentiable: false, logicalOr),
+    .binary("logical_xor", "Elementwise exclusive or of the truth values (bool).", differentiable: false, logicalXor),
+  ]
+}

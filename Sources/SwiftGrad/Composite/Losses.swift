@@ -82,7 +82,7 @@ func checkClassLabels(_ scores: Tensor, _ labels: Tensor, _ op: String) throws {
   }
   guard scores.ndim == 2, labels.shape == [scores.shape[0]] else {
     throw SGError.value(
-      "\(op): expected scores (N, C) and target (N,), got \(describe(scores.shape)) and \(describe(labels.shape))")
+      "\(op): expected \(op == "nll_loss" ? "log_probs" : "logits") (N, C) and target (N,), got \(describe(scores.shape)) and \(describe(labels.shape))")
   }
 }
 
@@ -131,4 +131,41 @@ public func crossEntropy(
   let uniform = try mul(neg(mean(logProbabilities, axes: [1])), kept)
   let mixed = try add(mul(nll, 1 - labelSmoothing), mul(uniform, labelSmoothing))
   return try reduceOverKept(mixed, kept: kept, reduction)
+}
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let losses: [Operation] = [
+    Operation("mse_loss", "input, target, reduction: str = 'mean'",
+              "Mean (or sum, or elementwise with 'none') squared error; the shapes must agree.",
+              namespace: .functional) {
+      [try mseLoss($0.tensor(0), $0.tensor(1), reduction: LossReduction(named: $0.string(2), op: "mse_loss"))]
+    },
+    Operation("huber_loss", "input, target, reduction: str = 'mean', delta: float = 1.0",
+              "0.5 r^2 where |r| <= delta, delta (|r| - delta/2) beyond (r = input - target).",
+              namespace: .functional) {
+      [try huberLoss($0.tensor(0), $0.tensor(1), reduction: LossReduction(named: $0.string(2), op: "huber_loss"),
+                     delta: $0.float(3))]
+    },
+    Operation("binary_cross_entropy_with_logits",
+              "input, target, weight: tensor? = None, pos_weight: tensor? = None, reduction: str = 'mean'",
+              "Sigmoid and binary cross-entropy in one stable expression.", namespace: .functional) {
+      [try binaryCrossEntropyWithLogits(
+        $0.tensor(0), $0.tensor(1), weight: $0.optionalTensor(2), positiveWeight: $0.optionalTensor(3),
+        reduction: LossReduction(named: $0.string(4), op: "binary_cross_entropy_with_logits"))]
+    },
+    Operation("nll_loss", "log_probs, target, ignore_index: int = -100, reduction: str = 'mean'",
+              "Negative log-likelihood of integer class labels, from (N, C) log-probabilities.",
+              namespace: .functional) {
+      [try nllLoss($0.tensor(0), $0.tensor(1), ignoreIndex: $0.int(2),
+                   reduction: LossReduction(named: $0.string(3), op: "nll_loss"))]
+    },
+    Operation("cross_entropy",
+              "logits, target, ignore_index: int = -100, reduction: str = 'mean', label_smoothing: float = 0.0",
+              "Softmax cross-entropy of (N, C) logits and integer labels, as PyTorch's.", namespace: .functional) {
+      [try crossEntropy($0.tensor(0), $0.tensor(1), ignoreIndex: $0.int(2),
+                        reduction: LossReduction(named: $0.string(3), op: "cross_entropy"),
+                        labelSmoothing: $0.float(4))]
+    },
+  ]
 }

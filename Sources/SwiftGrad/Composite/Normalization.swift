@@ -95,3 +95,27 @@ func runningUpdate(_ running: Tensor, _ batch: Tensor, momentum: Double, factor:
   let fresh = try mul(reshape(batch, running.shape), factor)
   return try cast(add(decayed, fresh), to: running.dtype)
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let normalization: [Operation] = [
+    Operation("layer_norm", "input, normalized_shape: ints, weight: tensor? = None, bias: tensor? = None, "
+                + "eps: float = 1e-5",
+              "Normalised over the trailing normalized_shape dimensions (biased variance, as PyTorch).",
+              namespace: .functional) {
+      [try layerNorm($0.tensor(0), normalizedShape: $0.ints(1), weight: $0.optionalTensor(2),
+                     bias: $0.optionalTensor(3), epsilon: $0.float(4))]
+    },
+    // Hidden: python/swiftgrad/nn/functional.py writes the returned statistics into the
+    // module's buffers (PyTorch's in-place update).
+    Operation("batch_norm", "input, running_mean: tensor?, running_var: tensor?, weight: tensor? = None, "
+                + "bias: tensor? = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5",
+              "(output, new running mean, new running variance); the statistics are omitted when not given.",
+              namespace: .hidden, result: .tuple) {
+      let r = try batchNorm($0.tensor(0), runningMean: $0.optionalTensor(1), runningVariance: $0.optionalTensor(2),
+                            weight: $0.optionalTensor(3), bias: $0.optionalTensor(4), training: $0.bool(5),
+                            momentum: $0.float(6), epsilon: $0.float(7))
+      return [r.output] + [r.runningMean, r.runningVariance].compactMap { $0 }
+    },
+  ]
+}

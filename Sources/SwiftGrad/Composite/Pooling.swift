@@ -49,3 +49,17 @@ public func avgPool2d(
     input, kernelSize: kernelSize, stride: stride, padding: padding, fill: 0, op: "avg_pool2d")
   return try mean(windows, axes: [2])
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let pooling: [Operation] = [
+    Operation("max_pool2d", "input, kernel_size: ints, stride: ints? = None, padding: ints = 0",
+              "Maximum over each window (padding with -inf); ties share the gradient.", namespace: .functional) {
+      [try maxPool2d($0.tensor(0), kernelSize: $0.pair(1), stride: $0.optionalPair(2), padding: $0.pair(3))]
+    },
+    Operation("avg_pool2d", "input, kernel_size: ints, stride: ints? = None, padding: ints = 0",
+              "Mean over each window (zero padding counted, as PyTorch's default).", namespace: .functional) {
+      [try avgPool2d($0.tensor(0), kernelSize: $0.pair(1), stride: $0.optionalPair(2), padding: $0.pair(3))]
+    },
+  ]
+}

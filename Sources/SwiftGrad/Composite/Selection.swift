@@ -91,3 +91,20 @@ public func argwhere(_ x: Tensor) throws -> Tensor {
   let (positions, count) = try nonzeroPositions(x, op: "argwhere")
   return try int64Tensor(positions, shape: [count, x.ndim])
 }
+
+// MARK: Operation table (Note [One op table])
+extension Operation {
+  static let selection: [Operation] = [
+    // Hidden: nn.functional.one_hot turns dtype objects into codes and applies the default dtype.
+    Operation("one_hot", "labels, num_classes: int = -1, dtype: int = 3",
+              "Integer labels as one-hot rows (num_classes < 0: max + 1).", namespace: .hidden,
+              differentiable: false) {
+      let classes = try $0.int(1)
+      return [try oneHot($0.tensor(0), numClasses: classes < 0 ? nil : classes, dtype: $0.dtype(2))]
+    },
+    Operation("nonzero", "a", "Indices of the non-zero elements, one int64 tensor per dimension (NumPy's).",
+              result: .tuple, differentiable: false) { try nonzero($0.tensor(0)) },
+    .unary("argwhere", "The indices of the non-zero elements as an (N, ndim) int64 tensor (NumPy's).",
+           differentiable: false, parameter: "a", argwhere),
+  ]
+}

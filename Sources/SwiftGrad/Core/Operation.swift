@@ -13,6 +13,8 @@ public struct Operation: @unchecked Sendable {
     case root = ""
     /// `swiftgrad.linalg.name`
     case linalg
+    /// `swiftgrad.nn.functional.name`
+    case functional = "nn.functional"
     /// Only `swiftgrad._C.name`: wrapped by Python code that adds argument handling or a
     /// result type (`linalg.eigh`'s named tuple, `astype`'s dtype objects).
     case hidden = "_"
@@ -126,6 +128,7 @@ public struct Parameter: Sendable, Equatable {
     case string = 12
     case intOrInts = 13        // `int|ints`: kept apart (split's sections vs indices)
     case floatOrString = 14    // `float|str?`: a number, a string or None (norm's ord)
+    case intsOrString = 15     // `ints|str`: an int, a sequence of ints or a string (conv padding)
 
     public var spelling: String {
       switch self {
@@ -144,6 +147,7 @@ public struct Parameter: Sendable, Equatable {
       case .string: return "str"
       case .intOrInts: return "int|ints"
       case .floatOrString: return "float|str?"
+      case .intsOrString: return "ints|str"
       }
     }
 
@@ -290,6 +294,18 @@ public struct OperationArguments {
       throw SGError.type("\(operation)(): unknown dtype code \(code)")
     }
     return d
+  }
+  /// An int or a pair of ints as a pair (PyTorch's kernel sizes, strides, paddings).
+  public func pair(_ i: Int) throws -> (Int, Int) {
+    let values = try ints(i)
+    guard values.count == 1 || values.count == 2 else {
+      throw SGError.value("\(operation): expected an int or a pair of ints, got \(values)")
+    }
+    return (values[0], values[values.count - 1])
+  }
+  public func optionalPair(_ i: Int) throws -> (Int, Int)? {
+    if case .none = values[i] { return nil }
+    return try pair(i)
   }
   /// The raw value, for parameters of a union kind (`int|ints`, `float|str?`).
   public func value(_ i: Int) -> OperationValue { values[i] }

@@ -5,7 +5,8 @@ extension Operation {
     let families: [[Operation]] = [
       elementwiseUnary, elementwiseUnaryMore, activations, elementwiseBinary, elementwiseBinaryMore, comparisons,
       products, composites, reductions, shapes, scans, ordering, shapeComposites, diagonals, einsums, takes,
-      scatters, windows, linearAlgebra, decompositions, creation,
+      scatters, windows, linearAlgebra, decompositions, creation, convolutions, pooling, normalization, losses,
+      selection, logical, dropouts,
     ]
     return families.flatMap { $0 }
   }()
