@@ -199,7 +199,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         raise ValueError(f"huber_loss: input {tuple(x.shape)} and target {tuple(t.shape)} differ")
     r = _C.subtract(x, t)
     a = _C.abs(r)
-    loss = _C.where(_C.less_equal(a, delta), _C.multiply(_C.square(r), 0.5), _C.multiply(_C.subtract(a, 0.5 * delta), delta))
+    loss = _C.where(_C.less_equal(a, delta), _C.multiply(_C.square(r), 0.5),
+                    _C.multiply(_C.subtract(a, 0.5 * delta), delta))
     return _reduce(loss, reduction, "huber_loss")
 
 

@@ -131,8 +131,8 @@ def _code_of(dtype):
 
 
 # Convolution, pooling, normalisation, dropout, embedding, more losses, attention.
-from ._layers_functional import (  # noqa: E402
+from ._layers_functional import (  # noqa: E402, F401  (re-exported as F.conv2d, ...)
     avg_pool2d, batch_norm, binary_cross_entropy_with_logits, conv1d, conv2d, dropout, embedding, huber_loss,
     layer_norm, max_pool2d, scaled_dot_product_attention,
 )
-from .._C import gelu  # noqa: E402
+from .._C import gelu  # noqa: E402, F401  (re-exported as F.gelu)
