@@ -1,7 +1,10 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (the C ABI keeps the snake_case names of include/swiftgrad.h)
+import SwiftGrad
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import SwiftGrad
 
 // Graph mode (include/swiftgrad.h, "Graph mode"): recorders and compiled graphs are retained
 // Swift objects passed as opaque pointers, like tensors.

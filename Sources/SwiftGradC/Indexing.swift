@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (the C ABI keeps the snake_case names of include/swiftgrad.h)
 import SwiftGrad
 
 // Indexing and in-place writes: the Tensor protocol's entry points (`x[...]`, `x[...] = v`,

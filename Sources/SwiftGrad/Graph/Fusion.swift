@@ -220,7 +220,7 @@ final class FusedGroup {
     bases.withUnsafeBufferPointer { bases in
       streams.withUnsafeBufferPointer { streams in
         table.withUnsafeBufferPointer { table in
-          operandLocations.withUnsafeBufferPointer { where_ in
+          operandLocations.withUnsafeBufferPointer { locations in
             builtinOps.withUnsafeBufferPointer { builtins in
             var start = range.lowerBound
             while start < range.upperBound {
@@ -229,7 +229,7 @@ final class FusedGroup {
                 streams[l] ? bases[l] + start : bases[l]
               }
               for k in 0..<table.count {
-                let w = where_[k]
+                let w = locations[k]
                 let (a, b, d) = (pointer(w.first), pointer(w.second), pointer(w.destination))
                 // The commonest ops inline (a closure call per op and block costs more than a
                 // 16-element loop); the same formulas as the primitives' `apply`.
