@@ -132,7 +132,8 @@ final class GradcheckTests: XCTestCase {
     try check("concatenate", [[3, 2], [3, 4]]) { try concatenate([$0[0], $0[1]], axis: 1) }
     try check("stack", [[3, 2], [3, 2]]) { try stack([$0[0], $0[1]], axis: -1) }
     try check("index", [[3, 4, 2]]) { xs in
-      try index(xs[0], [.slice(start: 1, stop: nil, step: nil), .slice(start: nil, stop: nil, step: -2), .newAxis, .index(0)])
+      try index(xs[0],
+        [.slice(start: 1, stop: nil, step: nil), .slice(start: nil, stop: nil, step: -2), .newAxis, .index(0)])
     }
   }
 
@@ -149,9 +150,11 @@ final class GradcheckTests: XCTestCase {
     try check("slogdet", [[3, 3]]) { try slogdet($0[0]).logAbsDet }
     try check("pinv", [[4, 3]]) { try pinv($0[0]) }
     try check("fancy index", [[3, 4]]) { xs in
-      try index(xs[0], [AdvancedIndexItem.basic(.slice(start: nil, stop: nil, step: nil)), .array(tensor([1, 3, 1], dtype: .int64))])
+      try index(xs[0],
+        [AdvancedIndexItem.basic(.slice(start: nil, stop: nil, step: nil)), .array(tensor([1, 3, 1], dtype: .int64))])
     }
-    try check("gather", [[3, 4]]) { try gather($0[0], axis: 1, index: tensor([0, 3, 2, 2, 1, 0], shape: [3, 2], dtype: .int64)) }
+    try check("gather",
+      [[3, 4]]) { try gather($0[0], axis: 1, index: tensor([0, 3, 2, 2, 1, 0], shape: [3, 2], dtype: .int64)) }
     try check("im2col", [[1, 2, 4, 4]]) { try im2col($0[0], kernel: (2, 3), stride: (2, 1)) }
   }
 

@@ -161,7 +161,8 @@ final class FusedGroup {
       }
     }
     operandLocations = program.enumerated().map { k, instruction in
-      (location(instruction.operands[0]), location(instruction.operands.count > 1 ? instruction.operands[1] : instruction.operands[0]),
+      (location(instruction.operands[0]),
+        location(instruction.operands.count > 1 ? instruction.operands[1] : instruction.operands[0]),
        location(.member(k)))
     }
     let primitives = members.map { graph.nodes[$0].primitive }
@@ -174,7 +175,11 @@ final class FusedGroup {
   /// Runs the group on its external operands (same order as `externals`); returns `outputs`.
   func run(_ operands: [Tensor]) throws -> [Tensor] {
     let results = try outputs.map { _ in try Tensor(uninitializedShape: shape, dtype: dtype) }
-    if dtype == .float32 { try execute(Float.self, operands, results) } else { try execute(Double.self, operands, results) }
+    if dtype == .float32 {
+      try execute(Float.self, operands, results)
+    } else {
+      try execute(Double.self, operands, results)
+    }
     return results
   }
 
