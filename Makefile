@@ -11,7 +11,7 @@ demo: deps build
 	$(PYTHON) examples/quickstart.py
 	SWIFTGRAD_BLAS_LIBRARY="$(SCIPY_OPENBLAS)" $(SWIFT) run -c release swiftgrad-example
 
-test: deps build swift-test py-test test-asan test-tsan test-wheel
+test: deps lint build swift-test py-test test-asan test-tsan test-wheel
 
 deps:
 	@bash scripts/install-deps.sh
@@ -59,9 +59,18 @@ bench: deps build
 	$(PYTHON) benchmarks/transforms.py
 	$(PYTHON) benchmarks/checkpoint.py
 
+# Fails on any finding (and runs first in `make test`): ruff with the rules in pyproject.toml, clang-format
+# with .clang-format (fix a file with `clang-format -i FILE`), swift-format's rules with .swift-format
+# (scripts/lint_swift.sh says which of its findings count), and no line over 120 characters nor file over
+# 600 lines (scripts/check_lines.py).
+CLANG_FORMAT ?= clang-format
+C_SOURCES = $(wildcard python/csrc/*.c python/csrc/*.h include/*.h Sources/CBLAS/*.c Sources/CBLAS/include/*.h)
+
 lint:
-	-ruff check python Tests/python benchmarks examples
-	-clang-format --dry-run python/csrc/*.c python/csrc/*.h include/*.h
+	$(PYTHON) -m ruff check python Tests/python benchmarks examples scripts setup.py
+	$(CLANG_FORMAT) --dry-run --Werror $(C_SOURCES)
+	SWIFT=$(SWIFT) bash scripts/lint_swift.sh
+	$(PYTHON) scripts/check_lines.py
 
 clean:
 	rm -rf .build .build-python .build-python-* build dist python/swiftgrad/*.so python/swiftgrad/lib \

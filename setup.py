@@ -19,6 +19,18 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load_stub_writer():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_stubs", os.path.join(ROOT, "scripts", "gen_stubs.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+stubs = _load_stub_writer()
 # SWIFTGRAD_SANITIZE=address|thread builds core and extension with that sanitizer (make test-asan,
 # make test-tsan: scripts/sanitize.sh), in its own scratch folder, always in the native layout.
 SANITIZE = os.environ.get("SWIFTGRAD_SANITIZE", "")
@@ -127,6 +139,8 @@ class BuildWithSwift(build_ext):
                     os.path.join(target, "lib", level, LIBRARY)
                 install_library(library, dest)
             write_build_info(target, cpus)
+            # The operations' stubs come from the table of the core just built (Note [One op table]).
+            stubs.write(target, next(iter(built.values())))
 
 
 extension = Extension(

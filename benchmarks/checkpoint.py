@@ -15,7 +15,8 @@ CHILD = r'''
 import json, resource, sys, time
 import numpy as np
 import swiftgrad as sg
-layers, width, batch, mode, segments = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+layers, width, batch = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+mode, segments = sys.argv[4], int(sys.argv[5])
 rng = np.random.default_rng(0)
 ws = [sg.tensor(rng.standard_normal((width, width)) / np.sqrt(width), requires_grad=True) for _ in range(layers)]
 x = sg.tensor(rng.standard_normal((width, batch)))

@@ -49,7 +49,8 @@ def w4(found, rounds):
     np.testing.assert_allclose(sg_forward().numpy(), np_forward(), rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(compiled_forward(ta, tb).numpy(), sg_forward().numpy())
     np.testing.assert_array_equal(compiled_gradient(ta, tb).numpy(), sg_backward().numpy())
-    contenders = {"numpy forward": np_forward, "swiftgrad forward": sg_forward, "swiftgrad forward+backward": sg_backward,
+    contenders = {"numpy forward": np_forward, "swiftgrad forward": sg_forward,
+                  "swiftgrad forward+backward": sg_backward,
                   "swiftgrad compiled forward": lambda: compiled_forward(ta, tb),
                   "swiftgrad compiled gradient": lambda: compiled_gradient(ta, tb)}
     if "torch" in found:
@@ -168,9 +169,9 @@ def w7(found, rounds):
         if "torch" in found:
             torch = found["torch"]
             tW, tx = torch.tensor(W), torch.tensor(x)
-            tf = lambda v, tW=tW: torch.tanh(tW @ v)  # noqa: E731
-            contenders["torch jacfwd (vmap)"] = lambda tf=tf, tx=tx: torch.func.jacfwd(tf)(tx)
-            contenders["torch jacrev (vmap)"] = lambda tf=tf, tx=tx: torch.func.jacrev(tf)(tx)
+            tf = lambda v, tW=tW, torch=torch: torch.tanh(tW @ v)  # noqa: E731
+            contenders["torch jacfwd (vmap)"] = lambda tf=tf, tx=tx, torch=torch: torch.func.jacfwd(tf)(tx)
+            contenders["torch jacrev (vmap)"] = lambda tf=tf, tx=tx, torch=torch: torch.func.jacrev(tf)(tx)
         results = measure(contenders, rounds=max(3, rounds // 2), warmup=1)
         for k, (med, _) in results.items():
             lines.append(f"| R^{n} -> R^{m} | {k} | {med * 1e3:.2f} |")
@@ -230,7 +231,8 @@ def w9(found, rounds):
 
 def w10(found, rounds):
     """Peak memory with and without checkpointing (benchmarks/checkpoint.py)."""
-    r = subprocess.run([sys.executable, os.path.join(HERE, "checkpoint.py")], capture_output=True, text=True, check=True)
+    r = subprocess.run([sys.executable, os.path.join(HERE, "checkpoint.py")], capture_output=True, text=True,
+                       check=True)
     return "### W10: peak memory with and without checkpointing\n\n" + r.stdout + "\n", {"report": r.stdout}
 
 

@@ -114,7 +114,8 @@ def w1(found, rounds):
 
 def mlp_params(rng, dtype=np.float32):
     sizes = [784, 512, 512, 10]
-    return [((rng.standard_normal((i, o)) / np.sqrt(i)).astype(dtype), np.zeros(o, dtype)) for i, o in zip(sizes, sizes[1:])]
+    return [((rng.standard_normal((i, o)) / np.sqrt(i)).astype(dtype), np.zeros(o, dtype))
+            for i, o in zip(sizes, sizes[1:])]
 
 
 def mlp_step_numpy(params, x, onehot, lr=0.01):
@@ -249,13 +250,13 @@ def w3(found, rounds):
         a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
         g = np.ones((n, n), dtype)
 
-        def numpy_fb():
+        def numpy_fb(a=a, b=b, g=g):
             c = a @ b
             return c, g @ b.T, a.T @ g
 
         ta, tb = sg.tensor(a, requires_grad=True), sg.tensor(b, requires_grad=True)
 
-        def sg_fb():
+        def sg_fb(ta=ta, tb=tb, g=g):
             ta.grad = None
             tb.grad = None
             c = ta @ tb
@@ -267,7 +268,7 @@ def w3(found, rounds):
         for name, gemm in _c_gemms().items():
             outs = [np.empty((n, n), dtype) for _ in range(3)]
 
-            def c_blas_fb(gemm=gemm, outs=outs):
+            def c_blas_fb(gemm=gemm, outs=outs, a=a, b=b, g=g):
                 # The same three products swiftgrad runs, into preallocated outputs.
                 return gemm(a, b, outs[0]), gemm(g, b, outs[1], transpose_b=True), gemm(a, g, outs[2], transpose_a=True)
 
@@ -278,7 +279,7 @@ def w3(found, rounds):
             torch = found["torch"]
             pa, pb, pg = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True), torch.tensor(g)
 
-            def torch_fb():
+            def torch_fb(pa=pa, pb=pb, pg=pg):
                 pa.grad = None
                 pb.grad = None
                 c = pa @ pb

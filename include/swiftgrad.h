@@ -25,8 +25,15 @@ typedef void *sg_tensor;
 typedef void (*sg_release_fn)(void *context);
 
 enum { SG_BOOL = 0, SG_INT64 = 1, SG_FLOAT32 = 2, SG_FLOAT64 = 3 };
-enum { SG_OK = 0, SG_VALUE_ERROR = 1, SG_TYPE_ERROR = 2, SG_INDEX_ERROR = 3, SG_RUNTIME_ERROR = 4,
-       SG_CALLBACK_ERROR = 5, SG_MEMORY_ERROR = 6 };
+enum {
+  SG_OK = 0,
+  SG_VALUE_ERROR = 1,
+  SG_TYPE_ERROR = 2,
+  SG_INDEX_ERROR = 3,
+  SG_RUNTIME_ERROR = 4,
+  SG_CALLBACK_ERROR = 5,
+  SG_MEMORY_ERROR = 6
+};
 
 /* Errors */
 const char *sg_last_error(void);
@@ -39,9 +46,8 @@ void sg_tensor_free(sg_tensor t);
 sg_tensor sg_tensor_retain(sg_tensor t);
 /* Zero-copy view of external memory [data, data + byte_count); release(context) runs when the
  * last view is gone, possibly on another thread. */
-int sg_tensor_wrap(sg_tensor *out, void *data, int64_t byte_count, int dtype, int ndim,
-                   const int64_t *shape, const int64_t *strides, int64_t offset, void *context,
-                   sg_release_fn release);
+int sg_tensor_wrap(sg_tensor *out, void *data, int64_t byte_count, int dtype, int ndim, const int64_t *shape,
+                   const int64_t *strides, int64_t offset, void *context, sg_release_fn release);
 void sg_random_seed(uint64_t seed);
 /* The generator's state: four 64-bit words (xoshiro256**). Setting the all-zero state fails. */
 void sg_random_get_state(uint64_t out[4]);
@@ -51,12 +57,12 @@ int sg_random_set_state(const uint64_t state[4]);
 int sg_tensor_ndim(sg_tensor t);
 int sg_tensor_dtype(sg_tensor t);
 int64_t sg_tensor_size(sg_tensor t);
-void *sg_tensor_data(sg_tensor t); /* address of element [0, ..., 0] */
+void *sg_tensor_data(sg_tensor t);                 /* address of element [0, ..., 0] */
 void sg_tensor_shape(sg_tensor t, int64_t *out);   /* ndim entries */
 void sg_tensor_strides(sg_tensor t, int64_t *out); /* ndim entries, in elements */
 int sg_tensor_same_storage(sg_tensor a, sg_tensor b);
 int64_t sg_tensor_version(sg_tensor t);
-void sg_tensor_set_weak(sg_tensor t); /* a Python scalar: does not widen the other operand; read-only */
+void sg_tensor_set_weak(sg_tensor t);     /* a Python scalar: does not widen the other operand; read-only */
 void sg_tensor_set_readonly(sg_tensor t); /* in-place writes into its memory are refused */
 int sg_tensor_is_readonly(sg_tensor t);
 
@@ -73,8 +79,7 @@ int sg_set_grad_enabled(int flag); /* returns the previous mode (thread-local) *
 int sg_backward(sg_tensor root, sg_tensor gradient_or_null, int retain_graph, int create_graph);
 /* results: n_in entries, NULL for unused inputs when allow_unused; retain_graph < 0: default. */
 int sg_autograd_grad(int n_out, const sg_tensor *outputs, const sg_tensor *grad_outputs, int n_in,
-                     const sg_tensor *inputs, int retain_graph, int create_graph, int allow_unused,
-                     sg_tensor *results);
+                     const sg_tensor *inputs, int retain_graph, int create_graph, int allow_unused, sg_tensor *results);
 int sg_detach(sg_tensor *out, sg_tensor a);
 /* Anomaly detection (thread-local): backward names the first op producing NaN/inf
  * cotangents, with the creation place recorded by sg_tensor_set_origin. Returns previous mode. */
@@ -90,10 +95,24 @@ void sg_tensor_set_origin(sg_tensor t, const char *origin);
  * Strings stay valid for the life of the process. Family: 0 unary (sg_op_unary), 1 binary
  * (sg_op_binary), 2 general; sg_op_call runs any of them. Result: 0 one tensor, 1 a tuple,
  * 2 a list. */
-enum { SG_KIND_TENSOR = 0, SG_KIND_OPTIONAL_TENSOR = 1, SG_KIND_TENSORS = 2, SG_KIND_VARIADIC_TENSORS = 3,
-       SG_KIND_INT = 4, SG_KIND_OPTIONAL_INT = 5, SG_KIND_FLOAT = 6, SG_KIND_OPTIONAL_FLOAT = 7, SG_KIND_BOOL = 8,
-       SG_KIND_INTS = 9, SG_KIND_OPTIONAL_INTS = 10, SG_KIND_VARIADIC_INTS = 11, SG_KIND_STRING = 12,
-       SG_KIND_INT_OR_INTS = 13, SG_KIND_FLOAT_OR_STRING = 14, SG_KIND_INTS_OR_STRING = 15 };
+enum {
+  SG_KIND_TENSOR = 0,
+  SG_KIND_OPTIONAL_TENSOR = 1,
+  SG_KIND_TENSORS = 2,
+  SG_KIND_VARIADIC_TENSORS = 3,
+  SG_KIND_INT = 4,
+  SG_KIND_OPTIONAL_INT = 5,
+  SG_KIND_FLOAT = 6,
+  SG_KIND_OPTIONAL_FLOAT = 7,
+  SG_KIND_BOOL = 8,
+  SG_KIND_INTS = 9,
+  SG_KIND_OPTIONAL_INTS = 10,
+  SG_KIND_VARIADIC_INTS = 11,
+  SG_KIND_STRING = 12,
+  SG_KIND_INT_OR_INTS = 13,
+  SG_KIND_FLOAT_OR_STRING = 14,
+  SG_KIND_INTS_OR_STRING = 15
+};
 int sg_op_count(void);
 int sg_op_find(const char *name); /* -1 when unknown */
 const char *sg_op_name(int op);
@@ -114,8 +133,16 @@ const char *sg_kind_spelling(int kind); /* "tensor", "ints?", "*tensors", ... */
 /* An argument value: kind SG_VALUE_*; integer holds an int or bool, or the count of `pointer`'s
  * int64s (INTS) or handles (TENSORS); pointer holds a handle (TENSOR) or a NUL-terminated
  * string (STRING). One value per parameter, in the signature's order. */
-enum { SG_VALUE_NONE = 0, SG_VALUE_TENSOR = 1, SG_VALUE_TENSORS = 2, SG_VALUE_INT = 3, SG_VALUE_FLOAT = 4,
-       SG_VALUE_BOOL = 5, SG_VALUE_INTS = 6, SG_VALUE_STRING = 7 };
+enum {
+  SG_VALUE_NONE = 0,
+  SG_VALUE_TENSOR = 1,
+  SG_VALUE_TENSORS = 2,
+  SG_VALUE_INT = 3,
+  SG_VALUE_FLOAT = 4,
+  SG_VALUE_BOOL = 5,
+  SG_VALUE_INTS = 6,
+  SG_VALUE_STRING = 7
+};
 typedef struct {
   int64_t kind;
   int64_t integer;
@@ -158,9 +185,8 @@ int sg_setitem(sg_tensor *out, sg_tensor target, const int64_t *items, int n_ite
 /* Optimizer steps: update `param` and the state buffers in place (bumping their version
  * counters) and record nothing. grad and every state buffer must have param's shape and dtype;
  * state buffers must be contiguous. Scalars follow torch.optim's meaning. */
-int sg_optim_sgd_step(sg_tensor param, sg_tensor grad, sg_tensor momentum_buffer_or_null, double lr,
-                      double momentum, double dampening, double weight_decay, int nesterov, int maximize,
-                      int first_step);
+int sg_optim_sgd_step(sg_tensor param, sg_tensor grad, sg_tensor momentum_buffer_or_null, double lr, double momentum,
+                      double dampening, double weight_decay, int nesterov, int maximize, int first_step);
 int sg_optim_adam_step(sg_tensor param, sg_tensor grad, sg_tensor exp_avg, sg_tensor exp_avg_sq,
                        sg_tensor max_exp_avg_sq_or_null, int64_t step, double lr, double beta1, double beta2,
                        double eps, double weight_decay, int decoupled_weight_decay, int maximize);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what swiftgrad needs and is missing: Debian's OpenBLAS/LAPACKE/Python headers and the
-# Python packages used by the build and the tests. Safe to run repeatedly; it only acts on gaps.
+# Installs what swiftgrad needs and is missing: Debian's OpenBLAS/LAPACKE/Python headers and clang-format
+# (`make lint`), and the Python packages used by the build, the tests and `make lint` (ruff).
+# Safe to run repeatedly; it only acts on gaps.
 set -euo pipefail
 
 missing=()
-for pkg in libopenblas-dev liblapacke-dev python3-dev; do
+for pkg in libopenblas-dev liblapacke-dev python3-dev clang-format; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -19,7 +20,7 @@ PYTHON=${PYTHON:-python3}
 need=()
 for mod in numpy:numpy pytest:pytest hypothesis:hypothesis scipy:scipy setuptools:setuptools \
     sklearn:scikit-learn matplotlib:matplotlib tqdm:tqdm \
-    scipy_openblas32:scipy-openblas32 safetensors:safetensors atheris:atheris mpi4py:mpi4py; do
+    scipy_openblas32:scipy-openblas32 safetensors:safetensors atheris:atheris mpi4py:mpi4py ruff:ruff; do
   "$PYTHON" -c "import ${mod%%:*}" 2>/dev/null || need+=("${mod##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

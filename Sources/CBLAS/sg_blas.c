@@ -10,7 +10,7 @@
 // years older than the machine) swiftgrad names the best core the CPU's features allow in
 // OPENBLAS_CORETYPE while it loads the library, unless the user has set that variable.
 // The scipy-openblas build detects current CPUs itself and is left to do so.
-#define _GNU_SOURCE  // dladdr
+#define _GNU_SOURCE // dladdr
 #include "sg_blas.h"
 
 #include <dlfcn.h>
@@ -21,16 +21,16 @@
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 
-typedef void (*sgemm_fn)(int, int, int, int32_t, int32_t, int32_t, float, const float *, int32_t,
-                         const float *, int32_t, float, float *, int32_t);
-typedef void (*dgemm_fn)(int, int, int, int32_t, int32_t, int32_t, double, const double *, int32_t,
-                         const double *, int32_t, double, double *, int32_t);
+typedef void (*sgemm_fn)(int, int, int, int32_t, int32_t, int32_t, float, const float *, int32_t, const float *,
+                         int32_t, float, float *, int32_t);
+typedef void (*dgemm_fn)(int, int, int, int32_t, int32_t, int32_t, double, const double *, int32_t, const double *,
+                         int32_t, double, double *, int32_t);
 typedef int32_t (*getrf_fn)(int, int32_t, int32_t, double *, int32_t, int32_t *);
 typedef int32_t (*getri_fn)(int, int32_t, double *, int32_t, const int32_t *);
 typedef int32_t (*potrf_fn)(int, char, int32_t, double *, int32_t);
 typedef int32_t (*syevd_fn)(int, char, char, int32_t, double *, int32_t, double *);
-typedef int32_t (*gesdd_fn)(int, char, int32_t, int32_t, double *, int32_t, double *, double *, int32_t,
-                            double *, int32_t);
+typedef int32_t (*gesdd_fn)(int, char, int32_t, int32_t, double *, int32_t, double *, double *, int32_t, double *,
+                            int32_t);
 typedef int32_t (*geqrf_fn)(int, int32_t, int32_t, double *, int32_t, double *);
 typedef int32_t (*orgqr_fn)(int, int32_t, int32_t, int32_t, double *, int32_t, const double *);
 typedef char *(*string_fn)(void);
@@ -61,9 +61,8 @@ static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
 const char *sg_blas_cpu_best_core(void) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512cd"))
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512cd"))
     return "SkylakeX";
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
   if (__builtin_cpu_supports("avx")) return "Sandybridge";
@@ -73,9 +72,9 @@ const char *sg_blas_cpu_best_core(void) {
 
 int sg_blas_core_is_generic(const char *core) {
   // Cores with AVX2 kernels or better (OpenBLAS's names, compared without case).
-  static const char *const vector_cores[] = {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids",
-                                             "excavator", "neoversen1", "neoversen2", "neoversev1",
-                                             "neoversev2", "armv8sve", "a64fx", "power9", "power10"};
+  static const char *const vector_cores[] = {"haswell",   "zen",        "skylakex",   "cooperlake", "sapphirerapids",
+                                             "excavator", "neoversen1", "neoversen2", "neoversev1", "neoversev2",
+                                             "armv8sve",  "a64fx",      "power9",     "power10"};
   if (core == NULL || core[0] == 0) return 1;
   for (size_t i = 0; i < sizeof vector_cores / sizeof vector_cores[0]; i++)
     if (strcasecmp(core, vector_cores[i]) == 0) return 0;
@@ -179,15 +178,15 @@ void sg_blas_set_num_threads(int n) {
 }
 
 // The wrappers below are only called after sg_blas_ready() returned 1 (BLAS.swift checks).
-void sg_sgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, float alpha, const float *a,
-              int32_t lda, const float *b, int32_t ldb, float beta, float *c, int32_t ldc) {
-  blas.sgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb,
-             beta, c, ldc);
+void sg_sgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, float alpha, const float *a, int32_t lda,
+              const float *b, int32_t ldb, float beta, float *c, int32_t ldc) {
+  blas.sgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, c,
+             ldc);
 }
-void sg_dgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, double alpha, const double *a,
-              int32_t lda, const double *b, int32_t ldb, double beta, double *c, int32_t ldc) {
-  blas.dgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb,
-             beta, c, ldc);
+void sg_dgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, double alpha, const double *a, int32_t lda,
+              const double *b, int32_t ldb, double beta, double *c, int32_t ldc) {
+  blas.dgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, c,
+             ldc);
 }
 int32_t sg_dgetrf(int32_t m, int32_t n, double *a, int32_t lda, int32_t *ipiv) {
   return blas.getrf(ROW_MAJOR, m, n, a, lda, ipiv);

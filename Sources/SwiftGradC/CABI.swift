@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (the C ABI keeps the snake_case names of include/swiftgrad.h)
 import SwiftGrad
 
 // The C ABI. Every entry point returns 0 or an error kind (1 value, 2 type, 3 index,
@@ -37,7 +39,8 @@ public func sg_tensor_wrap(
     guard let data else { throw SGError.value("null data pointer") }
     let d = try dtype(dtypeCode)
     let storage = Storage(borrowing: data, byteCount: Int(byteCount)) { release?(context) }
-    return try Tensor(validating: storage, shape: intArray(shape, ndim, "shape"), strides: intArray(strides, ndim, "strides"), offset: Int(offset), dtype: d)
+    return try Tensor(validating: storage, shape: intArray(shape, ndim, "shape"),
+      strides: intArray(strides, ndim, "strides"), offset: Int(offset), dtype: d)
   }
 }
 
@@ -66,18 +69,25 @@ public func sg_tensor_wrap(
 }
 @_cdecl("sg_tensor_version") public func sg_tensor_version(_ h: Handle) -> Int64 { Int64(tensor(h).storage.version) }
 @_cdecl("sg_tensor_set_weak") public func sg_tensor_set_weak(_ h: Handle) { tensor(h).markWeaklyTyped() }
-@_cdecl("sg_tensor_set_readonly") public func sg_tensor_set_readonly(_ h: Handle) { tensor(h).storage.isReadOnly = true }
-@_cdecl("sg_tensor_is_readonly") public func sg_tensor_is_readonly(_ h: Handle) -> Int32 { tensor(h).storage.isReadOnly ? 1 : 0 }
+@_cdecl("sg_tensor_set_readonly") public func sg_tensor_set_readonly(_ h: Handle) {
+  tensor(h).storage.isReadOnly = true
+}
+@_cdecl("sg_tensor_is_readonly") public func sg_tensor_is_readonly(_ h: Handle) -> Int32 {
+  tensor(h).storage.isReadOnly ? 1 : 0
+}
 
 // MARK: Autograd state
 
-@_cdecl("sg_tensor_requires_grad") public func sg_tensor_requires_grad(_ h: Handle) -> Int32 { tensor(h).requiresGrad ? 1 : 0 }
+@_cdecl("sg_tensor_requires_grad") public func sg_tensor_requires_grad(_ h: Handle) -> Int32 {
+  tensor(h).requiresGrad ? 1 : 0
+}
 @_cdecl("sg_tensor_set_requires_grad") public func sg_tensor_set_requires_grad(_ h: Handle, _ flag: Int32) -> Int32 {
   guarded { try tensor(h).setRequiresGrad(flag != 0) }
 }
 @_cdecl("sg_tensor_is_leaf") public func sg_tensor_is_leaf(_ h: Handle) -> Int32 { tensor(h).isLeaf ? 1 : 0 }
 /// Writes the producing primitive's name (empty for leaves) into `buffer`.
-@_cdecl("sg_tensor_grad_fn_name") public func sg_tensor_grad_fn_name(_ h: Handle, _ buffer: UnsafeMutablePointer<CChar>, _ capacity: Int32) {
+@_cdecl("sg_tensor_grad_fn_name") public func sg_tensor_grad_fn_name(_ h: Handle,
+  _ buffer: UnsafeMutablePointer<CChar>, _ capacity: Int32) {
   let name = Array((tensor(h).gradFnName ?? "").utf8CString.prefix(Int(capacity) - 1)) + [0]
   buffer.update(from: name, count: name.count)
 }
@@ -136,7 +146,8 @@ public func sg_autograd_grad(
   }
 }
 
-@_cdecl("sg_detach") public func sg_detach(_ out: OutHandle?, _ a: Handle?) -> Int32 { produce(out, a) { $0[0].detach() } }
+@_cdecl("sg_detach") public func sg_detach(_ out: OutHandle?,
+  _ a: Handle?) -> Int32 { produce(out, a) { $0[0].detach() } }
 
 // MARK: Anomaly detection
 @_cdecl("sg_set_anomaly_enabled") public func sg_set_anomaly_enabled(_ flag: Int32) -> Int32 {

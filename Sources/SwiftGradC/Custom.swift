@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (the C ABI keeps the snake_case names of include/swiftgrad.h)
 import SwiftGrad
 
 // Custom rules and hooks implemented by the client (Python) through callbacks.
@@ -69,7 +71,8 @@ public func sg_custom_function(
 
 /// Registers a gradient hook: 1 input (the gradient), 1 output (a replacement, or NULL to keep it).
 @_cdecl("sg_tensor_register_hook")
-public func sg_tensor_register_hook(_ t: Handle?, _ fn: CallbackFn?, _ context: UnsafeMutableRawPointer?, _ release: ReleaseFn?) -> Int32 {
+public func sg_tensor_register_hook(_ t: Handle?, _ fn: CallbackFn?, _ context: UnsafeMutableRawPointer?,
+  _ release: ReleaseFn?) -> Int32 {
   guarded {
     guard let t, let fn else {
       release?(context)

@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (the C ABI keeps the snake_case names of include/swiftgrad.h)
 import SwiftGrad
 
 // Forward mode and the helpers the Python transforms are built from (declared in the

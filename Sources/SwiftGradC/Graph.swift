@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (the C ABI keeps the snake_case names of include/swiftgrad.h)
 import SwiftGrad
 
 // C ABI for looking at the recorded graph (sg.graph, sg.trace). Read-only.

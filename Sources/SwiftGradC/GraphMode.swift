@@ -1,7 +1,10 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (the C ABI keeps the snake_case names of include/swiftgrad.h)
+import SwiftGrad
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import SwiftGrad
 
 // Graph mode (include/swiftgrad.h, "Graph mode"): recorders and compiled graphs are retained
 // Swift objects passed as opaque pointers, like tensors.
@@ -16,7 +19,8 @@ private func compiled(_ h: UnsafeMutableRawPointer?) throws -> CompiledGraph {
   return Unmanaged<CompiledGraph>.fromOpaque(h).takeUnretainedValue()
 }
 
-@_cdecl("sg_recorder_new") public func sg_recorder_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32 {
+@_cdecl("sg_recorder_new")
+public func sg_recorder_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32 {
   guarded {
     guard let out else { throw SGError.value("null output pointer") }
     out.pointee = Unmanaged.passRetained(GraphRecorder()).toOpaque()
@@ -28,14 +32,16 @@ private func compiled(_ h: UnsafeMutableRawPointer?) throws -> CompiledGraph {
 }
 
 /// Starts (active != 0) or stops recording on the calling thread.
-@_cdecl("sg_recorder_activate") public func sg_recorder_activate(_ h: UnsafeMutableRawPointer?, _ active: Int32) -> Int32 {
+@_cdecl("sg_recorder_activate") public func sg_recorder_activate(_ h: UnsafeMutableRawPointer?,
+  _ active: Int32) -> Int32 {
   guarded {
     let r = try recorder(h)
     if active != 0 { try r.begin() } else { try r.end() }
   }
 }
 
-@_cdecl("sg_recorder_add_input") public func sg_recorder_add_input(_ h: UnsafeMutableRawPointer?, _ t: Handle?) -> Int32 {
+@_cdecl("sg_recorder_add_input") public func sg_recorder_add_input(_ h: UnsafeMutableRawPointer?,
+  _ t: Handle?) -> Int32 {
   guarded {
     guard let t else { throw SGError.value("null tensor handle") }
     try recorder(h).addInput(tensor(t))
@@ -81,7 +87,8 @@ public func sg_compiled_run(
 
 /// Text about the graph: 0 the pass report, 1 Graphviz DOT. Free it with sg_string_free.
 @_cdecl("sg_compiled_text")
-public func sg_compiled_text(_ h: UnsafeMutableRawPointer?, _ which: Int32, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+public func sg_compiled_text(_ h: UnsafeMutableRawPointer?, _ which: Int32,
+  _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
   guarded {
     guard let out else { throw SGError.value("null output pointer") }
     let g = try compiled(h)

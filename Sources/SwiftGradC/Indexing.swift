@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (the C ABI keeps the snake_case names of include/swiftgrad.h)
 import SwiftGrad
 
 // Indexing and in-place writes: the Tensor protocol's entry points (`x[...]`, `x[...] = v`,
@@ -5,7 +7,8 @@ import SwiftGrad
 
 /// Basic indexing. Each item is 4 int64: kind (0 int, 1 slice, 2 None, 3 Ellipsis), then
 /// start, stop, step (INT64_MIN for an omitted slice bound).
-@_cdecl("sg_index") public func sg_index(_ o: OutHandle?, _ a: Handle?, _ items: UnsafePointer<Int64>?, _ n: Int32) -> Int32 {
+@_cdecl("sg_index") public func sg_index(_ o: OutHandle?, _ a: Handle?, _ items: UnsafePointer<Int64>?,
+  _ n: Int32) -> Int32 {
   produce(o, a) { t in try index(t[0], decodeIndexItems(items, n)) }
 }
 
@@ -13,7 +16,8 @@ import SwiftGrad
 /// `arrays[start]`.
 @_cdecl("sg_index_advanced")
 public func sg_index_advanced(
-  _ o: OutHandle?, _ a: Handle?, _ items: UnsafePointer<Int64>?, _ n: Int32, _ arrays: UnsafePointer<Handle?>?, _ nArrays: Int32
+  _ o: OutHandle?, _ a: Handle?, _ items: UnsafePointer<Int64>?, _ n: Int32, _ arrays: UnsafePointer<Handle?>?,
+  _ nArrays: Int32
 ) -> Int32 {
   produce(o, a) { t in try index(t[0], decodeAdvancedItems(items, n, arrays, nArrays)) }
 }
@@ -59,7 +63,8 @@ func decodeIndexItems(_ items: UnsafePointer<Int64>?, _ n: Int32) throws -> [Ind
 
 // MARK: In-place (the result handle stands for the target from now on; see InPlace.swift)
 /// op: 0 add, 1 sub, 2 mul, 3 div.
-@_cdecl("sg_inplace") public func sg_inplace(_ o: OutHandle?, _ target: Handle?, _ other: Handle?, _ op: Int32) -> Int32 {
+@_cdecl("sg_inplace") public func sg_inplace(_ o: OutHandle?, _ target: Handle?, _ other: Handle?,
+  _ op: Int32) -> Int32 {
   produce(o, target, other) { t in
     switch op {
     case 0: return try InPlace.update(t[0], t[1], opName: "add", readsTarget: false, add)
@@ -72,6 +77,7 @@ func decodeIndexItems(_ items: UnsafePointer<Int64>?, _ n: Int32) throws -> [Ind
 }
 
 /// `target[items] = value`, items encoded as for sg_index.
-@_cdecl("sg_setitem") public func sg_setitem(_ o: OutHandle?, _ target: Handle?, _ items: UnsafePointer<Int64>?, _ n: Int32, _ value: Handle?) -> Int32 {
+@_cdecl("sg_setitem") public func sg_setitem(_ o: OutHandle?, _ target: Handle?, _ items: UnsafePointer<Int64>?,
+  _ n: Int32, _ value: Handle?) -> Int32 {
   produce(o, target, value) { t in try InPlace.setIndex(t[0], decodeIndexItems(items, n), t[1]) }
 }

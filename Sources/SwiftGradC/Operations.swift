@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (the C ABI keeps the snake_case names of include/swiftgrad.h)
 import SwiftGrad
 
 #if canImport(Glibc)
@@ -75,7 +77,8 @@ private func parameter(_ op: Int32, _ j: Int32) -> Parameter? {
   parameter(op, j) == nil ? nil : UnsafePointer(cStrings[Int(op)].parameterNames[Int(j)])
 }
 /// Other accepted keyword spellings, separated by '|' (empty when none).
-@_cdecl("sg_op_parameter_aliases") public func sg_op_parameter_aliases(_ op: Int32, _ j: Int32) -> UnsafePointer<CChar>? {
+@_cdecl("sg_op_parameter_aliases") public func sg_op_parameter_aliases(_ op: Int32,
+  _ j: Int32) -> UnsafePointer<CChar>? {
   parameter(op, j) == nil ? nil : UnsafePointer(cStrings[Int(op)].parameterAliases[Int(j)])
 }
 /// SG_KIND_* code; -1 for bad numbers.
@@ -83,7 +86,8 @@ private func parameter(_ op: Int32, _ j: Int32) -> Parameter? {
   parameter(op, j)?.kind.rawValue ?? -1
 }
 /// The default as a Python literal, or NULL when the argument is required.
-@_cdecl("sg_op_parameter_default") public func sg_op_parameter_default(_ op: Int32, _ j: Int32) -> UnsafePointer<CChar>? {
+@_cdecl("sg_op_parameter_default") public func sg_op_parameter_default(_ op: Int32,
+  _ j: Int32) -> UnsafePointer<CChar>? {
   parameter(op, j) == nil ? nil : cStrings[Int(op)].parameterDefaults[Int(j)].map { UnsafePointer($0) }
 }
 @_cdecl("sg_op_parameter_keyword_only") public func sg_op_parameter_keyword_only(_ op: Int32, _ j: Int32) -> Int32 {

@@ -30,7 +30,8 @@ do {
     let lossTensor = try mean(square(sub(prediction, target)))
     try lossTensor.backward()
     for (i, p) in [w1, w2].enumerated() {
-      try Optimizers.sgdStep(parameter: p, gradient: p.grad!, momentumBuffer: buffers[i], firstStep: step == 0, options: options)
+      try Optimizers.sgdStep(parameter: p, gradient: p.grad!, momentumBuffer: buffers[i], firstStep: step == 0,
+        options: options)
       p.grad = nil
     }
     loss = try lossTensor.scalarValue()

@@ -20,8 +20,10 @@ final class CustomTests: XCTestCase {
       let g = try Backward.gradients(of: [sum(y)], withRespectTo: [x], createGraph: true)[0]!
       XCTAssertEqual(try g.toArray(), [0.3, -1.2, 2.0].map { Glibc.cos($0) })
       let h = try Backward.gradients(of: [sum(g)], withRespectTo: [x])[0]!
-      for (a, b) in zip(try h.toArray(), [0.3, -1.2, 2.0].map { -Glibc.sin($0) }) { XCTAssertEqual(a, b, accuracy: 1e-14) }
-      let (_, tangent) = try jvp({ try sinWith(vjp: useVJP, jvp: useJVP, $0[0]) }, at: [tensor([0.5])], tangents: [tensor([2.0])])
+      for (a, b) in zip(try h.toArray(),
+        [0.3, -1.2, 2.0].map { -Glibc.sin($0) }) { XCTAssertEqual(a, b, accuracy: 1e-14) }
+      let (_, tangent) = try jvp({ try sinWith(vjp: useVJP, jvp: useJVP, $0[0]) }, at: [tensor([0.5])],
+        tangents: [tensor([2.0])])
       XCTAssertEqual(try tangent.scalarValue(), 2 * Glibc.cos(0.5), accuracy: 1e-14)
     }
   }

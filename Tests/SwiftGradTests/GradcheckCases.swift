@@ -20,24 +20,35 @@ private func table(_ name: String, _ extra: [OperationValue] = [], output: Int =
   }
 }
 
-private func unary(_ name: String, positive: Bool = false, away: Bool = false) -> GradcheckCase {
-  GradcheckCase(operation: name, shapes: [[3, 4]], positive: positive, awayFromZero: away, function: table(name))
-}
-
 private let symmetric: (Tensor) throws -> Tensor = { try add($0, matrixTranspose($0)) }
 private let int64 = DType.int64
 
 extension GradcheckTests {
   /// The Swift side's op table of derivative checks (the Python op table checks the same
-  /// operations through the C ABI). Inputs avoid kinks and poles as each case says.
-  static let cases: [GradcheckCase] = [
-    unary("negative"), unary("exp"), unary("log", positive: true), unary("sin"), unary("cos"), unary("tan"),
-    unary("tanh"), unary("sigmoid"), unary("relu", away: true), unary("sqrt", positive: true),
-    unary("abs", away: true), unary("sign", away: true), unary("log1p", positive: true), unary("expm1"),
-    unary("square"), unary("softplus"), unary("floor"), unary("ceil"), unary("erf"), unary("sinh"), unary("cosh"),
-    GradcheckCase(operation: "arcsin", shapes: [[3, 4]]) { try arcsin(mul($0[0], 0.5)) },
-    GradcheckCase(operation: "arccos", shapes: [[3, 4]]) { try arccos(mul($0[0], 0.5)) },
-    unary("arctan"), unary("log_sigmoid"), unary("copy"),
+  /// operations through the C ABI): a case for every single-tensor operation of the table on
+  /// inputs from its domain, and the cases below for the others.
+  static let cases: [GradcheckCase] = singleTensorCases + explicitCases
+
+  static let singleTensorCases: [GradcheckCase] = Operation.all.compactMap { op in
+    guard op.isDifferentiable, case .unary = op.body else { return nil }
+    let name = op.name
+    switch op.domain {
+    case .real: return GradcheckCase(operation: name, shapes: [[3, 4]], function: table(name))
+    case .positive: return GradcheckCase(operation: name, shapes: [[3, 4]], positive: true, function: table(name))
+    case .awayFromZero:
+      return GradcheckCase(operation: name, shapes: [[3, 4]], awayFromZero: true, function: table(name))
+    case .unitInterval:  // U(-1.5, 1.5) halved
+      return GradcheckCase(operation: name, shapes: [[3, 4]]) { xs in try table(name)([mul(xs[0], 0.5)]) }
+    case .invertibleMatrices:
+      return GradcheckCase(operation: name, shapes: [[3, 3]]) { xs in try table(name)([add(xs[0], mul(eye(3), 3))]) }
+    case .positiveDefiniteMatrices:
+      return GradcheckCase(operation: name, shapes: [[3, 3]]) { xs in
+        try table(name)([add(matmul(xs[0], matrixTranspose(xs[0])), mul(eye(3), 3))])
+      }
+    }
+  }
+
+  static let explicitCases: [GradcheckCase] = [
     GradcheckCase(operation: "round", shapes: [[3, 4]], function: table("round", [.int(1)])),
     GradcheckCase(operation: "gelu", shapes: [[3, 4]], function: table("gelu", [.string("none")])),
     GradcheckCase(operation: "gelu", shapes: [[3, 4]], function: table("gelu", [.string("tanh")])),
@@ -146,7 +157,9 @@ extension GradcheckTests {
     GradcheckCase(operation: "conv2d", shapes: [[1, 4, 5, 4], [2, 2, 2, 3], [2]]) {
       try conv2d($0[0], $0[1], bias: $0[2], stride: (2, 1), padding: .same, dilation: (1, 2), groups: 2)
     },
-    GradcheckCase(operation: "conv1d", shapes: [[2, 3, 6], [2, 3, 3]]) { try conv1d($0[0], $0[1], padding: .explicit([1])) },
+    GradcheckCase(operation: "conv1d", shapes: [[2, 3, 6], [2, 3, 3]]) {
+      try conv1d($0[0], $0[1], padding: .explicit([1]))
+    },
     GradcheckCase(operation: "max_pool2d", shapes: [[1, 2, 4, 4]]) { try maxPool2d($0[0], kernelSize: (2, 2)) },
     GradcheckCase(operation: "avg_pool2d", shapes: [[1, 2, 5, 5]]) {
       try avgPool2d($0[0], kernelSize: (3, 3), stride: (2, 2), padding: (1, 1))

@@ -1,6 +1,5 @@
-import XCTest
-
 import SwiftGrad
+import XCTest
 
 /// Compiles and runs the examples of docs/SWIFT_GUIDE.md through the public API only (no
 /// @testable). The lines between each pair of GUIDE markers are the guide's code block of that

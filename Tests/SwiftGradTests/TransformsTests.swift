@@ -5,7 +5,8 @@ import XCTest
 final class TransformsTests: XCTestCase {
   func num(_ v: Double) throws -> Tensor { try tensor([v], shape: []) }
 
-  func assertClose(_ a: Tensor, _ b: [Double], tol: Double = 1e-12, file: StaticString = #filePath, line: UInt = #line) throws {
+  func assertClose(_ a: Tensor, _ b: [Double], tol: Double = 1e-12, file: StaticString = #filePath,
+    line: UInt = #line) throws {
     let values = try a.toArray()
     XCTAssertEqual(values.count, b.count, file: file, line: line)
     for (x, y) in zip(values, b) { XCTAssertEqual(x, y, accuracy: tol * (1 + Swift.abs(y)), file: file, line: line) }
@@ -106,7 +107,8 @@ final class TransformsTests: XCTestCase {
     try assertClose(try jacrev(f)(x), try jf.toArray())
     try assertClose(try jacobian(f)(x), try jf.toArray())
     let wide: (Tensor) throws -> Tensor = { x in try concatenate([x, x, x]) }
-    try assertClose(try jacobian(wide)(try tensor([1, 2], shape: [2])), try jacrev(wide)(try tensor([1, 2], shape: [2])).toArray())
+    try assertClose(try jacobian(wide)(try tensor([1, 2], shape: [2])),
+      try jacrev(wide)(try tensor([1, 2], shape: [2])).toArray())
   }
 
   func testVjpPullbackIsReusableAndGradOfJvpMatchesJvpOfGrad() throws {

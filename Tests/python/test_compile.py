@@ -32,7 +32,8 @@ def test_compiled_op_matches_eager_values_and_gradients(case):
 
     argnums = tuple(range(len(inputs)))
     expected = sg.grad(loss, argnums=argnums)(*inputs)
-    for got in (sg.compile(sg.grad(loss, argnums=argnums))(*inputs), sg.grad(sg.compile(loss), argnums=argnums)(*inputs)):
+    for got in (sg.compile(sg.grad(loss, argnums=argnums))(*inputs),
+                sg.grad(sg.compile(loss), argnums=argnums)(*inputs)):
         for g, e in zip(got, expected):
             _assert_same(g, e)
 
@@ -154,7 +155,6 @@ def test_compiled_hvp():
 
 
 def test_bad_inputs_raise():
-    cf = sg.compile(lambda x: x * 2)
     with pytest.raises(TypeError, match="not hashable"):
         sg.compile(lambda x, s: x * 2)(np.ones(2), {1, 2})
     with pytest.raises(ValueError, match="static_argnums"):

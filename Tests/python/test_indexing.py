@@ -36,8 +36,9 @@ def index_keys(draw):
                                draw(st.sampled_from([1, 2, -1, -2]))))
         elif kind == "array":
             length = draw(st.integers(0, 3))
-            items.append(np.array(draw(st.lists(st.integers(-size, size - 1), min_size=length, max_size=length)),
-                                  dtype=np.int64).reshape(draw(st.sampled_from([(length,), (length, 1)])) if length else (0,)))
+            values = draw(st.lists(st.integers(-size, size - 1), min_size=length, max_size=length))
+            items.append(np.array(values, dtype=np.int64).reshape(
+                draw(st.sampled_from([(length,), (length, 1)])) if length else (0,)))
         else:
             items.append(np.array(draw(st.lists(st.booleans(), min_size=size, max_size=size))))
         dim += 1
@@ -49,7 +50,7 @@ def index_keys(draw):
 def test_random_keys_match_numpy(key):
     try:
         expected = A[key]
-    except IndexError as error:  # NumPy refuses (e.g. arrays that do not broadcast): so must we
+    except IndexError:  # NumPy refuses (e.g. arrays that do not broadcast): so must we
         with pytest.raises(IndexError):
             sg.tensor(A)[key]
         return
@@ -124,7 +125,8 @@ def test_gather_scatter_index_add_match_pytorch():
 @pytest.mark.parametrize("key,error,message", [
     (np.array([3]), IndexError, "index 3 is out of bounds for axis 0 with size 3"),
     (np.array([0.5]), IndexError, "integer \\(or boolean\\) type"),
-    ((np.array([0, 1]), np.array([0, 1, 2])), IndexError, "could not be broadcast together with shapes \\(2,\\) \\(3,\\)"),
+    ((np.array([0, 1]), np.array([0, 1, 2])), IndexError,
+     "could not be broadcast together with shapes \\(2,\\) \\(3,\\)"),
     (np.ones(4, bool), IndexError, "boolean index of shape \\(4,\\) does not match the indexed dimensions \\(3,\\)"),
     ((0, 0, 0, [0]), IndexError, "too many indices"),
     ((Ellipsis, Ellipsis, [0]), IndexError, "single ellipsis"),

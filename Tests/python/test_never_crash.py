@@ -31,7 +31,8 @@ def run(code, limit_bytes=None):
     prefix = ""
     if limit_bytes:
         prefix = f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({limit_bytes}, {limit_bytes}))\n"
-    script = (prefix + "import numpy as np\nimport swiftgrad as sg\ntry:\n    r = " + code + "\n    print('returned', r)\n"
+    script = (prefix + "import numpy as np\nimport swiftgrad as sg\ntry:\n    r = " + code
+              + "\n    print('returned', r)\n"
               "except Exception as e:\n    print(type(e).__name__, e)\n")
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))

@@ -37,7 +37,7 @@ def test_module_registers_parameters_and_submodules():
     with pytest.raises(TypeError):
         m.scale = sg.ones(2)  # a plain tensor cannot replace a parameter
     with pytest.raises(AttributeError):
-        m.missing
+        _ = m.missing
 
 
 def test_parameter_is_a_tensor_that_requires_grad():

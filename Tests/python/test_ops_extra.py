@@ -61,7 +61,8 @@ def test_float32_throughout():
     (lambda: sg.softmax(sg.ones(3), axis=1), ValueError, "axis 1 is out of bounds"),
     (lambda: sg.var(sg.ones(3), axis=(0, 0)), ValueError, "duplicate"),
     (lambda: sg.dot(sg.ones((2, 3)), sg.ones((2, 4, 5))), ValueError, "not aligned"),
-    (lambda: sg.take_along_axis(sg.ones((2, 3)), np.zeros((2, 3, 1), dtype=np.int64), axis=1), ValueError, "dimensions"),
+    (lambda: sg.take_along_axis(sg.ones((2, 3)), np.zeros((2, 3, 1), dtype=np.int64), axis=1), ValueError,
+     "dimensions"),
 ])
 def test_bad_input(call, exc, pattern):
     with pytest.raises(exc, match=pattern):

@@ -477,9 +477,9 @@ def test_closed_over_tensors_carrying_a_tangent_raise_in_custom_rules():
 
     for kind in ("vjp", "jvp"):
         with pytest.raises(TypeError, match="carries a forward-mode tangent"):
-            sg.jvp(lambda a: h(a, kind), (0.0,), (1.0,))
+            sg.jvp(lambda a, kind=kind: h(a, kind), (0.0,), (1.0,))
         with pytest.raises(TypeError, match="carries a forward-mode tangent"):
-            sg.jacfwd(lambda a: h(a, kind))(0.0)
+            sg.jacfwd(lambda a, kind=kind: h(a, kind))(0.0)
 
 
 def test_checkpoint_returns_a_pytree():
@@ -568,7 +568,7 @@ def test_custom_rules_with_pytree_outputs():
         _, t = sg.jvp(loss, (x0, y0), (np.ones(3), np.zeros(3)))
         assert_close(t.item(), want[0].sum())
         x_fixed = sg.asarray(x0)  # a tensor: Function.backward returns a gradient for it
-        grad_y = lambda y: sg.grad(loss, argnums=1)(x_fixed, y).numpy()  # noqa: E731
+        grad_y = lambda y, x_fixed=x_fixed: sg.grad(loss, argnums=1)(x_fixed, y).numpy()  # noqa: E731
         fd = np.array([(grad_y(y0 + 1e-6 * e) - grad_y(y0 - 1e-6 * e)) / 2e-6 for e in np.eye(3)])
         assert_close(sg.hessian(loss, argnums=1)(x_fixed, y0).numpy(), fd)
     with pytest.raises(TypeError, match="pytree of tensors"):

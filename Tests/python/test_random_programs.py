@@ -187,8 +187,9 @@ def test_against_jax():
     jax.config.update("jax_enable_x64", True)
     for name in ("exp", "sin", "tanh", "log1p", "sqrt"):
         x = np.linspace(0.2, 1.4, 5)
-        want = jax.grad(lambda v, f=getattr(jnp, name): jnp.sum(jnp.sin(f(v))))(x)
-        got = sg.grad(lambda v, f=getattr(sg, name): sg.sum(sg.sin(f(v))))(x)
+        jf, sf = getattr(jnp, name), getattr(sg, name)
+        want = jax.grad(lambda v, f=jf: jnp.sum(jnp.sin(f(v))))(x)
+        got = sg.grad(lambda v, f=sf: sg.sum(sg.sin(f(v))))(x)
         np.testing.assert_allclose(got.numpy(), np.asarray(want), rtol=1e-13, err_msg=name)
 
 
@@ -198,7 +199,9 @@ def test_checks_use_every_transform(monkeypatch):
              "compile"]
     calls = dict.fromkeys(names, 0)
     for name in names:
-        def counted(*args, _name=name, _fn=getattr(sg, name), **kwargs):
+        fn = getattr(sg, name)
+
+        def counted(*args, _name=name, _fn=fn, **kwargs):
             calls[_name] += 1
             return _fn(*args, **kwargs)
         monkeypatch.setattr(sg, name, counted)

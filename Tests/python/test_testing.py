@@ -409,7 +409,8 @@ def test_testing_imports_without_hypothesis():
 
 
 def test_strategies_produce_tensors_as_asked():
-    hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is an optional test dependency (make test installs it)")
+    hypothesis = pytest.importorskip("hypothesis",
+                                     reason="hypothesis is an optional test dependency (make test installs it)")
     from swiftgrad.testing import strategies as sgst
 
     @hypothesis.settings(max_examples=30, deadline=None, database=None)

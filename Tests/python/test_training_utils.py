@@ -235,8 +235,13 @@ def test_lbfgs_first_two_iterations_are_the_textbook_bfgs_steps():
     # x2 = x1 - lr H1 g1, H1 the BFGS update of (s.y / y.y) I with the pair (s, y).
     a = np.array([[3.0, 0.5], [0.5, 1.0]])
     b = np.array([1.0, -2.0])
-    fun = lambda x: 0.5 * sg.dot(x, sg.tensor(a) @ x) - sg.dot(sg.tensor(b), x) + 0.1 * sg.sum(x ** 4.0)
-    grad = lambda x: a @ x - b + 0.4 * x ** 3
+
+    def fun(x):
+        return 0.5 * sg.dot(x, sg.tensor(a) @ x) - sg.dot(sg.tensor(b), x) + 0.1 * sg.sum(x ** 4.0)
+
+    def grad(x):
+        return a @ x - b + 0.4 * x ** 3
+
     x0 = np.array([0.7, 0.3])
     lr = 0.5
     x = sg.nn.Parameter(sg.tensor(x0))
@@ -278,7 +283,9 @@ def test_lbfgs_state_carries_over_and_multiple_parameters():
     w = sg.nn.Parameter(sg.tensor([[2.0, -1.0]]))
     c = sg.nn.Parameter(sg.tensor([0.5]))
     opt = sg.optim.LBFGS([w, c], max_iter=3, line_search_fn="strong_wolfe")
-    fun = lambda _: (w[0, 0] - 1.0) ** 2.0 + 10.0 * (w[0, 1] + 2.0) ** 2.0 + (c[0] * w[0, 0] - 3.0) ** 2.0
+    def fun(_):
+        return (w[0, 0] - 1.0) ** 2.0 + 10.0 * (w[0, 1] + 2.0) ** 2.0 + (c[0] * w[0, 0] - 3.0) ** 2.0
+
     closure = _closure(opt, fun, None)
     losses = [opt.step(closure).item() for _ in range(10)]
     assert opt.state[w]["n_iter"] > 3  # counted across calls

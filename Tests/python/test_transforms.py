@@ -80,7 +80,7 @@ def test_no_perturbation_confusion(x):
         return sg.jvp(lambda y: x + y, (1.0,), (1.0,))[1]
 
     for inner in (inner_r, inner_f):
-        g = lambda x: x * inner(x)  # noqa: E731
+        g = lambda x, inner=inner: x * inner(x)  # noqa: E731
         assert sg.grad(g)(x).item() == 1.0
         assert sg.jvp(g, (x,), (1.0,))[1].item() == 1.0
 

@@ -24,14 +24,16 @@ static PyObject *py_blas_info(PyObject *self, PyObject *unused) {
 static PyObject *py_blas_set_num_threads(PyObject *self, PyObject *arg) {
   long n = PyLong_AsLong(arg);
   if (n == -1 && PyErr_Occurred()) return NULL;
-  if (n < 1 || n > 4096) return PyErr_Format(PyExc_ValueError, "set_num_threads: expected 1 to 4096 threads, got %ld", n);
+  if (n < 1 || n > 4096)
+    return PyErr_Format(PyExc_ValueError, "set_num_threads: expected 1 to 4096 threads, got %ld", n);
   sg_blas_set_num_threads((int)n);
   Py_RETURN_NONE;
 }
 
 static PyMethodDef blas_methods[] = {
     {"blas_load", py_blas_load, METH_O, "blas_load(path or None): opens that BLAS (or the default); True on success."},
-    {"blas_info", py_blas_info, METH_NOARGS, "The loaded BLAS: library, config, core, threads, and the CPU's best core."},
+    {"blas_info", py_blas_info, METH_NOARGS,
+     "The loaded BLAS: library, config, core, threads, and the CPU's best core."},
     {"blas_set_num_threads", py_blas_set_num_threads, METH_O, "Sets the BLAS thread count."},
     {NULL, NULL, 0, NULL}};
 

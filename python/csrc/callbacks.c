@@ -95,8 +95,8 @@ static PyObject *py_custom_function(PyObject *self, PyObject *args) {
   PyObject *jvp_ctx = jvp == Py_None ? NULL : Py_NewRef(jvp);
   sg_tensor out;
   int status = sg_custom_function(&out, label, (int)n, handles, ((TensorObject *)output)->handle,
-                                  vjp_ctx ? call_python_sequence : NULL, vjp_ctx, jvp_ctx ? call_python_single : NULL, jvp_ctx,
-                                  release_callable);
+                                  vjp_ctx ? call_python_sequence : NULL, vjp_ctx, jvp_ctx ? call_python_single : NULL,
+                                  jvp_ctx, release_callable);
   PyMem_Free(handles);
   Py_DECREF(seq);
   return status ? sg_raise(status) : sg_wrap(out);
@@ -109,7 +109,8 @@ static PyObject *py_register_hook(PyObject *self, PyObject *args) {
     PyErr_SetString(PyExc_TypeError, "register_hook(tensor, callable)");
     return NULL;
   }
-  int status = sg_tensor_register_hook(((TensorObject *)t)->handle, call_python_single, Py_NewRef(fn), release_callable);
+  int status =
+      sg_tensor_register_hook(((TensorObject *)t)->handle, call_python_single, Py_NewRef(fn), release_callable);
   if (status) return sg_raise(status);
   Py_RETURN_NONE;
 }

@@ -9,9 +9,7 @@ static int parse_level(PyObject *obj, int64_t *level) {
   return 0;
 }
 
-static PyObject *py_new_level(PyObject *self, PyObject *unused) {
-  return PyLong_FromLongLong(sg_forward_new_level());
-}
+static PyObject *py_new_level(PyObject *self, PyObject *unused) { return PyLong_FromLongLong(sg_forward_new_level()); }
 
 static PyObject *py_make_dual(PyObject *self, PyObject *args) {
   PyObject *p, *t, *lv;

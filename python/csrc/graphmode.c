@@ -30,7 +30,8 @@ static PyObject *py_recorder_add_input(PyObject *self, PyObject *args) {
   if (!PyArg_ParseTuple(args, "OO", &capsule, &t)) return NULL;
   void *r = PyCapsule_GetPointer(capsule, RECORDER);
   if (!r) return NULL;
-  if (!sg_is_tensor(t)) return PyErr_Format(PyExc_TypeError, "graph inputs must be Tensors, got %.100s", Py_TYPE(t)->tp_name);
+  if (!sg_is_tensor(t))
+    return PyErr_Format(PyExc_TypeError, "graph inputs must be Tensors, got %.100s", Py_TYPE(t)->tp_name);
   int status = sg_recorder_add_input(r, ((TensorObject *)t)->handle);
   if (status) return sg_raise(status);
   Py_RETURN_NONE;
@@ -97,7 +98,8 @@ static PyObject *py_compiled_run(PyObject *self, PyObject *args) {
   int status;
   /* Replays never call back into Python (custom rules are not part of a compiled graph), so
      other threads may run meanwhile. */
-  Py_BEGIN_ALLOW_THREADS status = sg_compiled_run(graph, handles, (int)n, outs, count, recorded);
+  Py_BEGIN_ALLOW_THREADS
+  status = sg_compiled_run(graph, handles, (int)n, outs, count, recorded);
   Py_END_ALLOW_THREADS
   if (status) {
     sg_raise(status);
@@ -139,7 +141,8 @@ static PyMethodDef graphmode_methods[] = {
     {"recorder_activate", py_recorder_activate, METH_VARARGS, "Start/stop recording on this thread."},
     {"recorder_add_input", py_recorder_add_input, METH_VARARGS, "Register a tensor as the next graph input."},
     {"recorder_compile", py_recorder_compile, METH_VARARGS, "Optimise the recording for the fetched tensors."},
-    {"compiled_run", py_compiled_run, METH_VARARGS, "run(graph, inputs, mode=-1): 0 values only, 1 differentiable, -1 as the inputs need."},
+    {"compiled_run", py_compiled_run, METH_VARARGS,
+     "run(graph, inputs, mode=-1): 0 values only, 1 differentiable, -1 as the inputs need."},
     {"compiled_text", py_compiled_text, METH_VARARGS, "0: the pass report, 1: Graphviz DOT."},
     {NULL, NULL, 0, NULL}};
 

@@ -86,7 +86,8 @@ PyObject *sg_index_call(PyObject *self, PyObject *key) {
   int status = 0;
   if (n >= 0) {
     sg_tensor a = ((TensorObject *)self)->handle;
-    status = arrays.count ? sg_index_advanced(&out, a, items, n, arrays.handles, arrays.count) : sg_index(&out, a, items, n);
+    status =
+        arrays.count ? sg_index_advanced(&out, a, items, n, arrays.handles, arrays.count) : sg_index(&out, a, items, n);
   }
   sg_index_release(&arrays);
   if (n < 0) return NULL;

@@ -17,7 +17,8 @@ int sg_raise_int(int status) {
     case SG_CALLBACK_ERROR:
       /* The callback's own exception is already set; keep it. */
       if (PyErr_Occurred()) return -1;
-      kind = PyExc_RuntimeError; break;
+      kind = PyExc_RuntimeError;
+      break;
     default: kind = PyExc_RuntimeError; break;
   }
   PyErr_SetString(kind, message ? message : "swiftgrad: unknown error");
@@ -82,7 +83,8 @@ static int dtype_of_format(const char *format, Py_ssize_t itemsize) {
   switch (format[0]) {
     case 'd': return itemsize == 8 ? SG_FLOAT64 : -1;
     case 'f': return itemsize == 4 ? SG_FLOAT32 : -1;
-    case 'q': case 'l': return itemsize == 8 ? SG_INT64 : -1;
+    case 'q':
+    case 'l': return itemsize == 8 ? SG_INT64 : -1;
     case '?': return itemsize == 1 ? SG_BOOL : -1;
     default: return -1;
   }
@@ -121,8 +123,8 @@ static int wrap_buffer(PyObject *obj, sg_tensor *out) {
   }
   /* The storage starts at the lowest address the view reaches (negative strides). */
   char *base = (char *)view->buf + low * view->itemsize;
-  int status = sg_tensor_wrap(out, base, (high - low + 1) * view->itemsize, dtype, view->ndim, shape,
-                              strides, -low, view, release_buffer);
+  int status = sg_tensor_wrap(out, base, (high - low + 1) * view->itemsize, dtype, view->ndim, shape, strides, -low,
+                              view, release_buffer);
   if (status) {
     PyBuffer_Release(view);
     PyMem_RawFree(view);
@@ -144,8 +146,7 @@ static int tensor_from_arraylike(PyObject *obj, sg_tensor *out, const char *what
   if (!array) return -1;
   wrapped = wrap_buffer(array, out);
   Py_DECREF(array);
-  if (wrapped == 0)
-    PyErr_Format(PyExc_TypeError, "%s: cannot convert %.100s to a tensor", what, Py_TYPE(obj)->tp_name);
+  if (wrapped == 0) PyErr_Format(PyExc_TypeError, "%s: cannot convert %.100s to a tensor", what, Py_TYPE(obj)->tp_name);
   return wrapped == 1 ? 0 : -1;
 }
 
@@ -285,9 +286,7 @@ static PyObject *py_set_array_converter(PyObject *self, PyObject *fn) {
   Py_RETURN_NONE;
 }
 
-static PyObject *py_grad_enabled(PyObject *self, PyObject *unused) {
-  return PyBool_FromLong(sg_grad_enabled());
-}
+static PyObject *py_grad_enabled(PyObject *self, PyObject *unused) { return PyBool_FromLong(sg_grad_enabled()); }
 
 static PyObject *py_set_grad_enabled(PyObject *self, PyObject *flag) {
   int on = PyObject_IsTrue(flag);
@@ -305,8 +304,7 @@ static PyObject *py_set_anomaly_enabled(PyObject *self, PyObject *flag) {
 static PyObject *py_autograd_grad(PyObject *self, PyObject *args) {
   PyObject *outputs, *inputs, *grad_outputs;
   int retain, create, allow_unused;
-  if (!PyArg_ParseTuple(args, "OOOipp", &outputs, &inputs, &grad_outputs, &retain, &create, &allow_unused))
-    return NULL;
+  if (!PyArg_ParseTuple(args, "OOOipp", &outputs, &inputs, &grad_outputs, &retain, &create, &allow_unused)) return NULL;
   PyObject *outs = PySequence_Fast(outputs, "outputs must be a sequence of tensors");
   PyObject *ins = outs ? PySequence_Fast(inputs, "inputs must be a sequence of tensors") : NULL;
   PyObject *gouts = ins ? PySequence_Fast(grad_outputs, "grad_outputs must be a sequence") : NULL;
@@ -318,7 +316,8 @@ static PyObject *py_autograd_grad(PyObject *self, PyObject *args) {
   n_out = PySequence_Fast_GET_SIZE(outs);
   n_in = PySequence_Fast_GET_SIZE(ins);
   if (PySequence_Fast_GET_SIZE(gouts) != n_out) {
-    PyErr_Format(PyExc_ValueError, "grad_outputs has %zd entries for %zd outputs", PySequence_Fast_GET_SIZE(gouts), n_out);
+    PyErr_Format(PyExc_ValueError, "grad_outputs has %zd entries for %zd outputs", PySequence_Fast_GET_SIZE(gouts),
+                 n_out);
     goto done;
   }
   handles = PyMem_Calloc(2 * n_out + 2 * n_in + 1, sizeof(sg_tensor));
@@ -375,11 +374,15 @@ done:
 static PyMethodDef module_methods[] = {
     {"from_buffer", py_from_buffer, METH_O, "Zero-copy tensor over an object's buffer (NumPy array)."},
     {"_set_tensor_class", py_set_tensor_class, METH_O, "Internal: the Python subclass results are created as."},
-    {"_set_array_converter", py_set_array_converter, METH_O, "Internal: the function turning non-tensor operands into arrays."},
+    {"_set_array_converter", py_set_array_converter, METH_O,
+     "Internal: the function turning non-tensor operands into arrays."},
     {"is_grad_enabled", py_grad_enabled, METH_NOARGS, "Whether operations are recorded on this thread."},
     {"set_grad_enabled", py_set_grad_enabled, METH_O, "Sets grad mode for this thread; returns the previous mode."},
-    {"autograd_grad", py_autograd_grad, METH_VARARGS, "autograd_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused): one gradient per input (None for an unused input)."},
-    {"set_anomaly_enabled", py_set_anomaly_enabled, METH_O, "Sets anomaly detection for this thread; returns the previous mode."},
+    {"autograd_grad", py_autograd_grad, METH_VARARGS,
+     "autograd_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused): one gradient per input "
+     "(None for an unused input)."},
+    {"set_anomaly_enabled", py_set_anomaly_enabled, METH_O,
+     "Sets anomaly detection for this thread; returns the previous mode."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_C", "swiftgrad's compiled core bindings.", -1,

@@ -25,8 +25,8 @@ typedef struct {
   PyObject *doc, *signature, *namespace_, *method;
 } OpFunction;
 
-int sg_op_add = -1, sg_op_subtract = -1, sg_op_multiply = -1, sg_op_divide = -1, sg_op_power = -1,
-    sg_op_matmul = -1, sg_op_negative = -1, sg_op_abs = -1, sg_op_full = -1;
+int sg_op_add = -1, sg_op_subtract = -1, sg_op_multiply = -1, sg_op_divide = -1, sg_op_power = -1, sg_op_matmul = -1,
+    sg_op_negative = -1, sg_op_abs = -1, sg_op_full = -1;
 int sg_op_compare[6] = {-1, -1, -1, -1, -1, -1}; /* in Py_LT .. Py_GE order */
 
 /* --- Converting arguments ----------------------------------------------------------------- */
@@ -424,16 +424,20 @@ static PyGetSetDef op_getset[] = {
     {"__doc__", (getter)op_get_doc, NULL, NULL, NULL},
     {"__text_signature__", (getter)op_get_signature, NULL, NULL, NULL},
     {"__module__", (getter)op_get_module, NULL, NULL, NULL},
-    {"namespace", (getter)op_get_namespace, NULL, "Where swiftgrad publishes it: '', 'linalg', 'nn.functional' or '_' (hidden).", NULL},
+    {"namespace", (getter)op_get_namespace, NULL,
+     "Where swiftgrad publishes it: '', 'linalg', 'nn.functional' or '_' (hidden).", NULL},
     {"method", (getter)op_get_method, NULL, "The Tensor method of the same signature, or None.", NULL},
     {"result", (getter)op_get_result, NULL, "What it returns: 'tensor', 'tuple' or 'list'.", NULL},
     {"differentiable", (getter)op_get_differentiable, NULL, "Whether it has derivatives to check.", NULL},
-    {"parameters", (getter)op_get_parameters, NULL, "(name, kind, default as a Python literal or None when required, keyword_only, aliases).", NULL},
+    {"parameters", (getter)op_get_parameters, NULL,
+     "(name, kind, default as a Python literal or None when required, keyword_only, aliases).", NULL},
     {NULL}};
 
 static PyTypeObject OpFunction_Type = {
+    /* clang-format off */
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "swiftgrad._C.Operation",
+    /* clang-format on */
     .tp_basicsize = sizeof(OpFunction),
     .tp_dealloc = (destructor)op_dealloc,
     .tp_vectorcall_offset = offsetof(OpFunction, vectorcall),
@@ -499,7 +503,7 @@ static PyObject *make_function(int op) {
     if (p->keyword_only && !keyword_only_open && !variadic) PyList_Append(parts, PyUnicode_FromString("*"));
     keyword_only_open |= p->keyword_only || variadic;
     const char *fallback = sg_op_parameter_default(op, j);
-    PyObject *part = variadic ? PyUnicode_FromFormat("*%s", p->name)
+    PyObject *part = variadic   ? PyUnicode_FromFormat("*%s", p->name)
                      : fallback ? PyUnicode_FromFormat("%s=%s", p->name, fallback)
                                 : PyUnicode_FromString(p->name);
     if (!part || PyList_Append(parts, part) < 0) Py_CLEAR(parts);
@@ -586,7 +590,8 @@ int sg_register_operations(PyObject *module) {
 }
 
 int sg_full_tensor(sg_tensor *out, int ndim, const int64_t *shape, double value, int dtype) {
-  sg_value values[3] = {{SG_VALUE_INTS, ndim, 0, shape}, {SG_VALUE_FLOAT, 0, value, NULL}, {SG_VALUE_INT, dtype, 0, NULL}};
+  sg_value values[3] = {
+      {SG_VALUE_INTS, ndim, 0, shape}, {SG_VALUE_FLOAT, 0, value, NULL}, {SG_VALUE_INT, dtype, 0, NULL}};
   sg_tensor *heap = NULL;
   int64_t count = 0;
   int status = sg_op_call(sg_op_full, values, 3, out, 1, &heap, &count);

@@ -24,8 +24,8 @@ static PyObject *py_sgd_step(PyObject *self, PyObject *args) {
   PyObject *p, *g, *b;
   double lr, momentum, dampening, weight_decay;
   int nesterov, maximize, first;
-  if (!PyArg_ParseTuple(args, "OOOddddppp", &p, &g, &b, &lr, &momentum, &dampening, &weight_decay, &nesterov,
-                        &maximize, &first))
+  if (!PyArg_ParseTuple(args, "OOOddddppp", &p, &g, &b, &lr, &momentum, &dampening, &weight_decay, &nesterov, &maximize,
+                        &first))
     return NULL;
   sg_tensor hp, hg, hb;
   if (tensor_handle(p, &hp, 0, "sgd_step param") < 0 || tensor_handle(g, &hg, 0, "sgd_step grad") < 0 ||
@@ -48,8 +48,8 @@ static PyObject *py_adam_step(PyObject *self, PyObject *args) {
   long long step;
   double lr, beta1, beta2, eps, weight_decay;
   int decoupled, maximize;
-  if (!PyArg_ParseTuple(args, "OOOOOLdddddpp", &p, &g, &m, &v, &vmax, &step, &lr, &beta1, &beta2, &eps,
-                        &weight_decay, &decoupled, &maximize))
+  if (!PyArg_ParseTuple(args, "OOOOOLdddddpp", &p, &g, &m, &v, &vmax, &step, &lr, &beta1, &beta2, &eps, &weight_decay,
+                        &decoupled, &maximize))
     return NULL;
   sg_tensor hp, hg, hm, hv, hvmax;
   if (tensor_handle(p, &hp, 0, "adam_step param") < 0 || tensor_handle(g, &hg, 0, "adam_step grad") < 0 ||
@@ -59,12 +59,10 @@ static PyObject *py_adam_step(PyObject *self, PyObject *args) {
   int status;
   if (sg_tensor_size(hp) >= SG_OPTIM_GIL_THRESHOLD) {
     Py_BEGIN_ALLOW_THREADS
-    status = sg_optim_adam_step(hp, hg, hm, hv, hvmax, step, lr, beta1, beta2, eps, weight_decay, decoupled,
-                                maximize);
+    status = sg_optim_adam_step(hp, hg, hm, hv, hvmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize);
     Py_END_ALLOW_THREADS
   } else {
-    status = sg_optim_adam_step(hp, hg, hm, hv, hvmax, step, lr, beta1, beta2, eps, weight_decay, decoupled,
-                                maximize);
+    status = sg_optim_adam_step(hp, hg, hm, hv, hvmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize);
   }
   if (status) return sg_raise(status);
   Py_RETURN_NONE;
@@ -124,7 +122,8 @@ static PyMethodDef optim_methods[] = {
      "optim_adam_step(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize)"},
     {"fill_", py_fill_, METH_VARARGS, "fill_(t, value): in-place fill (no graph; bumps the version)."},
     {"copy_", py_copy_, METH_VARARGS, "copy_(t, src): in-place copy with broadcasting and casting."},
-    {"_alias_as", py_alias_as, METH_VARARGS, "Internal: _alias_as(cls, t), an instance of cls viewing t's storage with no history."},
+    {"_alias_as", py_alias_as, METH_VARARGS,
+     "Internal: _alias_as(cls, t), an instance of cls viewing t's storage with no history."},
     {NULL, NULL, 0, NULL}};
 
 int sg_register_optim(PyObject *module) { return PyModule_AddFunctions(module, optim_methods); }

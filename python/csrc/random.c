@@ -28,12 +28,13 @@ static PyObject *py_random_set_state(PyObject *self, PyObject *arg) {
     PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
     if (!PyLong_Check(item)) {
       Py_DECREF(seq);
-      return PyErr_Format(PyExc_TypeError, "random_set_state: word %d is %.100s, not an int", i, Py_TYPE(item)->tp_name);
+      return PyErr_Format(PyExc_TypeError, "random_set_state: word %d is %.100s, not an int", i,
+                          Py_TYPE(item)->tp_name);
     }
     words[i] = PyLong_AsUnsignedLongLong(item);
     if (PyErr_Occurred()) {
       Py_DECREF(seq);
-      return NULL;  /* OverflowError: negative or wider than 64 bits */
+      return NULL; /* OverflowError: negative or wider than 64 bits */
     }
   }
   Py_DECREF(seq);

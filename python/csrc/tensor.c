@@ -130,7 +130,9 @@ static int set_grad(TensorObject *self, PyObject *value, void *c) {
   sg_arg_release(&g);
   return status ? sg_raise_int(status) : 0;
 }
-static PyObject *get_version(TensorObject *self, void *c) { return PyLong_FromLongLong(sg_tensor_version(self->handle)); }
+static PyObject *get_version(TensorObject *self, void *c) {
+  return PyLong_FromLongLong(sg_tensor_version(self->handle));
+}
 
 static PyGetSetDef tensor_getset[] = {
     {"shape", (getter)get_shape, NULL, "Tuple of dimensions.", NULL},
@@ -138,7 +140,8 @@ static PyGetSetDef tensor_getset[] = {
     {"ndim", (getter)get_ndim, NULL, "Number of dimensions.", NULL},
     {"size", (getter)get_size, NULL, "Number of elements.", NULL},
     {"_dtype_code", (getter)get_dtype_code, NULL, NULL, NULL},
-    {"requires_grad", (getter)get_requires_grad, (setter)set_requires_grad, "Whether gradients are recorded for this tensor.", NULL},
+    {"requires_grad", (getter)get_requires_grad, (setter)set_requires_grad,
+     "Whether gradients are recorded for this tensor.", NULL},
     {"is_leaf", (getter)get_is_leaf, NULL, "True for tensors not produced by a recorded operation.", NULL},
     {"grad_fn", (getter)get_grad_fn, NULL, "Name of the operation that produced this tensor, or None.", NULL},
     {"grad", (getter)get_grad, (setter)set_grad, "Accumulated gradient (after backward), or None.", NULL},
@@ -289,8 +292,9 @@ static PyObject *scalar_value(TensorObject *self, const char *what) {
 
 static int nb_bool(TensorObject *self) {
   if (sg_tensor_size(self->handle) != 1) {
-    PyErr_SetString(PyExc_ValueError,
-                    "The truth value of a tensor with more than one element (or none) is ambiguous. Use any() or all()");
+    PyErr_SetString(
+        PyExc_ValueError,
+        "The truth value of a tensor with more than one element (or none) is ambiguous. Use any() or all()");
     return -1;
   }
   PyObject *v = scalar_value(self, "bool");
@@ -323,11 +327,22 @@ static PyObject *nb_index(TensorObject *self) {
 }
 
 static PyNumberMethods tensor_as_number = {
-    .nb_add = nb_add, .nb_subtract = nb_sub, .nb_multiply = nb_mul, .nb_true_divide = nb_div,
-    .nb_power = nb_pow, .nb_negative = nb_neg, .nb_positive = nb_pos, .nb_absolute = nb_abs,
-    .nb_matrix_multiply = nb_matmul, .nb_bool = (inquiry)nb_bool, .nb_float = (unaryfunc)nb_float,
-    .nb_int = (unaryfunc)nb_int, .nb_index = (unaryfunc)nb_index,
-    .nb_inplace_add = nb_iadd, .nb_inplace_subtract = nb_isub, .nb_inplace_multiply = nb_imul,
+    .nb_add = nb_add,
+    .nb_subtract = nb_sub,
+    .nb_multiply = nb_mul,
+    .nb_true_divide = nb_div,
+    .nb_power = nb_pow,
+    .nb_negative = nb_neg,
+    .nb_positive = nb_pos,
+    .nb_absolute = nb_abs,
+    .nb_matrix_multiply = nb_matmul,
+    .nb_bool = (inquiry)nb_bool,
+    .nb_float = (unaryfunc)nb_float,
+    .nb_int = (unaryfunc)nb_int,
+    .nb_index = (unaryfunc)nb_index,
+    .nb_inplace_add = nb_iadd,
+    .nb_inplace_subtract = nb_isub,
+    .nb_inplace_multiply = nb_imul,
     .nb_inplace_true_divide = nb_idiv,
 };
 
@@ -348,8 +363,10 @@ static Py_ssize_t tensor_length(TensorObject *self) {
 static PyMappingMethods tensor_as_mapping = {(lenfunc)tensor_length, sg_index_call, (objobjargproc)tensor_setitem};
 
 PyTypeObject SGTensorBase_Type = {
+    /* clang-format off */
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "swiftgrad._C.TensorBase",
+    /* clang-format on */
     .tp_basicsize = sizeof(TensorObject),
     .tp_dealloc = (destructor)tensor_dealloc,
     .tp_as_number = &tensor_as_number,

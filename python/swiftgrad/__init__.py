@@ -183,7 +183,7 @@ def _publish(namespace, names):
 
 
 _publish("", globals())
-neg = negative
+neg = negative  # noqa: F821  (`negative` is defined by _publish above, from the op table)
 
 
 def astype(x, dtype):
@@ -253,7 +253,7 @@ def show_config(mode="stdout"):
     if not info["loaded"]:
         print(f"BLAS: none loaded ({info['error']})")
         return None
-    chosen = f" (chosen by swiftgrad from the CPU's features)" if info["preselected_core"] else ""
+    chosen = " (chosen by swiftgrad from the CPU's features)" if info["preselected_core"] else ""
     print(f"BLAS library:   {info['library']}")
     print(f"BLAS config:    {info['config']}")
     print(f"BLAS core:      {info['core']}{chosen}; best this CPU allows: {info['cpu_best_core'] or 'none'}")

@@ -128,15 +128,14 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, c
 
 def gradgradcheck(f, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
     """Checks second derivatives: gradcheck of (inputs, v) -> VJP of `f` with cotangent v."""
-    from . import tensor
-
     arrays, leaves = _prepare(inputs)
     outs = _flat_outputs(f(*leaves))
     rng = np.random.default_rng(seed)
     if grad_outputs is None:
         cotangents = [rng.standard_normal(o.shape) for o in outs]
     else:
-        cotangents = [np.asarray(g, dtype=np.float64) for g in (grad_outputs if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,))]
+        given = grad_outputs if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
+        cotangents = [np.asarray(g, dtype=np.float64) for g in given]
     n = len(arrays)
 
     def vjp_of_f(*args):

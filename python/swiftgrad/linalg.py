@@ -4,7 +4,7 @@ degenerate cases."""
 from . import _C as _ext
 
 # cholesky, det, inv, norm, solve: the core's table publishes them here (Note [One op table]).
-__all__ = sorted(op.__name__ for op in _ext.operations if op.namespace == "linalg")
+__all__ = list(sorted(op.__name__ for op in _ext.operations if op.namespace == "linalg"))
 globals().update({op.__name__: op for op in _ext.operations if op.namespace == "linalg"})
 
 # --- Matrix trace ---------------------------------------------------------------

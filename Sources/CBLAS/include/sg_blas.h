@@ -18,10 +18,10 @@ int sg_blas_ready(void);
 const char *sg_blas_error(void);
 
 // Description of the loaded library (empty strings before loading).
-const char *sg_blas_library_path(void);  // the file dlopen opened
-const char *sg_blas_config(void);        // openblas_get_config(): version, build options
-const char *sg_blas_corename(void);      // the kernel set in use ("SkylakeX", "Haswell", ...)
-const char *sg_blas_preselected_core(void);  // the core swiftgrad chose before loading, or ""
+const char *sg_blas_library_path(void);     // the file dlopen opened
+const char *sg_blas_config(void);           // openblas_get_config(): version, build options
+const char *sg_blas_corename(void);         // the kernel set in use ("SkylakeX", "Haswell", ...)
+const char *sg_blas_preselected_core(void); // the core swiftgrad chose before loading, or ""
 int sg_blas_get_num_threads(void);
 void sg_blas_set_num_threads(int n);
 // The best OpenBLAS core name this CPU's features allow ("SkylakeX", "Haswell", "SandyBridge")
@@ -30,10 +30,10 @@ const char *sg_blas_cpu_best_core(void);
 int sg_blas_core_is_generic(const char *core);
 
 // Row-major GEMM: C = alpha op(A) op(B) + beta C; transA/transB are 0 (no) or 1 (transpose).
-void sg_sgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, float alpha, const float *a,
-              int32_t lda, const float *b, int32_t ldb, float beta, float *c, int32_t ldc);
-void sg_dgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, double alpha, const double *a,
-              int32_t lda, const double *b, int32_t ldb, double beta, double *c, int32_t ldc);
+void sg_sgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, float alpha, const float *a, int32_t lda,
+              const float *b, int32_t ldb, float beta, float *c, int32_t ldc);
+void sg_dgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, double alpha, const double *a, int32_t lda,
+              const double *b, int32_t ldb, double beta, double *c, int32_t ldc);
 
 // Row-major LAPACKE calls (the LAPACKE_* functions of the same names); the return value is
 // LAPACK's info (negative: a bad argument, positive: a numerical failure).

@@ -42,7 +42,9 @@ public struct ReverseTrace {
 public enum Transforms {
   /// `argumentNumbers` checked against `count` primals, negatives counted from the end.
   static func normalize(_ numbers: [Int], count: Int) throws -> [Int] {
-    guard !numbers.isEmpty else { throw SGError.value("argumentNumbers is empty: differentiate with respect to at least one input") }
+    guard !numbers.isEmpty else {
+      throw SGError.value("argumentNumbers is empty: differentiate with respect to at least one input")
+    }
     let normalized = try numbers.map { n -> Int in
       let i = n < 0 ? n + count : n
       guard i >= 0 && i < count else {

@@ -53,7 +53,9 @@ public func dot(_ a: Tensor, _ b: Tensor) throws -> Tensor {
   if b.ndim == 1 || (a.ndim <= 2 && b.ndim <= 2) { return try matmul(a, b) }
   let k = a.shape[a.ndim - 1]
   guard b.shape[b.ndim - 2] == k else {
-    throw SGError.value("dot: shapes \(describe(a.shape)) and \(describe(b.shape)) not aligned: \(k) (dim \(a.ndim - 1)) != \(b.shape[b.ndim - 2]) (dim \(b.ndim - 2))")
+    throw SGError.value(
+      "dot: shapes \(describe(a.shape)) and \(describe(b.shape)) not aligned: \(k) (dim \(a.ndim - 1)) != " +
+      "\(b.shape[b.ndim - 2]) (dim \(b.ndim - 2))")
   }
   var perm = Array(0..<b.ndim)
   perm.remove(at: b.ndim - 2)

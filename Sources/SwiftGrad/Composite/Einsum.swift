@@ -21,13 +21,16 @@ private func parseTerm(_ term: Substring, ndim: Int?, operand: Int?) throws -> (
   var rest = term[...]
   while let c = rest.first {
     if rest.hasPrefix("...") {
-      guard !letters.contains(where: { $0 == nil }) else { throw SGError.value("einsum: more than one ellipsis in the subscripts of \(what)") }
+      guard !letters.contains(where: { $0 == nil }) else {
+        throw SGError.value("einsum: more than one ellipsis in the subscripts of \(what)")
+      }
       letters.append(nil)
       rest = rest.dropFirst(3)
       continue
     }
     guard c.isASCII, c.isLetter, let v = c.asciiValue else {
-      throw SGError.value("einsum: invalid subscript '\(c)' in the subscripts of \(what); use letters a-z, A-Z and '...'")
+      throw SGError.value(
+        "einsum: invalid subscript '\(c)' in the subscripts of \(what); use letters a-z, A-Z and '...'")
     }
     letters.append(Int(v))
     rest = rest.dropFirst()
@@ -38,7 +41,8 @@ private func parseTerm(_ term: Substring, ndim: Int?, operand: Int?) throws -> (
   }
   let named = letters.count - (hasEllipsis ? 1 : 0)
   guard hasEllipsis ? ndim >= named : ndim == named else {
-    throw SGError.value("einsum: operand \(operand ?? 0) has \(ndim) dimensions but its subscripts '\(term)' name \(named)")
+    throw SGError.value(
+      "einsum: operand \(operand ?? 0) has \(ndim) dimensions but its subscripts '\(term)' name \(named)")
   }
   let covered = ndim - named
   return (letters.flatMap { l -> [Int] in
@@ -72,8 +76,10 @@ private func contract(
   let resultShape = resultLabels.map { sizes[$0]! }
   let dtype = DType.promote(a.dtype, b.dtype)
   if dtype.isFloatingPoint {
-    let am = try reshape(arranged(cast(a, to: dtype), la, batch + onlyA + summed), [size(batch), size(onlyA), size(summed)])
-    let bm = try reshape(arranged(cast(b, to: dtype), lb, batch + summed + onlyB), [size(batch), size(summed), size(onlyB)])
+    let am = try reshape(arranged(cast(a, to: dtype), la, batch + onlyA + summed),
+      [size(batch), size(onlyA), size(summed)])
+    let bm = try reshape(arranged(cast(b, to: dtype), lb, batch + summed + onlyB),
+      [size(batch), size(summed), size(onlyB)])
     return (try reshape(matmul(am, bm), resultShape), resultLabels)
   }
   // Integers: align both to (batch, onlyA, onlyB, summed) with size-1 gaps, multiply, sum.
@@ -94,7 +100,8 @@ public func einsum(_ subscripts: String, _ operands: [Tensor]) throws -> Tensor 
   guard sides.count <= 2 else { throw SGError.value("einsum: subscripts '\(subscripts)' contain more than one '->'") }
   let terms = sides[0].split(separator: ",", omittingEmptySubsequences: false)
   guard terms.count == operands.count else {
-    throw SGError.value("einsum: subscripts '\(subscripts)' name \(terms.count) operand(s) but \(operands.count) were given")
+    throw SGError.value(
+      "einsum: subscripts '\(subscripts)' name \(terms.count) operand(s) but \(operands.count) were given")
   }
   guard !operands.isEmpty else { throw SGError.value("einsum: at least one operand is required") }
   var parsed = try zip(terms, operands).enumerated().map { i, pair in
@@ -110,7 +117,9 @@ public func einsum(_ subscripts: String, _ operands: [Tensor]) throws -> Tensor 
           sizes[l] = Swift.max(seen, n)
           continue
         }
-        throw SGError.value("einsum: size of label '\(labelName(l))' for operand \(i) (\(n)) does not match previous terms (\(seen)); shapes \(operands.map { describe($0.shape) })")
+        throw SGError.value(
+          "einsum: size of label '\(labelName(l))' for operand \(i) (\(n)) does not match previous terms (\(seen)); " +
+          "shapes \(operands.map { describe($0.shape) })")
       }
       sizes[l] = sizes[l] ?? n
     }
@@ -122,13 +131,17 @@ public func einsum(_ subscripts: String, _ operands: [Tensor]) throws -> Tensor 
     let (raw, _) = try parseTerm(sides[1][...], ndim: nil, operand: nil)
     output = raw.flatMap { $0 == -1 ? ellipsisLabels : [$0] }
     for l in output where l < ellipsisBase && sizes[l] == nil {
-      throw SGError.value("einsum: output subscript '\(labelName(l))' does not appear in the input subscripts '\(sides[0])'")
+      throw SGError.value(
+        "einsum: output subscript '\(labelName(l))' does not appear in the input subscripts '\(sides[0])'")
     }
-    guard Set(output).count == output.count else { throw SGError.value("einsum: output subscripts '\(sides[1])' repeat a label") }
+    guard Set(output).count == output.count else {
+      throw SGError.value("einsum: output subscripts '\(sides[1])' repeat a label")
+    }
   } else {
     let counts = parsed.flatMap { Set($0) }.reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
     let once = parsed.flatMap { $0 }.reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
-    output = ellipsisLabels + Set(parsed.flatMap { $0 }).filter { $0 < ellipsisBase && once[$0] == 1 && counts[$0] == 1 }.sorted()
+    output = ellipsisLabels + Set(parsed.flatMap { $0 }).filter { $0 < ellipsisBase && once[$0] == 1
+      && counts[$0] == 1 }.sorted()
   }
   // Per operand: broadcast ellipsis dimensions, take diagonals of repeated labels, sum out
   // labels that appear nowhere else.

@@ -81,8 +81,9 @@ func checkClassLabels(_ scores: Tensor, _ labels: Tensor, _ op: String) throws {
     throw SGError.type("\(op): target must hold integer class labels, got dtype \(labels.dtype)")
   }
   guard scores.ndim == 2, labels.shape == [scores.shape[0]] else {
+    let name = op == "nll_loss" ? "log_probs" : "logits"
     throw SGError.value(
-      "\(op): expected \(op == "nll_loss" ? "log_probs" : "logits") (N, C) and target (N,), got \(describe(scores.shape)) and \(describe(labels.shape))")
+      "\(op): expected \(name) (N, C) and target (N,), got \(describe(scores.shape)) and \(describe(labels.shape))")
   }
 }
 

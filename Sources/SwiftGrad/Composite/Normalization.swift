@@ -53,7 +53,7 @@ public func batchNorm(
   let perChannel = [
     ("running_mean", runningMean), ("running_var", runningVariance), ("weight", weight), ("bias", bias),
   ]
-  for case let (name, t?) in perChannel where t.count != channels {
+  for case (let name, let t?) in perChannel where t.count != channels {
     throw SGError.value(
       "batch_norm: \(name) of shape \(describe(t.shape)) does not have one element per channel of input "
         + "\(describe(input.shape)) (\(channels))")

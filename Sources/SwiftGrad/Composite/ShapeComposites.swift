@@ -16,7 +16,9 @@ func integerValues(_ t: Tensor, _ what: String) throws -> [Int] {
 /// a * b or a + b, throwing instead of trapping on overflow (sizes come from the user).
 func checkedSize(_ a: Int, _ b: Int, _ op: String, multiply: Bool = true) throws -> Int {
   let (r, overflow) = multiply ? a.multipliedReportingOverflow(by: b) : a.addingReportingOverflow(b)
-  guard !overflow else { throw SGError.value("\(op): the result would be too large (\(a) \(multiply ? "*" : "+") \(b))") }
+  guard !overflow else {
+    throw SGError.value("\(op): the result would be too large (\(a) \(multiply ? "*" : "+") \(b))")
+  }
   return r
 }
 
@@ -25,7 +27,9 @@ public func flip(_ x: Tensor, axes: [Int]? = nil) throws -> Tensor {
   let a = try normalizeAxes(axes, ndim: x.ndim, op: "flip")
   if a.isEmpty { return x }
   let items: [ResolvedIndex] = x.shape.indices.map { d in
-    a.contains(d) ? .range(start: Swift.max(x.shape[d] - 1, 0), step: -1, count: x.shape[d]) : .range(start: 0, step: 1, count: x.shape[d])
+    a.contains(d)
+      ? .range(start: Swift.max(x.shape[d] - 1, 0), step: -1, count: x.shape[d])
+      : .range(start: 0, step: 1, count: x.shape[d])
   }
   return try apply(BasicIndex(items: items), [x])
 }
@@ -34,7 +38,9 @@ public func flip(_ x: Tensor, axes: [Int]? = nil) throws -> Tensor {
 /// flat and reshaped back. `shifts` and `axes` broadcast against each other.
 public func roll(_ x: Tensor, shifts: [Int], axes: [Int]? = nil) throws -> Tensor {
   guard let axes else {
-    guard shifts.count == 1 else { throw SGError.value("roll: with axis=None the shift must be a single integer, got \(shifts)") }
+    guard shifts.count == 1 else {
+      throw SGError.value("roll: with axis=None the shift must be a single integer, got \(shifts)")
+    }
     return try reshape(roll(reshape(x, [-1]), shifts: shifts, axes: [0]), x.shape)
   }
   // NumPy broadcasts shift against axis: equal lengths, or one of them a single value.
@@ -55,7 +61,8 @@ public func roll(_ x: Tensor, shifts: [Int], axes: [Int]? = nil) throws -> Tenso
   var out = x
   for a in 0..<x.ndim where total[a] != 0 {
     let (n, s) = (x.shape[a], total[a])
-    out = try concatenate([sliceAxis(out, axis: a, start: n - s, count: s), sliceAxis(out, axis: a, start: 0, count: n - s)], axis: a)
+    out = try concatenate([sliceAxis(out, axis: a, start: n - s, count: s),
+      sliceAxis(out, axis: a, start: 0, count: n - s)], axis: a)
   }
   return out
 }
@@ -64,7 +71,9 @@ public func roll(_ x: Tensor, shifts: [Int], axes: [Int]? = nil) throws -> Tenso
 /// `moveaxis`); a transposed view.
 public func moveaxis(_ x: Tensor, source: [Int], destination: [Int]) throws -> Tensor {
   guard source.count == destination.count else {
-    throw SGError.value("moveaxis: `source` and `destination` arguments must have the same number of elements (\(source.count) and \(destination.count))")
+    throw SGError.value(
+      "moveaxis: `source` and `destination` arguments must have the same number of elements (\(source.count) and " +
+      "\(destination.count))")
   }
   let s = try source.map { try normalizeAxis($0, ndim: x.ndim, op: "moveaxis") }
   let d = try destination.map { try normalizeAxis($0, ndim: x.ndim, op: "moveaxis") }
@@ -97,7 +106,9 @@ public func flatten(_ x: Tensor) throws -> Tensor {
 /// NumPy's `tile`: `x` repeated `reps[i]` times along axis i (both right-aligned). The input
 /// is viewed as (1, d0, 1, d1, ...), broadcast to (r0, d0, r1, d1, ...) and reshaped: one copy.
 public func tile(_ x: Tensor, reps: [Int]) throws -> Tensor {
-  guard !reps.contains(where: { $0 < 0 }) else { throw SGError.value("tile: negative repetitions are not allowed (reps \(reps))") }
+  guard !reps.contains(where: { $0 < 0 }) else {
+    throw SGError.value("tile: negative repetitions are not allowed (reps \(reps))")
+  }
   let d = Swift.max(x.ndim, reps.count)
   let shape = [Int](repeating: 1, count: d - x.ndim) + x.shape
   let r = [Int](repeating: 1, count: d - reps.count) + reps
@@ -112,7 +123,9 @@ public func tile(_ x: Tensor, reps: [Int]) throws -> Tensor {
 /// a new axis and reshapes; per-element counts gather with `take`.
 public func repeatElements(_ x: Tensor, repeats: [Int], axis: Int?) throws -> Tensor {
   let (v, a) = try scanOperand(x, axis, op: "repeat")
-  guard !repeats.contains(where: { $0 < 0 }) else { throw SGError.value("repeat: negative dimensions are not allowed (repeats \(repeats))") }
+  guard !repeats.contains(where: { $0 < 0 }) else {
+    throw SGError.value("repeat: negative dimensions are not allowed (repeats \(repeats))")
+  }
   let n = v.shape[a]
   if repeats.count == 1 {
     var shape = v.shape
@@ -178,12 +191,17 @@ public func pad(_ x: Tensor, _ padWidth: Tensor, mode: String = "constant", valu
   }
   let target = [x.ndim, 2]
   guard padWidth.ndim <= 2, (try? broadcastShapes(padWidth.shape, target)) == target else {
-    throw SGError.value("pad: pad_width of shape \(describe(padWidth.shape)) cannot be broadcast to (\(x.ndim), 2) for an array of shape \(describe(x.shape))")
+    throw SGError.value(
+      "pad: pad_width of shape \(describe(padWidth.shape)) cannot be broadcast to (\(x.ndim), 2) for an array of " +
+      "shape \(describe(x.shape))")
   }
   let widths = try integerValues(padWidth.broadcastView(to: target), "pad: pad_width")
-  guard !widths.contains(where: { $0 < 0 }) else { throw SGError.value("pad: pad_width can't contain negative values (got \(widths))") }
+  guard !widths.contains(where: { $0 < 0 }) else {
+    throw SGError.value("pad: pad_width can't contain negative values (got \(widths))")
+  }
   let outShape = try x.shape.indices.map {
-    try checkedSize(checkedSize(x.shape[$0], widths[2 * $0], "pad", multiply: false), widths[2 * $0 + 1], "pad", multiply: false)
+    try checkedSize(checkedSize(x.shape[$0], widths[2 * $0], "pad", multiply: false), widths[2 * $0 + 1], "pad",
+      multiply: false)
   }
   try checkShape(outShape, "pad", itemSize: x.dtype.itemSize)
   if outShape == x.shape { return x }
@@ -195,7 +213,10 @@ public func pad(_ x: Tensor, _ padWidth: Tensor, mode: String = "constant", valu
   var out = x
   for d in 0..<x.ndim where outShape[d] != x.shape[d] {
     let (n, before) = (x.shape[d], widths[2 * d])
-    guard n > 0 else { throw SGError.value("pad: can't extend empty axis \(d) using modes other than 'constant' (shape \(describe(x.shape)))") }
+    guard n > 0 else {
+      throw SGError.value(
+        "pad: can't extend empty axis \(d) using modes other than 'constant' (shape \(describe(x.shape)))")
+    }
     try checkShape([outShape[d]], "pad")  // the index vector, int64
     let indices = try Tensor(uninitializedShape: [outShape[d]], dtype: .int64)
     let p = indices.pointer(Int64.self)
@@ -209,7 +230,9 @@ public func pad(_ x: Tensor, _ padWidth: Tensor, mode: String = "constant", valu
 /// the diagonal (> 0: above). A 1-D input is treated as the rows of a square matrix, as NumPy.
 func triangle(_ x: Tensor, k: Int, lower: Bool) throws -> Tensor {
   let op = lower ? "tril" : "triu"
-  guard x.ndim >= 1 else { throw SGError.value("\(op): expected an array with at least one dimension, got a 0-d array") }
+  guard x.ndim >= 1 else {
+    throw SGError.value("\(op): expected an array with at least one dimension, got a 0-d array")
+  }
   try checkOffset(k, op)
   let (rows, cols) = x.ndim == 1 ? (x.shape[0], x.shape[0]) : (x.shape[x.ndim - 2], x.shape[x.ndim - 1])
   try checkShape([rows, cols], op, itemSize: 1)
@@ -248,7 +271,8 @@ extension Operation {
     Operation("flip", "m, axis: ints? = None", "Elements reversed along axis (all axes for None); a view.") {
       [try flip($0.tensor(0), axes: $0.optionalInts(1))]
     },
-    Operation("roll", "a, shift: ints, axis: ints? = None", "Elements shifted cyclically (None: the flattened array).") {
+    Operation("roll", "a, shift: ints, axis: ints? = None",
+      "Elements shifted cyclically (None: the flattened array).") {
       [try roll($0.tensor(0), shifts: $0.ints(1), axes: $0.optionalInts(2))]
     },
     Operation("moveaxis", "a, source: ints, destination: ints", "Axes moved to new positions; a view.") {
@@ -257,7 +281,8 @@ extension Operation {
     Operation("swapaxes", "a, axis1: int, axis2: int", "Two axes exchanged; a view.", method: "swapaxes") {
       [try swapaxes($0.tensor(0), $0.int(1), $0.int(2))]
     },
-    .unary("ravel", "The elements as a 1-D tensor, a view when the layout allows.", method: true, parameter: "a", ravel),
+    .unary("ravel", "The elements as a 1-D tensor, a view when the layout allows.", method: true, parameter: "a",
+      ravel),
     .unary("flatten", "The elements as a new 1-D tensor, always a copy.", method: true, parameter: "a", flatten),
     Operation("tile", "A, reps: ints", "A repeated reps times along each axis (NumPy's tile).") {
       [try tile($0.tensor(0), reps: $0.ints(1))]

@@ -5,7 +5,8 @@
 // Note [Checked size arithmetic]
 // Sizes, strides, offsets and counts that depend on user input are computed with Swift's
 // overflow-reporting operations (`multipliedReportingOverflow` and friends, as the helpers below
-// do), never with `*`/`+` (which trap on overflow and kill the host process). An element count or byte size that overflows Int64 is a ValueError ("does not
+// do), never with `*`/`+` (which trap on overflow and kill the host process). An element count or byte size that
+// overflows Int64 is a ValueError ("does not
 // fit in memory", as NumPy's "array is too big"); one that fits Int64 but exceeds the memory this
 // process may allocate (physical memory, or RLIMIT_AS when set) is a MemoryError raised before
 // any allocation, because Swift's allocator aborts the process when malloc fails.

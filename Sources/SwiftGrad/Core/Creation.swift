@@ -149,14 +149,16 @@ public enum Random {
     return out
   }
 
-  public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float64) throws -> Tensor {
+  public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1,
+    dtype: DType = .float64) throws -> Tensor {
     try checkShape(shape, "uniform")
     let u = uniforms(shape.reduce(1, *))
     return try tensor(u.map { low + (high - low) * $0 }, shape: shape, dtype: dtype)
   }
 
   /// Standard normal samples by Box-Muller.
-  public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float64) throws -> Tensor {
+  public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1,
+    dtype: DType = .float64) throws -> Tensor {
     try checkShape(shape, "normal")
     let n = shape.reduce(1, *)
     let u = uniforms(2 * ((n + 1) / 2))

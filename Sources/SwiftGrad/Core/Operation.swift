@@ -25,6 +25,22 @@ public struct Operation: @unchecked Sendable {
     case tensor = 0, tuple = 1, list = 2
   }
 
+  /// Where a single-tensor operation is smooth: the inputs its derivative checks draw from.
+  public enum Domain: Sendable {
+    /// Any real input.
+    case real
+    /// Positive inputs (log, sqrt).
+    case positive
+    /// Inputs away from 0, where the function has a kink or a pole (abs, relu).
+    case awayFromZero
+    /// Inputs inside (-1, 1) (arcsin, arccos).
+    case unitInterval
+    /// Invertible square matrices (inv, det).
+    case invertibleMatrices
+    /// Symmetric positive definite matrices (cholesky).
+    case positiveDefiniteMatrices
+  }
+
   public enum Body {
     case unary( (Tensor) throws -> Tensor)
     case binary( (Tensor, Tensor) throws -> Tensor)
@@ -40,6 +56,7 @@ public struct Operation: @unchecked Sendable {
   public let result: Result
   /// False for operations with no derivative to check (comparisons, integer results, creation).
   public let isDifferentiable: Bool
+  public let domain: Domain
   public let body: Body
 
   /// A general operation: `signature` in Python's spelling, e.g.
@@ -51,12 +68,12 @@ public struct Operation: @unchecked Sendable {
     _ body: @escaping (OperationArguments) throws -> [Tensor]
   ) {
     self.init(name, Parameter.parse(signature, operation: name), doc, namespace, method, result,
-              differentiable, .general(body))
+              differentiable, .real, .general(body))
   }
 
   init(
     _ name: String, _ parameters: [Parameter], _ doc: String, _ namespace: Namespace, _ method: String?,
-    _ result: Result, _ differentiable: Bool, _ body: Body
+    _ result: Result, _ differentiable: Bool, _ domain: Domain, _ body: Body
   ) {
     self.name = name
     self.parameters = parameters
@@ -65,16 +82,18 @@ public struct Operation: @unchecked Sendable {
     self.method = method
     self.result = result
     self.isDifferentiable = differentiable
+    self.domain = domain
     self.body = body
   }
 
-  /// An elementwise (or otherwise single-tensor) operation `name(x)`.
+  /// An elementwise (or otherwise single-tensor) operation `name(x)`, smooth on `domain`.
   public static func unary(
     _ name: String, _ doc: String, method: Bool = false, namespace: Namespace = .root,
-    differentiable: Bool = true, parameter: String = "x", _ body: @escaping (Tensor) throws -> Tensor
+    differentiable: Bool = true, domain: Domain = .real, parameter: String = "x",
+    _ body: @escaping (Tensor) throws -> Tensor
   ) -> Operation {
     Operation(name, [Parameter(name: parameter, kind: .tensor)], doc, namespace, method ? name : nil, .tensor,
-              differentiable, .unary(body))
+              differentiable, domain, .unary(body))
   }
 
   /// A two-tensor operation `name(x1, x2)`.
@@ -83,7 +102,7 @@ public struct Operation: @unchecked Sendable {
     parameters: (String, String) = ("x1", "x2"), _ body: @escaping (Tensor, Tensor) throws -> Tensor
   ) -> Operation {
     Operation(name, [Parameter(name: parameters.0, kind: .tensor), Parameter(name: parameters.1, kind: .tensor)],
-              doc, namespace, nil, .tensor, differentiable, .binary(body))
+              doc, namespace, nil, .tensor, differentiable, .real, .binary(body))
   }
 
   /// The Python-style signature text, e.g. `(a, axis=None, keepdims=False)`.

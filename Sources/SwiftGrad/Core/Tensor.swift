@@ -144,7 +144,8 @@ extension Tensor {
         if s < 0 { low += s * (d - 1) } else { high += s * (d - 1) }
       }
       guard low >= 0, (high + 1) * dtype.itemSize <= storage.byteCount else {
-        throw SGError.value("strides \(strides) with offset \(offset) reach outside a buffer of \(storage.byteCount) bytes")
+        throw SGError.value(
+          "strides \(strides) with offset \(offset) reach outside a buffer of \(storage.byteCount) bytes")
       }
     }
     self.init(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)

@@ -42,7 +42,8 @@ public final class CompiledGraph {
       let merged = GraphPasses.eliminateCommonSubexpressions(graph, outputs: &self.outputs)
       passReport.append(("common-subexpression elimination", "\(merged) duplicate nodes merged"))
       let removed = GraphPasses.eliminateDeadCode(graph, outputs: self.outputs)
-      passReport.append(("dead-code elimination", "\(removed) nodes removed (\(folded + merged) of them left dead above)"))
+      passReport.append(("dead-code elimination",
+        "\(removed) nodes removed (\(folded + merged) of them left dead above)"))
     }
     plan(fuse: optimize)
     constants = graph.values.map { value in

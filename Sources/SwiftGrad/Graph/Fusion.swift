@@ -161,7 +161,8 @@ final class FusedGroup {
       }
     }
     operandLocations = program.enumerated().map { k, instruction in
-      (location(instruction.operands[0]), location(instruction.operands.count > 1 ? instruction.operands[1] : instruction.operands[0]),
+      (location(instruction.operands[0]),
+        location(instruction.operands.count > 1 ? instruction.operands[1] : instruction.operands[0]),
        location(.member(k)))
     }
     let primitives = members.map { graph.nodes[$0].primitive }
@@ -174,7 +175,11 @@ final class FusedGroup {
   /// Runs the group on its external operands (same order as `externals`); returns `outputs`.
   func run(_ operands: [Tensor]) throws -> [Tensor] {
     let results = try outputs.map { _ in try Tensor(uninitializedShape: shape, dtype: dtype) }
-    if dtype == .float32 { try execute(Float.self, operands, results) } else { try execute(Double.self, operands, results) }
+    if dtype == .float32 {
+      try execute(Float.self, operands, results)
+    } else {
+      try execute(Double.self, operands, results)
+    }
     return results
   }
 
@@ -220,7 +225,7 @@ final class FusedGroup {
     bases.withUnsafeBufferPointer { bases in
       streams.withUnsafeBufferPointer { streams in
         table.withUnsafeBufferPointer { table in
-          operandLocations.withUnsafeBufferPointer { where_ in
+          operandLocations.withUnsafeBufferPointer { locations in
             builtinOps.withUnsafeBufferPointer { builtins in
             var start = range.lowerBound
             while start < range.upperBound {
@@ -229,7 +234,7 @@ final class FusedGroup {
                 streams[l] ? bases[l] + start : bases[l]
               }
               for k in 0..<table.count {
-                let w = where_[k]
+                let w = locations[k]
                 let (a, b, d) = (pointer(w.first), pointer(w.second), pointer(w.destination))
                 // The commonest ops inline (a closure call per op and block costs more than a
                 // 16-element loop); the same formulas as the primitives' `apply`.

@@ -31,7 +31,8 @@ func mapElements<T: NumericElement, U: NumericElement>(
 func mapElements<A: NumericElement, B: NumericElement, C: NumericElement>(
   _ a: Tensor, _ b: Tensor, shape: [Int], to dtype: DType, _ f: (A, B) -> C
 ) throws -> Tensor {
-  let out = a.shape == shape ? try Tensor(uninitializedLike: a, dtype: dtype) : try Tensor(uninitializedShape: shape, dtype: dtype)
+  let out = a.shape == shape ? try Tensor(uninitializedLike: a, dtype: dtype) : try Tensor(uninitializedShape: shape,
+    dtype: dtype)
   let pa = a.pointer(A.self)
   let pb = b.pointer(B.self)
   let po = out.pointer(C.self)

@@ -19,7 +19,8 @@ extension Tensor {
   /// A view with the same elements in a new shape, when the strides allow it; nil otherwise.
   func reshapedView(_ newShape: [Int]) -> Tensor? {
     if isContiguous {
-      return Tensor(storage: storage, shape: newShape, strides: contiguousStrides(newShape), offset: offset, dtype: dtype)
+      return Tensor(storage: storage, shape: newShape, strides: contiguousStrides(newShape), offset: offset,
+        dtype: dtype)
     }
     // Dropping or adding size-1 dimensions never needs a copy.
     let kept = zip(shape, strides).filter { $0.0 != 1 }
@@ -39,7 +40,8 @@ extension Tensor {
 
   /// A view with dimensions permuted.
   func permutedView(_ perm: [Int]) -> Tensor {
-    Tensor(storage: storage, shape: perm.map { shape[$0] }, strides: perm.map { strides[$0] }, offset: offset, dtype: dtype)
+    Tensor(storage: storage, shape: perm.map { shape[$0] }, strides: perm.map { strides[$0] }, offset: offset,
+      dtype: dtype)
   }
 
   /// A deep copy (new storage), contiguous.

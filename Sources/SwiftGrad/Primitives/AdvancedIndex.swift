@@ -52,9 +52,11 @@ struct AdvancedIndexPlan {
     }
     guard ellipses <= 1 else { throw SGError.index("an index can only have a single ellipsis ('...')") }
     guard consumed <= shape.count else {
-      throw SGError.index("too many indices for array: array is \(shape.count)-dimensional, but \(consumed) were indexed")
+      throw SGError.index(
+        "too many indices for array: array is \(shape.count)-dimensional, but \(consumed) were indexed")
     }
-    let fill = Array(repeating: AdvancedIndexItem.basic(.slice(start: nil, stop: nil, step: nil)), count: shape.count - consumed)
+    let fill = Array(repeating: AdvancedIndexItem.basic(.slice(start: nil, stop: nil, step: nil)),
+      count: shape.count - consumed)
     if let e = expanded.firstIndex(where: { if case .basic(.ellipsis) = $0 { return true } else { return false } }) {
       expanded.replaceSubrange(e...e, with: fill)
     } else {

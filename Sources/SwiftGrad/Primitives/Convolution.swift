@@ -117,7 +117,9 @@ public struct Col2Im: LinearPrimitive {
 public func im2col(
   _ x: Tensor, kernel: (Int, Int), stride: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1)
 ) throws -> Tensor {
-  guard x.ndim == 4 else { throw SGError.value("im2col: expected an (N, C, H, W) input, got shape \(describe(x.shape))") }
+  guard x.ndim == 4 else {
+    throw SGError.value("im2col: expected an (N, C, H, W) input, got shape \(describe(x.shape))")
+  }
   for (name, pair) in [("kernel", kernel), ("stride", stride), ("dilation", dilation)] where pair.0 < 1 || pair.1 < 1 {
     throw SGError.value("im2col: \(name) must be positive, got (\(pair.0), \(pair.1))")
   }

@@ -20,7 +20,9 @@ private func batched(
   _ x: Tensor, _ op: String, outputs: [[Int]], square: Bool = false,
   _ body: (UnsafeMutablePointer<Double>, Int, Int, [UnsafeMutablePointer<Double>], Int) throws -> Void
 ) throws -> [Tensor] {
-  guard x.ndim >= 2 else { throw SGError.value("\(op): expected a matrix (or a batch of them), got shape \(describe(x.shape))") }
+  guard x.ndim >= 2 else {
+    throw SGError.value("\(op): expected a matrix (or a batch of them), got shape \(describe(x.shape))")
+  }
   let (m, n) = (x.shape[x.ndim - 2], x.shape[x.ndim - 1])
   if square && m != n {
     throw SGError.value("\(op): expected square matrices in the last two axes, got shape \(describe(x.shape))")
@@ -33,7 +35,8 @@ private func batched(
   let results = try outputs.map { try Tensor(uninitializedShape: batchShape + $0, dtype: .float64) }
   let sizes = outputs.map { $0.reduce(1, *) }
   for b in 0..<batch where m * n > 0 {
-    try body(work.pointer(Double.self) + b * m * n, m, n, zip(results, sizes).map { $0.pointer(Double.self) + b * $1 }, b)
+    try body(work.pointer(Double.self) + b * m * n, m, n,
+      zip(results, sizes).map { $0.pointer(Double.self) + b * $1 }, b)
   }
   return withExtendedLifetime(work) { results }
 }
@@ -44,7 +47,9 @@ private let lowerTriangle = Int8(UInt8(ascii: "L"))
 
 /// Matrices in the last two axes (square ones when asked), checked before any shape is read.
 private func requireMatrices(_ x: Tensor, _ op: String, square: Bool = false) throws {
-  guard x.ndim >= 2 else { throw SGError.value("\(op): expected a matrix (or a batch of them), got shape \(describe(x.shape))") }
+  guard x.ndim >= 2 else {
+    throw SGError.value("\(op): expected a matrix (or a batch of them), got shape \(describe(x.shape))")
+  }
   if square && x.shape[x.ndim - 1] != x.shape[x.ndim - 2] {
     throw SGError.value("\(op): expected square matrices in the last two axes, got shape \(describe(x.shape))")
   }
@@ -110,7 +115,8 @@ public struct Eigh: Primitive {
   }
 
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
-    try jvpByTransposition(inputs, output: output, tangents: tangents) { try vjp(inputs, output: output, cotangent: $0) }
+    try jvpByTransposition(inputs, output: output,
+      tangents: tangents) { try vjp(inputs, output: output, cotangent: $0) }
   }
 }
 
@@ -172,7 +178,8 @@ public struct SVD: Primitive {
   }
 
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
-    try jvpByTransposition(inputs, output: output, tangents: tangents) { try vjp(inputs, output: output, cotangent: $0) }
+    try jvpByTransposition(inputs, output: output,
+      tangents: tangents) { try vjp(inputs, output: output, cotangent: $0) }
   }
 }
 
@@ -214,7 +221,8 @@ public struct QR: Primitive {
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
     let a = inputs[0]
     guard a.shape[a.ndim - 2] >= a.shape[a.ndim - 1] else {
-      throw SGError.runtime("[vjp] qr: gradients are implemented for m >= n (tall or square matrices), got shape \(describe(a.shape))")
+      throw SGError.runtime(
+        "[vjp] qr: gradients are implemented for m >= n (tall or square matrices), got shape \(describe(a.shape))")
     }
     let (q, r) = try qr(a)
     let (gq, gr) = part == .first ? (g, try zerosLike(r)) : (try zerosLike(q), g)
@@ -227,7 +235,8 @@ public struct QR: Primitive {
   }
 
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
-    try jvpByTransposition(inputs, output: output, tangents: tangents) { try vjp(inputs, output: output, cotangent: $0) }
+    try jvpByTransposition(inputs, output: output,
+      tangents: tangents) { try vjp(inputs, output: output, cotangent: $0) }
   }
 }
 
@@ -290,7 +299,9 @@ public func pinv(_ a: Tensor, rcond: Double = 1e-15) throws -> Tensor {
 /// the solution only.
 public func lstsq(_ a: Tensor, _ b: Tensor, rcond: Double = 1e-15) throws -> Tensor {
   guard a.ndim >= 2, b.ndim >= 1, b.shape[b.ndim == 1 ? 0 : b.ndim - 2] == a.shape[a.ndim - 2] else {
-    throw SGError.value("lstsq: a of shape \(describe(a.shape)) and b of shape \(describe(b.shape)) do not fit (a is m x n, b has m rows)")
+    throw SGError.value(
+      "lstsq: a of shape \(describe(a.shape)) and b of shape \(describe(b.shape)) do not fit (a is m x n, b has m " +
+      "rows)")
   }
   return try matmul(pinv(a, rcond: rcond), b)
 }

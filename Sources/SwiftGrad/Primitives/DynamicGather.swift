@@ -117,7 +117,8 @@ private func checkScatterShapes(_ op: String, _ shape: [Int], _ index: Tensor, a
     zip(index.shape, shape).enumerated().allSatisfy({ $0.offset == a || $0.element.0 <= $0.element.1 })
   else {
     throw SGError.value(
-      "\(op): index of shape \(describe(index.shape)) must have the rank of \(describe(shape)) and be no larger off axis \(a)")
+      "\(op): index of shape \(describe(index.shape)) must have the rank of \(describe(shape)) and be no larger off " +
+      "axis \(a)")
   }
   return a
 }
@@ -134,7 +135,8 @@ public func gather(_ x: Tensor, axis: Int, index: Tensor) throws -> Tensor {
 public func scatterAdd(_ x: Tensor, axis: Int, index: Tensor, source: Tensor) throws -> Tensor {
   let a = try checkScatterShapes("scatter_add", x.shape, index, axis: axis)
   guard source.ndim == index.ndim, zip(index.shape, source.shape).allSatisfy({ $0 <= $1 }) else {
-    throw SGError.value("scatter_add: src of shape \(describe(source.shape)) must cover index of shape \(describe(index.shape))")
+    throw SGError.value(
+      "scatter_add: src of shape \(describe(source.shape)) must cover index of shape \(describe(index.shape))")
   }
   let picked = try SwiftGrad.index(source, index.shape.map { IndexItem.slice(start: 0, stop: $0, step: 1) })
   let offsets = try flatOffsets(shape: x.shape, indices: index, axis: a)
@@ -145,10 +147,13 @@ public func scatterAdd(_ x: Tensor, axis: Int, index: Tensor, source: Tensor) th
 /// PyTorch's `index_add(x, axis, index, source)`, out of place: source's slices along `axis`
 /// added to x's slices `index` (1-D); repeated indices accumulate.
 public func indexAdd(_ x: Tensor, axis: Int, index: Tensor, source: Tensor) throws -> Tensor {
-  guard x.ndim > 0 else { throw SGError.value("index_add: expected an array with at least one dimension, got a 0-d one") }
+  guard x.ndim > 0 else {
+    throw SGError.value("index_add: expected an array with at least one dimension, got a 0-d one")
+  }
   let a = try normalizeAxis(axis, ndim: x.ndim, op: "index_add")
   guard index.dtype == .int64, index.ndim == 1 else {
-    throw SGError.index("index_add: index must be a 1-D integer array, got \(index.dtype) of shape \(describe(index.shape))")
+    throw SGError.index(
+      "index_add: index must be a 1-D integer array, got \(index.dtype) of shape \(describe(index.shape))")
   }
   var expected = x.shape
   expected[a] = index.count

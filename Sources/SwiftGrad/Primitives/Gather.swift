@@ -11,7 +11,8 @@ public struct Take: LinearPrimitive {
     let outer = x.shape[..<axis].reduce(1, *)
     let inner = x.shape[(axis + 1)...].reduce(1, *)
     let size = x.shape[axis]
-    let out = try Tensor(uninitializedShape: Array(x.shape[..<axis]) + indices.shape + Array(x.shape[(axis + 1)...]), dtype: x.dtype)
+    let out = try Tensor(uninitializedShape: Array(x.shape[..<axis]) + indices.shape + Array(x.shape[(axis + 1)...]),
+      dtype: x.dtype)
     let idx = try indices.densified().pointer(Int64.self)
     let k = indices.count
     let bytes = x.dtype.itemSize
@@ -89,13 +90,16 @@ public func take(_ x: Tensor, _ indices: Tensor, axis: Int? = nil) throws -> Ten
 public func takeAlongAxis(_ x: Tensor, _ indices: Tensor, axis: Int) throws -> Tensor {
   let a = try normalizeAxis(axis, ndim: x.ndim, op: "take_along_axis")
   guard indices.ndim == x.ndim else {
-    throw SGError.value("take_along_axis: indices of shape \(describe(indices.shape)) must have as many dimensions as the array \(describe(x.shape))")
+    throw SGError.value(
+      "take_along_axis: indices of shape \(describe(indices.shape)) must have as many dimensions as the array " +
+      "\(describe(x.shape))")
   }
   guard indices.dtype == .int64 else {
     throw SGError.index("take_along_axis: indices must be integers, got \(indices.dtype)")
   }
   for d in 0..<x.ndim where d != a && indices.shape[d] != x.shape[d] && indices.shape[d] != 1 && x.shape[d] != 1 {
-    throw SGError.value("take_along_axis: shape mismatch between array \(describe(x.shape)) and indices \(describe(indices.shape))")
+    throw SGError.value(
+      "take_along_axis: shape mismatch between array \(describe(x.shape)) and indices \(describe(indices.shape))")
   }
   var shape = indices.shape
   for d in 0..<x.ndim where d != a { shape[d] = Swift.max(indices.shape[d], x.shape[d]) }

@@ -20,7 +20,9 @@ public enum ResolvedIndex: Equatable, Sendable {
 func resolveIndex(_ items: [IndexItem], shape: [Int]) throws -> [ResolvedIndex] {
   let ellipses = items.filter { $0 == .ellipsis }.count
   guard ellipses <= 1 else { throw SGError.index("an index can only have a single ellipsis ('...')") }
-  let consumed = items.filter { if case .index = $0 { return true }; if case .slice = $0 { return true }; return false }.count
+  let consumed = items.filter {
+    if case .index = $0 { return true }; if case .slice = $0 { return true }; return false
+  }.count
   guard consumed <= shape.count else {
     throw SGError.index("too many indices for array: array is \(shape.count)-dimensional, but \(consumed) were indexed")
   }

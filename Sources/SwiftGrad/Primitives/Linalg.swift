@@ -4,9 +4,11 @@ import CBLAS
 /// axes are a batch, as in NumPy. Singular or non-positive-definite input raises ValueError.
 
 /// Runs `body` on each matrix of a batch, as a dense float64 copy (LAPACK overwrites it).
-private func eachMatrix(_ x: Tensor, _ op: String, _ body: (UnsafeMutablePointer<Double>, Int, Int) throws -> Void) throws -> Tensor {
+private func eachMatrix(_ x: Tensor, _ op: String,
+  _ body: (UnsafeMutablePointer<Double>, Int, Int) throws -> Void) throws -> Tensor {
   guard x.ndim >= 2, x.shape[x.ndim - 1] == x.shape[x.ndim - 2] else {
-    throw SGError.value("\(op): expected a square matrix (or a batch of them) in the last two axes, got shape \(describe(x.shape))")
+    throw SGError.value(
+      "\(op): expected a square matrix (or a batch of them) in the last two axes, got shape \(describe(x.shape))")
   }
   let n = x.shape[x.ndim - 1]
   try requireBLAS(op, dimensions: [n])
@@ -26,7 +28,9 @@ public struct Inverse: Primitive {
     let result = try eachMatrix(x, "inv") { m, n, b in
       var info = sg_dgetrf(Int32(n), Int32(n), m, Int32(n), &pivots)
       if info == 0 { info = sg_dgetri(Int32(n), m, Int32(n), &pivots) }
-      guard info == 0 else { throw SGError.value("inv: Singular matrix (matrix \(b) of a batch of shape \(describe(x.shape)))") }
+      guard info == 0 else {
+        throw SGError.value("inv: Singular matrix (matrix \(b) of a batch of shape \(describe(x.shape)))")
+      }
     }
     return try result.converted(to: x.dtype.floatingPoint)
   }
@@ -80,7 +84,8 @@ public struct Determinant: Primitive {
     let (u, s, vh) = try svd(a)
     let n = s.shape.last ?? 0
     let identity = try eye(n, dtype: s.dtype)
-    let others = try prod(`where`(greater(identity, 0.5), scalar(1), broadcastTo(expandDims(s, axis: -2), s.shape + [n])), axes: [-1])
+    let others = try prod(`where`(greater(identity, 0.5), scalar(1),
+      broadcastTo(expandDims(s, axis: -2), s.shape + [n])), axes: [-1])
     let signs = try withoutGrad { try mul(SwiftGrad.det(u.detach()), SwiftGrad.det(vh.detach())) }
     return try mul(expandDims(expandDims(signs, axis: -1), axis: -1), matmul(mul(u, expandDims(others, axis: -2)), vh))
   }
@@ -95,7 +100,8 @@ public struct Cholesky: Primitive {
     let result = try eachMatrix(x, "cholesky") { m, n, b in
       let info = sg_dpotrf(Int8(UInt8(ascii: "L")), Int32(n), m, Int32(n))
       guard info == 0 else {
-        throw SGError.value("cholesky: Matrix is not positive definite (matrix \(b) of a batch of shape \(describe(x.shape)))")
+        throw SGError.value(
+          "cholesky: Matrix is not positive definite (matrix \(b) of a batch of shape \(describe(x.shape)))")
       }
       for i in 0..<n { for j in (i + 1)..<Swift.max(n, i + 1) { m[i * n + j] = 0 } }
     }
@@ -211,11 +217,13 @@ public func norm(
   switch ord {
   case 1, -1:
     let columnSums = try sum(abs(xf), axes: [rowsAxis], keepDims: true)
-    let r = ord == 1 ? try max(columnSums, axes: [colsAxis], keepDims: true) : try min(columnSums, axes: [colsAxis], keepDims: true)
+    let r = ord == 1 ? try max(columnSums, axes: [colsAxis], keepDims: true) : try min(columnSums, axes: [colsAxis],
+      keepDims: true)
     return keepDims ? r : try squeeze(r, axes: a)
   case .infinity, -.infinity:
     let rowSums = try sum(abs(xf), axes: [colsAxis], keepDims: true)
-    let r = ord > 0 ? try max(rowSums, axes: [rowsAxis], keepDims: true) : try min(rowSums, axes: [rowsAxis], keepDims: true)
+    let r = ord > 0 ? try max(rowSums, axes: [rowsAxis], keepDims: true) : try min(rowSums, axes: [rowsAxis],
+      keepDims: true)
     return keepDims ? r : try squeeze(r, axes: a)
   default:
     throw SGError.value("norm: invalid matrix order \(ord) (use 'fro', 'nuc', 2, -2, 1, -1, inf or -inf)")
@@ -226,10 +234,11 @@ public func norm(
 extension Operation {
   static let linearAlgebra: [Operation] = [
     .unary("inv", "Inverse of a square matrix (or a batch); raises ValueError when singular.", namespace: .linalg,
-           parameter: "a", inv),
-    .unary("det", "Determinant of a square matrix (or a batch).", namespace: .linalg, parameter: "a", det),
+           domain: .invertibleMatrices, parameter: "a", inv),
+    .unary("det", "Determinant of a square matrix (or a batch).", namespace: .linalg, domain: .invertibleMatrices,
+           parameter: "a", det),
     .unary("cholesky", "Lower-triangular L with a = L L^T; raises ValueError unless positive definite.",
-           namespace: .linalg, parameter: "a", cholesky),
+           namespace: .linalg, domain: .positiveDefiniteMatrices, parameter: "a", cholesky),
     .binary("solve", "Solution x of a x = b (b a vector when 1-D, else matrices).", namespace: .linalg,
             parameters: ("a", "b"), solve),
     Operation("norm", "x, ord: float|str? = None, axis: ints? = None, keepdims: bool = False",

@@ -21,7 +21,9 @@ public struct MatMul: Primitive {
     for i in 0..<batchCount {
       let ai = matrixView(flatA, ab, batch: batch, index: i)
       let bi = matrixView(flatB, bb, batch: batch, index: i)
-      try gemm(ai, bi, into: flatOut.indexedView([.index(i), .range(start: 0, step: 1, count: m), .range(start: 0, step: 1, count: n)]))
+      try gemm(ai, bi,
+        into: flatOut.indexedView([.index(i), .range(start: 0, step: 1, count: m),
+          .range(start: 0, step: 1, count: n)]))
     }
     return out
   }
@@ -59,13 +61,15 @@ public struct MatMul: Primitive {
 /// NumPy's `matmul`: 1-D operands are promoted to matrices and the added axis removed again.
 public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
   guard a.ndim > 0 && b.ndim > 0 else {
-    throw SGError.value("matmul: Input operand does not have enough dimensions (shapes \(describe(a.shape)) and \(describe(b.shape)))")
+    throw SGError.value(
+      "matmul: Input operand does not have enough dimensions (shapes \(describe(a.shape)) and \(describe(b.shape)))")
   }
   let a2 = a.ndim == 1 ? try reshape(a, [1, a.shape[0]]) : a
   let b2 = b.ndim == 1 ? try reshape(b, [b.shape[0], 1]) : b
   guard a2.shape[a2.ndim - 1] == b2.shape[b2.ndim - 2] else {
     throw SGError.value(
-      "matmul: Input operand 1 has a mismatch in its core dimension 0 (size \(b2.shape[b2.ndim - 2]) is different from \(a2.shape[a2.ndim - 1])); shapes \(describe(a.shape)) and \(describe(b.shape))")
+      "matmul: Input operand 1 has a mismatch in its core dimension 0 (size \(b2.shape[b2.ndim - 2]) is different " +
+      "from \(a2.shape[a2.ndim - 1])); shapes \(describe(a.shape)) and \(describe(b.shape))")
   }
   let batch = try broadcastShapes(Array(a2.shape.dropLast(2)), Array(b2.shape.dropLast(2)))
   try checkShape(batch + [a2.shape[a2.ndim - 2], b2.shape[b2.ndim - 1]], "matmul")

@@ -22,11 +22,14 @@ public struct Sum: LinearPrimitive {
     if let fast = try sumOfTrailingAxes(x, axes: axes, keepDims: keepDims) { return fast }
     switch x.dtype {
     case .float32:
-      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32, initial: 0.0) { (a: inout Double, v: Float) in a += Double(v) } _: { Float($0) }
+      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32,
+        initial: 0.0) { (a: inout Double, v: Float) in a += Double(v) } _: { Float($0) }
     case .float64:
-      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float64, initial: 0.0) { (a: inout Double, v: Double) in a += v } _: { $0 }
+      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float64,
+        initial: 0.0) { (a: inout Double, v: Double) in a += v } _: { $0 }
     case .int64, .bool:
-      return try reduceKernel(try x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64, initial: Int64(0)) { (a: inout Int64, v: Int64) in a = a &+ v } _: { $0 }
+      return try reduceKernel(try x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64,
+        initial: Int64(0)) { (a: inout Int64, v: Int64) in a = a &+ v } _: { $0 }
     }
   }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
@@ -45,8 +48,10 @@ public struct Extremum: Primitive {
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
     let isMax = self.isMax
-    func run<T: NumericElement & Comparable>(_: T.Type, _ lowest: T, _ highest: T, _ isNaN: @escaping (T) -> Bool) throws -> Tensor {
-      try reduceKernel(try x.converted(to: T.dtype), axes: axes, keepDims: keepDims, to: T.dtype, initial: isMax ? lowest : highest) { (a: inout T, v: T) in
+    func run<T: NumericElement & Comparable>(_: T.Type, _ lowest: T, _ highest: T,
+      _ isNaN: @escaping (T) -> Bool) throws -> Tensor {
+      try reduceKernel(try x.converted(to: T.dtype), axes: axes, keepDims: keepDims, to: T.dtype,
+        initial: isMax ? lowest : highest) { (a: inout T, v: T) in
         if isNaN(a) { return }
         if isNaN(v) || (isMax ? v > a : v < a) { a = v }
       } _: { $0 }
@@ -86,11 +91,14 @@ public struct Prod: Primitive {
     let x = inputs[0]
     switch x.dtype {
     case .float32:
-      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32, initial: 1.0) { (a: inout Double, v: Float) in a *= Double(v) } _: { Float($0) }
+      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32,
+        initial: 1.0) { (a: inout Double, v: Float) in a *= Double(v) } _: { Float($0) }
     case .float64:
-      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float64, initial: 1.0) { (a: inout Double, v: Double) in a *= v } _: { $0 }
+      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float64,
+        initial: 1.0) { (a: inout Double, v: Double) in a *= v } _: { $0 }
     case .int64, .bool:
-      return try reduceKernel(try x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64, initial: Int64(1)) { (a: inout Int64, v: Int64) in a = a &* v } _: { $0 }
+      return try reduceKernel(try x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64,
+        initial: Int64(1)) { (a: inout Int64, v: Int64) in a = a &* v } _: { $0 }
     }
   }
   /// d prod / d x_i, shaped like x.
@@ -129,7 +137,8 @@ func extremum(_ x: Tensor, axes: [Int]?, keepDims: Bool, isMax: Bool) throws -> 
   let a = try normalizeAxes(axes, ndim: x.ndim, op: op)
   let keptCount = x.shape.indices.filter { !a.contains($0) }.reduce(1) { $0 * x.shape[$1] }
   if x.count == 0 && keptCount > 0 {
-    throw SGError.value("zero-size array to reduction operation \(op) which has no identity (shape \(describe(x.shape)))")
+    throw SGError.value(
+      "zero-size array to reduction operation \(op) which has no identity (shape \(describe(x.shape)))")
   }
   return try apply(Extremum(axes: a, keepDims: keepDims, isMax: isMax), [x])
 }

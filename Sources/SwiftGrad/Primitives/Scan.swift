@@ -2,7 +2,8 @@
 
 /// Runs `step(acc, x)` along `axis` of a contiguous copy of `x`, front to back or back to
 /// front, writing every partial result.
-func scanKernel<T: NumericElement>(_ x: Tensor, axis: Int, reverse: Bool, initial: T, _ step: (T, T) -> T) throws -> Tensor {
+func scanKernel<T: NumericElement>(_ x: Tensor, axis: Int, reverse: Bool, initial: T,
+  _ step: (T, T) -> T) throws -> Tensor {
   let src = try x.converted(to: T.dtype).densified()
   let out = try Tensor(uninitializedShape: x.shape, dtype: T.dtype)
   let n = x.shape[axis]

@@ -86,7 +86,8 @@ extension Tensor {
   func slicedView(axis: Int, start: Int, count: Int) -> Tensor {
     var shape = self.shape
     shape[axis] = count
-    return Tensor(storage: storage, shape: shape, strides: strides, offset: offset + start * strides[axis], dtype: dtype)
+    return Tensor(storage: storage, shape: shape, strides: strides, offset: offset + start * strides[axis],
+      dtype: dtype)
   }
 }
 
@@ -166,7 +167,8 @@ public func squeeze(_ x: Tensor, axes: [Int]? = nil) throws -> Tensor {
   let drop = try axes.map { try $0.map { try normalizeAxis($0, ndim: x.ndim, op: "squeeze") } }
     ?? x.shape.indices.filter { x.shape[$0] == 1 }
   for a in drop where x.shape[a] != 1 {
-    throw SGError.value("cannot select an axis to squeeze out which has size not equal to one (axis \(a) of shape \(describe(x.shape)))")
+    throw SGError.value(
+      "cannot select an axis to squeeze out which has size not equal to one (axis \(a) of shape \(describe(x.shape)))")
   }
   return try reshape(x, x.shape.indices.filter { !drop.contains($0) }.map { x.shape[$0] })
 }
@@ -205,7 +207,9 @@ public func concatenate(_ xs: [Tensor], axis: Int = 0) throws -> Tensor {
 public func stack(_ xs: [Tensor], axis: Int = 0) throws -> Tensor {
   guard let first = xs.first else { throw SGError.value("need at least one array to stack") }
   for (i, x) in xs.enumerated() where x.shape != first.shape {
-    throw SGError.value("all input arrays must have the same shape: array 0 has shape \(describe(first.shape)) and array \(i) has shape \(describe(x.shape))")
+    throw SGError.value(
+      "all input arrays must have the same shape: array 0 has shape \(describe(first.shape)) and array \(i) has " +
+      "shape \(describe(x.shape))")
   }
   let a = try normalizeAxis(axis, ndim: first.ndim + 1, op: "stack")
   return try concatenate(xs.map { try expandDims($0, axis: a) }, axis: a)

@@ -12,7 +12,8 @@
 
 /// Walks the 1-D lanes along `axis` of `x` (converted to T): `body(values, count, lane)`
 /// with values read contiguously, lane numbered in the row-major order of the other axes.
-func forEachLane<T: NumericElement>(_ x: Tensor, axis: Int, _: T.Type, _ body: (UnsafeMutablePointer<T>, Int, Int) throws -> Void) throws {
+func forEachLane<T: NumericElement>(_ x: Tensor, axis: Int, _: T.Type,
+  _ body: (UnsafeMutablePointer<T>, Int, Int) throws -> Void) throws {
   let others = x.shape.indices.filter { $0 != axis }
   let dense = try x.converted(to: T.dtype).permutedView(others + [axis]).densified()
   let n = x.shape[axis]
@@ -40,7 +41,8 @@ public struct ArgSort: Primitive {
   public let descending: Bool
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
-    let out = try Tensor(uninitializedShape: x.shape.indices.filter { $0 != axis }.map { x.shape[$0] } + [x.shape[axis]], dtype: .int64)
+    let outShape = x.shape.indices.filter { $0 != axis }.map { x.shape[$0] } + [x.shape[axis]]
+    let out = try Tensor(uninitializedShape: outShape, dtype: .int64)
     let q = out.pointer(Int64.self)
     let descending = self.descending
     func run<T: NumericElement & Comparable>(_: T.Type) throws {
@@ -105,7 +107,9 @@ public struct ArgExtremum: Primitive {
 func argExtremum(_ x: Tensor, axis: Int?, keepDims: Bool, isMax: Bool) throws -> Tensor {
   let op = isMax ? "argmax" : "argmin"
   let (v, a) = try scanOperand(x, axis, op: op)
-  guard v.shape[a] > 0 else { throw SGError.value("\(op): attempt to get \(op) of an empty sequence (shape \(describe(x.shape)))") }
+  guard v.shape[a] > 0 else {
+    throw SGError.value("\(op): attempt to get \(op) of an empty sequence (shape \(describe(x.shape)))")
+  }
   let out = try apply(ArgExtremum(axis: a, isMax: isMax), [v])
   guard keepDims else { return out }
   return try reshape(out, axis == nil ? [Int](repeating: 1, count: x.ndim) : keptShape(x.shape, axes: [a]))
@@ -131,11 +135,13 @@ public func sort(_ x: Tensor, axis: Int? = -1, descending: Bool = false) throws 
 
 /// The `k` largest (or smallest) entries along `axis`, sorted, and their indices (PyTorch's
 /// `topk`); equal values keep index order.
-public func topk(_ x: Tensor, k: Int, axis: Int = -1, largest: Bool = true) throws -> (values: Tensor, indices: Tensor) {
+public func topk(_ x: Tensor, k: Int, axis: Int = -1, largest: Bool = true) throws -> (values: Tensor,
+  indices: Tensor) {
   guard x.ndim > 0 else { throw SGError.value("topk: expected an array with at least one dimension, got a 0-d array") }
   let a = try normalizeAxis(axis, ndim: x.ndim, op: "topk")
   guard k >= 0 && k <= x.shape[a] else {
-    throw SGError.value("topk: k = \(k) is out of range for axis \(a) of size \(x.shape[a]) (shape \(describe(x.shape)))")
+    throw SGError.value(
+      "topk: k = \(k) is out of range for axis \(a) of size \(x.shape[a]) (shape \(describe(x.shape)))")
   }
   let order = try apply(ArgSort(axis: a, descending: largest), [x])
   let indices = try sliceAxis(order, axis: a, start: 0, count: k)

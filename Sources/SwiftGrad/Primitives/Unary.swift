@@ -25,7 +25,8 @@ public protocol ElementwiseUnary: Primitive {
 }
 
 /// A loop over `count` elements: `out[i] = f(a[i])` (unary) or `f(a[i], b[i])` (binary).
-public typealias BlockLoop<T> = (_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ count: Int) -> Void
+public typealias BlockLoop<T> = (_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+  _ count: Int) -> Void
 
 extension ElementwiseUnary {
   public static func applyInteger(_ x: Int64) -> Int64? { nil }
@@ -46,14 +47,17 @@ extension ElementwiseUnary {
   /// differentiable `derivative` remains the definition: first-order gradchecks exercise this
   /// path, second-order ones the other.
   func fusedVJP(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor? {
-    guard !GradMode.isEnabled, GraphRecorder.current == nil, Self.derivativeValue(1.0, 1.0) != nil, y.dtype.isFloatingPoint,
+    guard !GradMode.isEnabled, GraphRecorder.current == nil, Self.derivativeValue(1.0,
+      1.0) != nil, y.dtype.isFloatingPoint,
       g.tangents.isEmpty, x.tangents.isEmpty, y.tangents.isEmpty, g.shape == y.shape
     else { return nil }
     let (xc, gc) = (try x.converted(to: y.dtype), try g.converted(to: y.dtype))
     if y.dtype == .float32 {
-      return try mapElements(gc, xc, y, to: .float32) { (g: Float, x: Float, y: Float) in g * (Self.derivativeValue(x, y) ?? 0) }
+      return try mapElements(gc, xc, y,
+        to: .float32) { (g: Float, x: Float, y: Float) in g * (Self.derivativeValue(x, y) ?? 0) }
     }
-    return try mapElements(gc, xc, y, to: .float64) { (g: Double, x: Double, y: Double) in g * (Self.derivativeValue(x, y) ?? 0) }
+    return try mapElements(gc, xc, y,
+      to: .float64) { (g: Double, x: Double, y: Double) in g * (Self.derivativeValue(x, y) ?? 0) }
   }
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
@@ -64,7 +68,8 @@ extension ElementwiseUnary {
     let xf = try x.converted(to: x.dtype.floatingPoint)
     if Self.hasLaneKernel && xf.isContiguous { return try forwardByLanes(xf) }
     switch xf.dtype {
-    case .float32: return try mapElements(xf, to: .float32, parallel: Self.isComputeBound) { (v: Float) in Self.apply(v) }
+    case .float32: return try mapElements(xf, to: .float32,
+      parallel: Self.isComputeBound) { (v: Float) in Self.apply(v) }
     default: return try mapElements(xf, to: .float64, parallel: Self.isComputeBound) { (v: Double) in Self.apply(v) }
     }
   }
@@ -267,17 +272,17 @@ extension Operation {
   static let elementwiseUnary: [Operation] = [
     .unary("negative", "Elementwise -x.", neg),
     .unary("exp", "Elementwise e**x.", method: true, exp),
-    .unary("log", "Elementwise natural logarithm.", method: true, log),
+    .unary("log", "Elementwise natural logarithm.", method: true, domain: .positive, log),
     .unary("sin", "Elementwise sine.", sin),
     .unary("cos", "Elementwise cosine.", cos),
     .unary("tan", "Elementwise tangent.", tan),
     .unary("tanh", "Elementwise hyperbolic tangent.", method: true, tanh),
     .unary("sigmoid", "Elementwise logistic sigmoid 1 / (1 + exp(-x)).", method: true, sigmoid),
-    .unary("relu", "Elementwise max(x, 0).", method: true, relu),
-    .unary("sqrt", "Elementwise square root.", method: true, sqrt),
-    .unary("abs", "Elementwise absolute value.", method: true, abs),
-    .unary("sign", "Elementwise sign (-1, 0, 1); zero gradient.", sign),
-    .unary("log1p", "Elementwise log(1 + x), accurate near 0.", log1p),
+    .unary("relu", "Elementwise max(x, 0).", method: true, domain: .awayFromZero, relu),
+    .unary("sqrt", "Elementwise square root.", method: true, domain: .positive, sqrt),
+    .unary("abs", "Elementwise absolute value.", method: true, domain: .awayFromZero, abs),
+    .unary("sign", "Elementwise sign (-1, 0, 1); zero gradient.", domain: .awayFromZero, sign),
+    .unary("log1p", "Elementwise log(1 + x), accurate near 0.", domain: .positive, log1p),
     .unary("expm1", "Elementwise exp(x) - 1, accurate near 0.", expm1),
     .unary("square", "Elementwise x * x.", square),
     .unary("softplus", "Elementwise log(1 + exp(x)), computed without overflow.", softplus),

@@ -49,7 +49,8 @@ public struct Round: Primitive {
       let xi = try x.converted(to: .int64)
       if decimals >= 0 { return xi.dtype == x.dtype ? try xi.cloned() : xi }
       let s = Double(scale)
-      return try mapElements(xi, to: .int64) { (v: Int64) in Int64(fromDouble: (Double(v) / s).rounded(.toNearestOrEven) * s) }
+      return try mapElements(xi,
+        to: .int64) { (v: Int64) in Int64(fromDouble: (Double(v) / s).rounded(.toNearestOrEven) * s) }
     }
     let d = decimals
     func run<T: FloatElement>(_: T.Type) throws -> Tensor {
@@ -104,7 +105,8 @@ public struct Arccos: ElementwiseUnary {
   public static let name = "arccos"
   public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.acos) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { -1 / (1 - x * x).squareRoot() }
-  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try neg(reciprocal(sqrt(rsub(1, square(x))))) }
+  public func derivative(_ x: Tensor,
+    output y: Tensor) throws -> Tensor { try neg(reciprocal(sqrt(rsub(1, square(x))))) }
 }
 
 public struct Arctan: ElementwiseUnary {
@@ -117,7 +119,9 @@ public struct Arctan: ElementwiseUnary {
 public func floor(_ x: Tensor) throws -> Tensor { try apply(Floor(), [x]) }
 public func ceil(_ x: Tensor) throws -> Tensor { try apply(Ceil(), [x]) }
 public func round(_ x: Tensor, decimals: Int = 0) throws -> Tensor {
-  guard decimals >= -308 && decimals <= 308 else { throw SGError.value("round: decimals \(decimals) is out of range [-308, 308]") }
+  guard decimals >= -308 && decimals <= 308 else {
+    throw SGError.value("round: decimals \(decimals) is out of range [-308, 308]")
+  }
   return try apply(Round(decimals: decimals), [x])
 }
 public func erf(_ x: Tensor) throws -> Tensor { try apply(Erf(), [x]) }
@@ -138,8 +142,8 @@ extension Operation {
     .unary("erf", "Elementwise error function.", erf),
     .unary("sinh", "Elementwise hyperbolic sine.", sinh),
     .unary("cosh", "Elementwise hyperbolic cosine.", cosh),
-    .unary("arcsin", "Elementwise inverse sine.", arcsin),
-    .unary("arccos", "Elementwise inverse cosine.", arccos),
+    .unary("arcsin", "Elementwise inverse sine.", domain: .unitInterval, arcsin),
+    .unary("arccos", "Elementwise inverse cosine.", domain: .unitInterval, arccos),
     .unary("arctan", "Elementwise inverse tangent.", arctan),
   ]
 }

@@ -78,7 +78,8 @@ def index_key(fdp):
         if kind == 0:
             items.append(fdp.ConsumeIntInRange(-6, 6))
         elif kind == 1:
-            items.append(slice(fdp.ConsumeIntInRange(-6, 6), fdp.ConsumeIntInRange(-6, 6), fdp.ConsumeIntInRange(-3, 3)))
+            items.append(slice(fdp.ConsumeIntInRange(-6, 6), fdp.ConsumeIntInRange(-6, 6),
+                               fdp.ConsumeIntInRange(-3, 3)))
         elif kind == 2:
             items.append(None)
         elif kind == 3:

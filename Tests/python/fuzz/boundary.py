@@ -13,7 +13,6 @@ that slips through the size checks fails instead of exhausting the machine.
 """
 import argparse
 import inspect
-import os
 import random
 import re
 import resource
@@ -106,14 +105,14 @@ def calls(seed=0):
         if method:
             params = [("self", False, False)] + [p for p in params if p[0] != "self"]
         base = {}
-        for name, has_default, variadic in params:
+        for name, has_default, _variadic in params:
             if name in TENSOR_PARAMS or (not base and not has_default and name not in SHAPE_PARAMS
                                           and name not in ("N", "n", "start", "stop", "num", "k", "low", "high")):
                 base[name] = tensor_for(name)
         targets = [p for p in params if p[0] not in base]
         if not targets:
             out.append((f"{qualified}(tensors)", _thunk(f, params, base, None, None)))
-        for name, has_default, variadic in targets:
+        for name, has_default, _variadic in targets:
             values = list(HOSTILE_INTS)
             if name in SHAPE_PARAMS or name in ("N", "n") or not has_default:
                 values += HOSTILE_SHAPES

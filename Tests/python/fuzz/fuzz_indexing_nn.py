@@ -17,17 +17,23 @@ ALLOWED = (ValueError, TypeError, IndexError, RuntimeError, OverflowError, Memor
 def rand_arr():
     shape = tuple(rng.integers(0, 4, rng.integers(0, 4)))
     kind = random.choice(["f", "i", "b", "huge", "neg"])
-    if kind == "f": return rng.standard_normal(shape)
-    if kind == "i": return rng.integers(-5, 5, shape)
-    if kind == "b": return rng.random(shape) > 0.5
-    if kind == "huge": return np.full(shape, 2**62, dtype=np.int64)
+    if kind == "f":
+        return rng.standard_normal(shape)
+    if kind == "i":
+        return rng.integers(-5, 5, shape)
+    if kind == "b":
+        return rng.random(shape) > 0.5
+    if kind == "huge":
+        return np.full(shape, 2**62, dtype=np.int64)
     return np.full(shape, -2**62, dtype=np.int64)
 def rand_key():
     items = []
     for _ in range(rng.integers(0, 4)):
         c = random.choice(["int", "slice", "none", "ell", "arr", "list", "hugeint"])
-        items.append({"int": lambda: int(rng.integers(-4, 4)), "slice": lambda: slice(int(rng.integers(-4, 4)), None, random.choice([1, -1, 2])),
-                      "none": lambda: None, "ell": lambda: Ellipsis, "arr": rand_arr, "list": lambda: list(rng.integers(-3, 3, rng.integers(0, 3))),
+        items.append({"int": lambda: int(rng.integers(-4, 4)),
+                      "slice": lambda: slice(int(rng.integers(-4, 4)), None, random.choice([1, -1, 2])),
+                      "none": lambda: None, "ell": lambda: Ellipsis, "arr": rand_arr,
+                      "list": lambda: list(rng.integers(-3, 3, rng.integers(0, 3))),
                       "hugeint": lambda: 2**62}[c]())
     return tuple(items)
 ops = [
@@ -55,7 +61,7 @@ ops = [
     lambda: sg.grad(lambda a: sg.linalg.det(a))(rand_arr()),
 ]
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
-for i in range(n):
+for _ in range(n):
     op = random.randrange(len(ops))
     try:
         ops[op]()

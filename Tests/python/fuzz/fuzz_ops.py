@@ -46,7 +46,8 @@ index_items = st.one_of(st.integers(-5, 5), st.slices(5), st.none(), st.just(Ell
 
 @st.composite
 def calls(draw):
-    kind = draw(st.sampled_from(["unary", "binary", "reduce", "shape", "index", "setitem", "inplace", "grad", "create"]))
+    kind = draw(st.sampled_from(["unary", "binary", "reduce", "shape", "index", "setitem", "inplace", "grad",
+                                 "create"]))
     a = draw(operands)
     if kind == "unary":
         return getattr(sg, draw(st.sampled_from(UNARY))), (a,), {}
@@ -55,7 +56,8 @@ def calls(draw):
     if kind == "reduce":
         return getattr(sg, draw(st.sampled_from(REDUCE))), (a,), {"axis": draw(axes), "keepdims": draw(st.booleans())}
     if kind == "shape":
-        op = draw(st.sampled_from(["reshape", "transpose", "broadcast_to", "expand_dims", "squeeze", "concatenate", "stack"]))
+        op = draw(st.sampled_from(["reshape", "transpose", "broadcast_to", "expand_dims", "squeeze", "concatenate",
+                                   "stack"]))
         shape_arg = draw(st.one_of(st.lists(st.integers(-2, 4), max_size=4).map(tuple), st.integers(-3, 3), st.none()))
         if op in ("concatenate", "stack"):
             return getattr(sg, op), ([a, draw(operands)], draw(st.integers(-3, 3))), {}
@@ -84,7 +86,8 @@ def calls(draw):
         op = draw(st.sampled_from(["zeros", "ones", "arange", "eye", "linspace"]))
         # Small sizes, plus sizes that must be refused rather than allocated.
         size = st.one_of(st.integers(-3, 50), st.sampled_from([2**62, 2**45, -(2**40)]))
-        arg = draw(st.one_of(size, st.floats(allow_nan=True), st.lists(st.one_of(st.integers(-1, 3), size), max_size=3)))
+        arg = draw(st.one_of(size, st.floats(allow_nan=True),
+                             st.lists(st.one_of(st.integers(-1, 3), size), max_size=3)))
         return getattr(sg, op), (arg,), {}
 
     def grad_call(t):

@@ -3,7 +3,6 @@ dropout and the losses are operations of the core's table (Note [One op table]; 
 Sources/SwiftGrad/Composite/), published here; the functions below add PyTorch's conventions on
 top (in-place running statistics, dtype objects)."""
 from .. import _C
-from .._tensor import Tensor
 
 relu = _C.relu
 tanh = _C.tanh
@@ -50,4 +49,4 @@ def one_hot(labels, num_classes=-1, dtype=None):
 
 
 # Embedding and attention.
-from ._layers_functional import embedding, scaled_dot_product_attention  # noqa: E402
+from ._layers_functional import embedding, scaled_dot_product_attention  # noqa: E402, F401  (re-exported)

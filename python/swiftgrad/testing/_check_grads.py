@@ -144,11 +144,11 @@ class _Level:
     def _elementwise(self, j, analytic, numerical, tol, bad):
         k = int(np.argmax(np.where(bad, np.nan_to_num(np.abs(analytic - numerical), nan=np.inf) / tol, -1)))
         idx = tuple(int(i) for i in np.unravel_index(k, analytic.shape)) if analytic.ndim else ()
-        return [f"output: {self.out_names[j]} (shape {analytic.shape}), {int(bad.sum())} of {bad.size} elements "
-                "differ",
-                f"worst element {idx}: forward mode {analytic.flat[k]:.10g}, finite differences "
-                f"{numerical.flat[k]:.10g} (difference {abs(analytic.flat[k] - numerical.flat[k]):.3g}, "
-                f"allowed {tol.flat[k]:.3g})"]
+        return [(f"output: {self.out_names[j]} (shape {analytic.shape}), {int(bad.sum())} of {bad.size} elements "
+                 "differ"),
+                (f"worst element {idx}: forward mode {analytic.flat[k]:.10g}, finite differences "
+                 f"{numerical.flat[k]:.10g} (difference {abs(analytic.flat[k] - numerical.flat[k]):.3g}, "
+                 f"allowed {tol.flat[k]:.3g})")]
 
     def run(self, rng):
         __tracebackhide__ = True

@@ -194,13 +194,13 @@ def _tree_failure(actual, expected, path, leaf):
     """(path, lines) of the first difference between two pytrees, or None."""
     if isinstance(actual, Mapping) or isinstance(expected, Mapping):
         if not (isinstance(actual, Mapping) and isinstance(expected, Mapping)):
-            return path, [f"Structures differ: actual is a {type(actual).__name__}, "
-                          f"expected is a {type(expected).__name__}."]
+            return path, [(f"Structures differ: actual is a {type(actual).__name__}, "
+                           f"expected is a {type(expected).__name__}.")]
         if set(actual) != set(expected):
             extra = sorted(map(repr, set(actual) - set(expected)))
             missing = sorted(map(repr, set(expected) - set(actual)))
-            return path, ["The keys of the mappings do not match: "
-                          f"only in actual: [{', '.join(extra)}], only in expected: [{', '.join(missing)}]."]
+            return path, [("The keys of the mappings do not match: "
+                           f"only in actual: [{', '.join(extra)}], only in expected: [{', '.join(missing)}].")]
         for key in expected:
             found = _tree_failure(actual[key], expected[key], f"{path}[{key!r}]", leaf)
             if found:
