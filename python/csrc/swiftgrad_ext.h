@@ -62,4 +62,5 @@ int sg_register_blas(PyObject *module);      /* blas.c: which BLAS is loaded, it
 int sg_register_composites(PyObject *module);
 int sg_register_callbacks(PyObject *module);
 int sg_register_shapemath(PyObject *module); /* shapemath.c: shape and math operators */
+int sg_register_sparse(PyObject *module);    /* sparse.c: row-sparse gradients, embedding */
 #endif

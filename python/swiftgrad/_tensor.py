@@ -23,6 +23,33 @@ class Tensor(ShapeMathMethods, _C.TensorBase):
         """The transpose (all axes reversed), a view sharing memory."""
         return _C.transpose(self)
 
+    # Row-sparse gradients (docs/NN_AND_OPTIM.md, "Sparse gradients"): `Embedding(sparse=True)`
+    # produces them; dense operations on one see its dense value.
+    @property
+    def is_sparse(self):
+        """Whether this is a row-sparse gradient (row indices + values, dense shape and dtype)."""
+        return _C.is_sparse(self)
+
+    def indices(self):
+        """Row indices (int64, (nnz,)) of a row-sparse tensor; repeats until `coalesce()`."""
+        return _C.sparse_indices(self)
+
+    def values(self):
+        """The rows (nnz,) + shape[1:] of a row-sparse tensor, one per entry of `indices()`."""
+        return _C.sparse_values(self)
+
+    def to_dense(self):
+        """The dense tensor (duplicate rows summed); a dense tensor is returned unchanged."""
+        return _C.sparse_to_dense(self)
+
+    def coalesce(self):
+        """A row-sparse tensor with sorted unique indices, duplicate rows summed."""
+        return _C.sparse_coalesce(self)
+
+    def is_coalesced(self):
+        """Whether a row-sparse tensor's indices are sorted and unique (as `coalesce()` leaves them)."""
+        return _C.sparse_is_coalesced(self)
+
     def numpy(self):
         """A NumPy array sharing this tensor's memory (no copy)."""
         return np.asarray(memoryview(self))
@@ -108,6 +135,9 @@ class Tensor(ShapeMathMethods, _C.TensorBase):
         return (self[i] for i in range(self.shape[0]))
 
     def __repr__(self):
+        if self.is_sparse:
+            return (f"tensor(indices={np.asarray(self.indices()).tolist()}, values={self.values()!r}, "
+                    f"size={self.shape}, dtype={self.dtype}, layout=row_sparse)")
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         extras = []
         if self.dtype not in (np.float64, np.int64, np.bool_) or self.size == 0:

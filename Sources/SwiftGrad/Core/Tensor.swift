@@ -25,6 +25,8 @@ public final class Tensor {
   var hooks: [(Tensor) throws -> Tensor?] = []
   /// Forward-mode tangents, one per active `jvp` nesting level (see Autodiff/Forward.swift).
   var tangents: [LevelTangent] = []
+  /// Set for a row-sparse gradient (Note [Row-sparse gradients], Core/SparseRows.swift).
+  public internal(set) var sparseRows: SparseRows?
 
   public init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
     self.storage = storage

@@ -18,7 +18,7 @@ public enum DirectWrite {
         "copy_: source of shape \(describe(source.shape)) cannot be broadcast to \(describe(t.shape))")
     }
     // The source may alias the destination; read it from a private copy then.
-    let src = source.storage === t.storage ? try source.cloned() : source
+    let src = source.isSparse || source.storage === t.storage ? try source.cloned() : source
     copyInto(t, from: src)
     t.storage.version += 1
   }
@@ -27,6 +27,11 @@ public enum DirectWrite {
   /// operation (that would silently change a graph), and not a broadcast view whose elements
   /// share memory.
   static func checkWritable(_ t: Tensor, _ what: String) throws {
+    if t.isSparse {
+      throw SGError.runtime(
+        "\(what): cannot write in place into a row-sparse gradient of shape \(describe(t.shape)); "
+          + "assign a new gradient (or None) instead")
+    }
     if let name = t.gradFnName {
       throw SGError.runtime(
         "\(what): cannot write in place into a tensor produced by a recorded operation (\(name)); "

@@ -168,10 +168,11 @@ def dropout(input, p=0.5, training=True):
     return _C.multiply(x, _C.multiply(_C.cast(keep, _code(x)), 1.0 / (1.0 - p)))
 
 
-def embedding(input, weight):
+def embedding(input, weight, sparse=False):
     """Rows of `weight` (num_embeddings, dim) picked by integer `input`; the gradient of a row is
-    the sum over its uses (a scatter-add)."""
-    return _C.take(weight, input, axis=0)
+    the sum over its uses (a scatter-add). With `sparse=True` the weight's gradient is row-sparse
+    (only the rows used; see Tensor.is_sparse), unless backward records its graph (create_graph)."""
+    return _C.embedding(weight, input, bool(sparse))
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction="mean"):
