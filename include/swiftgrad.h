@@ -355,6 +355,11 @@ int sg_optim_adagrad_step(sg_tensor param, sg_tensor grad, sg_tensor state_sum, 
 int sg_optim_sparse_adam_step(sg_tensor param, sg_tensor grad, sg_tensor exp_avg, sg_tensor exp_avg_sq,
                               int64_t step, double lr, double beta1, double beta2, double eps, int maximize);
 
+/* --- Blocked (memory-efficient) attention (Sources/SwiftGradC/Attention.swift) -----------------
+ * PyTorch's scaled_dot_product_attention; mask may be NULL; has_scale 0 means 1/sqrt(E). */
+int sg_scaled_dot_product_attention(sg_tensor *out, sg_tensor q, sg_tensor k, sg_tensor v, sg_tensor mask_or_null,
+                                    double dropout_p, int is_causal, int has_scale, double scale);
+
 #ifdef __cplusplus
 }
 #endif

@@ -404,5 +404,6 @@ PyMODINIT_FUNC PyInit__C(void) {
   if (sg_register_blas(m) < 0) return NULL;
   if (sg_register_shapemath(m) < 0) return NULL;
   if (sg_register_sparse(m) < 0) return NULL;
+  if (sg_register_attention(m) < 0) return NULL;
   return m;
 }

@@ -63,4 +63,5 @@ int sg_register_composites(PyObject *module);
 int sg_register_callbacks(PyObject *module);
 int sg_register_shapemath(PyObject *module); /* shapemath.c: shape and math operators */
 int sg_register_sparse(PyObject *module);    /* sparse.c: row-sparse gradients, embedding */
+int sg_register_attention(PyObject *module); /* attention.c: blocked attention */
 #endif

@@ -204,24 +204,14 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return _reduce(loss, reduction, "huber_loss")
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=False, scale=None):
-    """softmax(q k^T * scale + mask) v over the last two axes (scale 1/sqrt(d) by default). A
-    boolean mask keeps the True positions; a float mask is added to the scores."""
-    q, k, v = _as_tensor(query), _as_tensor(key), _as_tensor(value)
-    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
-        raise ValueError(f"scaled_dot_product_attention: query {tuple(q.shape)}, key {tuple(k.shape)} and value "
-                         f"{tuple(v.shape)} do not fit (q, k share the last axis; k, v the second last)")
-    d = q.shape[-1]
-    scores = _C.multiply(_C.matmul(q, _C.swapaxes(k, -1, -2)), (1.0 / math.sqrt(d)) if scale is None else scale)
-    if is_causal:
-        import numpy as np
-
-        causal = np.tril(np.ones((q.shape[-2], k.shape[-2]), dtype=bool))
-        scores = _C.where(causal, scores, -math.inf)
-    if attn_mask is not None:
-        mask = _as_tensor(attn_mask)
-        scores = _C.where(mask, scores, -math.inf) if mask.dtype == bool else _C.add(scores, mask)
-    return _C.matmul(_C.softmax(scores, -1), v)
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """PyTorch's attention: softmax(q k^T * scale + mask) v over the last two axes (scale 1/sqrt(E)
+    by default; batch axes broadcast), then dropout of the probabilities with `dropout_p` (core
+    generator, `sg.random.seed`). A boolean mask keeps its True positions, a float mask is added to
+    the scores; `is_causal` keeps key j <= query i. Computed in key blocks with O(L + S) memory and
+    a recomputing backward (docs/NN_AND_OPTIM.md, "Attention")."""
+    return _C.scaled_dot_product_attention(query, key, value, attn_mask, float(dropout_p), bool(is_causal),
+                                           None if scale is None else float(scale))
 
 
 def _reduce(loss, reduction, what):
