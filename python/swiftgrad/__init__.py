@@ -224,6 +224,7 @@ from . import tree_util  # noqa: E402
 # --- Custom rules and checkpointing (python/swiftgrad/custom.py, checkpoint.py) ------------------
 from .custom import Function, FunctionCtx, custom_jvp, custom_vjp  # noqa: E402
 from .checkpoint import checkpoint, checkpoint_sequential  # noqa: E402
+from .odeint import odeint  # noqa: E402
 
 # --- Shape and math operators (python/csrc/shapemath.c) ------------------
 # `_C.trace` (NumPy's matrix trace) is exposed as `sg.linalg.trace` and `Tensor.trace()`: `sg.trace`
