@@ -161,6 +161,11 @@ extension Tensor {
 
   /// Throws unless in-place writes into this tensor are allowed.
   func checkWritable(_ op: String) throws {
+    if isSparse {
+      throw SGError.runtime(
+        "\(op): cannot write in place into a row-sparse gradient of shape \(describe(shape)); "
+          + "assign a new gradient (or None) instead, or write into to_dense()")
+    }
     if storage.isReadOnly {
       throw SGError.value("\(op): assignment destination is read-only")
     }

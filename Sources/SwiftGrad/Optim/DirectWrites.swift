@@ -27,11 +27,6 @@ public enum DirectWrite {
   /// operation (that would silently change a graph), and not a broadcast view whose elements
   /// share memory.
   static func checkWritable(_ t: Tensor, _ what: String) throws {
-    if t.isSparse {
-      throw SGError.runtime(
-        "\(what): cannot write in place into a row-sparse gradient of shape \(describe(t.shape)); "
-          + "assign a new gradient (or None) instead")
-    }
     if let name = t.gradFnName {
       throw SGError.runtime(
         "\(what): cannot write in place into a tensor produced by a recorded operation (\(name)); "
