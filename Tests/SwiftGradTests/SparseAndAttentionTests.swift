@@ -46,7 +46,7 @@ final class SparseAndAttentionTests: XCTestCase {
   /// The blocked primitive against softmax(q k^T / sqrt(E)) v, values and gradients, across
   /// several key blocks with a causal mask.
   func testBlockedAttentionMatchesTheComposite() throws {
-    let (l, s, e) = (70, 300, 4)
+    let (l, s, e) = (270, 600, 4)  // more than one query and one key block
     func values(_ n: Int, _ phase: Double) -> [Double] { (0..<n).map { Foundation.sin(Double($0) * 0.37 + phase) } }
     let q = try tensor(values(l * e, 0), shape: [l, e])
     let k = try tensor(values(s * e, 1), shape: [s, e])

@@ -37,9 +37,9 @@ def _naive(q, k, v, mask=None, causal=False, scale=None):
     return sg.softmax(s, -1) @ v
 
 
-# Shapes crossing the 64-query and 256-key blocks, with heads and broadcast batch axes.
+# Shapes crossing the 256-query and 512-key blocks, with heads and broadcast batch axes.
 SHAPES = [((5, 4), (7, 4), (7, 3)), ((2, 3, 70, 8), (2, 3, 300, 8), (2, 3, 300, 5)),
-          ((2, 1, 130, 4), (1, 3, 513, 4), (3, 513, 2))]
+          ((2, 1, 300, 4), (1, 3, 513, 4), (3, 513, 2))]
 
 
 @pytest.mark.parametrize("shapes", SHAPES)

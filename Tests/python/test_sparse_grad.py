@@ -284,5 +284,6 @@ def test_sparse_step_memory_is_proportional_to_the_rows_touched():
         results[flag] = json.loads(env_out.stdout.strip().splitlines()[-1])
     assert results["1"]["sparse"] and not results["0"]["sparse"]
     assert results["1"]["extra_mib"] < 24, results
-    # The measurement can see a dense gradient: it is the whole 244 MiB table.
-    assert results["0"]["extra_mib"] > 200, results
+    # The measurement sees a dense gradient (the 244 MiB table; how much of it becomes resident
+    # varies with the kernel's zero-page handling, at least a quarter in every run seen).
+    assert results["0"]["extra_mib"] > 60, results

@@ -19,8 +19,8 @@ struct AttentionLayout {
   let dropout: Double
   let seed: UInt64
 
-  static let queryBlock = 64
-  static let keyBlock = 256
+  static let queryBlock = 256
+  static let keyBlock = 512
 
   /// Whether dropout keeps entry (b, i, j): a counter-based hash of the call's seed, so the
   /// backward pass regenerates the forward's mask block by block.
@@ -71,6 +71,14 @@ extension AttentionLayout {
   func keyLimit(_ i0: Int, _ r: Int) -> Int { isCausal ? Swift.min(keys, i0 + r) : keys }
 }
 
+/// x <- exp(x - shift) over `count` elements, eight lanes at a time (Note [Vector
+/// transcendental kernels]); -infinity (a masked score) gives 0.
+@inline(__always)
+private func exponentiate<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ count: Int, minus shift: T) {
+  for j in 0..<count { x[j] -= shift }
+  VectorMath.map(UnsafePointer(x), x, 0..<count, lanes: { VectorMath.exp($0) }, scalar: { T.exp($0) })
+}
+
 /// Forward: (output (B, L, Ev), log-sum-exp (B, L) float64; -inf for a row with no key).
 func blockedAttentionForward<T: FloatElement>(
   _: T.Type, _ q: Tensor, _ k: Tensor, _ v: Tensor, _ a: AttentionLayout
@@ -105,12 +113,11 @@ func blockedAttentionForward<T: FloatElement>(
             continue
           }
           let shrink = T(Glibc.exp(m[ii] - peak))
-          let shift = T(peak)
+          exponentiate(row, c, minus: T(peak))
           var total = T(0)
-          for jj in 0..<c {
-            let p = T.exp(row[jj] - shift)
-            total += p
-            row[jj] = a.dropout > 0 && !a.keeps(b, i0 + ii, j0 + jj) ? 0 : p
+          for jj in 0..<c { total += row[jj] }
+          if a.dropout > 0 {
+            for jj in 0..<c where !a.keeps(b, i0 + ii, j0 + jj) { row[jj] = 0 }
           }
           l[ii] = l[ii] * Double(shrink) + Double(total)
           m[ii] = peak
@@ -179,9 +186,14 @@ func blockedAttentionBackward<T: FloatElement>(
         // p <- dropped probabilities (for dV), dp <- dS * scale (for dQ, dK).
         for ii in 0..<r {
           let shift = lp[b * L + i0 + ii]
+          if shift == -.infinity {
+            for jj in 0..<c { p[ii * c + jj] = 0 }
+          } else {
+            exponentiate(p + ii * c, c, minus: T(shift))
+          }
           for jj in 0..<c {
             let x = ii * c + jj
-            let prob = shift == -.infinity ? 0 : T.exp(p[x] - T(shift))
+            let prob = p[x]
             let kept = a.dropout == 0 || a.keeps(b, i0 + ii, j0 + jj)
             p[x] = kept ? prob / keep : 0
             dp[x] = prob * ((kept ? dp[x] / keep : 0) - rowDot[ii]) * T(a.scale)
