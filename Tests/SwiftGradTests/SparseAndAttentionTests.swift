@@ -24,7 +24,8 @@ final class SparseAndAttentionTests: XCTestCase {
   }
 
   func testRowSparseConstructionValidatesInsteadOfTrapping() throws {
-    XCTAssertThrowsError(try Tensor.rowSparse(indices: tensor([0, 5], dtype: .int64), values: zeros([2, 2]), rowCount: 3))
+    let outOfRange = try tensor([0, 5], dtype: .int64)
+    XCTAssertThrowsError(try Tensor.rowSparse(indices: outOfRange, values: zeros([2, 2]), rowCount: 3))
     XCTAssertThrowsError(try Tensor.rowSparse(indices: tensor([0, 1]), values: zeros([2, 2]), rowCount: 3))
     XCTAssertThrowsError(try Tensor.rowSparse(indices: tensor([0], dtype: .int64), values: zeros([2, 2]), rowCount: 3))
   }
@@ -32,7 +33,8 @@ final class SparseAndAttentionTests: XCTestCase {
   /// SparseAdam moves only the touched rows, each by about lr on the first step.
   func testSparseAdamTouchesOnlyTheGradientRows() throws {
     let p = try zeros([4, 1])
-    let g = try Tensor.rowSparse(indices: tensor([1, 3], dtype: .int64), values: tensor([2, -5], shape: [2, 1]), rowCount: 4)
+    let g = try Tensor.rowSparse(
+      indices: tensor([1, 3], dtype: .int64), values: tensor([2, -5], shape: [2, 1]), rowCount: 4)
     try Optimizers.sparseAdamStep(
       parameter: p, gradient: g, expAvg: zeros([4, 1]), expAvgSq: zeros([4, 1]), step: 1, learningRate: 0.1,
       beta1: 0.9, beta2: 0.999, eps: 1e-8, maximize: false)
@@ -63,7 +65,9 @@ final class SparseAndAttentionTests: XCTestCase {
     let got = try Backward.gradients(of: [sum(mul(blocked, weights))], withRespectTo: [q, k, v])
     let want = try Backward.gradients(of: [sum(mul(naive, weights))], withRespectTo: [q, k, v])
     for (a, b) in zip(got, want) {
-      for (x, y) in zip(try XCTUnwrap(a).toArray(), try XCTUnwrap(b).toArray()) { XCTAssertEqual(x, y, accuracy: 1e-12) }
+      for (x, y) in zip(try XCTUnwrap(a).toArray(), try XCTUnwrap(b).toArray()) {
+        XCTAssertEqual(x, y, accuracy: 1e-12)
+      }
     }
     XCTAssertThrowsError(try scaledDotProductAttention(q, v, v))  // E mismatch: an error, not a trap
   }

@@ -40,7 +40,8 @@ def test_sparse_gradient_matches_dense_and_finite_differences(dtype):
     wd = sg.tensor(np.asarray(w), requires_grad=True)
     sg.sum(sg.tanh(F.embedding(idx, wd)) * c).backward()
     assert not wd.grad.is_sparse
-    np.testing.assert_allclose(np.asarray(g.to_dense()), np.asarray(wd.grad), rtol=1e-6 if dtype == np.float64 else 1e-5)
+    np.testing.assert_allclose(np.asarray(g.to_dense()), np.asarray(wd.grad),
+                               rtol=1e-6 if dtype == np.float64 else 1e-5)
     if dtype == np.float64:
         (numeric,) = central_gradient(
             lambda a: np.sum(np.tanh(np.asarray(a[0])[idx]) * c), [np.asarray(w)])
@@ -136,7 +137,8 @@ def test_autograd_grad_returns_the_sparse_gradient():
     out = sg.sum(F.embedding([0, 6, 6], w, sparse=True) * x)
     gw, gx = sg.autograd.grad(out, [w, x])
     assert gw.is_sparse and not gx.is_sparse
-    np.testing.assert_allclose(np.asarray(gw.to_dense()), _dense_reference([0, 6, 6], np.tile(np.asarray(x), (3, 1)), 7))
+    np.testing.assert_allclose(np.asarray(gw.to_dense()),
+                               _dense_reference([0, 6, 6], np.tile(np.asarray(x), (3, 1)), 7))
     np.testing.assert_allclose(np.asarray(gx), np.asarray(w)[[0, 6, 6]].sum(0))
     assert w.grad is None
 
@@ -239,7 +241,8 @@ def test_sparse_adam_matches_reference(dtype):
         v[rows] += (g[rows] ** 2 - v[rows]) * (1 - b2)
         size = lr * np.sqrt(1 - b2 ** step) / (1 - b1 ** step)
         w[rows] -= size * m[rows] / (np.sqrt(v[rows]) + eps)
-    np.testing.assert_allclose(got, w, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6 if dtype == np.float32 else 1e-12)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, w, rtol=tol, atol=tol)
 
 
 def test_dense_only_optimizers_name_the_parameter_and_sparse_adam_refuses_dense():

@@ -76,7 +76,8 @@ public enum Backward {
           // Without create_graph a leaf owns a private copy: rules may hand the same cotangent
           // object to several inputs, and optimizers update `.grad` in place.
           let value = createGraph ? g : try ownedGradient(g)
-          gradUpdates.append((tensor, try tensor.grad.map { try addGradients($0, value) } ?? value, tensor.gradAssignments))
+          let total = try tensor.grad.map { try addGradients($0, value) } ?? value
+          gradUpdates.append((tensor, total, tensor.gradAssignments))
         }
         guard let node = tensor.gradFn else { continue }
         // autograd.grad: a requested input's own history matters only if it leads to another

@@ -49,7 +49,8 @@ private func scratch(_ t: Tensor, _ rows: Int, _ cols: Int) -> Tensor {
 extension AttentionLayout {
   /// Scaled, masked scores of queries i0..<i0+r against keys j0..<j0+c, in place in `s`
   /// (r x c, row-major); -infinity where a mask or causality removes the pair.
-  @inline(__always) func maskScores<T: FloatElement>(_ s: UnsafeMutablePointer<T>, b: Int, i0: Int, r: Int, j0: Int, c: Int) {
+  @inline(__always)
+  func maskScores<T: FloatElement>(_ s: UnsafeMutablePointer<T>, b: Int, i0: Int, r: Int, j0: Int, c: Int) {
     let sc = T(scale)
     let bools = mask?.dtype == .bool ? mask!.pointer(Bool.self) + maskBase[b] : nil
     let adds = mask != nil && mask!.dtype != .bool ? mask!.pointer(T.self) + maskBase[b] : nil

@@ -134,7 +134,9 @@ extension Optimizers {
   }
 
   private static func checkRowSparse(_ who: String, _ p: Tensor, _ g: Tensor) throws {
-    guard p.dtype.isFloatingPoint else { throw SGError.type("\(who): parameters must be floating point, got \(p.dtype)") }
+    guard p.dtype.isFloatingPoint else {
+      throw SGError.type("\(who): parameters must be floating point, got \(p.dtype)")
+    }
     try DirectWrite.checkWritable(p, who)
     guard g.shape == p.shape else {
       throw SGError.value(

@@ -179,10 +179,12 @@ public func scaledDotProductAttention(
   let (q, k, v) = (query, key, value)
   guard q.ndim >= 2, k.ndim >= 2, v.ndim >= 2 else {
     throw SGError.value(
-      "\(what): query \(describe(q.shape)), key \(describe(k.shape)) and value \(describe(v.shape)) need at least 2 dimensions")
+      "\(what): query \(describe(q.shape)), key \(describe(k.shape)) and value \(describe(v.shape)) need "
+        + "at least 2 dimensions")
   }
   guard q.dtype.isFloatingPoint, q.dtype == k.dtype, q.dtype == v.dtype else {
-    throw SGError.type("\(what): query, key and value must share one floating dtype, got \(q.dtype), \(k.dtype), \(v.dtype)")
+    throw SGError.type(
+      "\(what): query, key and value must share one floating dtype, got \(q.dtype), \(k.dtype), \(v.dtype)")
   }
   let (l, e, s, ev) = (q.shape[q.ndim - 2], q.shape[q.ndim - 1], k.shape[k.ndim - 2], v.shape[v.ndim - 1])
   guard k.shape[k.ndim - 1] == e, v.shape[v.ndim - 2] == s else {
@@ -216,7 +218,8 @@ public func scaledDotProductAttention(
       throw SGError.type("\(what): attn_mask must be boolean or floating point, got \(mask.dtype)")
     }
     guard (try? broadcastShapes(mask.shape, batch + [l, s])) == batch + [l, s] else {
-      throw SGError.value("\(what): attn_mask of shape \(describe(mask.shape)) does not broadcast to \(describe(batch + [l, s]))")
+      throw SGError.value(
+        "\(what): attn_mask of shape \(describe(mask.shape)) does not broadcast to \(describe(batch + [l, s]))")
     }
     kind = mask.dtype == .bool ? .boolean : .additive
     inputs.append(try broadcastTo(mask.dtype == .bool ? mask : cast(mask, to: q.dtype), batch + [l, s]))
