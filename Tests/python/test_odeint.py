@@ -114,6 +114,10 @@ def test_adjoint_refuses_closed_over_parameters_and_bad_input_raises():
         sg.odeint(lambda s, y: y, y0, [[0.0, 1.0]])
     with pytest.raises(RuntimeError, match="max_steps"):
         sg.odeint(lambda s, y: -1000.0 * y, y0, [0.0, 10.0], max_steps=20)
+    with pytest.raises(RuntimeError, match="non-finite"):
+        sg.odeint(lambda s, y: y * np.nan, y0, T)
+    with pytest.raises(RuntimeError, match="non-finite"):  # finite at the start, blows up at t = 1
+        sg.odeint(lambda s, y: y * (1.0 / (1.0 - s) if s < 1 else np.nan), y0, [0.0, 2.0])
     with pytest.raises(ValueError, match="step_size"):
         sg.odeint(lambda s, y: y, y0, T, method="rk4", step_size=0.0)
 

@@ -147,6 +147,8 @@ def _dopri5_interval(field, t, target, state, derivative, h, rtol, atol, budget)
         derivative = field(t, state)
     if h is None:
         h = _initial_step(field, t, state, derivative, rtol, atol, direction)
+        if not math.isfinite(h) or h <= 0:
+            raise RuntimeError(f"odeint: f returned non-finite values at t={t} (or y0 is not finite)")
     while direction * (target - t) > 0:
         _spend(budget, 1, t)
         last = h >= abs(target - t) * (1 - 1e-12)
@@ -171,7 +173,8 @@ def _dopri5_interval(field, t, target, state, derivative, h, rtol, atol, budget)
         else:
             h = step * factor
         if h < 1e-14 * max(1.0, abs(t)):
-            raise RuntimeError(f"odeint: step size underflow at t={t}; the problem may be stiff or singular")
+            raise RuntimeError(f"odeint: step size underflow at t={t}; the problem may be stiff or singular, "
+                               "or f returns non-finite values there")
     return state, derivative, h
 
 

@@ -147,7 +147,8 @@ public struct ScaledDotProductAttention: Primitive {
   func layout(_ inputs: [Tensor]) -> AttentionLayout {
     let (q, k, v) = (inputs[0], inputs[1], inputs[2])
     let mask = inputs.count > 3 ? inputs[3] : nil
-    var bases = [Int](repeating: 0, count: q.shape[0])
+    // Only with a mask: the batch count is then bounded by the mask view's checked inputs.
+    var bases = [Int](repeating: 0, count: mask == nil ? 0 : q.shape[0])
     if let mask {
       let batchStrides = Array(mask.strides.prefix(batchShape.count))
       for b in 0..<bases.count {
