@@ -154,6 +154,40 @@ def test_module_embedding_sparse_flag_and_zero_grad():
     np.testing.assert_array_equal(np.asarray(emb.weight.grad.to_dense()), np.zeros((50, 4)))
 
 
+def test_copies_and_pickles_keep_the_gradient_sparse():
+    import copy
+    import pickle
+
+    sg.random.seed(1)
+    emb = sg.nn.Embedding(20, 3, sparse=True)
+    sg.sum(emb(np.array([4, 4, 9])) ** 2).backward()
+    g = emb.weight.grad
+    for clone in (copy.copy(g), copy.deepcopy(g), pickle.loads(pickle.dumps(g)),
+                  copy.deepcopy(emb).weight.grad):
+        assert clone.is_sparse and clone.shape == g.shape
+        np.testing.assert_array_equal(np.asarray(clone.to_dense()), np.asarray(g.to_dense()))
+
+
+def test_sgd_state_dict_round_trip_continues_like_the_original():
+    rng = np.random.default_rng(8)
+    batches = [rng.integers(0, 9, size=4) for _ in range(4)]
+
+    def run(reload_after):
+        w = sg.tensor(np.linspace(-1, 1, 27).reshape(9, 3), requires_grad=True)
+        opt = sg.optim.SGD([w], lr=0.1, momentum=0.9)
+        for i, idx in enumerate(batches):
+            if i == reload_after:
+                saved = opt.state_dict()
+                opt = sg.optim.SGD([w], lr=0.1, momentum=0.9)
+                opt.load_state_dict(saved)  # the sparse buffer comes back dense; the step goes dense
+            opt.zero_grad()
+            sg.sum(F.embedding(idx, w, sparse=True) ** 2).backward()
+            opt.step()
+        return np.asarray(w)
+
+    np.testing.assert_allclose(run(2), run(None), rtol=1e-12, atol=1e-14)
+
+
 def test_bad_inputs_raise():
     w = sg.tensor(np.ones((4, 2)), requires_grad=True)
     with pytest.raises(IndexError, match="out of bounds"):

@@ -162,13 +162,24 @@ class Tensor(ShapeMathMethods, _C.TensorBase):
 
     # Pickling and copying (python/swiftgrad/_copying.py): values, dtype, shape, requires_grad and
     # the class are kept, never the autograd graph; deepcopy keeps views sharing.
+    # A row-sparse tensor is rebuilt from copies of its indices and values.
     def __reduce_ex__(self, protocol):
+        if self.is_sparse:
+            return (_C.sparse_rows, (self.indices(), self.values(), self.shape[0]))
         return _copying.reduce_ex(self, protocol)
 
     def __copy__(self):
+        if self.is_sparse:
+            return _C.sparse_rows(_C.copy(self.indices()), _C.copy(self.values()), self.shape[0])
         return _copying.shallow_copy(self)
 
     def __deepcopy__(self, memo):
+        if self.is_sparse:
+            import copy
+
+            memo[id(self)] = out = _C.sparse_rows(copy.deepcopy(self.indices(), memo),
+                                                  copy.deepcopy(self.values(), memo), self.shape[0])
+            return out
         return _copying.deep_copy(self, memo)
 
     # NumPy-style methods; each is the module function of the same name.
