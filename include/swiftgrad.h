@@ -346,7 +346,7 @@ int sg_sparse_values(sg_tensor *out, sg_tensor t);
 int sg_sparse_to_dense(sg_tensor *out, sg_tensor t);
 int sg_sparse_coalesce(sg_tensor *out, sg_tensor t);
 int sg_sparse_rows(sg_tensor *out, sg_tensor indices, sg_tensor values, int64_t row_count);
-int sg_embedding(sg_tensor *out, sg_tensor weight, sg_tensor indices, int sparse);
+int sg_embedding(sg_tensor *out, sg_tensor indices, sg_tensor weight, int sparse);
 int sg_optim_sgd_sparse_step(sg_tensor *new_buffer, sg_tensor param, sg_tensor grad, sg_tensor buffer_or_null,
                              double lr, double momentum, double dampening, double weight_decay, int nesterov,
                              int maximize);

@@ -35,8 +35,8 @@ public func sg_sparse_rows(_ out: OutHandle?, _ indices: Handle?, _ values: Hand
 }
 
 @_cdecl("sg_embedding")
-public func sg_embedding(_ out: OutHandle?, _ weight: Handle?, _ indices: Handle?, _ sparse: Int32) -> Int32 {
-  produce(out, weight, indices) { try embedding($0[0], $0[1], sparseGradient: sparse != 0) }
+public func sg_embedding(_ out: OutHandle?, _ indices: Handle?, _ weight: Handle?, _ sparse: Int32) -> Int32 {
+  produce(out, indices, weight) { try embedding($0[0], $0[1], sparseGradient: sparse != 0) }
 }
 
 /// SGD with a row-sparse gradient; `*newBuffer` receives the momentum buffer to keep (NULL

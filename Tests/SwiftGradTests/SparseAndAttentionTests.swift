@@ -11,7 +11,7 @@ final class SparseAndAttentionTests: XCTestCase {
     let w = try tensor([1, 2, 3, 4, 5, 6], shape: [3, 2])
     try w.setRequiresGrad(true)
     let rows = try tensor([2, 0, 2], dtype: .int64)
-    for _ in 0..<2 { try sum(mul(embedding(w, rows, sparseGradient: true), 3.0)).backward() }
+    for _ in 0..<2 { try sum(mul(embedding(rows, w, sparseGradient: true), 3.0)).backward() }
     let g = try XCTUnwrap(w.grad)
     XCTAssertTrue(g.isSparse)
     XCTAssertEqual(g.shape, [3, 2])

@@ -59,9 +59,9 @@ static PyObject *py_sparse_rows(PyObject *self, PyObject *args) {
 }
 
 static PyObject *py_embedding(PyObject *self, PyObject *args) {
-  PyObject *w, *i;
+  PyObject *i, *w;
   int sparse;
-  if (!PyArg_ParseTuple(args, "OOp", &w, &i, &sparse)) return NULL;
+  if (!PyArg_ParseTuple(args, "OOp", &i, &w, &sparse)) return NULL;
   sg_arg aw, ai;
   if (sg_arg_from(w, &aw, "weight") < 0) return NULL;
   if (sg_arg_from(i, &ai, "input") < 0) {
@@ -69,7 +69,7 @@ static PyObject *py_embedding(PyObject *self, PyObject *args) {
     return NULL;
   }
   sg_tensor out;
-  int status = sg_embedding(&out, aw.handle, ai.handle, sparse);
+  int status = sg_embedding(&out, ai.handle, aw.handle, sparse);
   sg_arg_release(&aw);
   sg_arg_release(&ai);
   return status ? sg_raise(status) : sg_wrap(out);
@@ -146,7 +146,7 @@ static PyMethodDef sparse_methods[] = {
     {"sparse_to_dense", py_to_dense, METH_O, "The dense value of a row-sparse tensor (a dense one unchanged)."},
     {"sparse_coalesce", py_coalesce, METH_O, "Sorted unique indices, duplicate rows summed."},
     {"sparse_rows", py_sparse_rows, METH_VARARGS, "sparse_rows(indices, values, num_rows): a row-sparse tensor."},
-    {"embedding", py_embedding, METH_VARARGS, "embedding(weight, indices, sparse): rows of weight."},
+    {"embedding", py_embedding, METH_VARARGS, "embedding(input, weight, sparse): rows of weight picked by input."},
     {"optim_sgd_sparse_step", py_sgd_sparse_step, METH_VARARGS,
      "optim_sgd_sparse_step(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize) -> new buffer"},
     {"optim_adagrad_step", py_adagrad_step, METH_VARARGS,

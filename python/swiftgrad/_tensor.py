@@ -153,6 +153,9 @@ class Tensor(ShapeMathMethods, _C.TensorBase):
         <pre> block (NumPy's summarised printing for large tensors)."""
         import html
 
+        if self.is_sparse:
+            return None  # Jupyter falls back to repr (indices and values)
+
         state = f"grad_fn={self.grad_fn}" if self.grad_fn is not None else (
             "requires_grad=True" if self.requires_grad else "")
         head = f"{type(self).__name__} shape={self.shape} dtype={self.dtype}" + (f" {state}" if state else "")

@@ -28,10 +28,10 @@ public struct EmbeddingLookup: Primitive {
   }
 }
 
-/// PyTorch's `embedding(input, weight, sparse=)`, arguments in the core's order: `weight` is
-/// (num_embeddings, dim...), `indices` integers of any shape (negative ones count from the end,
-/// as in `take`); the result is indices.shape + weight.shape[1...].
-public func embedding(_ weight: Tensor, _ indices: Tensor, sparseGradient: Bool = false) throws -> Tensor {
+/// PyTorch's `embedding(input, weight, sparse=)`: `weight` is (num_embeddings, dim...),
+/// `indices` integers of any shape (negative ones count from the end, as in `take`); the result
+/// is indices.shape + weight.shape[1...].
+public func embedding(_ indices: Tensor, _ weight: Tensor, sparseGradient: Bool) throws -> Tensor {
   guard weight.ndim >= 1 else {
     throw SGError.value("embedding: weight must have at least one dimension, got shape \(describe(weight.shape))")
   }

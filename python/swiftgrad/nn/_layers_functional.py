@@ -172,7 +172,7 @@ def embedding(input, weight, sparse=False):
     """Rows of `weight` (num_embeddings, dim) picked by integer `input`; the gradient of a row is
     the sum over its uses (a scatter-add). With `sparse=True` the weight's gradient is row-sparse
     (only the rows used; see Tensor.is_sparse), unless backward records its graph (create_graph)."""
-    return _C.embedding(weight, input, bool(sparse))
+    return _C.embedding(input, weight, bool(sparse))
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction="mean"):
