@@ -269,6 +269,26 @@ int sg_blas_core_is_generic(const char *core);
 int sg_blas_get_num_threads(void);
 void sg_blas_set_num_threads(int n);
 
+/* --- Row-sparse gradients and the sparse optimizer steps (Sources/SwiftGradC/Sparse.swift) ------
+ * A row-sparse tensor has the dense shape and dtype; its data are row indices (int64, (nnz,))
+ * and values ((nnz,) + trailing shape); dense ops see its dense value (Note [Row-sparse
+ * gradients]); sg_tensor_data of one points at a placeholder, check sg_tensor_is_sparse first.
+ * sg_optim_sgd_sparse_step stores the momentum buffer to keep in *new_buffer (NULL without). */
+int sg_tensor_is_sparse(sg_tensor t);
+int sg_sparse_is_coalesced(sg_tensor t);
+int sg_sparse_indices(sg_tensor *out, sg_tensor t);
+int sg_sparse_values(sg_tensor *out, sg_tensor t);
+int sg_sparse_to_dense(sg_tensor *out, sg_tensor t);
+int sg_sparse_coalesce(sg_tensor *out, sg_tensor t);
+int sg_sparse_rows(sg_tensor *out, sg_tensor indices, sg_tensor values, int64_t row_count);
+int sg_optim_sgd_sparse_step(sg_tensor *new_buffer, sg_tensor param, sg_tensor grad, sg_tensor buffer_or_null,
+                             double lr, double momentum, double dampening, double weight_decay, int nesterov,
+                             int maximize);
+int sg_optim_adagrad_step(sg_tensor param, sg_tensor grad, sg_tensor state_sum, int64_t step, double lr,
+                          double lr_decay, double weight_decay, double eps, int maximize);
+int sg_optim_sparse_adam_step(sg_tensor param, sg_tensor grad, sg_tensor exp_avg, sg_tensor exp_avg_sq, int64_t step,
+                              double lr, double beta1, double beta2, double eps, int maximize);
+
 #ifdef __cplusplus
 }
 #endif

@@ -183,6 +183,12 @@ extension GradcheckTests {
     GradcheckCase(operation: "cross_entropy", shapes: [[4, 3]]) {
       try crossEntropy($0[0], tensor([2, 1, 1, 0], dtype: int64), labelSmoothing: 0.2)
     },
+    GradcheckCase(operation: "embedding", shapes: [[4, 3]]) {
+      try embedding(tensor([1, 3, 3, 0], shape: [2, 2], dtype: int64), $0[0])
+    },
+    GradcheckCase(operation: "scaled_dot_product_attention", shapes: [[2, 3, 4], [2, 5, 4], [2, 5, 2]]) {
+      try scaledDotProductAttention($0[0], $0[1], $0[2], isCausal: true)
+    },
     // The same mask on every evaluation: the generator is seeded inside the function.
     GradcheckCase(operation: "dropout", shapes: [[3, 4]]) { xs in
       Random.seed(5)

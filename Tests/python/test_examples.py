@@ -186,3 +186,27 @@ def test_ema_weights_follow_the_recurrence():
     assert "EMA parameters are leaves without gradients: True" in out
     last, ema = _number(out, "last iterate", ", EMA"), _number(out, ", EMA")
     assert ema < last
+
+
+def test_neural_ode_fits_with_the_adjoint():
+    out = run_example("neural_ode.py")
+    assert float(out.split("max relative error ")[1].split()[0]) < 1e-3
+    first, final = out.split("training mse ")[-1].split(";")[0].split(" -> ")
+    assert float(final) < 0.02 * float(first)
+    assert float(out.split("(extrapolating past t = 3) ")[1].split()[0]) < 0.02
+    assert "neural ODE fitted" in out
+
+
+def test_sparse_embedding_lm_step_memory_is_flat_in_the_vocabulary():
+    out = run_example("sparse_embedding_lm.py")
+    sparse = [line for line in out.splitlines() if "sparse gradients" in line]
+    assert len(sparse) == 3
+    memory = [float(line.split("memory of the steps")[1].split("MiB")[0]) for line in sparse]
+    assert max(memory) - min(memory) < 8 and max(memory) < 24
+    for line in sparse:
+        first, last = line.split("loss ")[1].split(",")[0].split(" -> ")
+        assert float(last) < 0.5 * float(first)
+        assert float(line.split("ranking accuracy ")[1]) > 0.9
+    dense = out.split("dense gradients at 10^6: ")[1].split()[0]
+    assert float(dense) > 100
+    assert "step memory stays flat" in out

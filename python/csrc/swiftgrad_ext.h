@@ -68,4 +68,5 @@ int sg_register_graph(PyObject *module);     /* graph.c: autograd graph introspe
 int sg_register_graphmode(PyObject *module); /* graphmode.c: sg.compile and sg.Graph */
 int sg_register_blas(PyObject *module);      /* blas.c: which BLAS is loaded, its core and threads */
 int sg_register_callbacks(PyObject *module); /* callbacks.c: custom rules and hooks */
+int sg_register_sparse(PyObject *module);    /* sparse.c: row-sparse gradients and their optimizers */
 #endif

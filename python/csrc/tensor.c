@@ -29,6 +29,10 @@ static void tensor_dealloc(TensorObject *self) {
 
 static int tensor_getbuffer(TensorObject *self, Py_buffer *view, int flags) {
   sg_tensor h = self->handle;
+  if (sg_tensor_is_sparse(h)) {
+    PyErr_SetString(PyExc_BufferError, "a row-sparse gradient has no dense buffer; call .to_dense() first");
+    return -1;
+  }
   int ndim = sg_tensor_ndim(h), dtype = sg_tensor_dtype(h);
   Py_ssize_t itemsize = itemsize_of(dtype);
   Py_ssize_t *info = PyMem_Malloc(sizeof(Py_ssize_t) * (2 * ndim + 1));
@@ -279,6 +283,10 @@ static PyObject *scalar_value(TensorObject *self, const char *what) {
   if (sg_tensor_size(self->handle) != 1) {
     PyErr_Format(PyExc_ValueError, "%s: only a tensor with one element can be converted to a Python scalar (size %lld)",
                  what, (long long)sg_tensor_size(self->handle));
+    return NULL;
+  }
+  if (sg_tensor_is_sparse(self->handle)) {
+    PyErr_Format(PyExc_TypeError, "%s: a row-sparse gradient has no dense value; call .to_dense() first", what);
     return NULL;
   }
   void *p = sg_tensor_data(self->handle);

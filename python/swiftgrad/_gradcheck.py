@@ -68,8 +68,8 @@ def analytic_jacobian(f, leaves):
             grads = _autograd_grad([outs[m] for m in live], leaves, [seeds[m] for m in live],
                                    retain_graph=True, allow_unused=True)
             for k, g in enumerate(grads):
-                if g is not None:
-                    jacobians[k][row] = np.asarray(g, dtype=np.float64).ravel()
+                if g is not None:  # a row-sparse gradient (sparse embedding) is checked densely
+                    jacobians[k][row] = np.asarray(g.to_dense() if g.is_sparse else g, dtype=np.float64).ravel()
             row += 1
     return jacobians
 

@@ -22,6 +22,33 @@ class Tensor(_C.TensorBase):
         """The transpose (all axes reversed), a view sharing memory."""
         return _C.transpose(self)
 
+    # Row-sparse gradients (docs/NN_AND_OPTIM.md, "Sparse gradients"): `Embedding(sparse=True)`
+    # produces them; dense operations on one see its dense value.
+    @property
+    def is_sparse(self):
+        """Whether this is a row-sparse gradient (row indices + values, dense shape and dtype)."""
+        return _C.is_sparse(self)
+
+    def indices(self):
+        """Row indices (int64, (nnz,)) of a row-sparse tensor; repeats until `coalesce()`."""
+        return _C.sparse_indices(self)
+
+    def values(self):
+        """The rows (nnz,) + shape[1:] of a row-sparse tensor, one per entry of `indices()`."""
+        return _C.sparse_values(self)
+
+    def to_dense(self):
+        """The dense tensor (duplicate rows summed); a dense tensor is returned unchanged."""
+        return _C.sparse_to_dense(self)
+
+    def coalesce(self):
+        """A row-sparse tensor with sorted unique indices, duplicate rows summed."""
+        return _C.sparse_coalesce(self)
+
+    def is_coalesced(self):
+        """Whether a row-sparse tensor's indices are sorted and unique (as `coalesce()` leaves them)."""
+        return _C.sparse_is_coalesced(self)
+
     def numpy(self):
         """A NumPy array sharing this tensor's memory (no copy)."""
         return np.asarray(memoryview(self))
@@ -107,6 +134,9 @@ class Tensor(_C.TensorBase):
         return (self[i] for i in range(self.shape[0]))
 
     def __repr__(self):
+        if self.is_sparse:
+            return (f"tensor(indices={np.asarray(self.indices()).tolist()}, values={self.values()!r}, "
+                    f"size={self.shape}, dtype={self.dtype}, layout=row_sparse)")
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         extras = []
         if self.dtype not in (np.float64, np.int64, np.bool_) or self.size == 0:
@@ -122,6 +152,9 @@ class Tensor(_C.TensorBase):
         <pre> block (NumPy's summarised printing for large tensors)."""
         import html
 
+        if self.is_sparse:
+            return None  # Jupyter falls back to repr (indices and values)
+
         state = f"grad_fn={self.grad_fn}" if self.grad_fn is not None else (
             "requires_grad=True" if self.requires_grad else "")
         head = f"{type(self).__name__} shape={self.shape} dtype={self.dtype}" + (f" {state}" if state else "")
@@ -131,13 +164,24 @@ class Tensor(_C.TensorBase):
 
     # Pickling and copying (python/swiftgrad/_copying.py): values, dtype, shape, requires_grad and
     # the class are kept, never the autograd graph; deepcopy keeps views sharing.
+    # A row-sparse tensor is rebuilt from copies of its indices and values.
     def __reduce_ex__(self, protocol):
+        if self.is_sparse:
+            return (_C.sparse_rows, (self.indices(), self.values(), self.shape[0]))
         return _copying.reduce_ex(self, protocol)
 
     def __copy__(self):
+        if self.is_sparse:
+            return _C.sparse_rows(_C.copy(self.indices()), _C.copy(self.values()), self.shape[0])
         return _copying.shallow_copy(self)
 
     def __deepcopy__(self, memo):
+        if self.is_sparse:
+            import copy
+
+            memo[id(self)] = out = _C.sparse_rows(copy.deepcopy(self.indices(), memo),
+                                                  copy.deepcopy(self.values(), memo), self.shape[0])
+            return out
         return _copying.deep_copy(self, memo)
 
     # NumPy-style methods.

@@ -75,8 +75,9 @@ public enum Backward {
         } else if tensor.isLeaf || tensor.retainsGrad {
           // Without create_graph a leaf owns a private copy: rules may hand the same cotangent
           // object to several inputs, and optimizers update `.grad` in place.
-          let value = createGraph ? g : try copy(g.detach())
-          gradUpdates.append((tensor, try tensor.grad.map { try add($0, value) } ?? value, tensor.gradAssignments))
+          let value = createGraph ? g : try ownedGradient(g)
+          let total = try tensor.grad.map { try addGradients($0, value) } ?? value
+          gradUpdates.append((tensor, total, tensor.gradAssignments))
         }
         guard let node = tensor.gradFn else { continue }
         // autograd.grad: a requested input's own history matters only if it leads to another
@@ -134,12 +135,13 @@ public enum Backward {
     throws
   {
     let id = ObjectIdentifier(t)
-    if let existing = pending[id] { pending[id] = try add(existing, g) } else { pending[id] = g }
+    if let existing = pending[id] { pending[id] = try addGradients(existing, g) } else { pending[id] = g }
   }
 
   /// A rule's cotangent must match its input's shape and dtype; mixed-dtype ops produce the
   /// wider dtype, which is narrowed back here (float32 inputs get float32 gradients).
   private static func conform(_ g: Tensor, to input: Tensor, from node: Node) throws -> Tensor {
+    if g.sparseRows != nil { return try conformedRowSparse(g, to: input, from: node.name) }
     var g = g
     if g.shape != input.shape {
       guard g.count == input.count else {

@@ -29,12 +29,6 @@ func oneHotRows(_ labels: Tensor, _ classes: Int, _ dtype: DType) throws -> Tens
   return try cast(equal(expandDims(labels, axis: -1), classIndices), to: dtype)
 }
 
-/// Rows of `weight` (num_embeddings, dim) picked by the integer `indices` (any shape): the
-/// result is indices.shape + [dim]. The gradient of a row is the sum over its uses.
-public func embedding(_ indices: Tensor, _ weight: Tensor) throws -> Tensor {
-  try take(weight, indices, axis: 0)
-}
-
 /// The multi-indices of the non-zero (true, NaN included) elements of `x` in row-major
 /// order, as (count, ndim) values; refuses graph recording (the count depends on the values).
 func nonzeroPositions(_ x: Tensor, op: String) throws -> (positions: [Int], count: Int) {

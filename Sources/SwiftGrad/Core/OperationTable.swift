@@ -6,7 +6,7 @@ extension Operation {
       elementwiseUnary, elementwiseUnaryMore, activations, elementwiseBinary, elementwiseBinaryMore, comparisons,
       products, composites, reductions, shapes, scans, ordering, shapeComposites, diagonals, einsums, takes,
       scatters, windows, linearAlgebra, decompositions, creation, convolutions, pooling, normalization, losses,
-      selection, logical, dropouts,
+      selection, logical, dropouts, embeddings, attention,
     ]
     return families.flatMap { $0 }
   }()

@@ -25,6 +25,8 @@ public final class Tensor {
   var hooks: [(Tensor) throws -> Tensor?] = []
   /// Forward-mode tangents, one per active `jvp` nesting level (see Autodiff/Forward.swift).
   var tangents: [LevelTangent] = []
+  /// Set for a row-sparse gradient (Note [Row-sparse gradients], Core/SparseRows.swift).
+  public internal(set) var sparseRows: SparseRows?
 
   public init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
     self.storage = storage
@@ -160,6 +162,11 @@ extension Tensor {
 
   /// Throws unless in-place writes into this tensor are allowed.
   func checkWritable(_ op: String) throws {
+    if isSparse {
+      throw SGError.runtime(
+        "\(op): cannot write in place into a row-sparse gradient of shape \(describe(shape)); "
+          + "assign a new gradient (or None) instead, or write into to_dense()")
+    }
     if storage.isReadOnly {
       throw SGError.value("\(op): assignment destination is read-only")
     }

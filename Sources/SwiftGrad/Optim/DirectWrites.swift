@@ -18,7 +18,7 @@ public enum DirectWrite {
         "copy_: source of shape \(describe(source.shape)) cannot be broadcast to \(describe(t.shape))")
     }
     // The source may alias the destination; read it from a private copy then.
-    let src = source.storage === t.storage ? try source.cloned() : source
+    let src = source.isSparse || source.storage === t.storage ? try source.cloned() : source
     copyInto(t, from: src)
     t.storage.version += 1
   }

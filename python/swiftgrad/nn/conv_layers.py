@@ -98,18 +98,19 @@ class Flatten(Module):
 
 class Embedding(Module):
     """A lookup table: integer indices -> rows of `weight` (num_embeddings, embedding_dim),
-    initialised from N(0, 1) as PyTorch does."""
+    initialised from N(0, 1) as PyTorch does. `sparse=True` gives the weight row-sparse gradients
+    (for optim.SGD, optim.Adagrad and optim.SparseAdam)."""
 
-    def __init__(self, num_embeddings, embedding_dim, dtype=None):
+    def __init__(self, num_embeddings, embedding_dim, dtype=None, sparse=False):
         super().__init__()
         if num_embeddings <= 0 or embedding_dim <= 0:
             raise ValueError(f"Embedding: sizes must be positive, got ({num_embeddings}, {embedding_dim})")
-        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.num_embeddings, self.embedding_dim, self.sparse = num_embeddings, embedding_dim, bool(sparse)
         self.weight = Parameter(empty((num_embeddings, embedding_dim), dtype=dtype))
         init.normal_(self.weight)
 
     def forward(self, input):
-        return F.embedding(input, self.weight)
+        return F.embedding(input, self.weight, sparse=self.sparse)
 
 
 class LayerNorm(Module):

@@ -12,8 +12,8 @@ log_softmax = _C.log_softmax
 softplus = _C.softplus
 gelu = _C.gelu
 
-# conv1d, conv2d, max_pool2d, avg_pool2d, layer_norm, dropout, mse_loss, huber_loss, nll_loss,
-# cross_entropy, binary_cross_entropy_with_logits.
+# conv1d, conv2d, max_pool2d, avg_pool2d, layer_norm, dropout, embedding, scaled_dot_product_attention,
+# mse_loss, huber_loss, nll_loss, cross_entropy, binary_cross_entropy_with_logits.
 globals().update({op.__name__: op for op in _C.operations if op.namespace == "nn.functional"})
 
 
@@ -46,7 +46,3 @@ def one_hot(labels, num_classes=-1, dtype=None):
     from .._dtypes import code_of
 
     return _C.one_hot(labels, num_classes, code_of(get_default_dtype() if dtype is None else dtype))
-
-
-# Embedding and attention.
-from ._layers_functional import embedding, scaled_dot_product_attention  # noqa: E402, F401  (re-exported)

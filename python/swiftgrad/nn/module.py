@@ -288,6 +288,8 @@ def _zero_grad(p, set_to_none):
         from .. import zeros
 
         p.grad = zeros(g.shape, g.dtype)
+    elif g.is_sparse:  # a row-sparse zero: no rows
+        p.grad = _C.sparse_rows(_C.sparse_indices(g)[:0], _C.sparse_values(g)[:0], g.shape[0])
     else:
         _C.fill_(g, 0.0)
 

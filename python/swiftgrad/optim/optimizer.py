@@ -63,12 +63,21 @@ class Optimizer:
 
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
+        for gi, group in enumerate(self.param_groups):
+            for pi, p in enumerate(group["params"]):
                 g = p.grad
                 if g is not None:
+                    if not self._accepts_sparse and g.is_sparse:
+                        raise RuntimeError(
+                            f"{type(self).__name__} does not support sparse gradients: parameter {pi} of "
+                            f"parameter group {gi} (shape {tuple(p.shape)}, {p.dtype}) has a row-sparse "
+                            "gradient (Embedding(sparse=True)); use optim.SparseAdam, optim.SGD or "
+                            "optim.Adagrad for it, or sparse=False")
                     self._update(p, g, self.state.setdefault(p, {}), group)
         return loss
+
+    #: Whether `_update` takes row-sparse gradients (SGD, Adagrad, SparseAdam).
+    _accepts_sparse = False
 
     def _update(self, p, grad, state, group):
         raise NotImplementedError

@@ -25,7 +25,18 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
+    _accepts_sparse = True
+
     def _update(self, p, grad, state, group):
+        if grad.is_sparse:
+            # PyTorch's sparse momentum: the buffer is row-sparse too, covering every row seen.
+            buf = _C.optim_sgd_sparse_step(p, grad, state.get("momentum_buffer"), float(group["lr"]),
+                                           float(group["momentum"]), float(group["dampening"]),
+                                           float(group["weight_decay"]), bool(group["nesterov"]),
+                                           bool(group["maximize"]))
+            if buf is not None:
+                state["momentum_buffer"] = buf
+            return
         buf = None
         first = False
         if group["momentum"] != 0:
