@@ -1,9 +1,9 @@
 """Neural-network building blocks with PyTorch's names: `Module`, `Parameter`, `Linear`,
 `Sequential`, activations, `functional` and `init`. See docs/NN_AND_OPTIM.md."""
 from . import functional, init, utils
-from .layers import Identity, Linear, MSELoss, ReLU, Sequential, Sigmoid, Tanh
-from .conv_layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, CrossEntropyLoss, Dropout, Embedding,
-                          Flatten, GELU, LayerNorm, MaxPool2d, Softmax)
+from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Embedding, Flatten, GELU, Identity,
+                     LayerNorm, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, Softmax, Tanh)
+from .losses import CrossEntropyLoss, MSELoss
 from .module import IncompatibleKeys, Module, load, save
 from .parameter import Parameter
 
