@@ -45,7 +45,8 @@ void sg_tensor_free(sg_tensor t);
 /* Adds a reference: the same handle must then be freed once more. Returns `t`. */
 sg_tensor sg_tensor_retain(sg_tensor t);
 /* Zero-copy view of external memory [data, data + byte_count); release(context) runs when the
- * last view is gone, possibly on another thread. */
+ * last view is gone, possibly on another thread; when the call fails it never runs (the caller
+ * still owns the buffer). */
 int sg_tensor_wrap(sg_tensor *out, void *data, int64_t byte_count, int dtype, int ndim, const int64_t *shape,
                    const int64_t *strides, int64_t offset, void *context, sg_release_fn release);
 void sg_random_seed(uint64_t seed);

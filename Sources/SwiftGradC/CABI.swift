@@ -39,8 +39,13 @@ public func sg_tensor_wrap(
     guard let data else { throw SGError.value("null data pointer") }
     let d = try dtype(dtypeCode)
     let storage = Storage(borrowing: data, byteCount: Int(byteCount)) { release?(context) }
-    return try Tensor(validating: storage, shape: intArray(shape, ndim, "shape"),
-      strides: intArray(strides, ndim, "strides"), offset: Int(offset), dtype: d)
+    do {
+      return try Tensor(validating: storage, shape: intArray(shape, ndim, "shape"),
+        strides: intArray(strides, ndim, "strides"), offset: Int(offset), dtype: d)
+    } catch {
+      storage.forgetRelease()  // on failure the caller keeps its buffer (and releases it once)
+      throw error
+    }
   }
 }
 

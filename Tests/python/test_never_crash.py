@@ -71,3 +71,12 @@ def test_allocations_beyond_the_address_space_limit_are_memory_errors():
         out = run(code, limit_bytes=4 << 30)
         assert out.returncode == 0, f"{code}: {out.stderr[-2000:]}"
         assert out.stdout.startswith("MemoryError") and "cannot allocate" in out.stdout, out.stdout
+
+
+def test_a_buffer_the_core_refuses_to_wrap_is_released_once():
+    # Found by the atheris fuzzer: a zero-stride view too large to describe was refused by the core,
+    # which released the Python buffer and the extension released it again (a bus error).
+    code = "sg.asarray(np.broadcast_to(np.ones((1, 1, 1)), (2**40, 1, 1))).shape"
+    out = run(code)
+    assert out.returncode == 0, f"{code}: {out.stderr[-2000:]}"
+    assert out.stdout.startswith(("returned", "ValueError", "MemoryError")), out.stdout

@@ -12,7 +12,7 @@ public final class Storage {
   /// Memory that must not be written: Python scalar constants (shared through a cache) and
   /// read-only NumPy arrays. In-place ops refuse it.
   public var isReadOnly = false
-  private let release: (() -> Void)?
+  private var release: (() -> Void)?
   private var isLarge = false
 
   /// Uninitialised memory, 16-byte aligned (malloc's own alignment: an aligned allocator costs
@@ -38,6 +38,10 @@ public final class Storage {
     self.byteCount = byteCount
     self.release = release
   }
+
+  /// Forgets the release callback of borrowed memory: the owner keeps it (a wrap that failed
+  /// hands the buffer back to its caller, who releases it once).
+  public func forgetRelease() { release = nil }
 
   deinit {
     if let release {
