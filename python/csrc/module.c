@@ -397,6 +397,7 @@ PyMODINIT_FUNC PyInit__C(void) {
   if (sg_register_ops(m) < 0) return NULL;
   if (sg_register_optim(m) < 0 || sg_register_graph(m) < 0) return NULL;
   if (sg_register_forward(m) < 0) return NULL;
+  if (sg_register_batching(m) < 0) return NULL;
   if (sg_register_composites(m) < 0) return NULL;
   if (sg_register_callbacks(m) < 0) return NULL;
   if (sg_register_graphmode(m) < 0) return NULL;

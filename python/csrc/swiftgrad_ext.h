@@ -42,6 +42,7 @@ int sg_int_list(PyObject *obj, int64_t *out, int capacity, const char *what);
 /* Binding table and tensor-type extras, registered by module init. */
 int sg_register_ops(PyObject *module);
 int sg_register_forward(PyObject *module); /* forward.c: forward-mode entry points */
+int sg_register_batching(PyObject *module); /* batching.c: vmap entry points */
 PyObject *sg_binary_call(int (*fn)(sg_tensor *, sg_tensor, sg_tensor), PyObject *a, PyObject *b);
 PyObject *sg_index_call(PyObject *self, PyObject *key);
 /* Encodes a Python index expression (4 int64 per item); returns the item count or -1. */

@@ -108,6 +108,8 @@ class Tensor(ShapeMathMethods, _C.TensorBase):
         return (self[i] for i in range(self.shape[0]))
 
     def __repr__(self):
+        if _C.vmap_level(self) >= 0:  # one value per example: only the description is known
+            return f"BatchedTensor(shape={self.shape}, dtype={self.dtype}, level={_C.vmap_level(self)})"
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         extras = []
         if self.dtype not in (np.float64, np.int64, np.bool_) or self.size == 0:

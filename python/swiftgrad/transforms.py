@@ -18,9 +18,10 @@ import numpy as np
 from . import _C
 from .tree_util import flatten as _flatten, tree_flatten
 from .autograd import enable_grad, grad as _autograd_grad
+from ._vmap import vmap
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
-           "linearize"]
+           "linearize", "vmap"]
 
 
 def _asarray(x):

@@ -1,6 +1,7 @@
 /// Runs a primitive and records it: a reverse-mode node when grad mode is on and an input
 /// requires grad, and forward-mode tangents when an input carries any.
 public func apply<P: Primitive>(_ primitive: P, _ inputs: [Tensor]) throws -> Tensor {
+  if inputs.contains(where: { $0.batch != nil }) { return try Batching.apply(primitive, inputs) }
   var out = try primitive.forward(inputs)
   if inputs.contains(where: { $0 === out }) { out = out.alias() }
   let state = ThreadState.current  // one thread-local lookup for the recorder and grad mode
@@ -19,7 +20,9 @@ public func apply<P: Primitive>(_ primitive: P, _ inputs: [Tensor]) throws -> Te
 extension Tensor {
   /// A new tensor object viewing the same elements (no autograd history).
   func alias() -> Tensor {
-    Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+    let a = Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+    a.batch = batch
+    return a
   }
 
   /// Same elements as a new tensor: connected to `self` in the graph when it requires grad.
@@ -40,4 +43,5 @@ struct Identity: LinearPrimitive {
   static let name = "identity"
   func forward(_ inputs: [Tensor]) throws -> Tensor { inputs[0].alias() }
   func transpose(_ cotangent: Tensor, input: Tensor) throws -> Tensor { cotangent }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { (try apply(self, inputs), axes[0]) }
 }

@@ -25,6 +25,8 @@ public final class Tensor {
   var hooks: [(Tensor) throws -> Tensor?] = []
   /// Forward-mode tangents, one per active `jvp` nesting level (see Autodiff/Forward.swift).
   var tangents: [LevelTangent] = []
+  /// Set on the logical tensors `vmap` hands to the function (Note [Batching levels]).
+  public internal(set) var batch: BatchedValue?
 
   public init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
     self.storage = storage

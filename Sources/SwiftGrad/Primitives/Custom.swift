@@ -67,6 +67,34 @@ public struct CustomFunction: Primitive, OpaqueToGraph {
       return try Backward.gradients(of: [pairing], withRespectTo: [u], createGraph: recordOuter, allowUnused: true)[0]
     }
   }
+
+  /// The user's function already ran on the batched values (its output is batched); the
+  /// rules run on batched values too: the physical node wraps its cotangents and tangents as
+  /// batched tensors of this level and calls the user's rules on them.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    guard let level = Batching.ruleLevel else { throw missingRule("vmap", label) }
+    let size = Batching.size(inputs, axes)
+    let (seen, seenAxis) = Batching.unwrap(output, level: level)
+    let value = try Batching.materialized(seen, seenAxis, size: size)
+    func logical(_ xs: [Tensor?]) throws -> [Tensor?] {
+      try zip(xs, axes).map { x, a in try x.map { a == nil ? $0 : try Batching.makeBatched($0, axis: a!, level: level) } }
+    }
+    let vjp: VJPRule? = vjpRule.map { rule in
+      { g in
+        let grads = try rule(Batching.makeBatched(g, axis: 0, level: level))
+        return try zip(grads, zip(inputs, axes)).map { grad, input in
+          try grad.map { try Batching.physicalCotangent($0, level: level, for: input.0, axis: input.1) }
+        }
+      }
+    }
+    let jvp: JVPRule? = jvpRule.map { rule in
+      { primals, tangents in
+        try rule(logical(primals).map { $0! }, logical(tangents)).map { try Batching.exit($0, level: level, size: size, outAxis: 0) }
+      }
+    }
+    let physical = CustomFunction(label: label, output: value.detach(), vjpRule: vjp, jvpRule: jvp)
+    return (try SwiftGrad.apply(physical, inputs), 0)
+  }
 }
 
 /// Records `output` (already computed, e.g. by a user's forward function) as the result of a

@@ -54,6 +54,21 @@ public struct MatMul: Primitive {
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
     try sumTangents([try t[0].map { try matmul($0, inputs[1]) }, try t[1].map { try matmul(inputs[0], $0) }])
   }
+
+  /// Batched operands become leading batch dimensions. A batch of matrices times one matrix
+  /// is one GEMM through `matmul`'s stacked-rows path; one matrix times a batch is turned
+  /// into that case by transposing (B b)ᵀ = bᵀ aᵀ.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    if axes[0] == nil && inputs[0].ndim == 2, let bAxis = axes[1], inputs[1].ndim == 3 {
+      let product = try matmul(matrixTranspose(Batching.front(inputs[1], bAxis)), matrixTranspose(inputs[0]))
+      return (try matrixTranspose(product), 0)
+    }
+    let (a, b) = try { () throws -> (Tensor, Tensor) in
+      let parts = try Batching.aligned(inputs, axes)
+      return (parts[0], parts[1])
+    }()
+    return (try matmul(a, b), 0)
+  }
 }
 
 /// NumPy's `matmul`: 1-D operands are promoted to matrices and the added axis removed again.
