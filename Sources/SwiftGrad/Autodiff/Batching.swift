@@ -160,6 +160,39 @@ public enum Batching {
     return t
   }
 
+  /// An in-place write involving batched tensors: the new value is computed out of place
+  /// (batched and recorded like any op), written into the target's examples, and returned to
+  /// stand for the target. Nil when neither operand is batched.
+  static func writeInPlace(_ target: Tensor, _ other: Tensor, opName: String, _ compute: () throws -> Tensor) throws
+    -> Tensor?
+  {
+    let level = Swift.max(target.batch?.level ?? Int.min, other.batch?.level ?? Int.min)
+    guard level != Int.min else { return nil }
+    guard let written = target.batch, written.level == level else {
+      throw SGError.value(
+        "vmap: \(opName) writes a batched value into an unbatched tensor of shape \(describe(target.shape)); "
+          + "the tensor written into must be batched too (or use an out-of-place op)")
+    }
+    guard written.value.batch == nil else {
+      throw SGError.value("vmap: \(opName) into a tensor batched by nested vmaps is not supported; use an out-of-place op")
+    }
+    try written.value.checkWritable(opName)
+    let result = try compute()
+    guard DType.promote(result.dtype, target.dtype) == target.dtype || result.dtype == target.dtype else {
+      throw SGError.type("\(opName): result type \(result.dtype) can't be cast to the desired output type \(target.dtype)")
+    }
+    let size = written.value.shape[written.axis]
+    let examples = try withoutGrad { try exit(result, level: level, size: size, outAxis: written.axis) }
+    guard examples.batch == nil else {
+      throw SGError.value(
+        "vmap: \(opName) writes a value batched by an outer vmap into a tensor of shape \(describe(target.shape)) "
+          + "that only the inner vmap batches; use an out-of-place op")
+    }
+    copyInto(written.value, from: examples)
+    written.value.storage.version += 1
+    return try cast(result, to: target.dtype)
+  }
+
   // MARK: Helpers for batching rules
 
   /// The batch size of the batched operands (the rule is only called when there is one).
