@@ -99,6 +99,10 @@ class CompiledFunction:
         return static, dynamic, static_values
 
     def __call__(self, *args, **kwargs):
+        if any(_C.vmap_level(leaf) >= 0 for leaf in tree_util.tree_leaves((args, kwargs))):
+            # Inside vmap the arguments are batched: the body runs under vmap, uncompiled
+            # (docs/TRANSFORMS.md, "vmap"); compile the vmapped function to compile the batch.
+            return self.fn(*args, **kwargs)
         if not kwargs and not self.static_argnums and all(type(a) is Tensor for a in args):
             # Fast path for the common call with Tensors only: a cheaper key, same entries.
             fast_key = tuple((a.shape, a._dtype_code) for a in args)
