@@ -280,3 +280,58 @@ def test_bad_out_axes_and_options_raise():
         sg.vmap(lambda x: x, chunk_size=0)
     with pytest.raises(ValueError, match="axis_size"):
         sg.vmap(lambda x: x, in_axes=(0,), axis_size=4)(XS)
+
+
+def _loop_jacfwd(f, x):
+    """The per-basis-vector loop jacfwd was before it batched: one jvp per input element."""
+    cols = [np.asarray(sg.jvp(f, (x,), (np.eye(x.size)[i].reshape(x.shape),))[1]) for i in range(x.size)]
+    out_shape = np.shape(cols[0])
+    return np.moveaxis(np.stack(cols), 0, -1).reshape(out_shape + x.shape)
+
+
+def _loop_jacrev(f, x):
+    out, pullback = sg.vjp(f, x)
+    rows = [np.asarray(pullback(np.eye(out.size)[j].reshape(out.shape))[0]) for j in range(out.size)]
+    return np.stack(rows).reshape(out.shape + x.shape)
+
+
+JACOBIAN_FUNCTIONS = [
+    lambda x: sg.tanh(x @ W),  # (5, 3) -> (5, 4)
+    lambda x: sg.softmax(x, axis=-1) * sg.sum(x ** 2),
+    lambda x: sg.cumprod(sg.sin(x), axis=0)[1:],
+    lambda x: sg.linalg.norm(x, axis=1) + x[:, 0] * x[:, 1],
+]
+
+
+@pytest.mark.parametrize("k", range(len(JACOBIAN_FUNCTIONS)))
+@pytest.mark.parametrize("chunk_size", [None, 4])
+def test_batched_jacobians_equal_the_per_basis_loops(k, chunk_size):
+    f = JACOBIAN_FUNCTIONS[k]
+    close(sg.jacfwd(f, chunk_size=chunk_size)(XS), _loop_jacfwd(f, XS))
+    close(sg.jacrev(f, chunk_size=chunk_size)(XS), _loop_jacrev(f, XS))
+    close(sg.jacobian(f, chunk_size=chunk_size)(XS), _loop_jacrev(f, XS))
+
+
+@pytest.mark.parametrize("chunk_size", [None, 2])
+def test_batched_hessian_equals_the_loop(chunk_size):
+    f = lambda x: sg.sum(sg.tanh(x @ W) ** 2) + sg.prod(x[:2])
+    x = XS[0]
+    loop = _loop_jacfwd(sg.grad(f), x)
+    close(sg.hessian(f, chunk_size=chunk_size)(x), loop)
+    close(sg.hessian(f)(x), sg.jacrev(sg.jacrev(f))(x))
+
+
+def test_jacobians_of_pytrees_several_outputs_and_aux():
+    def f(p, x):
+        return {"a": sg.tanh(x @ p["w"]), "b": sg.sum(p["b"] ** 2)}, "aux"
+
+    p = {"w": sg.tensor(W), "b": sg.tensor(B)}
+    for jac in (sg.jacfwd, sg.jacrev):
+        J, aux = jac(f, has_aux=True)(p, XS[0])
+        assert aux == "aux"
+        assert J["a"]["w"].shape == (4, 3, 4) and J["a"]["b"].shape == (4, 4)
+        assert J["b"]["w"].shape == (3, 4) and J["b"]["b"].shape == (4,)
+        close(J["b"]["b"], 2 * B)
+        close(J["a"]["b"], np.zeros((4, 4)))
+        loop = _loop_jacfwd(lambda w: sg.tanh(XS[0] @ w), sg.tensor(W))
+        close(J["a"]["w"], loop)

@@ -113,7 +113,15 @@ def _run(f, batch, kwargs, out_axes, randomness):
         _C.vmap_pop()
     outs, treedef = tree_flatten(result)
     axes = _axes_for_leaves(out_axes, result, "out_axes")
-    return treedef.unflatten(_C.vmap_exit(_asarray(o), level, batch.size, a) for o, a in zip(outs, axes))
+    return treedef.unflatten(_exit(o, level, batch.size, a) for o, a in zip(outs, axes))
+
+
+def _exit(leaf, level, size, axis):
+    from ._tensor import Tensor
+
+    if axis is None and not isinstance(leaf, Tensor):
+        return leaf  # an unmapped non-array output (a string, a Python number) passes through
+    return _C.vmap_exit(_asarray(leaf), level, size, axis)
 
 
 def _concatenate_chunks(parts, out_axes):
