@@ -362,7 +362,10 @@ def _jacrev_from(trace, single, chunk_size=None):
         def pull(e, o=o):
             return trace.pullback([e if m == o else None for m in range(n_out)])
 
-        rows = vmap(pull, chunk_size=chunk_size)(_basis(out.size, out.shape, out.dtype))
+        if out.size == 1:  # one basis vector: a plain pullback, no batch level needed
+            rows = pull(np.ones(out.shape, out.dtype))
+        else:
+            rows = vmap(pull, chunk_size=chunk_size)(_basis(out.size, out.shape, out.dtype))
         from . import reshape
 
         blocks.append([reshape(r, out.shape + x.shape) for r, x in zip(rows, trace.inputs)])

@@ -226,23 +226,28 @@ public func linearize(
 
 // MARK: Jacobians and Hessians (shapes follow JAX: out.shape + in.shape)
 
-/// Forward-mode Jacobian: one JVP per input element.
+/// The standard basis of a `shape`-shaped space, stacked: shape [count] + shape.
+func stackedBasis(_ shape: [Int], dtype: DType) throws -> Tensor {
+  let n = shape.reduce(1, *)
+  return try reshape(eye(n, dtype: dtype), [n] + shape)
+}
+
+/// Forward-mode Jacobian: one batched JVP over the stacked basis of the input (vmap of jvp).
 public func jacfwd(_ f: @escaping (Tensor) throws -> Tensor) -> (Tensor) throws -> Tensor {
   { x in
-    var columns: [Tensor] = []
+    guard x.count > 0 else { return try zeros(try f(x).shape + x.shape, dtype: x.dtype) }
     var outShape: [Int] = []
-    for i in 0..<x.count {
-      let e = try Transforms.basis(i, shape: x.shape, dtype: x.dtype)
-      let (value, column) = try jvp({ try f($0[0]) }, at: [x], tangents: [e])
+    let columns = try vmap({ t in
+      let (value, column) = try jvp({ try f($0[0]) }, at: [x], tangents: [t])
       outShape = value.shape
-      columns.append(column)
-    }
-    if columns.isEmpty { return try zeros(try f(x).shape + x.shape, dtype: x.dtype) }
-    return try reshape(stack(columns, axis: -1), outShape + x.shape)
+      return column
+    })(stackedBasis(x.shape, dtype: x.dtype))
+    return try reshape(moveAxis(columns, from: 0, to: -1), outShape + x.shape)
   }
 }
 
-/// Reverse-mode Jacobian: one evaluation of `f`, then one VJP per output element.
+/// Reverse-mode Jacobian: one evaluation of `f`, then one batched VJP over the stacked basis
+/// of the output (vmap of the pullback).
 public func jacrev(_ f: @escaping (Tensor) throws -> Tensor) -> (Tensor) throws -> Tensor {
   { x in try jacrev(trace: ReverseTrace({ try f($0[0]) }, at: [x])) }
 }
@@ -251,10 +256,8 @@ func jacrev(trace: ReverseTrace) throws -> Tensor {
   let out = trace.output
   let x = trace.inputs[0]
   guard out.count > 0 else { return try zeros(out.shape + x.shape, dtype: x.dtype) }
-  let rows = try (0..<out.count).map { j in
-    try trace.pullback(Transforms.basis(j, shape: out.shape, dtype: out.dtype))[0]
-  }
-  return try reshape(stack(rows, axis: 0), out.shape + x.shape)
+  let rows = try vmap({ e in try trace.pullback(e)[0] })(stackedBasis(out.shape, dtype: out.dtype))
+  return try reshape(rows, out.shape + x.shape)
 }
 
 /// Picks the cheaper mode: forward when the input has fewer elements than the output.
