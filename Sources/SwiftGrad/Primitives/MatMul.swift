@@ -55,12 +55,20 @@ public struct MatMul: Primitive {
     try sumTangents([try t[0].map { try matmul($0, inputs[1]) }, try t[1].map { try matmul(inputs[0], $0) }])
   }
 
-  /// Batched operands become leading batch dimensions. A batch of matrices times one matrix
-  /// is one GEMM through `matmul`'s stacked-rows path; one matrix times a batch is turned
-  /// into that case by transposing (B b)ᵀ = bᵀ aᵀ.
+  /// Batched operands become leading batch dimensions. A batch of matrices times one shared
+  /// matrix (leading axes of size 1 allowed) is one GEMM through `matmul`'s stacked-rows path;
+  /// one shared matrix times a batch becomes that case by transposing: a B = (Bᵀ aᵀ)ᵀ.
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
-    if axes[0] == nil && inputs[0].ndim == 2, let bAxis = axes[1], inputs[1].ndim == 3 {
-      let product = try matmul(matrixTranspose(Batching.front(inputs[1], bAxis)), matrixTranspose(inputs[0]))
+    func shared(_ k: Int) -> Tensor? {
+      let (x, other) = (inputs[k], inputs[1 - k])
+      guard axes[k] == nil, axes[1 - k] != nil, x.ndim <= other.ndim - 1,
+        x.shape.dropLast(2).allSatisfy({ $0 == 1 })
+      else { return nil }
+      return try? reshape(x, Array(x.shape.suffix(2)))
+    }
+    if let b = shared(1) { return (try matmul(Batching.front(inputs[0], axes[0]), b), 0) }
+    if let a = shared(0) {
+      let product = try matmul(matrixTranspose(Batching.front(inputs[1], axes[1])), matrixTranspose(a))
       return (try matrixTranspose(product), 0)
     }
     let (a, b) = try { () throws -> (Tensor, Tensor) in
