@@ -43,7 +43,7 @@ def global_norms(grads):
     return sg.sqrt(sum(squares[1:], squares[0]))
 
 
-def dp_sgd_step(params, images, labels, rng, lr=0.5, clip=1.0, noise=0.3):
+def dp_sgd_step(params, images, labels, rng, lr=2.0, clip=1.0, noise=0.3):
     grads = per_example_grads(params, images, labels)
     scale = sg.minimum(clip / (global_norms(grads) + 1e-12), 1.0)  # per-example clipping factor
     new = {}
