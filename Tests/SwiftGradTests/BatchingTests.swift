@@ -4,7 +4,9 @@ import XCTest
 
 /// `vmap` in the Swift core: batched results equal per-example results, and it composes.
 final class BatchingTests: XCTestCase {
-  func assertClose(_ a: Tensor, _ b: Tensor, tol: Double = 1e-12, file: StaticString = #filePath, line: UInt = #line) throws {
+  func assertClose(
+    _ a: Tensor, _ b: Tensor, tol: Double = 1e-12, file: StaticString = #filePath, line: UInt = #line
+  ) throws {
     XCTAssertEqual(a.shape, b.shape, file: file, line: line)
     for (x, y) in zip(try a.toArray(), try b.toArray()) {
       XCTAssertEqual(x, y, accuracy: tol * (1 + Swift.abs(y)), file: file, line: line)
@@ -30,7 +32,8 @@ final class BatchingTests: XCTestCase {
     let w = try Random.normal([3, 4])
     let xs = try Random.normal([5, 3])
     let loss: ([Tensor]) throws -> Tensor = { a in try sum(square(tanh(matmul(a[1], a[0])))) }
-    let perSample = try vmap({ a in [try gradient(of: loss, argumentNumbers: [0])(a)[0]] }, inAxes: [nil, 0])([w, xs])[0]
+    let perExample = gradient(of: loss, argumentNumbers: [0])
+    let perSample = try vmap({ a in [try perExample(a)[0]] }, inAxes: [nil, 0])([w, xs])[0]
     XCTAssertEqual(perSample.shape, [5, 3, 4])
     for i in 0..<5 {
       let g = try gradient(of: loss, argumentNumbers: [0])([w, index(xs, [.index(i)])])[0]

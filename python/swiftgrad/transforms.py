@@ -353,11 +353,11 @@ def _jacrev_from(trace, single, chunk_size=None):
     """One batched pullback per output leaf: vmap over the rows of the identity (JAX's
     vmap(vjp)), instead of one reverse sweep per output element."""
     blocks = []
+    n_out = len(trace.out_leaves)
     for o, out in enumerate(trace.out_leaves):
         if not _is_float(out) or out.size == 0:
             blocks.append([_stack_reshape([], out.shape + x.shape, x.dtype, 0) for x in trace.inputs])
             continue
-        n_out = len(trace.out_leaves)
 
         def pull(e, o=o):
             return trace.pullback([e if m == o else None for m in range(n_out)])

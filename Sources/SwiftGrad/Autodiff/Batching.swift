@@ -62,10 +62,15 @@ public enum Batching {
   /// The logical tensor seen inside `vmap` for `physical`, whose `axis` indexes the examples.
   public static func makeBatched(_ physical: Tensor, axis: Int, level: Int) throws -> Tensor {
     let a = try normalizeAxis(axis, ndim: physical.ndim, op: "vmap")
+    // The logical view points at example 0 (Note [Batching levels]); there must be one.
+    guard physical.shape[a] > 0 else {
+      throw SGError.value("vmap: the mapped axis \(a) of shape \(describe(physical.shape)) has size 0")
+    }
     var (shape, strides) = (physical.shape, physical.strides)
     shape.remove(at: a)
     strides.remove(at: a)
-    let t = Tensor(storage: physical.storage, shape: shape, strides: strides, offset: physical.offset, dtype: physical.dtype)
+    let t = Tensor(
+      storage: physical.storage, shape: shape, strides: strides, offset: physical.offset, dtype: physical.dtype)
     t.batch = BatchedValue(level: level, value: physical, axis: a)
     return t
   }
@@ -82,7 +87,8 @@ public enum Batching {
     let (value, axis) = unwrap(x, level: level)
     guard let outAxis else {
       guard axis == nil else {
-        throw SGError.value("vmap: out_axes is None for an output that depends on the batched inputs (shape \(describe(x.shape)))")
+        throw SGError.value(
+          "vmap: out_axes is None for an output that depends on the batched inputs (shape \(describe(x.shape)))")
       }
       return x
     }
@@ -96,7 +102,9 @@ public enum Batching {
   }
 
   /// Runs `body` with level `level` of `size` examples open (randomness, custom rules).
-  public static func withLevel<R>(_ level: Int, size: Int, randomness: Randomness, _ body: () throws -> R) rethrows -> R {
+  public static func withLevel<R>(
+    _ level: Int, size: Int, randomness: Randomness, _ body: () throws -> R
+  ) rethrows -> R {
     let state = ThreadState.current
     state.batchFrames.append(BatchFrame(level: level, size: size, randomness: randomness))
     defer { state.batchFrames.removeLast() }
@@ -174,12 +182,14 @@ public enum Batching {
           + "the tensor written into must be batched too (or use an out-of-place op)")
     }
     guard written.value.batch == nil else {
-      throw SGError.value("vmap: \(opName) into a tensor batched by nested vmaps is not supported; use an out-of-place op")
+      throw SGError.value(
+        "vmap: \(opName) into a tensor batched by nested vmaps is not supported; use an out-of-place op")
     }
     try written.value.checkWritable(opName)
     let result = try compute()
     guard DType.promote(result.dtype, target.dtype) == target.dtype || result.dtype == target.dtype else {
-      throw SGError.type("\(opName): result type \(result.dtype) can't be cast to the desired output type \(target.dtype)")
+      throw SGError.type(
+        "\(opName): result type \(result.dtype) can't be cast to the desired output type \(target.dtype)")
     }
     let size = written.value.shape[written.axis]
     let examples = try withoutGrad { try exit(result, level: level, size: size, outAxis: written.axis) }

@@ -13,7 +13,9 @@ public enum InPlace {
     _ op: (Tensor, Tensor) throws -> Tensor
   ) throws -> Tensor {
     try target.checkWritable(opName)
-    if let written = try Batching.writeInPlace(target, other, opName: opName, { try op(target, other) }) { return written }
+    if let written = try Batching.writeInPlace(target, other, opName: opName, { try op(target, other) }) {
+      return written
+    }
     try GraphRecorder.current?.checkInPlaceWrite(to: target)
     let recording = GradMode.isEnabled && (target.requiresGrad || other.requiresGrad)
     try checkTarget(target, recording: recording, opName: opName)

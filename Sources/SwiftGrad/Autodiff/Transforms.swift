@@ -302,21 +302,28 @@ public func vmap(
       guard let axis else { continue }
       let a = try normalizeAxisForVmap(axis, ndim: x.ndim, what: "in_axes")
       if let size, size != x.shape[a] {
-        throw SGError.value("vmap: inconsistent sizes for the mapped axis: \(size) and \(x.shape[a]) (shape \(describe(x.shape)))")
+        throw SGError.value(
+          "vmap: inconsistent sizes for the mapped axis: \(size) and \(x.shape[a]) (shape \(describe(x.shape)))")
       }
       size = x.shape[a]
     }
     guard let size else { throw SGError.value("vmap: at least one input must be mapped (in_axes are all nil)") }
     let level = Batching.newLevel()
-    let batched = try zip(inputs, inAxes).map { x, a in try a.map { try Batching.makeBatched(x, axis: $0, level: level) } ?? x }
+    let batched = try zip(inputs, inAxes).map { x, a in
+      try a.map { try Batching.makeBatched(x, axis: $0, level: level) } ?? x
+    }
     let outs = try Batching.withLevel(level, size: size, randomness: randomness) { try f(batched) }
     let axes = outAxes ?? outs.map { _ in 0 }
-    guard axes.count == outs.count else { throw SGError.value("vmap: \(axes.count) out_axes for \(outs.count) outputs") }
+    guard axes.count == outs.count else {
+      throw SGError.value("vmap: \(axes.count) out_axes for \(outs.count) outputs")
+    }
     return try zip(outs, axes).map { try Batching.exit($0, level: level, size: size, outAxis: $1) }
   }
 }
 
 /// `vmap` of a function of one tensor.
-public func vmap(_ f: @escaping (Tensor) throws -> Tensor, inAxis: Int = 0, outAxis: Int = 0) -> (Tensor) throws -> Tensor {
+public func vmap(
+  _ f: @escaping (Tensor) throws -> Tensor, inAxis: Int = 0, outAxis: Int = 0
+) -> (Tensor) throws -> Tensor {
   { x in try vmap({ [try f($0[0])] }, inAxes: [inAxis], outAxes: [outAxis])([x])[0] }
 }

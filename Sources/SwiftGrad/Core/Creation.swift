@@ -151,7 +151,9 @@ public enum Random {
 
   public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float64) throws -> Tensor {
     if !ThreadState.current.batchFrames.isEmpty {
-      return try Batching.randomSamples(shape, op: "uniform") { try uniformSamples($0, low: low, high: high, dtype: dtype) }
+      return try Batching.randomSamples(shape, op: "uniform") {
+        try uniformSamples($0, low: low, high: high, dtype: dtype)
+      }
     }
     return try uniformSamples(shape, low: low, high: high, dtype: dtype)
   }
@@ -165,7 +167,9 @@ public enum Random {
   /// Standard normal samples by Box-Muller.
   public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float64) throws -> Tensor {
     if !ThreadState.current.batchFrames.isEmpty {
-      return try Batching.randomSamples(shape, op: "normal") { try normalSamples($0, mean: mean, std: std, dtype: dtype) }
+      return try Batching.randomSamples(shape, op: "normal") {
+        try normalSamples($0, mean: mean, std: std, dtype: dtype)
+      }
     }
     return try normalSamples(shape, mean: mean, std: std, dtype: dtype)
   }

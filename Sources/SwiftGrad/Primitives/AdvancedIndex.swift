@@ -226,7 +226,8 @@ public struct IndexSet: Primitive {
     let x = try Batching.materialized(inputs[0], axes[0], size: size)
     let values = try Batching.materialized(inputs[1], axes[1], size: size)
     let perExample = x.count / Swift.max(size, 1)
-    let numbers = try add(expandDims(elements, axis: 0), Batching.exampleOffsets(size, step: perExample, rank: elements.ndim + 1))
+    let offsets = try Batching.exampleOffsets(size, step: perExample, rank: elements.ndim + 1)
+    let numbers = try add(expandDims(elements, axis: 0), offsets)
     let batched = try IndexSet(elements: numbers.densified(), shape: x.shape, dtype: inputs[0].dtype)
     return (try apply(batched, [x, values]), 0)
   }

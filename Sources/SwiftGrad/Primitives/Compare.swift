@@ -39,7 +39,9 @@ public struct Compare: Primitive {
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil, nil] }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
-  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { try broadcastingBatch(self, inputs, axes) }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try broadcastingBatch(self, inputs, axes)
+  }
 }
 
 public struct LogicalAnd: Primitive {
@@ -53,7 +55,9 @@ public struct LogicalAnd: Primitive {
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil, nil] }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
-  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { try broadcastingBatch(self, inputs, axes) }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try broadcastingBatch(self, inputs, axes)
+  }
 }
 
 /// `where(condition, a, b)`: linear in a and b for a fixed condition.
@@ -87,7 +91,9 @@ public struct Where: Primitive {
     let zero = try full([], 0, dtype: output.dtype)
     return try `where`(inputs[0], t[1] ?? zero, t[2] ?? zero)
   }
-  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { try broadcastingBatch(self, inputs, axes) }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try broadcastingBatch(self, inputs, axes)
+  }
 }
 
 func compare(_ op: Compare.Op, _ a: Tensor, _ b: Tensor) throws -> Tensor {

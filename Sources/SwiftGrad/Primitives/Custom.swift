@@ -76,8 +76,8 @@ public struct CustomFunction: Primitive, OpaqueToGraph {
     let size = Batching.size(inputs, axes)
     let (seen, seenAxis) = Batching.unwrap(output, level: level)
     let value = try Batching.materialized(seen, seenAxis, size: size)
-    func logical(_ xs: [Tensor?]) throws -> [Tensor?] {
-      try zip(xs, axes).map { x, a in try x.map { a == nil ? $0 : try Batching.makeBatched($0, axis: a!, level: level) } }
+    func logical(_ x: Tensor, _ axis: Int?) throws -> Tensor {
+      try axis.map { try Batching.makeBatched(x, axis: $0, level: level) } ?? x
     }
     let vjp: VJPRule? = vjpRule.map { rule in
       { g in
@@ -89,7 +89,9 @@ public struct CustomFunction: Primitive, OpaqueToGraph {
     }
     let jvp: JVPRule? = jvpRule.map { rule in
       { primals, tangents in
-        try rule(logical(primals).map { $0! }, logical(tangents)).map { try Batching.exit($0, level: level, size: size, outAxis: 0) }
+        let seenPrimals = try zip(primals, axes).map { try logical($0, $1) }
+        let seenTangents = try zip(tangents, axes).map { t, a in try t.map { try logical($0, a) } }
+        return try rule(seenPrimals, seenTangents).map { try Batching.exit($0, level: level, size: size, outAxis: 0) }
       }
     }
     let physical = CustomFunction(label: label, output: value.detach(), vjpRule: vjp, jvpRule: jvp)

@@ -37,7 +37,9 @@ public struct Diagonal: LinearPrimitive {
     try apply(DiagonalEmbed(offset: offset, axis1: axis1, axis2: axis2, shape: input.shape), [g])
   }
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
-    try Batching.shifted(inputs[0], axes[0]) { try apply(Diagonal(offset: offset, axis1: axis1 + 1, axis2: axis2 + 1), [$0]) }
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(Diagonal(offset: offset, axis1: axis1 + 1, axis2: axis2 + 1), [$0])
+    }
   }
 }
 

@@ -72,7 +72,9 @@ public struct ScatterAdd: LinearPrimitive {
     try apply(Take(indices: indices, axis: axis), [g])
   }
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
-    try Batching.shifted(inputs[0], axes[0]) { try apply(ScatterAdd(indices: indices, axis: axis + 1, size: size), [$0]) }
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(ScatterAdd(indices: indices, axis: axis + 1, size: size), [$0])
+    }
   }
 }
 

@@ -110,7 +110,9 @@ public struct BasicIndex: LinearPrimitive {
     try apply(IndexEmbed(items: items, shape: input.shape), [g])
   }
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
-    try Batching.shifted(inputs[0], axes[0]) { try apply(BasicIndex(items: [.range(start: 0, step: 1, count: $0.shape[0])] + items), [$0]) }
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(BasicIndex(items: [.range(start: 0, step: 1, count: $0.shape[0])] + items), [$0])
+    }
   }
 }
 

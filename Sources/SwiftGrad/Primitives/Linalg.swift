@@ -159,7 +159,9 @@ public struct EuclideanNorm: Primitive {
     return try sum(mul(t, direction(inputs[0], y)), axes: axes, keepDims: keepDims)
   }
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
-    try Batching.shifted(inputs[0], axes[0]) { try apply(EuclideanNorm(axes: self.axes.map { $0 + 1 }, keepDims: keepDims), [$0]) }
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(EuclideanNorm(axes: self.axes.map { $0 + 1 }, keepDims: keepDims), [$0])
+    }
   }
 }
 

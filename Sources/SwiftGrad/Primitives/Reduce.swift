@@ -33,7 +33,9 @@ public struct Sum: LinearPrimitive {
     try broadcastTo(reshape(g, keptShape(input.shape, axes: axes)), input.shape)
   }
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
-    try Batching.shifted(inputs[0], axes[0]) { try apply(Sum(axes: self.axes.map { $0 + 1 }, keepDims: keepDims), [$0]) }
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(Sum(axes: self.axes.map { $0 + 1 }, keepDims: keepDims), [$0])
+    }
   }
 }
 
@@ -123,7 +125,9 @@ public struct Prod: Primitive {
     return try sum(mul(t, partials(inputs[0], y)), axes: axes, keepDims: keepDims)
   }
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
-    try Batching.shifted(inputs[0], axes[0]) { try apply(Prod(axes: self.axes.map { $0 + 1 }, keepDims: keepDims), [$0]) }
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(Prod(axes: self.axes.map { $0 + 1 }, keepDims: keepDims), [$0])
+    }
   }
 }
 
