@@ -56,6 +56,22 @@ final class BatchingTests: XCTestCase {
     try assertClose(try hessian(of: cube)(x), try mul(diag(x), 6))
   }
 
+  /// A primitive that states no batching rule: vmap must name it, never loop per example.
+  struct NoRule: Primitive {
+    static let name = "no_rule"
+    func forward(_ inputs: [Tensor]) throws -> Tensor { try inputs[0].cloned() }
+    func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [cotangent] }
+    func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { tangents[0] }
+  }
+
+  func testAPrimitiveWithoutARuleRaisesNamingIt() throws {
+    let xs = try Random.normal([4, 3])
+    XCTAssertThrowsError(try vmap({ x in try apply(NoRule(), [x]) })(xs)) { error in
+      XCTAssertEqual("\(error)", "[vmap] not implemented for no_rule")
+    }
+    try assertClose(try apply(NoRule(), [xs]), xs)  // unbatched, it runs
+  }
+
   func testErrorsNameTheProblem() throws {
     let xs = try Random.normal([5, 3])
     XCTAssertThrowsError(try vmap({ $0 }, inAxes: [0, 0])([xs, try Random.normal([4, 3])])) { error in

@@ -104,39 +104,39 @@ def _loss(case, w):
 
 
 # The writes that raise are checked once, by test_vmap_matches_stacked_examples.
-DIFF_CASES = [(case, mapped) for case in ALL for mapped in _mapped_positions(case)
+DIFF_CASES = [(case, mapped, axis) for case in ALL for mapped in _mapped_positions(case) for axis in (0, -1)
               if not (case.name in WRITES_INTO_FIRST and 0 not in mapped)]
 
 
 def _diff_id(c):
-    case, mapped = c
-    return f"{case.name}-map{''.join(map(str, mapped))}"
+    case, mapped, axis = c
+    return f"{case.name}-map{''.join(map(str, mapped))}-axis{axis}"
 
 
 @pytest.mark.parametrize("c", DIFF_CASES, ids=_diff_id)
 def test_vmap_of_grad_is_per_example_gradient(c):
-    case, mapped = c
+    case, mapped, axis = c
     examples, w = _examples(case), _weights(case)
     argnums = tuple(range(len(case.shapes)))
     g = sg.grad(_loss(case, w), argnums=argnums)
-    out = sg.vmap(g, in_axes=_in_axes(case, mapped, 0))(*_arguments(case, examples, mapped, 0))
+    out = sg.vmap(g, in_axes=_in_axes(case, mapped, axis))(*_arguments(case, examples, mapped, axis))
     per_example = [g(*_example_arguments(case, examples, mapped, b)) for b in range(BATCH)]
     _check_equal(out, per_example)
 
 
 @pytest.mark.parametrize("c", DIFF_CASES, ids=_diff_id)
 def test_grad_of_vmap_sums_per_example_gradients(c):
-    case, mapped = c
+    case, mapped, axis = c
     examples, w = _examples(case), _weights(case)
     argnums = tuple(range(len(case.shapes)))
-    in_axes = _in_axes(case, mapped, 0)
+    in_axes = _in_axes(case, mapped, axis)
     total = sg.grad(lambda *xs: sg.sum(sg.vmap(_loss(case, w), in_axes=in_axes)(*xs)), argnums=argnums)
-    got = total(*_arguments(case, examples, mapped, 0))
+    got = total(*_arguments(case, examples, mapped, axis))
     per_example = [sg.grad(_loss(case, w), argnums=argnums)(*_example_arguments(case, examples, mapped, b))
                    for b in range(BATCH)]
     for k, g in enumerate(got):
         parts = [np.asarray(p[k]) for p in per_example]
-        expected = np.stack(parts) if k in mapped else np.sum(parts, axis=0)
+        expected = np.moveaxis(np.stack(parts), 0, axis) if k in mapped else np.sum(parts, axis=0)
         np.testing.assert_allclose(np.asarray(g), expected, rtol=1e-10, atol=1e-10)
 
 
@@ -147,7 +147,7 @@ def _tangents(case, examples, seed=11):
 
 @pytest.mark.parametrize("c", DIFF_CASES, ids=_diff_id)
 def test_vmap_of_jvp_is_per_example_jvp(c):
-    case, mapped = c
+    case, mapped, axis = c
     examples = _examples(case)
     tangents = _tangents(case, examples)
     n = len(case.shapes)
@@ -155,8 +155,8 @@ def test_vmap_of_jvp_is_per_example_jvp(c):
     def tangent_of(primals_and_tangents):
         return sg.jvp(case.fn, tuple(primals_and_tangents[:n]), tuple(primals_and_tangents[n:]))[1]
 
-    args = _arguments(case, examples, mapped, 0) + _arguments(case, tangents, mapped, 0)
-    in_axes = _in_axes(case, mapped, 0) * 2
+    args = _arguments(case, examples, mapped, axis) + _arguments(case, tangents, mapped, axis)
+    in_axes = _in_axes(case, mapped, axis) * 2
     out = sg.vmap(lambda *xs: tangent_of(xs), in_axes=in_axes)(*args)
     per_example = [tangent_of(_example_arguments(case, examples, mapped, b)
                               + _example_arguments(case, tangents, mapped, b)) for b in range(BATCH)]
@@ -165,12 +165,12 @@ def test_vmap_of_jvp_is_per_example_jvp(c):
 
 @pytest.mark.parametrize("c", DIFF_CASES, ids=_diff_id)
 def test_jvp_of_vmap_is_per_example_jvp(c):
-    case, mapped = c
+    case, mapped, axis = c
     examples = _examples(case)
     tangents = _tangents(case, examples)
-    in_axes = _in_axes(case, mapped, 0)
-    primals = tuple(_arguments(case, examples, mapped, 0))
-    dirs = tuple(_arguments(case, tangents, mapped, 0))
+    in_axes = _in_axes(case, mapped, axis)
+    primals = tuple(_arguments(case, examples, mapped, axis))
+    dirs = tuple(_arguments(case, tangents, mapped, axis))
     _, out = sg.jvp(sg.vmap(case.fn, in_axes=in_axes), primals, dirs)
     per_example = [sg.jvp(case.fn, tuple(_example_arguments(case, examples, mapped, b)),
                           tuple(_example_arguments(case, tangents, mapped, b)))[1] for b in range(BATCH)]
