@@ -175,3 +175,30 @@ def test_jvp_of_vmap_is_per_example_jvp(c):
     per_example = [sg.jvp(case.fn, tuple(_example_arguments(case, examples, mapped, b)),
                           tuple(_example_arguments(case, tangents, mapped, b)))[1] for b in range(BATCH)]
     _check_equal(out, per_example)
+
+
+SECOND_ORDER = [case for case in ALL if case.second_order and case.name not in WRITES_INTO_FIRST]
+
+
+@pytest.mark.parametrize("case", SECOND_ORDER, ids=repr)
+def test_grad_of_vmap_of_grad_is_the_per_example_second_derivative(case):
+    """An outer grad through per-sample gradients (the mapped inputs require grad outside)."""
+    examples, w = _examples(case), _weights(case)
+    n = len(case.shapes)
+    argnums = tuple(range(n))
+    g = sg.grad(_loss(case, w), argnums=argnums)
+    rng = np.random.default_rng(3)
+    v = [rng.uniform(-1, 1, (BATCH,) + tuple(s)) for s in case.shapes]
+
+    def outer(*xs):
+        per_sample = sg.vmap(g)(*xs)
+        return sg.sum(sg.stack([sg.sum(p * vk) for p, vk in zip(per_sample, v)]))
+
+    got = sg.grad(outer, argnums=argnums)(*[_stacked(examples, k, 0) for k in range(n)])
+    for b in range(BATCH):
+        def example(*xs, b=b):
+            return sg.sum(sg.stack([sg.sum(p * vk[b]) for p, vk in zip(g(*xs), v)]))
+
+        expected = sg.grad(example, argnums=argnums)(*examples[b])
+        for k in range(n):
+            np.testing.assert_allclose(np.asarray(got[k])[b], np.asarray(expected[k]), rtol=1e-9, atol=1e-9)

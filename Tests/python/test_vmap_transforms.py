@@ -55,6 +55,17 @@ def test_grad_through_vmap_of_grad_differentiates_per_sample_gradients():
     close(sg.grad(norms_vmap)(sg.tensor(W)), sg.grad(norms_loop)(sg.tensor(W)))
 
 
+def test_grad_through_vmap_of_grad_with_respect_to_the_mapped_input():
+    f = lambda x: sg.sum(sg.sin(x) * x)
+    through_vmap = sg.grad(lambda xs: sg.sum(sg.vmap(sg.grad(f))(xs) ** 2))(XS)
+    through_loop = sg.grad(lambda xs: sg.sum(sg.stack([sg.grad(f)(x) for x in xs]) ** 2))(XS)
+    assert np.abs(np.asarray(through_loop)).max() > 0.1
+    close(through_vmap, through_loop)
+    # and forward over it: jvp of the per-sample gradients
+    t = np.ones_like(XS)
+    close(sg.jvp(sg.vmap(sg.grad(f)), (XS,), (t,))[1], np.stack([np.asarray(sg.hvp(f, (x,), (np.ones(3),))[1]) for x in XS]))
+
+
 def test_vmap_of_hvp_and_hessian_rows():
     f = lambda x: sg.sum(sg.tanh(x @ W) ** 2)
     x = XS[0]
@@ -231,6 +242,14 @@ def test_in_place_writes():
     close(sg.vmap(write)(XS), np.concatenate([5 + XS[:, :1], 2 * XS[:, 1:]], axis=1))
     close(sg.vmap(sg.grad(lambda x: sg.sum(write(x) ** 2)))(XS),
           np.stack([np.asarray(sg.grad(lambda x: sg.sum(write(x) ** 2))(x)) for x in XS]))
+
+    def multiply_in_place(x):
+        y = x * 1.0
+        y *= x  # the product's rule reads y's old values: they must survive the write
+        return sg.sum(y)
+
+    close(sg.vmap(sg.grad(multiply_in_place))(XS), 2 * XS)
+    close(sg.grad(lambda xs: sg.sum(sg.vmap(multiply_in_place)(xs)))(XS), 2 * XS)
 
     def write_into_shared(x):
         y = sg.zeros(3)

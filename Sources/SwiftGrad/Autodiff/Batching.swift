@@ -72,6 +72,9 @@ public enum Batching {
     let t = Tensor(
       storage: physical.storage, shape: shape, strides: strides, offset: physical.offset, dtype: physical.dtype)
     t.batch = BatchedValue(level: level, value: physical, axis: a)
+    // Reverse transforms inside the vmap must know that an outer one differentiates the
+    // examples (Note [Differentiable results]): the logical tensor requires grad when they do.
+    t.requiresGrad = physical.requiresGrad
     return t
   }
 
@@ -170,10 +173,12 @@ public enum Batching {
 
   /// An in-place write involving batched tensors: the new value is computed out of place
   /// (batched and recorded like any op), written into the target's examples, and returned to
-  /// stand for the target. Nil when neither operand is batched.
-  static func writeInPlace(_ target: Tensor, _ other: Tensor, opName: String, _ compute: () throws -> Tensor) throws
-    -> Tensor?
-  {
+  /// stand for the target. Nil when neither operand is batched. `compute` gets the tensor to
+  /// read the target's old values from: a copy when a recorded rule will read them (the write
+  /// changes the target's memory, Note [In-place and history]).
+  static func writeInPlace(
+    _ target: Tensor, _ other: Tensor, opName: String, readsTarget: Bool, _ compute: (Tensor) throws -> Tensor
+  ) throws -> Tensor? {
     let level = Swift.max(target.batch?.level ?? Int.min, other.batch?.level ?? Int.min)
     guard level != Int.min else { return nil }
     guard let written = target.batch, written.level == level else {
@@ -186,7 +191,8 @@ public enum Batching {
         "vmap: \(opName) into a tensor batched by nested vmaps is not supported; use an out-of-place op")
     }
     try written.value.checkWritable(opName)
-    let result = try compute()
+    let recording = GradMode.isEnabled && (target.requiresGrad || other.requiresGrad)
+    let result = try compute(recording && readsTarget ? copy(target) : target)
     guard DType.promote(result.dtype, target.dtype) == target.dtype || result.dtype == target.dtype else {
       throw SGError.type(
         "\(opName): result type \(result.dtype) can't be cast to the desired output type \(target.dtype)")
