@@ -202,3 +202,19 @@ def test_grad_of_vmap_of_grad_is_the_per_example_second_derivative(case):
         expected = sg.grad(example, argnums=argnums)(*examples[b])
         for k in range(n):
             np.testing.assert_allclose(np.asarray(got[k])[b], np.asarray(expected[k]), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("case", SECOND_ORDER, ids=repr)
+def test_vmap_of_hvp_with_mapped_primals(case):
+    """Forward over reverse inside vmap (the jvp level is newer than the batching level)."""
+    examples, w = _examples(case), _weights(case)
+    tangents = _tangents(case, examples)
+    n = len(case.shapes)
+    g = sg.grad(_loss(case, w), argnums=tuple(range(n)))
+
+    def hvp(*xs_and_ts):
+        return sg.jvp(g, tuple(xs_and_ts[:n]), tuple(xs_and_ts[n:]))[1]
+
+    args = [_stacked(examples, k, 0) for k in range(n)] + [_stacked(tangents, k, 0) for k in range(n)]
+    out = sg.vmap(hvp)(*args)
+    _check_equal(out, [hvp(*examples[b], *tangents[b]) for b in range(BATCH)])

@@ -66,6 +66,17 @@ def test_grad_through_vmap_of_grad_with_respect_to_the_mapped_input():
     close(sg.jvp(sg.vmap(sg.grad(f)), (XS,), (t,))[1], np.stack([np.asarray(sg.hvp(f, (x,), (np.ones(3),))[1]) for x in XS]))
 
 
+def test_vmap_of_forward_over_reverse_with_mapped_primals():
+    # The jvp level is inside the vmap level: the reverse sweep must read the tangents.
+    fs = [lambda x: sg.sum(x * x * x), lambda x: sg.sum(sg.exp(x) * x) * sg.sum(sg.sin(x @ W))]
+    v = np.ones(3)
+    for f in fs:
+        hv = sg.vmap(lambda x: sg.jvp(sg.grad(f), (x,), (v,))[1])(XS)
+        close(hv, np.stack([np.asarray(sg.hvp(f, (x,), (v,))[1]) for x in XS]))
+        close(sg.vmap(sg.hessian(f))(XS), np.stack([np.asarray(sg.hessian(f)(x)) for x in XS]))
+        close(sg.vmap(sg.jacfwd(sg.grad(f)))(XS), np.stack([np.asarray(sg.hessian(f)(x)) for x in XS]))
+
+
 def test_vmap_of_hvp_and_hessian_rows():
     f = lambda x: sg.sum(sg.tanh(x @ W) ** 2)
     x = XS[0]

@@ -132,7 +132,13 @@ public enum Batching {
       // Tangents of a `jvp` nested inside this `vmap`: primal first, then those levels.
       let seen = try inputs.map { try ForwardMode.strip($0, level: newest) }
       let out = try apply(p, seen)
-      if out.dtype.isFloatingPoint && P.isDifferentiable { try ForwardMode.propagate(p, inputs, out, above: level) }
+      guard out.dtype.isFloatingPoint && P.isDifferentiable else { return out }
+      if GradMode.isEnabled && inputs.contains(where: \.requiresGrad) {
+        // The node reads the inputs with their tangents, as `apply` records it: the VJP rule
+        // then carries them (Note [Forward over reverse]).
+        out.gradFn = Node(p, inputs, output: out)
+      }
+      try ForwardMode.propagate(p, inputs, out, above: level)
       return out
     }
     let unwrapped = inputs.map { unwrap($0, level: level) }
