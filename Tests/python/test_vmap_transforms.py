@@ -365,3 +365,29 @@ def test_jacobians_of_pytrees_several_outputs_and_aux():
         close(J["a"]["b"], np.zeros((4, 4)))
         loop = _loop_jacfwd(lambda w: sg.tanh(XS[0] @ w), sg.tensor(W))
         close(J["a"]["w"], loop)
+
+
+def test_deep_compositions_in_every_level_order():
+    rng = np.random.default_rng(4)
+    X, V, v = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.normal(size=4)
+    W4 = rng.normal(size=(4, 4))
+    f = lambda x: sg.sum(sg.tanh(x @ W4) * sg.exp(x))
+    jv = lambda x, t: sg.jvp(f, (x,), (t,))[1]
+    g = lambda x: sg.grad(lambda z: sg.sum(sg.jvp(f, (z,), (v,))[1]))(x)
+    close(sg.vmap(g)(X), np.stack([np.asarray(g(x)) for x in X]))                        # vmap(grad(jvp))
+    close(sg.jvp(sg.vmap(jv), (X, V), (V, X))[1],
+          np.stack([np.asarray(sg.jvp(jv, (x, t), (t, x))[1]) for x, t in zip(X, V)]))   # jvp(vmap(jvp))
+    close(sg.grad(lambda X: sg.sum(sg.vmap(jv)(X, V) ** 2))(X),
+          sg.grad(lambda X: sg.sum(sg.stack([jv(x, t) for x, t in zip(X, V)]) ** 2))(X))  # grad(vmap(jvp))
+    XX, TT = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 4))
+    k = lambda x, t: sg.jvp(sg.vmap(sg.grad(f)), (x,), (t,))[1]
+    close(sg.vmap(k)(XX, TT), np.stack([[np.asarray(sg.jvp(sg.grad(f), (XX[i, j],), (TT[i, j],))[1])
+                                          for j in range(3)] for i in range(2)]))   # vmap(jvp(vmap(grad)))
+    hv = lambda x, t: sg.jvp(sg.grad(f), (x,), (t,))[1]
+    zero = np.zeros_like(X)
+    close(sg.jvp(sg.vmap(hv), (X, V), (V, zero))[1],
+          np.stack([np.asarray(sg.jvp(hv, (x, t), (t, np.zeros(4)))[1]) for x, t in zip(X, V)]))  # third order
+    close(sg.hessian(lambda X: sg.sum(sg.vmap(f)(X)))(X),
+          sg.hessian(lambda X: sg.sum(sg.stack([f(x) for x in X])))(X))
+    close(sg.vmap(sg.vmap(sg.hessian(f)))(XX),
+          np.stack([[np.asarray(sg.hessian(f)(XX[i, j])) for j in range(3)] for i in range(2)]))

@@ -99,6 +99,8 @@ public enum Batching {
     guard let axis else {
       var shape = x.shape
       shape.insert(size, at: target)
+      guard size > 0 else { throw SGError.value("vmap: the batch size must be positive, got \(size)") }
+      _ = try checkedElementCount(shape, "vmap")  // a broadcast view: its size must not overflow
       return try broadcastTo(expandDims(x, axis: target), shape)
     }
     return try moveAxis(value, from: axis, to: target)
