@@ -391,3 +391,23 @@ def test_deep_compositions_in_every_level_order():
           sg.hessian(lambda X: sg.sum(sg.stack([f(x) for x in X])))(X))
     close(sg.vmap(sg.vmap(sg.hessian(f)))(XX),
           np.stack([[np.asarray(sg.hessian(f)(XX[i, j])) for j in range(3)] for i in range(2)]))
+
+
+def test_batched_indices_into_a_shared_table():
+    rng = np.random.default_rng(5)
+    table = sg.tensor(rng.normal(size=(6, 3)))
+    idx = rng.integers(0, 6, (4, 5))  # 4 examples of 5 indices
+    F = sg.nn.functional
+    out = sg.vmap(lambda i: F.embedding(i, table))(idx)
+    close(out, np.asarray(table)[idx])
+    close(sg.vmap(lambda i: sg.take(table, i, axis=0))(idx), np.asarray(table)[idx])
+    weights = rng.normal(size=(4, 5, 3))
+    g = sg.grad(lambda t: sg.sum(sg.vmap(lambda i: F.embedding(i, t))(idx) * weights))(table)
+    expected = np.zeros((6, 3))
+    np.add.at(expected, idx.reshape(-1), weights.reshape(-1, 3))
+    close(g, expected)
+    per_example = sg.vmap(sg.grad(lambda t, i, w: sg.sum(F.embedding(i, t) * w)), (None, 0, 0))(table, idx, weights)
+    for b in range(4):
+        e = np.zeros((6, 3))
+        np.add.at(e, idx[b], weights[b])
+        close(per_example[b], e)

@@ -47,11 +47,15 @@ public struct DynamicTake: Primitive {
     try tangents[0].map { try apply(self, [$0, inputs[1]]) }
   }
 
-  /// Batched indices: every example's data is stacked into one axis of B * S entries and
+  /// Batched indices into shared data gather once, the batch axis landing where the indices
+  /// go. Batched data: every example's data is stacked into one axis of B * S entries and
   /// example b's indices are offset by b * S, so one gather serves the whole batch.
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
     guard let indexAxis = axes[1] else {
       return try Batching.shifted(inputs[0], axes[0]) { try apply(DynamicTake(axis: axis + 1), [$0, inputs[1]]) }
+    }
+    if axes[0] == nil {  // an embedding table shared by the examples is never copied
+      return (try apply(self, [inputs[0], Batching.front(inputs[1], indexAxis)]), axis)
     }
     let size = Batching.size(inputs, axes)
     let x = try moveAxis(Batching.materialized(inputs[0], axes[0], size: size), from: axis + 1, to: 1)
