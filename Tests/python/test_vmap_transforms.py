@@ -411,3 +411,27 @@ def test_batched_indices_into_a_shared_table():
         e = np.zeros((6, 3))
         np.add.at(e, idx[b], weights[b])
         close(per_example[b], e)
+
+
+def test_vmap_in_several_threads_at_once():
+    import threading
+
+    f = lambda w, x: sg.sum(sg.tanh(x @ w))
+    expected = np.stack([np.asarray(sg.grad(f)(sg.tensor(W), x)) for x in XS])
+    results, errors = [None] * 4, []
+
+    def work(k):
+        try:
+            for _ in range(20):
+                results[k] = np.asarray(sg.vmap(sg.grad(f), (None, 0))(sg.tensor(W), XS))
+        except Exception as e:  # reported below: a thread's exception would otherwise be lost
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for r in results:
+        close(r, expected)
