@@ -169,6 +169,10 @@ def test_randomness_modes():
     assert len({tuple(r) for r in different}) == 4
     nested = np.asarray(sg.vmap(sg.vmap(f, randomness="different"), randomness="different")(np.zeros((2, 3, 3))))
     assert len({tuple(r) for r in nested.reshape(6, 3)}) == 6
+    chunked_same = np.asarray(sg.vmap(f, randomness="same", chunk_size=2)(np.zeros((5, 3))))
+    assert np.all(chunked_same == chunked_same[0])
+    chunked_different = np.asarray(sg.vmap(f, randomness="different", chunk_size=2)(np.zeros((5, 3))))
+    assert len({tuple(r) for r in chunked_different}) == 5
 
 
 def test_dropout_inside_vmap_needs_a_randomness_choice():

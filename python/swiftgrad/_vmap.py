@@ -165,9 +165,13 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, randomness="error", chunk_siz
         batch = _Batch(args, in_axes, axis_size)
         if chunk_size is None or chunk_size >= batch.size:
             return _run(f, batch, kwargs, out_axes, code)
+        # randomness="same": every chunk draws what the first drew (one sample for all examples).
+        state = _C.random_get_state() if randomness == "same" else None
         parts = []
         for start in range(0, batch.size, chunk_size):
             stop = min(start + chunk_size, batch.size)
+            if state is not None:
+                _C.random_set_state(state)
             parts.append(_run(f, _Batch(batch.chunk(start, stop), in_axes, stop - start), kwargs, out_axes, code))
         return _concatenate_chunks(parts, out_axes)
 
