@@ -1,4 +1,4 @@
-"""All twelve workloads of the performance issue in one run, side by side with NumPy and every peer
+"""All thirteen workloads of the performance issue in one run, side by side with NumPy and every peer
 library that is installed (PyTorch, JAX, HIPS autograd; an absent peer is reported as absent).
 Interleaved rounds, medians and minimums, results checked equal before timing; prints Markdown
 and writes JSON (`--json`).
@@ -21,6 +21,7 @@ from _peers import machine, peers  # noqa: E402
 from _timing import measure, table  # noqa: E402
 import models  # noqa: E402
 import overhead  # noqa: E402
+import vmap as vmap_workloads  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -237,7 +238,7 @@ def w10(found, rounds):
 
 
 WORKLOADS = {"W1": overhead.w1, "W2": overhead.w2, "W3": overhead.w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7,
-             "W8": w8, "W9": w9, "W10": w10, "W11": models.w11, "W12": models.w12}
+             "W8": w8, "W9": w9, "W10": w10, "W11": models.w11, "W12": models.w12, "W13": vmap_workloads.w13}
 
 
 def main():

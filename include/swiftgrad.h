@@ -290,6 +290,18 @@ int sg_optim_adagrad_step(sg_tensor param, sg_tensor grad, sg_tensor state_sum, 
 int sg_optim_sparse_adam_step(sg_tensor param, sg_tensor grad, sg_tensor exp_avg, sg_tensor exp_avg_sq, int64_t step,
                               double lr, double beta1, double beta2, double eps, int maximize);
 
+/* --- Batching (vmap; Sources/SwiftGradC/Batching.swift, Note [Batching levels]) -------------
+ * A level from sg_vmap_new_level is opened with sg_vmap_push (size examples; randomness 0 error,
+ * 1 different, 2 same) and closed with sg_vmap_pop. sg_vmap_make_batched gives the logical
+ * tensor of x mapped over `axis`; sg_vmap_exit the physical result with the batch axis at
+ * out_axis (has_out_axis 0: out_axes None). sg_vmap_level: newest batching level of x, or -1. */
+int64_t sg_vmap_new_level(void);
+int sg_vmap_push(int64_t level, int64_t size, int randomness);
+void sg_vmap_pop(void);
+int sg_vmap_make_batched(sg_tensor *out, sg_tensor x, int64_t axis, int64_t level);
+int sg_vmap_exit(sg_tensor *out, sg_tensor x, int64_t level, int64_t size, int64_t out_axis, int has_out_axis);
+int64_t sg_vmap_level(sg_tensor x);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,7 +23,8 @@ if [ "$kind" = address ]; then
   tests=(Tests/python/test_op_table.py Tests/python/test_indexing.py Tests/python/test_errors.py
          Tests/python/test_errors_shapemath.py Tests/python/test_inplace.py Tests/python/test_never_crash.py
          Tests/python/test_threads.py Tests/python/test_custom.py Tests/python/test_linalg_extra.py
-         Tests/python/test_deep_graph.py Tests/python/test_compile.py)
+         Tests/python/test_deep_graph.py Tests/python/test_compile.py Tests/python/test_vmap.py
+         Tests/python/test_vmap_transforms.py)
   # Python's own allocations are not instrumented and it leaks by design at exit: no leak checks.
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:allocator_may_return_null=1}
 else

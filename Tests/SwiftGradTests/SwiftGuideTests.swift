@@ -80,6 +80,22 @@ final class SwiftGuideTests: XCTestCase {
     XCTAssertEqual(try mixed.scalarValue(), 24)
   }
 
+  func testGuideVmap() throws {
+    // BEGIN GUIDE EXAMPLE vmap
+    let w = try Random.normal([3, 2])
+    let xs = try Random.normal([8, 3])  // 8 examples
+    let loss: ([Tensor]) throws -> Tensor = { a in try sum(square(tanh(matmul(a[1], a[0])))) }
+    let perExample = gradient(of: loss, argumentNumbers: [0])  // [w, x] -> [dloss/dw]
+    // One batched pass: w is shared (nil), xs is mapped over axis 0.
+    let grads = try vmap(perExample, inAxes: [nil, 0])([w, xs])[0]  // shape [8, 3, 2]
+    // END GUIDE EXAMPLE vmap
+    XCTAssertEqual(grads.shape, [8, 3, 2])
+    let first = try perExample([w, index(xs, [IndexItem.index(0)])])[0]
+    for (a, b) in zip(try index(grads, [IndexItem.index(0)]).toArray(), try first.toArray()) {
+      XCTAssertEqual(a, b, accuracy: 1e-12)
+    }
+  }
+
   func testGuideGraphMode() throws {
     // BEGIN GUIDE EXAMPLE graph
     // Record a loss and its gradient once (placeholders are the graph's inputs)...

@@ -402,5 +402,6 @@ PyMODINIT_FUNC PyInit__C(void) {
   if (sg_register_forward(m) < 0 || sg_register_callbacks(m) < 0) return NULL;
   if (sg_register_graphmode(m) < 0 || sg_register_blas(m) < 0) return NULL;
   if (sg_register_sparse(m) < 0) return NULL;
+  if (sg_register_batching(m) < 0) return NULL;
   return m;
 }

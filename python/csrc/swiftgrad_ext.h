@@ -51,6 +51,8 @@ PyObject *sg_call_binary(int op, PyObject *x, PyObject *y);
 /* A new tensor of `shape` filled with `value` (the table's `full`). */
 int sg_full_tensor(sg_tensor *out, int ndim, const int64_t *shape, double value, int dtype);
 
+int sg_register_batching(PyObject *module); /* batching.c: vmap entry points */
+
 /* indexing.c: index expressions, 4 int64 per item (sg_index), index arrays as tensors (kind 4). */
 PyObject *sg_index_call(PyObject *self, PyObject *key);
 typedef struct {

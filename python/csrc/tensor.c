@@ -56,6 +56,13 @@ static int tensor_getbuffer(TensorObject *self, Py_buffer *view, int flags) {
     PyErr_SetString(PyExc_BufferError, "tensor is not contiguous; request a strided buffer");
     return -1;
   }
+  if (sg_vmap_level(h) >= 0) {
+    PyMem_Free(info);
+    PyErr_SetString(PyExc_RuntimeError,
+                    "vmap: the values of a batched tensor cannot be read inside vmap "
+                    "(numpy(), buffers, item(), bool(), control flow on values)");
+    return -1;
+  }
   view->buf = sg_tensor_data(h);
   view->obj = Py_NewRef(self);
   view->len = sg_tensor_size(h) * itemsize;
@@ -287,6 +294,10 @@ static PyObject *scalar_value(TensorObject *self, const char *what) {
   }
   if (sg_tensor_is_sparse(self->handle)) {
     PyErr_Format(PyExc_TypeError, "%s: a row-sparse gradient has no dense value; call .to_dense() first", what);
+    return NULL;
+  }
+  if (sg_vmap_level(self->handle) >= 0) {
+    PyErr_Format(PyExc_RuntimeError, "vmap: %s of a batched tensor inside vmap: its value differs per example", what);
     return NULL;
   }
   void *p = sg_tensor_data(self->handle);

@@ -210,6 +210,7 @@ from . import transforms  # noqa: E402
 from .transforms import (  # noqa: E402
     grad, value_and_grad, vjp, jvp, jacfwd, jacrev, jacobian, hessian, hvp, linearize,
 )
+from .transforms import vmap  # noqa: E402
 
 from . import linalg  # noqa: E402
 

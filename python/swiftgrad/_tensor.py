@@ -137,6 +137,8 @@ class Tensor(_C.TensorBase):
         if self.is_sparse:
             return (f"tensor(indices={np.asarray(self.indices()).tolist()}, values={self.values()!r}, "
                     f"size={self.shape}, dtype={self.dtype}, layout=row_sparse)")
+        if _C.vmap_level(self) >= 0:  # one value per example: only the description is known
+            return f"BatchedTensor(shape={self.shape}, dtype={self.dtype}, level={_C.vmap_level(self)})"
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         extras = []
         if self.dtype not in (np.float64, np.int64, np.bool_) or self.size == 0:

@@ -100,12 +100,18 @@ class CompiledFunction:
 
     def __call__(self, *args, **kwargs):
         if not kwargs and not self.static_argnums and all(type(a) is Tensor for a in args):
+            if any(_C.vmap_level(a) >= 0 for a in args):
+                return self.fn(*args)  # see below
             # Fast path for the common call with Tensors only: a cheaper key, same entries.
             fast_key = tuple((a.shape, a._dtype_code) for a in args)
             entry = self._fast.get(fast_key)
             if entry is None:
                 entry = self._fast[fast_key] = self._lookup(args, kwargs)[0]
             return self._run(entry, args)
+        if any(_C.vmap_level(leaf) >= 0 for leaf in tree_util.tree_leaves((args, kwargs))):
+            # Inside vmap the arguments are batched: the body runs under vmap, uncompiled
+            # (docs/TRANSFORMS.md, "vmap"); compile the vmapped function to compile the batch.
+            return self.fn(*args, **kwargs)
         entry, arrays = self._lookup(args, kwargs)
         return self._run(entry, arrays)
 

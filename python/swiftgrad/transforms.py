@@ -18,9 +18,10 @@ import numpy as np
 from . import _C
 from .tree_util import flatten as _flatten, tree_flatten
 from .autograd import enable_grad, grad as _autograd_grad
+from ._vmap import vmap
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
-           "linearize"]
+           "linearize", "vmap"]
 
 
 def _asarray(x):
@@ -343,37 +344,53 @@ def _assemble(out_leaves, out_rebuild, in_leaves_per_arg, in_rebuilds, blocks, s
     return out_rebuild(iter(entries))
 
 
-def _jacrev_from(trace, single):
+def _basis(size, shape, dtype):
+    """The standard basis of a `shape`-shaped space, stacked: (size, *shape)."""
+    return np.eye(size, dtype=dtype).reshape((size,) + tuple(shape))
+
+
+def _jacrev_from(trace, single, chunk_size=None):
+    """One batched pullback per output leaf: vmap over the rows of the identity (JAX's
+    vmap(vjp)), instead of one reverse sweep per output element."""
     blocks = []
+    n_out = len(trace.out_leaves)
     for o, out in enumerate(trace.out_leaves):
-        rows = []
-        for j in range(out.size if _is_float(out) else 0):
-            e = np.zeros(out.shape, out.dtype)
-            e.flat[j] = 1
-            cts = [e if m == o else None for m in range(len(trace.out_leaves))]
-            rows.append(trace.pullback(cts))
-        blocks.append([
-            _stack_reshape([r[k] for r in rows], out.shape + x.shape, x.dtype, 0)
-            for k, x in enumerate(trace.inputs)
-        ])
+        if not _is_float(out) or out.size == 0:
+            blocks.append([_stack_reshape([], out.shape + x.shape, x.dtype, 0) for x in trace.inputs])
+            continue
+
+        def pull(e, o=o):
+            return trace.pullback([e if m == o else None for m in range(n_out)])
+
+        if out.size == 1:  # one basis vector: a plain pullback, no batch level needed
+            rows = pull(np.ones(out.shape, out.dtype))
+        else:
+            rows = vmap(pull, chunk_size=chunk_size, randomness="same")(_basis(out.size, out.shape, out.dtype))
+        from . import reshape
+
+        blocks.append([reshape(r, out.shape + x.shape) for r, x in zip(rows, trace.inputs)])
     return _assemble(trace.out_leaves, trace.out_rebuild, trace.in_leaves, trace.in_rebuilds, blocks, single)
 
 
-def jacrev(f, argnums=0, has_aux=False):
-    """Reverse-mode Jacobian: one evaluation of `f`, then one VJP per output element."""
+def jacrev(f, argnums=0, has_aux=False, chunk_size=None):
+    """Reverse-mode Jacobian: one evaluation of `f`, then one batched VJP per output leaf (over
+    the stacked basis; `chunk_size` basis vectors at a time bounds memory)."""
 
     def jacrev_f(*args, **kwargs):
         trace = _ReverseTrace(f, args, kwargs, argnums, has_aux, "jacrev")
-        jac = _jacrev_from(trace, isinstance(argnums, int))
+        jac = _jacrev_from(trace, isinstance(argnums, int), chunk_size)
         return (jac, trace.aux) if has_aux else jac
 
     return jacrev_f
 
 
-def jacfwd(f, argnums=0, has_aux=False):
-    """Forward-mode Jacobian: one JVP per input element."""
+def jacfwd(f, argnums=0, has_aux=False, chunk_size=None):
+    """Forward-mode Jacobian: one batched JVP over the stacked basis of every input element
+    (vmap of jvp; `chunk_size` basis vectors at a time bounds memory)."""
 
     def jacfwd_f(*args, **kwargs):
+        from . import moveaxis, reshape
+
         nums = _argnums(argnums, len(args), "jacfwd")
         args = list(args)
         in_leaves, in_rebuilds = [], []
@@ -382,62 +399,90 @@ def jacfwd(f, argnums=0, has_aux=False):
             in_leaves.append([_float_input(_asarray(leaf), "jacfwd") for leaf in leaves])
             in_rebuilds.append(rebuild)
         flat_in = [x for xs in in_leaves for x in xs]
-        columns = [[] for _ in flat_in]  # columns[k][i]: flat output tangents for element i
-        out_leaves = out_rebuild = aux = None
-        for k, x in enumerate(flat_in):
-            for i in range(x.size if _is_float(x) else 0):
-                e = np.zeros(x.shape, x.dtype)
-                e.flat[i] = 1
-                level = _C.forward_new_level()
-                leaves_k = [_C.forward_make_dual(v, e, level) if m == k else v for m, v in enumerate(flat_in)]
-                it = iter(leaves_k)
-                for n, i_arg in enumerate(nums):
-                    args[i_arg] = in_rebuilds[n](it)
-                with _Level(level):
-                    result = f(*args, **kwargs)
-                if has_aux:
-                    result, aux = result
-                    aux = _strip_aux(aux, level)
-                leaves, out_rebuild = _flatten(result)
-                out_leaves = [_C.forward_strip(_asarray(o), level) for o in leaves]
-                columns[k].append([_C.forward_tangent(_asarray(o), level) for o in leaves])
-        if out_leaves is None:  # no input elements: evaluate once for the output structure
-            it = iter(flat_in)
+        total = sum(x.size for x in flat_in)
+
+        def evaluate(leaves):
+            it = iter(leaves)
+            call = list(args)
             for n, i_arg in enumerate(nums):
-                args[i_arg] = in_rebuilds[n](it)
-            result = f(*args, **kwargs)
+                call[i_arg] = in_rebuilds[n](it)
+            return f(*call, **kwargs)
+
+        def push(*tangents):
+            level = _C.forward_new_level()
+            duals = [_C.forward_make_dual(x, t, level) for x, t in zip(flat_in, tangents)]
+            with _Level(level):
+                result = evaluate(duals)
+            aux = None
+            if has_aux:
+                result, aux = result
+                aux = _strip_aux(aux, level)
+            leaves, rebuild = _flatten(result)
+            leaves = [_asarray(o) for o in leaves]
+            return ([_C.forward_tangent(o, level) for o in leaves], [_C.forward_strip(o, level) for o in leaves],
+                    aux, rebuild)
+
+        if total == 0:  # no input elements: evaluate once for the output structure
+            result = evaluate(flat_in)
+            aux = None
             if has_aux:
                 result, aux = result
             leaves, out_rebuild = _flatten(result)
             out_leaves = [_asarray(o) for o in leaves]
-        blocks = [[_stack_reshape([col[o] for col in columns[k]], out.shape + x.shape, out.dtype, -1)
-                   for k, x in enumerate(flat_in)] for o, out in enumerate(out_leaves)]
+            columns = [[None for _ in flat_in] for _ in out_leaves]
+        else:
+            eye = np.eye(total)
+            offsets = np.cumsum([0] + [x.size for x in flat_in])
+            tangents = [eye[:, offsets[k]:offsets[k + 1]].astype(x.dtype).reshape((total,) + x.shape)
+                        for k, x in enumerate(flat_in)]
+            structure = {}
+
+            def push_flat(*ts):
+                out_tangents, primals, aux, rebuild = push(*ts)
+                structure["rebuild"] = rebuild
+                return out_tangents, primals, aux
+
+            # randomness='same': every basis direction differentiates the same draw of a random op.
+            stacked, out_leaves, aux = vmap(push_flat, out_axes=(0, None, None), chunk_size=chunk_size,
+                                            randomness="same")(*tangents)
+            out_rebuild = structure["rebuild"]
+            columns = [[stacked[o][offsets[k]:offsets[k + 1]] for k in range(len(flat_in))]
+                       for o in range(len(out_leaves))]
+        blocks = []
+        for o, out in enumerate(out_leaves):
+            row = []
+            for k, x in enumerate(flat_in):
+                col = columns[o][k]
+                row.append(_stack_reshape([], out.shape + x.shape, out.dtype, -1) if col is None
+                           else reshape(moveaxis(col, 0, -1), out.shape + x.shape))
+            blocks.append(row)
         jac = _assemble(out_leaves, out_rebuild, in_leaves, in_rebuilds, blocks, isinstance(argnums, int))
         return (jac, aux) if has_aux else jac
 
     return jacfwd_f
 
 
-def jacobian(f, argnums=0, has_aux=False):
+def jacobian(f, argnums=0, has_aux=False, chunk_size=None):
     """The Jacobian by the cheaper mode: forward when the inputs have fewer elements than the
-    outputs (n JVPs < m VJPs), reverse otherwise. `f` is evaluated once to count outputs, and
-    that evaluation is reused by the reverse branch."""
+    outputs (a batched JVP over n basis vectors < a batched VJP over m), reverse otherwise. `f`
+    is evaluated once to count outputs, and that evaluation is reused by the reverse branch."""
 
     def jacobian_f(*args, **kwargs):
         trace = _ReverseTrace(f, args, kwargs, argnums, has_aux, "jacobian")
         n = sum(x.size for x in trace.inputs)
         m = sum(o.size for o in trace.out_leaves)
         if n < m:
-            return jacfwd(f, argnums, has_aux)(*args, **kwargs)
-        jac = _jacrev_from(trace, isinstance(argnums, int))
+            return jacfwd(f, argnums, has_aux, chunk_size)(*args, **kwargs)
+        jac = _jacrev_from(trace, isinstance(argnums, int), chunk_size)
         return (jac, trace.aux) if has_aux else jac
 
     return jacobian_f
 
 
-def hessian(f, argnums=0):
-    """Forward over reverse, `jacfwd(jacrev(f))`: shape in.shape + in.shape for scalar `f`."""
-    return jacfwd(jacrev(f, argnums), argnums)
+def hessian(f, argnums=0, chunk_size=None):
+    """Forward over reverse, `jacfwd(jacrev(f))`: shape in.shape + in.shape for scalar `f`;
+    each level is one batched pass over its basis."""
+    return jacfwd(jacrev(f, argnums, chunk_size=chunk_size), argnums, chunk_size=chunk_size)
 
 
 def hvp(f, primals, tangents):

@@ -2,6 +2,7 @@
 /// requires grad, and forward-mode tangents when an input carries any.
 public func apply<P: Primitive>(_ primitive: P, _ inputs: [Tensor]) throws -> Tensor {
   if inputs.contains(where: { $0.sparseRows != nil }) { return try apply(primitive, inputs.map { try $0.denseFace() }) }
+  if inputs.contains(where: { $0.batch != nil }) { return try Batching.apply(primitive, inputs) }
   var out = try primitive.forward(inputs)
   if inputs.contains(where: { $0 === out }) { out = out.alias() }
   let state = ThreadState.current  // one thread-local lookup for the recorder and grad mode
@@ -22,6 +23,7 @@ extension Tensor {
   func alias() -> Tensor {
     let a = Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
     a.sparseRows = sparseRows
+    a.batch = batch
     return a
   }
 
@@ -43,4 +45,5 @@ struct Identity: LinearPrimitive {
   static let name = "identity"
   func forward(_ inputs: [Tensor]) throws -> Tensor { inputs[0].alias() }
   func transpose(_ cotangent: Tensor, input: Tensor) throws -> Tensor { cotangent }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { (try apply(self, inputs), axes[0]) }
 }

@@ -103,9 +103,12 @@ public enum ForwardMode {
 
   /// Pushes every level the inputs carry through `p`, oldest first, so that when level L's
   /// rule runs, `out` already holds the older levels' tangents it must carry.
-  static func propagate<P: Primitive>(_ p: P, _ inputs: [Tensor], _ out: Tensor) throws {
+  /// Levels up to `oldest` are skipped: a batching rule already carried them (Note [Batching levels]).
+  static func propagate<P: Primitive>(_ p: P, _ inputs: [Tensor], _ out: Tensor, above oldest: Int = Int.min) throws {
     var levels: [Int] = []
-    for t in inputs { for lt in t.tangents where !levels.contains(lt.level) { levels.append(lt.level) } }
+    for t in inputs {
+      for lt in t.tangents where lt.level > oldest && !levels.contains(lt.level) { levels.append(lt.level) }
+    }
     levels.sort()
     for level in levels {
       let seen = try inputs.map { try strip($0, level: level) }

@@ -13,6 +13,11 @@ public enum InPlace {
     _ op: (Tensor, Tensor) throws -> Tensor
   ) throws -> Tensor {
     try target.checkWritable(opName)
+    if let written = try Batching.writeInPlace(target, other, opName: opName, readsTarget: readsTarget, {
+      try op($0, other)
+    }) {
+      return written
+    }
     try GraphRecorder.current?.checkInPlaceWrite(to: target)
     let recording = GradMode.isEnabled && (target.requiresGrad || other.requiresGrad)
     try checkTarget(target, recording: recording, opName: opName)
@@ -45,6 +50,9 @@ public enum InPlace {
       throw SGError.value(
         "could not broadcast input array from shape \(describe(value.shape)) into shape \(describe(region.shape))")
     }
+    if let written = try Batching.writeInPlace(target, value, opName: "setitem", readsTarget: false, {
+      try apply(IndexPut(items: resolved), [$0, value])
+    }) { return written }
     let recording = GradMode.isEnabled && (target.requiresGrad || value.requiresGrad)
     try checkTarget(target, recording: recording, opName: "setitem")
     let recorder = GraphRecorder.current
@@ -78,6 +86,12 @@ public enum InPlace {
     let recording = GradMode.isEnabled && (target.requiresGrad || value.requiresGrad)
     try checkTarget(target, recording: recording, opName: "setitem")
     let values = try broadcastTo(cast(value, to: target.dtype), elements.shape)
+    if let written = try Batching.writeInPlace(target, values, opName: "setitem", readsTarget: false, { source in
+      guard target.dtype.isFloatingPoint else {
+        throw SGError.type("vmap: an advanced-index write into a batched \(target.dtype) tensor is not supported")
+      }
+      return try apply(IndexSet(elements: elements, shape: target.shape, dtype: target.dtype), [source, values])
+    }) { return written }
     let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || recorder != nil
     let result = tracked && target.dtype.isFloatingPoint
       ? try apply(IndexSet(elements: elements, shape: target.shape, dtype: target.dtype), [target, values]) : nil

@@ -228,23 +228,28 @@ public func linearize(
 
 // MARK: Jacobians and Hessians (shapes follow JAX: out.shape + in.shape)
 
-/// Forward-mode Jacobian: one JVP per input element.
+/// The standard basis of a `shape`-shaped space, stacked: shape [count] + shape.
+func stackedBasis(_ shape: [Int], dtype: DType) throws -> Tensor {
+  let n = shape.reduce(1, *)
+  return try reshape(eye(n, dtype: dtype), [n] + shape)
+}
+
+/// Forward-mode Jacobian: one batched JVP over the stacked basis of the input (vmap of jvp).
 public func jacfwd(_ f: @escaping (Tensor) throws -> Tensor) -> (Tensor) throws -> Tensor {
   { x in
-    var columns: [Tensor] = []
+    guard x.count > 0 else { return try zeros(try f(x).shape + x.shape, dtype: x.dtype) }
     var outShape: [Int] = []
-    for i in 0..<x.count {
-      let e = try Transforms.basis(i, shape: x.shape, dtype: x.dtype)
-      let (value, column) = try jvp({ try f($0[0]) }, at: [x], tangents: [e])
+    let columns = try vmap({ t in
+      let (value, column) = try jvp({ try f($0[0]) }, at: [x], tangents: [t])
       outShape = value.shape
-      columns.append(column)
-    }
-    if columns.isEmpty { return try zeros(try f(x).shape + x.shape, dtype: x.dtype) }
-    return try reshape(stack(columns, axis: -1), outShape + x.shape)
+      return column
+    })(stackedBasis(x.shape, dtype: x.dtype))
+    return try reshape(moveAxis(columns, from: 0, to: -1), outShape + x.shape)
   }
 }
 
-/// Reverse-mode Jacobian: one evaluation of `f`, then one VJP per output element.
+/// Reverse-mode Jacobian: one evaluation of `f`, then one batched VJP over the stacked basis
+/// of the output (vmap of the pullback).
 public func jacrev(_ f: @escaping (Tensor) throws -> Tensor) -> (Tensor) throws -> Tensor {
   { x in try jacrev(trace: ReverseTrace({ try f($0[0]) }, at: [x])) }
 }
@@ -253,10 +258,8 @@ func jacrev(trace: ReverseTrace) throws -> Tensor {
   let out = trace.output
   let x = trace.inputs[0]
   guard out.count > 0 else { return try zeros(out.shape + x.shape, dtype: x.dtype) }
-  let rows = try (0..<out.count).map { j in
-    try trace.pullback(Transforms.basis(j, shape: out.shape, dtype: out.dtype))[0]
-  }
-  return try reshape(stack(rows, axis: 0), out.shape + x.shape)
+  let rows = try vmap({ e in try trace.pullback(e)[0] })(stackedBasis(out.shape, dtype: out.dtype))
+  return try reshape(rows, out.shape + x.shape)
 }
 
 /// Picks the cheaper mode: forward when the input has fewer elements than the output.
@@ -281,4 +284,48 @@ public func hvp(
   let dual = try ForwardMode.makeDual(x, tangent: v, level: level)
   let (value, g) = try valueAndGradient(of: f)(dual)
   return (try ForwardMode.strip(value, level: level), try ForwardMode.tangentOrZero(of: g, level: level))
+}
+
+// MARK: Batching
+
+/// JAX's `vmap`: `f` mapped over axis `inAxes[i]` of each input (nil: the input is shared by
+/// every example), in one batched pass (Note [Batching levels]). Outputs get their batch axis
+/// at `outAxes` (default 0 for each); every input batched must have the same size along its axis.
+public func vmap(
+  _ f: @escaping ([Tensor]) throws -> [Tensor], inAxes: [Int?], outAxes: [Int?]? = nil,
+  randomness: Randomness = .error
+) -> ([Tensor]) throws -> [Tensor] {
+  { inputs in
+    guard inAxes.count == inputs.count else {
+      throw SGError.value("vmap: \(inAxes.count) in_axes for \(inputs.count) inputs")
+    }
+    var size: Int?
+    for (x, axis) in zip(inputs, inAxes) {
+      guard let axis else { continue }
+      let a = try normalizeAxisForVmap(axis, ndim: x.ndim, what: "in_axes")
+      if let size, size != x.shape[a] {
+        throw SGError.value(
+          "vmap: inconsistent sizes for the mapped axis: \(size) and \(x.shape[a]) (shape \(describe(x.shape)))")
+      }
+      size = x.shape[a]
+    }
+    guard let size else { throw SGError.value("vmap: at least one input must be mapped (in_axes are all nil)") }
+    let level = Batching.newLevel()
+    let batched = try zip(inputs, inAxes).map { x, a in
+      try a.map { try Batching.makeBatched(x, axis: $0, level: level) } ?? x
+    }
+    let outs = try Batching.withLevel(level, size: size, randomness: randomness) { try f(batched) }
+    let axes = outAxes ?? outs.map { _ in 0 }
+    guard axes.count == outs.count else {
+      throw SGError.value("vmap: \(axes.count) out_axes for \(outs.count) outputs")
+    }
+    return try zip(outs, axes).map { try Batching.exit($0, level: level, size: size, outAxis: $1) }
+  }
+}
+
+/// `vmap` of a function of one tensor.
+public func vmap(
+  _ f: @escaping (Tensor) throws -> Tensor, inAxis: Int = 0, outAxis: Int = 0
+) -> (Tensor) throws -> Tensor {
+  { x in try vmap({ [try f($0[0])] }, inAxes: [inAxis], outAxes: [outAxis])([x])[0] }
 }

@@ -151,6 +151,15 @@ public enum Random {
 
   public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1,
     dtype: DType = .float64) throws -> Tensor {
+    if !ThreadState.current.batchFrames.isEmpty {
+      return try Batching.randomSamples(shape, op: "uniform") {
+        try uniformSamples($0, low: low, high: high, dtype: dtype)
+      }
+    }
+    return try uniformSamples(shape, low: low, high: high, dtype: dtype)
+  }
+
+  static func uniformSamples(_ shape: [Int], low: Double, high: Double, dtype: DType) throws -> Tensor {
     try checkShape(shape, "uniform")
     let u = uniforms(shape.reduce(1, *))
     return try tensor(u.map { low + (high - low) * $0 }, shape: shape, dtype: dtype)
@@ -159,6 +168,15 @@ public enum Random {
   /// Standard normal samples by Box-Muller.
   public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1,
     dtype: DType = .float64) throws -> Tensor {
+    if !ThreadState.current.batchFrames.isEmpty {
+      return try Batching.randomSamples(shape, op: "normal") {
+        try normalSamples($0, mean: mean, std: std, dtype: dtype)
+      }
+    }
+    return try normalSamples(shape, mean: mean, std: std, dtype: dtype)
+  }
+
+  static func normalSamples(_ shape: [Int], mean: Double, std: Double, dtype: DType) throws -> Tensor {
     try checkShape(shape, "normal")
     let n = shape.reduce(1, *)
     let u = uniforms(2 * ((n + 1) / 2))

@@ -27,6 +27,8 @@ public final class Tensor {
   var tangents: [LevelTangent] = []
   /// Set for a row-sparse gradient (Note [Row-sparse gradients], Core/SparseRows.swift).
   public internal(set) var sparseRows: SparseRows?
+  /// Set on the logical tensors `vmap` hands to the function (Note [Batching levels]).
+  public internal(set) var batch: BatchedValue?
 
   public init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
     self.storage = storage

@@ -14,6 +14,10 @@ final class ThreadState {
   var lastErrorKind: Int32 = 0
   /// Graph mode: the recorder that `apply` appends to (Note [Recording a graph]).
   var recorder: GraphRecorder?
+  /// The `vmap` levels open on this thread, innermost last (randomness and custom rules read them).
+  var batchFrames: [BatchFrame] = []
+  /// The levels whose batching rules are running, innermost last.
+  var ruleLevels: [Int] = []
 
   deinit { lastErrorMessage?.deallocate() }
 

@@ -44,6 +44,7 @@ func broadcastStrides(_ t: Tensor, to shape: [Int]) -> [Int] {
 
 /// Copies `src` (converting its elements) into a new contiguous tensor of `dtype`.
 func copyKernel(_ src: Tensor, to dtype: DType) throws -> Tensor {
+  try src.requireUnbatched()
   if let rows = src.sparseRows { return try copyKernel(rows.dense(), to: dtype) }
   let out = try Tensor(uninitializedShape: src.shape, dtype: dtype)
   copyInto(out, from: src)

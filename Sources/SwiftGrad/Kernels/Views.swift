@@ -3,12 +3,14 @@
 extension Tensor {
   /// `self` with elements converted to `dtype` (self when it already is).
   func converted(to dtype: DType) throws -> Tensor {
-    dtype == self.dtype ? self : try copyKernel(self, to: dtype)
+    try requireUnbatched()
+    return dtype == self.dtype ? self : try copyKernel(self, to: dtype)
   }
 
   /// A contiguous tensor with the same elements (self when already contiguous).
   func densified() throws -> Tensor {
-    isContiguous ? self : try copyKernel(self, to: dtype)
+    try requireUnbatched()
+    return isContiguous ? self : try copyKernel(self, to: dtype)
   }
 
   /// A stride-0 view of `self` broadcast to `shape`; the caller has checked compatibility.

@@ -221,6 +221,18 @@ public struct IndexSet: Primitive {
     let tv = try tangents[1] ?? zeros(inputs[1].shape, dtype: inputs[1].dtype)
     return try apply(self, [tx, tv])
   }
+
+  /// Every example is written at its own element numbers: b * count + elements.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    let size = Batching.size(inputs, axes)
+    let x = try Batching.materialized(inputs[0], axes[0], size: size)
+    let values = try Batching.materialized(inputs[1], axes[1], size: size)
+    let perExample = x.count / Swift.max(size, 1)
+    let offsets = try Batching.exampleOffsets(size, step: perExample, rank: elements.ndim + 1)
+    let numbers = try add(expandDims(elements, axis: 0), offsets)
+    let batched = try IndexSet(elements: numbers.densified(), shape: x.shape, dtype: inputs[0].dtype)
+    return (try apply(batched, [x, values]), 0)
+  }
 }
 
 /// Writes `values` (same dtype as `target`, shaped like `elements`) into `target`'s memory at

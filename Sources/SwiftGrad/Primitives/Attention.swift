@@ -32,6 +32,20 @@ public struct ScaledDotProductAttention: Primitive {
 
   private final class SavedStatistics { var logSumExp: Tensor? }
 
+  /// vmap: the examples join the flattened batch (query, key, value) and lead the mask's batch
+  /// dimensions, so one blocked call serves them all.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    let n = Batching.size(inputs, axes)
+    let merged = try zip(inputs, axes).enumerated().map { i, pair -> Tensor in
+      let x = try Batching.materialized(pair.0, pair.1, size: n)
+      return i < 3 ? try reshape(x, [n * x.shape[1]] + Array(x.shape.dropFirst(2))) : x
+    }
+    let batched = ScaledDotProductAttention(
+      scale: scale, isCausal: isCausal, maskKind: maskKind, dropout: dropout, seed: seed, batchShape: [n] + batchShape)
+    let out = try apply(batched, merged)
+    return (try reshape(out, [n, out.shape[0] / n] + Array(out.shape.dropFirst())), 0)
+  }
+
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let (q, k, v) = try (inputs[0].densified(), inputs[1].densified(), inputs[2].densified())
     let a = layout(inputs)
@@ -42,7 +56,7 @@ public struct ScaledDotProductAttention: Primitive {
   }
 
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    let recorded = GradMode.isEnabled || ([g, output] + inputs).contains { !$0.tangents.isEmpty }
+    let recorded = GradMode.isEnabled || ([g, output] + inputs).contains { !$0.tangents.isEmpty || $0.batch != nil }
     if recorded { return try compositeVJP(inputs, cotangent: g) }
     let (q, k, v) = try (inputs[0].densified(), inputs[1].densified(), inputs[2].densified())
     let a = layout(inputs)

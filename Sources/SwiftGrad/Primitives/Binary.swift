@@ -38,6 +38,15 @@ extension ElementwiseBinary {
     }
     return try mapElements(af, bf, shape: shape, to: dtype) { (x: Double, y: Double) in Self.apply(x, y) }
   }
+
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try broadcastingBatch(self, inputs, axes)
+  }
+}
+
+/// The batching rule of broadcasting ops: batch axes first, logical ranks aligned behind them.
+func broadcastingBatch<P: Primitive>(_ p: P, _ inputs: [Tensor], _ axes: [Int?]) throws -> (Tensor, Int?) {
+  (try apply(p, Batching.aligned(inputs, axes)), 0)
 }
 
 /// Sum of the non-nil tangents (nil when all are zero).

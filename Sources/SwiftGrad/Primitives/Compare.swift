@@ -39,6 +39,9 @@ public struct Compare: Primitive {
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil, nil] }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try broadcastingBatch(self, inputs, axes)
+  }
 }
 
 public struct LogicalAnd: Primitive {
@@ -52,6 +55,9 @@ public struct LogicalAnd: Primitive {
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil, nil] }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try broadcastingBatch(self, inputs, axes)
+  }
 }
 
 /// `where(condition, a, b)`: linear in a and b for a fixed condition.
@@ -84,6 +90,9 @@ public struct Where: Primitive {
     guard t[1] != nil || t[2] != nil else { return nil }
     let zero = try full([], 0, dtype: output.dtype)
     return try `where`(inputs[0], t[1] ?? zero, t[2] ?? zero)
+  }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try broadcastingBatch(self, inputs, axes)
   }
 }
 

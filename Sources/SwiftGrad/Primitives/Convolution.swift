@@ -84,6 +84,12 @@ public struct Im2Col: LinearPrimitive {
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
     try apply(Col2Im(geometry: geometry, imageShape: input.shape), [g])
   }
+  /// The batch axis merges with the image batch: [B, N, ...] is an image batch of B * N.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    let x = try Batching.front(inputs[0], axes[0])
+    let columns = try apply(self, [Batching.mergeFront(x)])
+    return (try reshape(columns, [x.shape[0], x.shape[1]] + Array(columns.shape.dropFirst())), 0)
+  }
 }
 
 /// Columns (N, C*kh*kw, L) summed back into an (N, C, H, W) image: the transpose of Im2Col.
@@ -109,6 +115,11 @@ public struct Col2Im: LinearPrimitive {
 
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
     try apply(Im2Col(geometry: geometry), [g])
+  }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    let g = try Batching.front(inputs[0], axes[0])
+    let merged = Col2Im(geometry: geometry, imageShape: [g.shape[0] * imageShape[0]] + Array(imageShape.dropFirst()))
+    return (try reshape(apply(merged, [Batching.mergeFront(g)]), [g.shape[0]] + imageShape), 0)
   }
 }
 

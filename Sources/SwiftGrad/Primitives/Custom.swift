@@ -67,6 +67,36 @@ public struct CustomFunction: Primitive, OpaqueToGraph {
       return try Backward.gradients(of: [pairing], withRespectTo: [u], createGraph: recordOuter, allowUnused: true)[0]
     }
   }
+
+  /// The user's function already ran on the batched values (its output is batched); the
+  /// rules run on batched values too: the physical node wraps its cotangents and tangents as
+  /// batched tensors of this level and calls the user's rules on them.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    guard let level = Batching.ruleLevel else { throw missingRule("vmap", label) }
+    let size = Batching.size(inputs, axes)
+    let (seen, seenAxis) = Batching.unwrap(output, level: level)
+    let value = try Batching.materialized(seen, seenAxis, size: size)
+    func logical(_ x: Tensor, _ axis: Int?) throws -> Tensor {
+      try axis.map { try Batching.makeBatched(x, axis: $0, level: level) } ?? x
+    }
+    let vjp: VJPRule? = vjpRule.map { rule in
+      { g in
+        let grads = try rule(Batching.makeBatched(g, axis: 0, level: level))
+        return try zip(grads, zip(inputs, axes)).map { grad, input in
+          try grad.map { try Batching.physicalCotangent($0, level: level, for: input.0, axis: input.1) }
+        }
+      }
+    }
+    let jvp: JVPRule? = jvpRule.map { rule in
+      { primals, tangents in
+        let seenPrimals = try zip(primals, axes).map { try logical($0, $1) }
+        let seenTangents = try zip(tangents, axes).map { t, a in try t.map { try logical($0, a) } }
+        return try rule(seenPrimals, seenTangents).map { try Batching.exit($0, level: level, size: size, outAxis: 0) }
+      }
+    }
+    let physical = CustomFunction(label: label, output: value.detach(), vjpRule: vjp, jvpRule: jvp)
+    return (try SwiftGrad.apply(physical, inputs), 0)
+  }
 }
 
 /// Records `output` (already computed, e.g. by a user's forward function) as the result of a

@@ -118,6 +118,10 @@ public struct Eigh: Primitive {
     try jvpByTransposition(inputs, output: output,
       tangents: tangents) { try vjp(inputs, output: output, cotangent: $0) }
   }
+  /// Matrices are the last two axes: the batch axis joins the leading (batch) axes.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(self, [$0]) }
+  }
 }
 
 /// Eigenvalues (ascending) and eigenvectors (columns) of symmetric matrices, from the lower
@@ -181,6 +185,10 @@ public struct SVD: Primitive {
     try jvpByTransposition(inputs, output: output,
       tangents: tangents) { try vjp(inputs, output: output, cotangent: $0) }
   }
+  /// Matrices are the last two axes: the batch axis joins the leading (batch) axes.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(self, [$0]) }
+  }
 }
 
 /// Reduced SVD (NumPy's `svd(a, full_matrices=False)`): U (m x k), s (k, descending), Vh (k x n).
@@ -238,6 +246,10 @@ public struct QR: Primitive {
     try jvpByTransposition(inputs, output: output,
       tangents: tangents) { try vjp(inputs, output: output, cotangent: $0) }
   }
+  /// Matrices are the last two axes: the batch axis joins the leading (batch) axes.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(self, [$0]) }
+  }
 }
 
 /// Reduced QR (NumPy's mode='reduced'): Q (m x k) with orthonormal columns, R (k x n) upper
@@ -273,6 +285,10 @@ public struct LogAbsDet: Primitive {
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     guard let t = tangents[0] else { return nil }
     return try sum(mul(matrixTranspose(inv(inputs[0])), t), axes: [-2, -1])
+  }
+  /// Matrices are the last two axes: the batch axis joins the leading (batch) axes.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(self, [$0]) }
   }
 }
 

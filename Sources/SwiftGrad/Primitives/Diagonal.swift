@@ -36,6 +36,11 @@ public struct Diagonal: LinearPrimitive {
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
     try apply(DiagonalEmbed(offset: offset, axis1: axis1, axis2: axis2, shape: input.shape), [g])
   }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(Diagonal(offset: offset, axis1: axis1 + 1, axis2: axis2 + 1), [$0])
+    }
+  }
 }
 
 /// Zeros of `shape` whose (offset, axis1, axis2) diagonal holds the input (laid out as
@@ -53,6 +58,11 @@ public struct DiagonalEmbed: LinearPrimitive {
   }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
     try apply(Diagonal(offset: offset, axis1: axis1, axis2: axis2), [g])
+  }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(DiagonalEmbed(offset: offset, axis1: axis1 + 1, axis2: axis2 + 1, shape: [$0.shape[0]] + shape), [$0])
+    }
   }
 }
 

@@ -26,6 +26,7 @@ public struct NormalizeIndex: Primitive {
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil] }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { (try apply(self, inputs), axes[0]) }
 }
 
 /// `x` gathered along `axis` at `indices` (input 1: int64, already normalised): output shape
@@ -44,6 +45,28 @@ public struct DynamicTake: Primitive {
   }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     try tangents[0].map { try apply(self, [$0, inputs[1]]) }
+  }
+
+  /// Batched indices into shared data gather once, the batch axis landing where the indices
+  /// go. Batched data: every example's data is stacked into one axis of B * S entries and
+  /// example b's indices are offset by b * S, so one gather serves the whole batch.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    guard let indexAxis = axes[1] else {
+      return try Batching.shifted(inputs[0], axes[0]) { try apply(DynamicTake(axis: axis + 1), [$0, inputs[1]]) }
+    }
+    if axes[0] == nil {  // an embedding table shared by the examples is never copied
+      return (try apply(self, [inputs[0], Batching.front(inputs[1], indexAxis)]), axis)
+    }
+    let size = Batching.size(inputs, axes)
+    let x = try moveAxis(Batching.materialized(inputs[0], axes[0], size: size), from: axis + 1, to: 1)
+    let stacked = try Batching.mergeFront(x)
+    let indices = try Batching.front(inputs[1], indexAxis)
+    let flat = try add(indices, Batching.exampleOffsets(size, step: x.shape[1], rank: indices.ndim))
+    let taken = try apply(DynamicTake(axis: 0), [stacked, flat])
+    // [B, I..., pre..., post...] -> [B, pre..., I..., post...]
+    let (n, pre) = (indices.ndim - 1, axis)
+    let order = [0] + Array((1 + n)..<(1 + n + pre)) + Array(1..<(1 + n)) + Array((1 + n + pre)..<taken.ndim)
+    return (try SwiftGrad.transpose(taken, order), 0)
   }
 }
 
@@ -64,6 +87,26 @@ public struct DynamicScatterAdd: Primitive {
   }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     try tangents[0].map { try apply(self, [$0, inputs[1]]) }
+  }
+
+  /// Batched indices: the transpose of `DynamicTake`'s rule, one scatter into B * size slots.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    guard let indexAxis = axes[1] else {
+      return try Batching.shifted(inputs[0], axes[0]) {
+        try apply(DynamicScatterAdd(axis: axis + 1, size: size), [$0, inputs[1]])
+      }
+    }
+    let batchSize = Batching.size(inputs, axes)
+    let g = try Batching.materialized(inputs[0], axes[0], size: batchSize)  // [B, pre..., I..., post...]
+    let indices = try Batching.front(inputs[1], indexAxis)
+    let (n, pre) = (indices.ndim - 1, axis)
+    let order = [0] + Array((1 + pre)..<(1 + pre + n)) + Array(1..<(1 + pre)) + Array((1 + pre + n)..<g.ndim)
+    let moved = try SwiftGrad.transpose(g, order)  // [B, I..., pre..., post...]
+    let rest = Array(moved.shape.dropFirst(1 + n))
+    let flatG = try reshape(moved, [indices.count] + rest)
+    let flat = try reshape(add(indices, Batching.exampleOffsets(batchSize, step: size, rank: indices.ndim)), [-1])
+    let spread = try apply(DynamicScatterAdd(axis: 0, size: batchSize * size), [flatG, flat])
+    return (try moveAxis(reshape(spread, [batchSize, size] + rest), from: 1, to: 1 + pre), 0)
   }
 }
 

@@ -26,6 +26,13 @@ public struct EmbeddingLookup: Primitive {
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     try tangents[0].map { try apply(EmbeddingLookup(sparseGradient: false), [$0, inputs[1]]) }
   }
+
+  /// vmap: batched indices into a shared table are one lookup (the table is never copied, its
+  /// gradient stays row-sparse); a batched table is the gather's rule.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    guard axes[0] == nil, let indexAxis = axes[1] else { return try DynamicTake(axis: 0).batch(inputs, axes: axes) }
+    return (try apply(self, [inputs[0], Batching.front(inputs[1], indexAxis)]), 0)
+  }
 }
 
 /// PyTorch's `embedding(input, weight, sparse=)`: `weight` is (num_embeddings, dim...),

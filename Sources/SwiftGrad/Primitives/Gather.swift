@@ -29,6 +29,9 @@ public struct Take: LinearPrimitive {
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
     try apply(ScatterAdd(indices: indices, axis: axis, size: input.shape[axis]), [g])
   }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(Take(indices: indices, axis: axis + 1), [$0]) }
+  }
 }
 
 /// Zeros with `size` entries along `axis`, plus the input's slices added at `indices`
@@ -68,6 +71,11 @@ public struct ScatterAdd: LinearPrimitive {
 
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
     try apply(Take(indices: indices, axis: axis), [g])
+  }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(ScatterAdd(indices: indices, axis: axis + 1, size: size), [$0])
+    }
   }
 }
 

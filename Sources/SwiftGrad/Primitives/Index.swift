@@ -111,6 +111,11 @@ public struct BasicIndex: LinearPrimitive {
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
     try apply(IndexEmbed(items: items, shape: input.shape), [g])
   }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(BasicIndex(items: [.range(start: 0, step: 1, count: $0.shape[0])] + items), [$0])
+    }
+  }
 }
 
 /// Zeros of `shape` with the indexed region set to the input: the transpose of `BasicIndex`.
@@ -125,6 +130,12 @@ public struct IndexEmbed: LinearPrimitive {
   }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
     try apply(BasicIndex(items: items), [g])
+  }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) {
+      let size = $0.shape[0]
+      return try apply(IndexEmbed(items: [.range(start: 0, step: 1, count: size)] + items, shape: [size] + shape), [$0])
+    }
   }
 }
 
@@ -162,5 +173,13 @@ public struct IndexPut: Primitive {
     guard t[0] != nil || t[1] != nil else { return nil }
     let base = try t[0] ?? zeros(inputs[0].shape, dtype: output.dtype)
     return try apply(self, [base, t[1] ?? full([], 0, dtype: output.dtype)])
+  }
+  /// The base gets every example; the value is aligned with the indexed region's rank.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    let size = Batching.size(inputs, axes)
+    let base = try Batching.materialized(inputs[0], axes[0], size: size)
+    let regionRank = items.filter { if case .index = $0 { return false } else { return true } }.count
+    let value = axes[1] == nil ? inputs[1] : try Batching.padded(Batching.front(inputs[1], axes[1]), toRank: regionRank)
+    return (try apply(IndexPut(items: [.range(start: 0, step: 1, count: size)] + items), [base, value]), 0)
   }
 }

@@ -42,6 +42,10 @@ public struct Inverse: Primitive {
     guard let t = tangents[0] else { return nil }
     return try neg(matmul(matmul(y, t), y))
   }
+  /// Matrices are the last two axes: the batch axis joins the leading (batch) axes.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(self, [$0]) }
+  }
 }
 
 public struct Determinant: Primitive {
@@ -89,6 +93,10 @@ public struct Determinant: Primitive {
     let signs = try withoutGrad { try mul(SwiftGrad.det(u.detach()), SwiftGrad.det(vh.detach())) }
     return try mul(expandDims(expandDims(signs, axis: -1), axis: -1), matmul(mul(u, expandDims(others, axis: -2)), vh))
   }
+  /// Matrices are the last two axes: the batch axis joins the leading (batch) axes.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(self, [$0]) }
+  }
 }
 
 /// Lower-triangular L with A = L L^T.
@@ -126,6 +134,10 @@ public struct Cholesky: Primitive {
     let lInv = try inv(l)
     return try matmul(l, Cholesky.phi(matmul(matmul(lInv, t), matrixTranspose(lInv))))
   }
+  /// Matrices are the last two axes: the batch axis joins the leading (batch) axes.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(self, [$0]) }
+  }
 }
 
 /// sqrt(sum(x^2)) over axes, with the gradient x / ||x|| taken as 0 at x = 0 (a subgradient;
@@ -151,6 +163,11 @@ public struct EuclideanNorm: Primitive {
   public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     guard let t = tangents[0] else { return nil }
     return try sum(mul(t, direction(inputs[0], y)), axes: axes, keepDims: keepDims)
+  }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(EuclideanNorm(axes: self.axes.map { $0 + 1 }, keepDims: keepDims), [$0])
+    }
   }
 }
 

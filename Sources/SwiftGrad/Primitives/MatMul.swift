@@ -56,6 +56,29 @@ public struct MatMul: Primitive {
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
     try sumTangents([try t[0].map { try matmul($0, inputs[1]) }, try t[1].map { try matmul(inputs[0], $0) }])
   }
+
+  /// Batched operands become leading batch dimensions. A batch of matrices times one shared
+  /// matrix (leading axes of size 1 allowed) is one GEMM through `matmul`'s stacked-rows path;
+  /// one shared matrix times a batch becomes that case by transposing: a B = (Bᵀ aᵀ)ᵀ.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    func shared(_ k: Int) -> Tensor? {
+      let (x, other) = (inputs[k], inputs[1 - k])
+      guard axes[k] == nil, axes[1 - k] != nil, x.ndim <= other.ndim - 1,
+        x.shape.dropLast(2).allSatisfy({ $0 == 1 })
+      else { return nil }
+      return try? reshape(x, Array(x.shape.suffix(2)))
+    }
+    if let b = shared(1) { return (try matmul(Batching.front(inputs[0], axes[0]), b), 0) }
+    if let a = shared(0) {
+      let product = try matmul(matrixTranspose(Batching.front(inputs[1], axes[1])), matrixTranspose(a))
+      return (try matrixTranspose(product), 0)
+    }
+    let (a, b) = try { () throws -> (Tensor, Tensor) in
+      let parts = try Batching.aligned(inputs, axes)
+      return (parts[0], parts[1])
+    }()
+    return (try matmul(a, b), 0)
+  }
 }
 
 /// NumPy's `matmul`: 1-D operands are promoted to matrices and the added axis removed again.

@@ -21,6 +21,10 @@ public protocol Primitive {
   /// Whether `vjp` reads input `index`'s values, given which inputs need gradients (a product
   /// reads one factor only for the other factor's gradient). Defaults to `readsValues`.
   func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool
+  /// The batching rule (vmap): the result for physical inputs whose batch axes are `axes`
+  /// (nil: not batched), and the result's batch axis. Written with public differentiable
+  /// ops, so every other transform records through it (Note [Batching levels]).
+  func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?)
 }
 
 extension Primitive {
@@ -28,6 +32,7 @@ extension Primitive {
   public static var readsValues: Bool { true }
   public static var readsOutput: Bool { false }
   public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { Self.readsValues }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { throw missingRule("vmap", Self.name) }
 }
 
 /// A primitive that is linear in its single tensor input (reshape, transpose, sum, slicing,

@@ -35,6 +35,11 @@ public struct Sum: LinearPrimitive {
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
     try broadcastTo(reshape(g, keptShape(input.shape, axes: axes)), input.shape)
   }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(Sum(axes: self.axes.map { $0 + 1 }, keepDims: keepDims), [$0])
+    }
+  }
 }
 
 /// max or min. The gradient goes to the elements equal to the result, split evenly on ties.
@@ -77,6 +82,11 @@ public struct Extremum: Primitive {
   public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     guard let t = tangents[0] else { return nil }
     return try sum(mul(t, weights(inputs[0], y)), axes: axes, keepDims: keepDims)
+  }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(Extremum(axes: self.axes.map { $0 + 1 }, keepDims: keepDims, isMax: isMax), [$0])
+    }
   }
 }
 
@@ -121,6 +131,11 @@ public struct Prod: Primitive {
   public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     guard let t = tangents[0] else { return nil }
     return try sum(mul(t, partials(inputs[0], y)), axes: axes, keepDims: keepDims)
+  }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) {
+      try apply(Prod(axes: self.axes.map { $0 + 1 }, keepDims: keepDims), [$0])
+    }
   }
 }
 

@@ -40,6 +40,9 @@ public struct Cumsum: LinearPrimitive {
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
     try apply(Cumsum(axis: axis, reverse: !reverse), [g])
   }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(Cumsum(axis: axis + 1, reverse: reverse), [$0]) }
+  }
 }
 
 /// Running product along `axis`.
@@ -91,6 +94,9 @@ public struct Cumprod: Primitive {
     let smooth = try mul(none, apply(forward, [div(t, xs)]))
     let throughZero = try mul(one, apply(forward, [mul(t, firstZero)]))
     return try mul(ys, add(smooth, throughZero))
+  }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(Cumprod(axis: axis + 1), [$0]) }
   }
 }
 

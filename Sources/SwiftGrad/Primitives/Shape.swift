@@ -17,6 +17,9 @@ public struct Reshape: LinearPrimitive {
     return try x.reshapedView(shape) ?? x.cloned().reshapedView(shape)!
   }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor { try reshape(g, input.shape) }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try reshape($0, [$0.shape[0]] + shape) }
+  }
 }
 
 public struct Transpose: LinearPrimitive {
@@ -28,6 +31,9 @@ public struct Transpose: LinearPrimitive {
     for (i, p) in permutation.enumerated() { inverse[p] = i }
     return try SwiftGrad.transpose(g, inverse)
   }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try SwiftGrad.transpose($0, [0] + permutation.map { $0 + 1 }) }
+  }
 }
 
 public struct BroadcastTo: LinearPrimitive {
@@ -35,6 +41,10 @@ public struct BroadcastTo: LinearPrimitive {
   public let shape: [Int]
   public func forward(_ inputs: [Tensor]) throws -> Tensor { inputs[0].broadcastView(to: shape) }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor { try unbroadcast(g, to: input.shape) }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    let x = try Batching.padded(Batching.front(inputs[0], axes[0]), toRank: shape.count)
+    return (try broadcastTo(x, [x.shape[0]] + shape), 0)
+  }
 }
 
 /// Element type conversion; linear for floating-point inputs.
@@ -43,6 +53,7 @@ public struct Cast: LinearPrimitive {
   public let dtype: DType
   public func forward(_ inputs: [Tensor]) throws -> Tensor { try copyKernel(inputs[0], to: dtype) }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor { try cast(g, to: input.dtype) }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { (try apply(self, inputs), axes[0]) }
 }
 
 /// A contiguous copy; the identity as far as calculus goes.
@@ -50,6 +61,7 @@ public struct Copy: LinearPrimitive {
   public static let name = "copy"
   public func forward(_ inputs: [Tensor]) throws -> Tensor { try inputs[0].cloned() }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor { g }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { (try apply(self, inputs), axes[0]) }
 }
 
 /// Joins tensors along an existing axis. Linear in every input.
@@ -79,6 +91,11 @@ public struct Concatenate: Primitive {
     guard tangents.contains(where: { $0 != nil }) else { return nil }
     let parts = try zip(inputs, tangents).map { x, t in try t ?? zeros(x.shape, dtype: output.dtype) }
     return try apply(self, parts)
+  }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    let size = Batching.size(inputs, axes)
+    let parts = try zip(inputs, axes).map { try Batching.materialized($0, $1, size: size) }
+    return (try apply(Concatenate(axis: axis + 1), parts), 0)
   }
 }
 

@@ -66,6 +66,9 @@ public struct ArgSort: Primitive {
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil] }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(ArgSort(axis: axis + 1, descending: descending), [$0]) }
+  }
 }
 
 /// Index of the first maximum (or minimum) along `axis`; NaN counts as the extreme.
@@ -100,6 +103,9 @@ public struct ArgExtremum: Primitive {
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil] }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(ArgExtremum(axis: axis + 1, isMax: isMax), [$0]) }
+  }
 }
 
 /// NumPy's `argmax`/`argmin`: axis nil searches the flattened array; keepdims keeps the

@@ -47,9 +47,9 @@ extension ElementwiseUnary {
   /// differentiable `derivative` remains the definition: first-order gradchecks exercise this
   /// path, second-order ones the other.
   func fusedVJP(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor? {
-    guard !GradMode.isEnabled, GraphRecorder.current == nil, Self.derivativeValue(1.0,
-      1.0) != nil, y.dtype.isFloatingPoint,
-      g.tangents.isEmpty, x.tangents.isEmpty, y.tangents.isEmpty, g.shape == y.shape
+    guard !GradMode.isEnabled, GraphRecorder.current == nil, Self.derivativeValue(1.0, 1.0) != nil,
+      y.dtype.isFloatingPoint, g.tangents.isEmpty, x.tangents.isEmpty, y.tangents.isEmpty, g.shape == y.shape,
+      g.batch == nil, x.batch == nil, y.batch == nil
     else { return nil }
     let (xc, gc) = (try x.converted(to: y.dtype), try g.converted(to: y.dtype))
     if y.dtype == .float32 {
@@ -92,6 +92,11 @@ extension ElementwiseUnary {
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     guard let t = tangents[0] else { return nil }
     return try mul(t, derivative(inputs[0], output: output))
+  }
+
+  /// Elementwise: the physical tensor goes through as it is, batch axis and all.
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    (try SwiftGrad.apply(self, inputs), axes[0])
   }
 }
 

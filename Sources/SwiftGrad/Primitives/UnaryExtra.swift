@@ -67,6 +67,7 @@ public struct Round: Primitive {
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     try tangents[0].map { try mul($0, full([], 0, dtype: output.dtype)) }
   }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { (try apply(self, inputs), axes[0]) }
 }
 
 public struct Erf: ElementwiseUnary {
