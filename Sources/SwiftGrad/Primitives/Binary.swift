@@ -56,6 +56,28 @@ func sumTangents(_ parts: [Tensor?]) throws -> Tensor? {
   return total
 }
 
+/// The binary family with derivatives: an op states its two partial derivatives once and gets
+/// both rules, g * d/da and g * d/db unbroadcast to each input (Note [Unbroadcasting
+/// cotangents]) and t_a * d/da + t_b * d/db. A partial is only built for an input that needs it.
+public protocol BinaryPartials: ElementwiseBinary {
+  /// d out / d input `index` (0: a, 1: b), broadcastable to the output `y`'s shape.
+  func partial(_ index: Int, _ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor
+}
+
+extension BinaryPartials {
+  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
+    let (a, b) = (inputs[0], inputs[1])
+    return try (0..<2).map { i in
+      guard inputs[i].requiresGrad else { return nil }
+      return try unbroadcast(mul(g, partial(i, a, b, y)), to: inputs[i].shape)
+    }
+  }
+  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
+    let (a, b) = (inputs[0], inputs[1])
+    return try sumTangents(try (0..<2).map { i in try t[i].map { try mul($0, partial(i, a, b, y)) } })
+  }
+}
+
 public struct Add: ElementwiseBinary {
   public static let name = "add"
   public static var readsValues: Bool { false }
@@ -88,44 +110,28 @@ public struct Sub: ElementwiseBinary {
   }
 }
 
-public struct Mul: ElementwiseBinary {
+public struct Mul: BinaryPartials {
   public static let name = "mul"
   public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { inputs[1 - index].requiresGrad }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a * b }
   public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &* b }
-  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    let (a, b) = (inputs[0], inputs[1])
-    return [
-      a.requiresGrad ? try unbroadcast(mul(g, b), to: a.shape) : nil,
-      b.requiresGrad ? try unbroadcast(mul(g, a), to: b.shape) : nil,
-    ]
-  }
-  public func jvp(_ inputs: [Tensor], output: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
-    try sumTangents([try t[0].map { try mul($0, inputs[1]) }, try t[1].map { try mul(inputs[0], $0) }])
-  }
+  public func partial(_ index: Int, _ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor { index == 0 ? b : a }
 }
 
-public struct Div: ElementwiseBinary {
+public struct Div: BinaryPartials {
   public static let name = "div"
   public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { index == 1 }
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a / b }
-  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    let (a, b) = (inputs[0], inputs[1])
-    return [
-      a.requiresGrad ? try unbroadcast(div(g, b), to: a.shape) : nil,
-      b.requiresGrad ? try unbroadcast(neg(div(mul(g, y), b)), to: b.shape) : nil,
-    ]
-  }
-  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
-    let b = inputs[1]
-    return try sumTangents([try t[0].map { try div($0, b) }, try t[1].map { try neg(div(mul($0, y), b)) }])
+  /// 1 / b and -y / b.
+  public func partial(_ index: Int, _ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
+    index == 0 ? try reciprocal(b) : try neg(div(y, b))
   }
 }
 
 /// `a ** b`. Derivatives follow PyTorch at the edges: d/da is 0 where b == 0 (not 0 * inf),
 /// d/db is 0 where a == 0 and b >= 0 (not 0 * log 0).
-public struct Pow: ElementwiseBinary {
+public struct Pow: BinaryPartials {
   public static let name = "pow"
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { T.pow(a, b) }
@@ -140,50 +146,24 @@ public struct Pow: ElementwiseBinary {
     return result
   }
 
-  func partialA(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-    try `where`(equal(b, 0), full([], 0, dtype: a.dtype), mul(b, pow(a, sub(b, 1))))
-  }
-  func partialB(_ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
+  public func partial(_ index: Int, _ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
+    if index == 0 { return try `where`(equal(b, 0), full([], 0, dtype: a.dtype), mul(b, pow(a, sub(b, 1)))) }
     let zeroBase = try logicalAnd(equal(a, 0), greaterEqual(b, 0))
     return try `where`(zeroBase, full([], 0, dtype: y.dtype), mul(y, log(a)))
-  }
-  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    let (a, b) = (inputs[0], inputs[1])
-    return [
-      a.requiresGrad ? try unbroadcast(mul(g, partialA(a, b)), to: a.shape) : nil,
-      b.requiresGrad ? try unbroadcast(mul(g, partialB(a, b, y)), to: b.shape) : nil,
-    ]
-  }
-  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
-    let (a, b) = (inputs[0], inputs[1])
-    return try sumTangents([
-      try t[0].map { try mul($0, partialA(a, b)) }, try t[1].map { try mul($0, partialB(a, b, y)) },
-    ])
   }
 }
 
 /// Shared rule of maximum/minimum: the winner takes the gradient; ties split it evenly
 /// (as JAX and PyTorch do), so the rule is symmetric.
-protocol Selecting: ElementwiseBinary {}
+protocol Selecting: BinaryPartials {}
 extension Selecting {
   public static var readsOutput: Bool { true }
-  /// Weight of input a: 1 where a wins, 0.5 on ties, 0 where b wins.
-  func weightA(_ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
+  /// The weight of input a: 1 where a wins, 0.5 on ties, 0 where b wins; b's is 1 minus it.
+  public func partial(_ index: Int, _ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
     let wins = try cast(equal(y, a), to: y.dtype)
     let ties = try cast(equal(a, b), to: y.dtype)
-    return try sub(wins, mul(ties, 0.5))
-  }
-  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    let (a, b) = (inputs[0], inputs[1])
-    let w = try weightA(a, b, y)
-    return [
-      a.requiresGrad ? try unbroadcast(mul(g, w), to: a.shape) : nil,
-      b.requiresGrad ? try unbroadcast(mul(g, rsub(1, w)), to: b.shape) : nil,
-    ]
-  }
-  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
-    let w = try weightA(inputs[0], inputs[1], y)
-    return try sumTangents([try t[0].map { try mul($0, w) }, try t[1].map { try mul($0, rsub(1, w)) }])
+    let weightA = try sub(wins, mul(ties, 0.5))
+    return index == 0 ? weightA : try rsub(1, weightA)
   }
 }
 

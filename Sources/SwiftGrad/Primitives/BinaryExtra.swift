@@ -4,29 +4,8 @@
   import Darwin
 #endif
 
-/// More elementwise binary primitives: logaddexp, hypot, arctan2. Each rule states
-/// its two partial derivatives once (`partials`) and builds both modes from them; cotangents
-/// are unbroadcast as every binary rule does (Note [Unbroadcasting cotangents]).
-protocol BinaryPartials: ElementwiseBinary {
-  /// (d out / d a, d out / d b), broadcast to the output's shape.
-  func partials(_ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> (Tensor, Tensor)
-}
-
-extension BinaryPartials {
-  public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    let (a, b) = (inputs[0], inputs[1])
-    let (da, db) = try partials(a, b, y)
-    return [
-      a.requiresGrad ? try unbroadcast(mul(g, da), to: a.shape) : nil,
-      b.requiresGrad ? try unbroadcast(mul(g, db), to: b.shape) : nil,
-    ]
-  }
-  public func jvp(_ inputs: [Tensor], output y: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
-    guard t[0] != nil || t[1] != nil else { return nil }
-    let (da, db) = try partials(inputs[0], inputs[1], y)
-    return try sumTangents([try t[0].map { try mul($0, da) }, try t[1].map { try mul($0, db) }])
-  }
-}
+/// Two-argument functions computed without overflow: logaddexp, hypot, arctan2, each stating
+/// its partial derivatives (the `BinaryPartials` family, Binary.swift).
 
 /// `where(x == 0, 1, x)`: a denominator that is never zero, so that a rule's `0 / 0` at the
 /// origin becomes the finite convention without a NaN leaking through `where`'s other branch
@@ -44,10 +23,9 @@ public struct LogAddExp: BinaryPartials {
     if a == b { return a + T(0.6931471805599453) }  // also right for equal infinities
     return Swift.max(a, b) + T.log1p(T.exp(-Swift.abs(a - b)))
   }
-  func partials(_ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> (Tensor, Tensor) {
-    let d = try sub(a, b)
-    let safe = try `where`(notEqual(d, d), full([], 0, dtype: y.dtype), d)
-    return (try sigmoid(safe), try sigmoid(neg(safe)))
+  public func partial(_ index: Int, _ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
+    let d = try index == 0 ? sub(a, b) : sub(b, a)
+    return try sigmoid(`where`(notEqual(d, d), full([], 0, dtype: y.dtype), d))
   }
 }
 
@@ -57,9 +35,8 @@ public struct Hypot: BinaryPartials {
   public static let name = "hypot"
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { T(Glibc.hypot(Double(a), Double(b))) }
-  func partials(_ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> (Tensor, Tensor) {
-    let h = try nonzeroDenominator(y)
-    return (try div(a, h), try div(b, h))
+  public func partial(_ index: Int, _ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
+    try div(index == 0 ? a : b, nonzeroDenominator(y))
   }
 }
 
@@ -69,9 +46,9 @@ public struct Arctan2: BinaryPartials {
   public static let name = "arctan2"
   public static var readsOutput: Bool { false }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { T(Glibc.atan2(Double(a), Double(b))) }
-  func partials(_ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> (Tensor, Tensor) {
+  public func partial(_ index: Int, _ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
     let r2 = try nonzeroDenominator(add(square(a), square(b)))
-    return (try div(b, r2), try neg(div(a, r2)))
+    return index == 0 ? try div(b, r2) : try neg(div(a, r2))
   }
 }
 
