@@ -14,8 +14,8 @@ A in R^{m x n}:
 (e) with n = 5 control parameters and m = 1000 state outputs, forward mode needs 5 passes and
     reverse mode 1000: use forward mode (and `sg.jacobian` does).
 
-Finally `sg.jacobian`, which picks a mode from the element counts, is checked to pick the
-cheaper measured mode at the extremes. Its choice is observed by counting calls of f: reverse
+Finally `sg.jacobian`, which picks a mode from the element counts, is checked to pick the mode
+with fewer passes at the extremes. Its choice is observed by counting calls of f: reverse
 mode evaluates f once, forward mode once more per input element.
 
 Usage: python jacobian_crossover.py [output.png] [--quick]
@@ -99,13 +99,16 @@ def plot(rows, path):
 
 
 def check(rows):
-    """The cheaper measured mode and sg.jacobian's choice agree at both extremes of n / m."""
+    """sg.jacobian picks the mode with fewer passes at both extremes of n / m (n forward passes
+    against m reverse ones). Timings are printed, not judged: on a loaded machine, or with the
+    batched passes that make both modes cost about one pass at these sizes, they are noise."""
     ordered = sorted(rows, key=lambda r: r[0] / r[1])
     for n, m, t_fwd, t_rev, chosen in (ordered[0], ordered[-1]):
-        cheaper = "forward" if t_fwd < t_rev else "reverse"
-        if cheaper != chosen:
-            raise SystemExit(f"(n, m) = ({n}, {m}): {cheaper} mode was cheaper, sg.jacobian chose {chosen}")
-        print(f"(n, m) = ({n}, {m}): {cheaper} mode is cheaper and sg.jacobian chose it")
+        fewer = "forward" if n < m else "reverse"
+        if fewer != chosen:
+            raise SystemExit(f"(n, m) = ({n}, {m}): {fewer} mode needs fewer passes, sg.jacobian chose {chosen}")
+        print(f"(n, m) = ({n}, {m}): {fewer} mode needs fewer passes and sg.jacobian chose it "
+              f"(measured forward/reverse: {t_fwd / t_rev:.2f})")
 
 
 if __name__ == "__main__":

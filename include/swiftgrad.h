@@ -235,7 +235,7 @@ int sg_custom_function(sg_tensor *out, const char *label, int n_in, const sg_ten
 /* A hook run on the tensor's gradient during backward: the gradient in, a replacement or NULL out. */
 int sg_tensor_register_hook(sg_tensor t, sg_callback_fn fn, void *context, sg_release_fn release);
 
-/* --- Graph mode (Sources/SwiftGradC/GraphMode.swift) ---------------------------------------
+/* --- Graph mode (Sources/SwiftGradC/Compile.swift) ---------------------------------------
  * A recorder, while active on a thread, records every primitive applied there; inputs are
  * registered with sg_recorder_add_input. sg_recorder_compile optimises the recording for the
  * fetched tensors (optimize != 0: constant folding, CSE, DCE, elementwise fusion, memory plan)

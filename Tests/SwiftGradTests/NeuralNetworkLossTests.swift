@@ -180,7 +180,7 @@ final class NeuralNetworkLossTests: XCTestCase {
     let flipped = expected.map { [1 - $0[0], $0[1], $0[2]] }.sorted { $0.lexicographicallyPrecedes($1) }
     XCTAssertEqual(try argwhere(flip(x, axes: [0])).toArray(), flipped.flatMap { $0.map(Double.init) })
     assertThrows(.value, "0d arrays") { try nonzero(tensor([1], shape: []))[0] }
-    let recorder = GraphRecorder()
+    let recorder = ProgramRecorder()
     let placeholder = recorder.addInput(x)
     XCTAssertThrowsError(try recorder.record { try argwhere(placeholder) }) { error in
       XCTAssertEqual((error as? SGError)?.kind, .runtime)

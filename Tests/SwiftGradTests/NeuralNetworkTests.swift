@@ -225,11 +225,11 @@ final class NeuralNetworkTests: XCTestCase {
 
   /// Convolution and pooling are recorded by graph mode and replay for new inputs.
   func testConvolutionReplaysInGraphMode() throws {
-    let recorder = GraphRecorder()
+    let recorder = ProgramRecorder()
     let x = recorder.addInput(try zeros([1, 2, 5, 5]))
     let w = recorder.addInput(try zeros([3, 2, 3, 3]))
     let out = try recorder.record { try maxPool2d(relu(conv2d(x, w, padding: .same)), kernelSize: (2, 2)) }
-    let graph = try CompiledGraph(recorder.graph, outputs: [try recorder.value(of: out)])
+    let graph = try CompiledProgram(recorder.graph, outputs: [try recorder.value(of: out)])
     let (xs, ws) = (try seeded([1, 2, 5, 5], seed: 20), try seeded([3, 2, 3, 3], seed: 21))
     let eager = try maxPool2d(relu(conv2d(xs, ws, padding: .same)), kernelSize: (2, 2))
     try assertValues(try graph.run([xs, ws])[0], try eager.toArray())

@@ -99,7 +99,7 @@ final class SwiftGuideTests: XCTestCase {
   func testGuideGraphMode() throws {
     // BEGIN GUIDE EXAMPLE graph
     // Record a loss and its gradient once (placeholders are the graph's inputs)...
-    let recorder = GraphRecorder()
+    let recorder = ProgramRecorder()
     let w = recorder.addInput(try zeros([3]))
     let x = recorder.addInput(try zeros([4, 3]))
     let (loss, dw) = try recorder.record { () throws -> (Tensor, Tensor) in
@@ -109,7 +109,7 @@ final class SwiftGuideTests: XCTestCase {
       return (loss, dw)
     }
     // ...optimise it for the fetched values, then run it with new inputs in one call each.
-    let step = try CompiledGraph(recorder.graph, outputs: [try recorder.value(of: loss), try recorder.value(of: dw)])
+    let step = try CompiledProgram(recorder.graph, outputs: [try recorder.value(of: loss), try recorder.value(of: dw)])
     var weights = try tensor([0.5, -0.2, 0.1])
     let data = try tensor((0..<12).map { Double($0) / 10 }, shape: [4, 3])
     for _ in 0..<20 {

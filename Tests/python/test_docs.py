@@ -172,3 +172,23 @@ def test_stubs_cover_the_extension_and_are_packaged():
     assert (ROOT / "python" / "swiftgrad" / "py.typed").exists()
     pyproject = (ROOT / "pyproject.toml").read_text()  # the packaging metadata (setup.py drives the build)
     assert 'swiftgrad = ["py.typed", "*.pyi"]' in pyproject
+
+
+def test_architecture_names_every_source_file():
+    """docs/ARCHITECTURE.md's file map names every source file of Sources/ and python/ (by its name
+    in its folder's table), so the map stays true as files come and go."""
+    page = (DOCS / "ARCHITECTURE.md").read_text()
+    built = {"_C.pyi", "_build_info.py"}  # written by setup.py
+    missing = []
+    for folder in (ROOT / "Sources", ROOT / "python"):
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(ROOT)
+            if (not path.is_file() or path.suffix in (".so", ".pyc") or path.name in built
+                    or "__pycache__" in relative.parts or "lib" in relative.parts
+                    or any(p.endswith(".egg-info") for p in relative.parts)):
+                continue
+            parts = relative.parts
+            name = "/".join(parts[2:]) if parts[:2] == ("python", "swiftgrad") else parts[-1]
+            if f"`{name}`" not in page and f"`{relative.as_posix()}`" not in page:
+                missing.append(relative.as_posix())
+    assert not missing, f"files docs/ARCHITECTURE.md's file map does not name: {missing}"

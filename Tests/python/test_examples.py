@@ -98,8 +98,8 @@ def test_jacobian_crossover_mode_choice(tmp_path):
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "(n, m) = (1, 300): forward mode is cheaper and sg.jacobian chose it" in result.stdout
-    assert "(n, m) = (300, 1): reverse mode is cheaper and sg.jacobian chose it" in result.stdout
+    assert "(n, m) = (1, 300): forward mode needs fewer passes and sg.jacobian chose it" in result.stdout
+    assert "(n, m) = (300, 1): reverse mode needs fewer passes and sg.jacobian chose it" in result.stdout
 
 
 # --- Data-parallel example (python/swiftgrad/distributed/) ---------------------------------
@@ -125,7 +125,7 @@ def test_digits_ddp_on_two_processes():
     assert float(result.stdout.split("test accuracy", 1)[1].split()[0]) >= 0.95
 
 
-# --- Training patterns of issue 20 (course notes C.2, D.1-D.3, G.1, G.2) -------------------------
+# --- Training patterns (course notes C.2, D.1-D.3, G.1, G.2) -------------------------
 
 
 def _number(out, before, after=None):

@@ -138,7 +138,7 @@ def _longest_pause_during(work):
 
 
 MATRIX = np.random.default_rng(0).normal(size=(250, 250))
-ONES = np.ones((500, 500))
+ONES = np.ones((1000, 1000))
 ROWS = np.random.default_rng(1).normal(size=(10, 200_000))
 
 

@@ -1,4 +1,4 @@
-"""Training utilities of issue 20: `sg.nn.utils` (gradient clipping, parameter vectors),
+"""Training utilities: `sg.nn.utils` (gradient clipping, parameter vectors),
 `sg.optim.swa_utils.AveragedModel` (EMA / SWA) and `sg.optim.LBFGS`, checked against NumPy,
 hand-computed recurrences, finite differences and SciPy."""
 import importlib.util

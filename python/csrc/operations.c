@@ -3,8 +3,6 @@
  * every op; the GIL is released here, in one place, around calls on large operands. */
 #include "swiftgrad_ext.h"
 
-/* Release the GIL around calls whose tensor arguments hold at least this many elements. */
-#define SG_GIL_THRESHOLD 32768
 #define MAX_PARAMETERS 12
 #define INT_POOL (SG_MAX_DIMS * 16)
 

@@ -2,12 +2,7 @@
  * nn.Parameter construction. Registered by sg_register_optim (module.c). */
 #include "swiftgrad_ext.h"
 
-/* Release the GIL for updates of at least this many elements. */
-#define SG_OPTIM_GIL_THRESHOLD 32768
-
-/* A Tensor argument (no conversion: in-place targets must be real tensors); None -> NULL when
- * `optional`. Returns 0 or -1 with TypeError set. */
-static int tensor_handle(PyObject *obj, sg_tensor *out, int optional, const char *what) {
+int sg_tensor_handle(PyObject *obj, sg_tensor *out, int optional, const char *what) {
   if (optional && obj == Py_None) {
     *out = NULL;
     return 0;
@@ -28,11 +23,11 @@ static PyObject *py_sgd_step(PyObject *self, PyObject *args) {
                         &first))
     return NULL;
   sg_tensor hp, hg, hb;
-  if (tensor_handle(p, &hp, 0, "sgd_step param") < 0 || tensor_handle(g, &hg, 0, "sgd_step grad") < 0 ||
-      tensor_handle(b, &hb, 1, "sgd_step momentum_buffer") < 0)
+  if (sg_tensor_handle(p, &hp, 0, "sgd_step param") < 0 || sg_tensor_handle(g, &hg, 0, "sgd_step grad") < 0 ||
+      sg_tensor_handle(b, &hb, 1, "sgd_step momentum_buffer") < 0)
     return NULL;
   int status;
-  if (sg_tensor_size(hp) >= SG_OPTIM_GIL_THRESHOLD) {
+  if (sg_tensor_size(hp) >= SG_GIL_THRESHOLD) {
     Py_BEGIN_ALLOW_THREADS
     status = sg_optim_sgd_step(hp, hg, hb, lr, momentum, dampening, weight_decay, nesterov, maximize, first);
     Py_END_ALLOW_THREADS
@@ -52,12 +47,12 @@ static PyObject *py_adam_step(PyObject *self, PyObject *args) {
                         &decoupled, &maximize))
     return NULL;
   sg_tensor hp, hg, hm, hv, hvmax;
-  if (tensor_handle(p, &hp, 0, "adam_step param") < 0 || tensor_handle(g, &hg, 0, "adam_step grad") < 0 ||
-      tensor_handle(m, &hm, 0, "adam_step exp_avg") < 0 || tensor_handle(v, &hv, 0, "adam_step exp_avg_sq") < 0 ||
-      tensor_handle(vmax, &hvmax, 1, "adam_step max_exp_avg_sq") < 0)
+  if (sg_tensor_handle(p, &hp, 0, "adam_step param") < 0 || sg_tensor_handle(g, &hg, 0, "adam_step grad") < 0 ||
+      sg_tensor_handle(m, &hm, 0, "adam_step exp_avg") < 0 || sg_tensor_handle(v, &hv, 0, "adam_step exp_avg_sq") < 0 ||
+      sg_tensor_handle(vmax, &hvmax, 1, "adam_step max_exp_avg_sq") < 0)
     return NULL;
   int status;
-  if (sg_tensor_size(hp) >= SG_OPTIM_GIL_THRESHOLD) {
+  if (sg_tensor_size(hp) >= SG_GIL_THRESHOLD) {
     Py_BEGIN_ALLOW_THREADS
     status = sg_optim_adam_step(hp, hg, hm, hv, hvmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize);
     Py_END_ALLOW_THREADS
@@ -73,7 +68,7 @@ static PyObject *py_fill_(PyObject *self, PyObject *args) {
   double value;
   if (!PyArg_ParseTuple(args, "Od", &t, &value)) return NULL;
   sg_tensor h;
-  if (tensor_handle(t, &h, 0, "fill_") < 0) return NULL;
+  if (sg_tensor_handle(t, &h, 0, "fill_") < 0) return NULL;
   int status = sg_inplace_fill(h, value);
   if (status) return sg_raise(status);
   return Py_NewRef(t);
@@ -83,7 +78,7 @@ static PyObject *py_copy_(PyObject *self, PyObject *args) {
   PyObject *t, *src;
   if (!PyArg_ParseTuple(args, "OO", &t, &src)) return NULL;
   sg_tensor h;
-  if (tensor_handle(t, &h, 0, "copy_") < 0) return NULL;
+  if (sg_tensor_handle(t, &h, 0, "copy_") < 0) return NULL;
   sg_arg s;
   if (sg_arg_from(src, &s, "copy_") < 0) return NULL;
   int status = sg_inplace_copy(h, s.handle);
@@ -102,7 +97,7 @@ static PyObject *py_alias_as(PyObject *self, PyObject *args) {
     return NULL;
   }
   sg_tensor h;
-  if (tensor_handle(t, &h, 0, "_alias_as") < 0) return NULL;
+  if (sg_tensor_handle(t, &h, 0, "_alias_as") < 0) return NULL;
   sg_tensor alias;
   int status = sg_detach(&alias, h);
   if (status) return sg_raise(status);

@@ -1,39 +1,23 @@
 /* Bindings of row-sparse gradients (Sources/SwiftGradC/Sparse.swift): inspection and the
- * optimizer steps that consume them (the embedding that produces them is in the op table). Registered by
- * sg_register_sparse (module.c). */
+ * optimizer steps that consume them (the embedding that produces them is in the op table).
+ * Registered by sg_register_sparse (module.c). */
 #include "swiftgrad_ext.h"
-
-/* Release the GIL for updates of at least this many elements. */
-#define SG_SPARSE_GIL_THRESHOLD 32768
-
-static int tensor_arg(PyObject *obj, sg_tensor *out, int optional, const char *what) {
-  if (optional && obj == Py_None) {
-    *out = NULL;
-    return 0;
-  }
-  if (!sg_is_tensor(obj)) {
-    PyErr_Format(PyExc_TypeError, "%s: expected a Tensor, got %.100s", what, Py_TYPE(obj)->tp_name);
-    return -1;
-  }
-  *out = ((TensorObject *)obj)->handle;
-  return 0;
-}
 
 static PyObject *unary(PyObject *t, int (*fn)(sg_tensor *, sg_tensor), const char *what) {
   sg_tensor h, out;
-  if (tensor_arg(t, &h, 0, what) < 0) return NULL;
+  if (sg_tensor_handle(t, &h, 0, what) < 0) return NULL;
   int status = fn(&out, h);
   return status ? sg_raise(status) : sg_wrap(out);
 }
 
 static PyObject *py_is_sparse(PyObject *self, PyObject *t) {
   sg_tensor h;
-  if (tensor_arg(t, &h, 0, "is_sparse") < 0) return NULL;
+  if (sg_tensor_handle(t, &h, 0, "is_sparse") < 0) return NULL;
   return PyBool_FromLong(sg_tensor_is_sparse(h));
 }
 static PyObject *py_is_coalesced(PyObject *self, PyObject *t) {
   sg_tensor h;
-  if (tensor_arg(t, &h, 0, "is_coalesced") < 0) return NULL;
+  if (sg_tensor_handle(t, &h, 0, "is_coalesced") < 0) return NULL;
   return PyBool_FromLong(sg_sparse_is_coalesced(h));
 }
 static PyObject *py_indices(PyObject *self, PyObject *t) { return unary(t, sg_sparse_indices, "indices"); }
@@ -65,8 +49,9 @@ static PyObject *py_sgd_sparse_step(PyObject *self, PyObject *args) {
   if (!PyArg_ParseTuple(args, "OOOddddpp", &p, &g, &b, &lr, &momentum, &dampening, &weight_decay, &nesterov, &maximize))
     return NULL;
   sg_tensor hp, hg, hb, out = NULL;
-  if (tensor_arg(p, &hp, 0, "sgd_sparse_step param") < 0 || tensor_arg(g, &hg, 0, "sgd_sparse_step grad") < 0 ||
-      tensor_arg(b, &hb, 1, "sgd_sparse_step momentum_buffer") < 0)
+  if (sg_tensor_handle(p, &hp, 0, "sgd_sparse_step param") < 0 ||
+      sg_tensor_handle(g, &hg, 0, "sgd_sparse_step grad") < 0 ||
+      sg_tensor_handle(b, &hb, 1, "sgd_sparse_step momentum_buffer") < 0)
     return NULL;
   int status;
   Py_BEGIN_ALLOW_THREADS
@@ -85,11 +70,11 @@ static PyObject *py_adagrad_step(PyObject *self, PyObject *args) {
   if (!PyArg_ParseTuple(args, "OOOLddddp", &p, &g, &s, &step, &lr, &lr_decay, &weight_decay, &eps, &maximize))
     return NULL;
   sg_tensor hp, hg, hs;
-  if (tensor_arg(p, &hp, 0, "adagrad_step param") < 0 || tensor_arg(g, &hg, 0, "adagrad_step grad") < 0 ||
-      tensor_arg(s, &hs, 0, "adagrad_step sum") < 0)
+  if (sg_tensor_handle(p, &hp, 0, "adagrad_step param") < 0 || sg_tensor_handle(g, &hg, 0, "adagrad_step grad") < 0 ||
+      sg_tensor_handle(s, &hs, 0, "adagrad_step sum") < 0)
     return NULL;
   int status;
-  if (sg_tensor_size(hp) >= SG_SPARSE_GIL_THRESHOLD) {
+  if (sg_tensor_size(hp) >= SG_GIL_THRESHOLD) {
     Py_BEGIN_ALLOW_THREADS
     status = sg_optim_adagrad_step(hp, hg, hs, step, lr, lr_decay, weight_decay, eps, maximize);
     Py_END_ALLOW_THREADS
@@ -107,8 +92,10 @@ static PyObject *py_sparse_adam_step(PyObject *self, PyObject *args) {
   int maximize;
   if (!PyArg_ParseTuple(args, "OOOOLddddp", &p, &g, &m, &v, &step, &lr, &beta1, &beta2, &eps, &maximize)) return NULL;
   sg_tensor hp, hg, hm, hv;
-  if (tensor_arg(p, &hp, 0, "sparse_adam_step param") < 0 || tensor_arg(g, &hg, 0, "sparse_adam_step grad") < 0 ||
-      tensor_arg(m, &hm, 0, "sparse_adam_step exp_avg") < 0 || tensor_arg(v, &hv, 0, "sparse_adam_step exp_avg_sq") < 0)
+  if (sg_tensor_handle(p, &hp, 0, "sparse_adam_step param") < 0 ||
+      sg_tensor_handle(g, &hg, 0, "sparse_adam_step grad") < 0 ||
+      sg_tensor_handle(m, &hm, 0, "sparse_adam_step exp_avg") < 0 ||
+      sg_tensor_handle(v, &hv, 0, "sparse_adam_step exp_avg_sq") < 0)
     return NULL;
   int status;
   Py_BEGIN_ALLOW_THREADS

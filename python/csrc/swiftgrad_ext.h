@@ -38,6 +38,11 @@ int sg_is_tensor(PyObject *obj);
 /* int64 arrays from Python ints or sequences of ints. Returns count or -1 on error. */
 int sg_int_list(PyObject *obj, int64_t *out, int capacity, const char *what);
 #define SG_MAX_DIMS 64
+/* Calls on at least this many elements release the GIL (operations.c, optim.c, sparse.c). */
+#define SG_GIL_THRESHOLD 32768
+/* A Tensor argument as is (no conversion: in-place targets must be real tensors); None gives
+ * NULL when `optional`. Returns 0, or -1 with a TypeError naming `what`. */
+int sg_tensor_handle(PyObject *obj, sg_tensor *out, int optional, const char *what);
 
 /* operations.c: every operation of the core's table as a function and Tensor method. */
 int sg_register_operations(PyObject *module);
@@ -67,7 +72,7 @@ int sg_register_random(PyObject *module);    /* random.c: the generator's seed a
 int sg_register_forward(PyObject *module);   /* forward.c: forward-mode entry points */
 int sg_register_optim(PyObject *module);     /* optim.c: optimizer steps */
 int sg_register_graph(PyObject *module);     /* graph.c: autograd graph introspection */
-int sg_register_graphmode(PyObject *module); /* graphmode.c: sg.compile and sg.Graph */
+int sg_register_compile(PyObject *module);   /* compile.c: sg.compile and sg.Graph */
 int sg_register_blas(PyObject *module);      /* blas.c: which BLAS is loaded, its core and threads */
 int sg_register_callbacks(PyObject *module); /* callbacks.c: custom rules and hooks */
 int sg_register_sparse(PyObject *module);    /* sparse.c: row-sparse gradients and their optimizers */

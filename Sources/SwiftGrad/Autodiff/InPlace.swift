@@ -18,7 +18,7 @@ public enum InPlace {
     }) {
       return written
     }
-    try GraphRecorder.current?.checkInPlaceWrite(to: target)
+    try ProgramRecorder.current?.checkInPlaceWrite(to: target)
     let recording = GradMode.isEnabled && (target.requiresGrad || other.requiresGrad)
     try checkTarget(target, recording: recording, opName: opName)
     let shape = try broadcastShapes(target.shape, other.shape)
@@ -36,14 +36,14 @@ public enum InPlace {
     copyInto(target, from: result)
     target.storage.version += 1
     let updated = rebase(target, onto: result, recording: recording, wroteInput0: source === target)
-    try GraphRecorder.current?.noteInPlaceWrite(to: target, standing: updated, result: result)
+    try ProgramRecorder.current?.noteInPlaceWrite(to: target, standing: updated, result: result)
     return updated
   }
 
   /// `target[items] = value` (NumPy casting: the value is converted to the target's dtype).
   public static func setIndex(_ target: Tensor, _ items: [IndexItem], _ value: Tensor) throws -> Tensor {
     try target.checkWritable("setitem")
-    try GraphRecorder.current?.checkInPlaceWrite(to: target)
+    try ProgramRecorder.current?.checkInPlaceWrite(to: target)
     let resolved = try resolveIndex(items, shape: target.shape)
     let region = target.indexedView(resolved)
     guard (try? broadcastShapes(region.shape, value.shape)) == region.shape else {
@@ -55,7 +55,7 @@ public enum InPlace {
     }) { return written }
     let recording = GradMode.isEnabled && (target.requiresGrad || value.requiresGrad)
     try checkTarget(target, recording: recording, opName: "setitem")
-    let recorder = GraphRecorder.current
+    let recorder = ProgramRecorder.current
     let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || recorder != nil
     let result = tracked ? try apply(IndexPut(items: resolved), [target, value]) : nil
     // A value overlapping the target's memory (x[1:] = x[:-1]) is read before any write.
@@ -73,7 +73,7 @@ public enum InPlace {
     let basicItems = items.compactMap { if case .basic(let b) = $0 { return b } else { return nil } }
     if basicItems.count == items.count { return try setIndex(target, basicItems, value) }
     try target.checkWritable("setitem")
-    let recorder = GraphRecorder.current
+    let recorder = ProgramRecorder.current
     try recorder?.checkInPlaceWrite(to: target)
     let elements = try selectedElements(target.shape, items)
     guard (try? broadcastShapes(elements.shape, value.shape)) == elements.shape else {

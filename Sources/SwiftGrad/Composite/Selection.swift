@@ -32,7 +32,7 @@ func oneHotRows(_ labels: Tensor, _ classes: Int, _ dtype: DType) throws -> Tens
 /// The multi-indices of the non-zero (true, NaN included) elements of `x` in row-major
 /// order, as (count, ndim) values; refuses graph recording (the count depends on the values).
 func nonzeroPositions(_ x: Tensor, op: String) throws -> (positions: [Int], count: Int) {
-  guard GraphRecorder.current == nil else {
+  guard ProgramRecorder.current == nil else {
     throw SGError.runtime(
       "\(op): the result's size depends on the values, so it cannot be part of a recorded graph (sg.compile / "
         + "sg.Graph); call it outside the compiled function")

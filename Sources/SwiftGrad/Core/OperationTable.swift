@@ -3,7 +3,7 @@
 extension Operation {
   public static let all: [Operation] = {
     let families: [[Operation]] = [
-      elementwiseUnary, elementwiseUnaryMore, activations, elementwiseBinary, elementwiseBinaryMore, comparisons,
+      elementwiseUnary, roundingAndTrigonometry, activations, elementwiseBinary, binaryMath, comparisons,
       products, composites, reductions, shapes, scans, ordering, shapeComposites, diagonals, einsums, takes,
       scatters, windows, linearAlgebra, decompositions, creation, convolutions, pooling, normalization, losses,
       selection, logical, dropouts, embeddings, attention,

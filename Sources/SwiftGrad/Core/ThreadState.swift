@@ -13,7 +13,7 @@ final class ThreadState {
   var lastErrorMessage: UnsafeMutablePointer<CChar>?
   var lastErrorKind: Int32 = 0
   /// Graph mode: the recorder that `apply` appends to (Note [Recording a graph]).
-  var recorder: GraphRecorder?
+  var recorder: ProgramRecorder?
   /// The `vmap` levels open on this thread, innermost last (randomness and custom rules read them).
   var batchFrames: [BatchFrame] = []
   /// The levels whose batching rules are running, innermost last.

@@ -39,7 +39,7 @@ struct AdvancedIndexPlan {
         case .int64: consumed += 1
         case .bool:
           // A mask's nonzero() decides the result's shape: it cannot vary between replays.
-          try GraphRecorder.current?.requireConstant(t, what: "a boolean index")
+          try ProgramRecorder.current?.requireConstant(t, what: "a boolean index")
           guard t.ndim > 0 else {
             throw SGError.index("a 0-d boolean index (x[True]) is not supported; use x[None] or an integer array")
           }

@@ -47,7 +47,7 @@ extension ElementwiseUnary {
   /// differentiable `derivative` remains the definition: first-order gradchecks exercise this
   /// path, second-order ones the other.
   func fusedVJP(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor? {
-    guard !GradMode.isEnabled, GraphRecorder.current == nil, Self.derivativeValue(1.0, 1.0) != nil,
+    guard !GradMode.isEnabled, ProgramRecorder.current == nil, Self.derivativeValue(1.0, 1.0) != nil,
       y.dtype.isFloatingPoint, g.tangents.isEmpty, x.tangents.isEmpty, y.tangents.isEmpty, g.shape == y.shape,
       g.batch == nil, x.batch == nil, y.batch == nil
     else { return nil }

@@ -2,13 +2,13 @@ import XCTest
 
 @testable import SwiftGrad
 
-/// Each graph pass on its own, on small recorded graphs (Sources/SwiftGrad/Graph).
-final class GraphPassTests: XCTestCase {
+/// Each graph pass on its own, on small recorded graphs (Sources/SwiftGrad/Compile).
+final class ProgramPassTests: XCTestCase {
   func vector(_ values: [Double]) throws -> Tensor { try tensor(values, shape: [values.count]) }
 
   /// Records `body` on one input of `values`; returns the recorder and the fetched value ids.
-  func record(_ values: [Double], _ body: (Tensor) throws -> [Tensor]) throws -> (GraphRecorder, [Int]) {
-    let recorder = GraphRecorder()
+  func record(_ values: [Double], _ body: (Tensor) throws -> [Tensor]) throws -> (ProgramRecorder, [Int]) {
+    let recorder = ProgramRecorder()
     let x = recorder.addInput(try vector(values))
     let outputs = try recorder.record { try body(x) }
     return (recorder, try outputs.map(recorder.value(of:)))
@@ -16,9 +16,9 @@ final class GraphPassTests: XCTestCase {
 
   func testRecordingIsTopologicallyOrderedAndReplays() throws {
     let (recorder, outputs) = try record([0.5, 1.0]) { x in [try add(sin(x), mul(x, x))] }
-    XCTAssertTrue(GraphPasses.isTopologicallyOrdered(recorder.graph))
+    XCTAssertTrue(ProgramPasses.isTopologicallyOrdered(recorder.graph))
     XCTAssertEqual(recorder.graph.nodes.map(\.name), ["sin", "mul", "add"])
-    let compiled = try CompiledGraph(recorder.graph, outputs: outputs)
+    let compiled = try CompiledProgram(recorder.graph, outputs: outputs)
     let y = try compiled.run([try vector([2, 3])])[0].toArray()
     XCTAssertEqual(y, [Glibc.sin(2.0) + 4, Glibc.sin(3.0) + 9])
   }
@@ -29,9 +29,9 @@ final class GraphPassTests: XCTestCase {
       return [try sin(x)]
     }
     let graph = recorder.graph
-    XCTAssertEqual(GraphPasses.eliminateDeadCode(graph, outputs: outputs), 1)
+    XCTAssertEqual(ProgramPasses.eliminateDeadCode(graph, outputs: outputs), 1)
     XCTAssertEqual(graph.nodes.map(\.name), ["sin"])
-    XCTAssertTrue(GraphPasses.isTopologicallyOrdered(graph))
+    XCTAssertTrue(ProgramPasses.isTopologicallyOrdered(graph))
   }
 
   func testCommonSubexpressionElimination() throws {
@@ -40,8 +40,8 @@ final class GraphPassTests: XCTestCase {
     }
     let graph = recorder.graph
     // The two equal sums merge; the keepDims one differs in an attribute and stays.
-    XCTAssertEqual(GraphPasses.eliminateCommonSubexpressions(graph, outputs: &outputs), 1)
-    XCTAssertEqual(GraphPasses.eliminateDeadCode(graph, outputs: outputs), 1)
+    XCTAssertEqual(ProgramPasses.eliminateCommonSubexpressions(graph, outputs: &outputs), 1)
+    XCTAssertEqual(ProgramPasses.eliminateDeadCode(graph, outputs: outputs), 1)
     XCTAssertEqual(graph.nodes.map(\.name), ["sum", "add", "sum"])
   }
 
@@ -54,9 +54,9 @@ final class GraphPassTests: XCTestCase {
       return [try add(mul(x, folded), mul(captured, folded))]  // captured: not folded
     }
     let graph = recorder.graph
-    XCTAssertEqual(try GraphPasses.foldConstants(graph), 1)
+    XCTAssertEqual(try ProgramPasses.foldConstants(graph), 1)
     XCTAssertEqual(graph.nodes.map(\.name), ["mul", "mul", "add"])
-    let compiled = try CompiledGraph(graph, outputs: outputs)
+    let compiled = try CompiledProgram(graph, outputs: outputs)
     XCTAssertEqual(try compiled.run([try vector([1, 2])])[0].toArray(), [12, 18])
   }
 
@@ -71,7 +71,7 @@ final class GraphPassTests: XCTestCase {
     // tanh, mul, add, sin form one loop; `sum` reads `chain` before the final mul is reached,
     // which seals the group (the mul alone is not worth a loop of its own).
     XCTAssertEqual(plan.groups.map(\.count), [4])
-    let compiled = try CompiledGraph(recorder.graph, outputs: outputs)
+    let compiled = try CompiledProgram(recorder.graph, outputs: outputs)
     XCTAssertEqual(compiled.fusedGroupCount, 1)
     let input = try vector([0.7, -0.2, 1.3])
     let eager = try body(input)
@@ -88,7 +88,7 @@ final class GraphPassTests: XCTestCase {
     }
     let plan = FusionPlan(recorder.graph, outputs: outputs)
     XCTAssertEqual(plan.groups.map { $0.map { recorder.graph.nodes[$0].name } }, [["mul", "sin"]])
-    let compiled = try CompiledGraph(recorder.graph, outputs: outputs)
+    let compiled = try CompiledProgram(recorder.graph, outputs: outputs)
     let e = [Glibc.exp(1.0), Glibc.exp(2.0)]
     let y = try compiled.run([try vector([1, 2])])[0].toArray()
     XCTAssertEqual(y, e.map { Glibc.sin($0 * (e[0] + e[1])) })
@@ -96,7 +96,7 @@ final class GraphPassTests: XCTestCase {
 
   func testMemoryPlanFreesIntermediatesAndRecordedReplayIsDifferentiable() throws {
     let (recorder, outputs) = try record([1, 2]) { x in [try sum(matmul(reshape(x, [2, 1]), reshape(x, [1, 2])))] }
-    let compiled = try CompiledGraph(recorder.graph, outputs: outputs)
+    let compiled = try CompiledProgram(recorder.graph, outputs: outputs)
     XCTAssertTrue(compiled.passReport.contains { $0.pass == "memory plan" })
     let x = try vector([3, 4])
     try x.setRequiresGrad(true)
@@ -108,10 +108,10 @@ final class GraphPassTests: XCTestCase {
 
   func testBadFeedsThrow() throws {
     let (recorder, outputs) = try record([1, 2]) { x in [try exp(x)] }
-    let compiled = try CompiledGraph(recorder.graph, outputs: outputs)
+    let compiled = try CompiledProgram(recorder.graph, outputs: outputs)
     XCTAssertThrowsError(try compiled.run([try vector([1, 2, 3])]))
     XCTAssertThrowsError(try compiled.run([]))
-    XCTAssertThrowsError(try CompiledGraph(recorder.graph, outputs: [99]))
+    XCTAssertThrowsError(try CompiledProgram(recorder.graph, outputs: [99]))
   }
 }
 

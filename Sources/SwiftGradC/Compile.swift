@@ -9,26 +9,26 @@ import SwiftGrad
 // Graph mode (include/swiftgrad.h, "Graph mode"): recorders and compiled graphs are retained
 // Swift objects passed as opaque pointers, like tensors.
 
-private func recorder(_ h: UnsafeMutableRawPointer?) throws -> GraphRecorder {
+private func recorder(_ h: UnsafeMutableRawPointer?) throws -> ProgramRecorder {
   guard let h else { throw SGError.value("null graph recorder") }
-  return Unmanaged<GraphRecorder>.fromOpaque(h).takeUnretainedValue()
+  return Unmanaged<ProgramRecorder>.fromOpaque(h).takeUnretainedValue()
 }
 
-private func compiled(_ h: UnsafeMutableRawPointer?) throws -> CompiledGraph {
+private func compiled(_ h: UnsafeMutableRawPointer?) throws -> CompiledProgram {
   guard let h else { throw SGError.value("null compiled graph") }
-  return Unmanaged<CompiledGraph>.fromOpaque(h).takeUnretainedValue()
+  return Unmanaged<CompiledProgram>.fromOpaque(h).takeUnretainedValue()
 }
 
 @_cdecl("sg_recorder_new")
 public func sg_recorder_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32 {
   guarded {
     guard let out else { throw SGError.value("null output pointer") }
-    out.pointee = Unmanaged.passRetained(GraphRecorder()).toOpaque()
+    out.pointee = Unmanaged.passRetained(ProgramRecorder()).toOpaque()
   }
 }
 
 @_cdecl("sg_recorder_free") public func sg_recorder_free(_ h: UnsafeMutableRawPointer?) {
-  if let h { Unmanaged<GraphRecorder>.fromOpaque(h).release() }
+  if let h { Unmanaged<ProgramRecorder>.fromOpaque(h).release() }
 }
 
 /// Starts (active != 0) or stops recording on the calling thread.
@@ -57,12 +57,12 @@ public func sg_recorder_compile(
     guard let out else { throw SGError.value("null output pointer") }
     let r = try recorder(h)
     let ids = try handles(fetches, count, "fetches").map { try r.value(of: $0) }
-    out.pointee = Unmanaged.passRetained(try CompiledGraph(r.graph, outputs: ids, optimize: optimize != 0)).toOpaque()
+    out.pointee = Unmanaged.passRetained(try CompiledProgram(r.graph, outputs: ids, optimize: optimize != 0)).toOpaque()
   }
 }
 
 @_cdecl("sg_compiled_free") public func sg_compiled_free(_ h: UnsafeMutableRawPointer?) {
-  if let h { Unmanaged<CompiledGraph>.fromOpaque(h).release() }
+  if let h { Unmanaged<CompiledProgram>.fromOpaque(h).release() }
 }
 
 @_cdecl("sg_compiled_num_outputs") public func sg_compiled_num_outputs(_ h: UnsafeMutableRawPointer?) -> Int32 {
@@ -70,7 +70,7 @@ public func sg_recorder_compile(
 }
 
 /// Runs the graph: `recorded` 0 forward kernels only, 1 through autograd (differentiable
-/// results), -1 whichever the inputs need (CompiledGraph.call).
+/// results), -1 whichever the inputs need (CompiledProgram.call).
 @_cdecl("sg_compiled_run")
 public func sg_compiled_run(
   _ h: UnsafeMutableRawPointer?, _ inputs: UnsafePointer<Handle?>?, _ count: Int32,

@@ -1,13 +1,13 @@
 /// Graph passes: each takes a graph and the fetched values and rewrites the graph in place,
-/// returning how many nodes it removed or changed (reported by `CompiledGraph.passReport`).
+/// returning how many nodes it removed or changed (reported by `CompiledProgram.passReport`).
 ///
 /// Note [Pass order]: constant folding first (it turns subgraphs into constants that CSE and
 /// DCE then see), CSE next (merging duplicates leaves the copies dead), DCE last; fusion and
 /// memory planning work on the result when it is compiled for execution.
-public enum GraphPasses {
+public enum ProgramPasses {
   /// Nodes in an order where every node follows its inputs. Recording already produces one;
   /// the passes preserve it, and `isTopologicallyOrdered` checks it.
-  public static func isTopologicallyOrdered(_ graph: Graph) -> Bool {
+  public static func isTopologicallyOrdered(_ graph: Program) -> Bool {
     var ready = Set<Int>()
     for (v, value) in graph.values.enumerated() {
       if case .node = value.source { continue }
@@ -22,7 +22,7 @@ public enum GraphPasses {
 
   /// Dead-code elimination: drops nodes whose value no fetched value depends on.
   @discardableResult
-  public static func eliminateDeadCode(_ graph: Graph, outputs: [Int]) -> Int {
+  public static func eliminateDeadCode(_ graph: Program, outputs: [Int]) -> Int {
     var live = Set(outputs)
     var keep = Array(repeating: false, count: graph.nodes.count)
     for (i, node) in graph.nodes.enumerated().reversed() where live.contains(node.output) {
@@ -41,7 +41,7 @@ public enum GraphPasses {
   /// value; later uses are redirected to the first. Primitives whose description cannot tell
   /// instances apart (closures) are never merged.
   @discardableResult
-  public static func eliminateCommonSubexpressions(_ graph: Graph, outputs: inout [Int]) -> Int {
+  public static func eliminateCommonSubexpressions(_ graph: Program, outputs: inout [Int]) -> Int {
     var first: [String: Int] = [:]
     var replacement: [Int: Int] = [:]
     var merged = 0
@@ -64,7 +64,7 @@ public enum GraphPasses {
   /// values folded before) is evaluated once, now. Captured tensors are not folded: their
   /// owner may update them in place between runs.
   @discardableResult
-  public static func foldConstants(_ graph: Graph) throws -> Int {
+  public static func foldConstants(_ graph: Program) throws -> Int {
     var immutable = Set<Int>()
     for (v, value) in graph.values.enumerated() {
       if case .constant(let t) = value.source, t.storage.isReadOnly { immutable.insert(v) }
@@ -87,7 +87,7 @@ public enum GraphPasses {
     return folded
   }
 
-  static func signature(_ node: Graph.Node) -> String? {
+  static func signature(_ node: Program.Node) -> String? {
     describeForCSE(node.primitive).map { "\($0) \(node.inputs)" }
   }
 
@@ -109,7 +109,7 @@ public enum GraphPasses {
   }
 
   /// Node indices in `.node(i)` sources follow the node array after a pass removed nodes.
-  static func reindex(_ graph: Graph) {
+  static func reindex(_ graph: Program) {
     for (i, node) in graph.nodes.enumerated() { graph.values[node.output].source = .node(i) }
   }
 }

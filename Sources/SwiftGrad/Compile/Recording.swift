@@ -1,6 +1,6 @@
 /// Graph mode: a program recorded once as a static dataflow graph, optimised, and replayed.
 ///
-/// Note [Recording a graph]: while a `GraphRecorder` is active on a thread, every primitive
+/// Note [Recording a graph]: while a `ProgramRecorder` is active on a thread, every primitive
 /// application (`apply`) is appended to its graph: the primitive instance (which carries its
 /// static attributes: axes, shapes, ...), the values it read and the value it made. Because VJP
 /// and JVP rules are written with primitives, a recorded `grad`, `jvp` or `hvp` records its
@@ -9,7 +9,7 @@
 /// of a captured tensor is seen by later runs); tensors that alias a recorded value without
 /// passing through `apply` (`detach`, forward-mode duals) are recognised by sharing its storage
 /// and layout.
-public final class Graph {
+public final class Program {
   /// Where a value comes from.
   public enum Source {
     case input(Int)
@@ -79,8 +79,8 @@ public final class Graph {
 }
 
 /// Records primitive applications on this thread into a graph (see Note [Recording a graph]).
-public final class GraphRecorder {
-  public let graph = Graph()
+public final class ProgramRecorder {
+  public let graph = Program()
   private var ids: [ObjectIdentifier: Int] = [:]
   /// Recorded tensors stay alive while recording, so their identities are not reused.
   private var seen: [Tensor] = []
@@ -88,7 +88,7 @@ public final class GraphRecorder {
   private var byStorage: [ObjectIdentifier: [(value: Int, tensor: Tensor)]] = [:]
   /// Memory of inputs and constants: the program must not write into it.
   private var externalStorages = Set<ObjectIdentifier>()
-  private var previous: GraphRecorder?
+  private var previous: ProgramRecorder?
   private var depth = 0
 
   public init() {}
@@ -162,7 +162,7 @@ public final class GraphRecorder {
       return
     }
     let v = graph.addValue(.node(graph.nodes.count), like: output)
-    graph.nodes.append(Graph.Node(primitive: primitive, inputs: inputIDs, output: v))
+    graph.nodes.append(Program.Node(primitive: primitive, inputs: inputIDs, output: v))
     remember(output, as: v, traced: true)
   }
 
@@ -221,7 +221,7 @@ public final class GraphRecorder {
     a.shape == b.shape && a.strides == b.strides && a.offset == b.offset && a.dtype == b.dtype
   }
 
-  static var current: GraphRecorder? { ThreadState.current.recorder }
+  static var current: ProgramRecorder? { ThreadState.current.recorder }
 }
 
 /// A primitive whose forward returns a value computed outside the graph (a custom rule's

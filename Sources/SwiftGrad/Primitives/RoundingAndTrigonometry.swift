@@ -4,8 +4,8 @@
   import Darwin
 #endif
 
-/// More elementwise unary primitives: rounding (zero derivative), erf, hyperbolic
-/// and inverse trigonometric functions. Same family as Unary.swift (Note [Elementwise family]).
+/// Elementwise unary primitives of rounding (zero derivative), erf, hyperbolic and inverse
+/// trigonometric functions. Same family as Unary.swift (Note [Elementwise family]).
 /// libm functions the `FloatElement` protocol does not list are evaluated in double precision
 /// and rounded back, which is exact enough for float32 and keeps the shared protocol unchanged.
 
@@ -134,7 +134,7 @@ public func arctan(_ x: Tensor) throws -> Tensor { try apply(Arctan(), [x]) }
 
 // MARK: Operation table (Note [One op table])
 extension Operation {
-  static let elementwiseUnaryMore: [Operation] = [
+  static let roundingAndTrigonometry: [Operation] = [
     .unary("floor", "Elementwise floor; integers are kept; zero gradient.", method: true, floor),
     .unary("ceil", "Elementwise ceiling; integers are kept; zero gradient.", method: true, ceil),
     Operation("round", "a, decimals: int = 0", "Half to even (NumPy's round); zero gradient.", method: "round") {

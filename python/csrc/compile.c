@@ -136,7 +136,7 @@ static PyObject *py_compiled_text(PyObject *self, PyObject *args) {
   return result;
 }
 
-static PyMethodDef graphmode_methods[] = {
+static PyMethodDef compile_methods[] = {
     {"recorder_new", py_recorder_new, METH_NOARGS, "A new graph recorder (graph mode)."},
     {"recorder_activate", py_recorder_activate, METH_VARARGS, "Start/stop recording on this thread."},
     {"recorder_add_input", py_recorder_add_input, METH_VARARGS, "Register a tensor as the next graph input."},
@@ -146,4 +146,4 @@ static PyMethodDef graphmode_methods[] = {
     {"compiled_text", py_compiled_text, METH_VARARGS, "0: the pass report, 1: Graphviz DOT."},
     {NULL, NULL, 0, NULL}};
 
-int sg_register_graphmode(PyObject *module) { return PyModule_AddFunctions(module, graphmode_methods); }
+int sg_register_compile(PyObject *module) { return PyModule_AddFunctions(module, compile_methods); }

@@ -6,13 +6,13 @@
 /// are reused by later nodes). `runRecorded` replays the unfused nodes through `apply` instead,
 /// so its results carry gradients and tangents: that is how a compiled function is
 /// differentiated (and how a compiled call is recorded into an enclosing recording).
-public final class CompiledGraph {
+public final class CompiledProgram {
   enum Step {
     case node(Int)
     case fused(FusedGroup)
   }
 
-  public let graph: Graph
+  public let graph: Program
   public private(set) var outputs: [Int]
   /// What each pass did: nodes folded, merged, removed, fused; the memory plan's effect.
   public private(set) var passReport: [(pass: String, effect: String)] = []
@@ -20,15 +20,15 @@ public final class CompiledGraph {
   public private(set) var fusedGroupCount = 0
   private var steps: [Step] = []
   /// The nodes as recorded, for `runRecorded`.
-  private let recordedNodes: [Graph.Node]
+  private let recordedNodes: [Program.Node]
   private var releaseAfter: [[Int]] = []
 
   /// Copies `graph` (a recording can be compiled for several fetch sets) and optimises the copy.
-  public init(_ recorded: Graph, outputs: [Int], optimize: Bool = true) throws {
+  public init(_ recorded: Program, outputs: [Int], optimize: Bool = true) throws {
     for v in outputs where v < 0 || v >= recorded.values.count {
       throw SGError.index("fetched value \(v) is not in the graph (\(recorded.values.count) values)")
     }
-    graph = Graph()
+    graph = Program()
     graph.values = recorded.values
     graph.nodes = recorded.nodes
     graph.inputs = recorded.inputs
@@ -37,11 +37,11 @@ public final class CompiledGraph {
     if optimize {
       let before = graph.nodes.count
       passReport.append(("recorded", "\(before) nodes"))
-      let folded = try GraphPasses.foldConstants(graph)
+      let folded = try ProgramPasses.foldConstants(graph)
       passReport.append(("constant folding", "\(folded) nodes evaluated once at compile time"))
-      let merged = GraphPasses.eliminateCommonSubexpressions(graph, outputs: &self.outputs)
+      let merged = ProgramPasses.eliminateCommonSubexpressions(graph, outputs: &self.outputs)
       passReport.append(("common-subexpression elimination", "\(merged) duplicate nodes merged"))
-      let removed = GraphPasses.eliminateDeadCode(graph, outputs: self.outputs)
+      let removed = ProgramPasses.eliminateDeadCode(graph, outputs: self.outputs)
       passReport.append(("dead-code elimination",
         "\(removed) nodes removed (\(folded + merged) of them left dead above)"))
     }
@@ -170,7 +170,7 @@ public final class CompiledGraph {
   /// `run`, or `runRecorded` when the results must carry history: an input requires grad (and
   /// grad mode is on), carries forward-mode tangents, or an enclosing recording is active.
   public func call(_ inputs: [Tensor]) throws -> [Tensor] {
-    let needsHistory = GraphRecorder.current != nil
+    let needsHistory = ProgramRecorder.current != nil
       || inputs.contains { ($0.requiresGrad && GradMode.isEnabled) || !$0.tangents.isEmpty }
     return needsHistory ? try runRecorded(inputs) : try run(inputs)
   }

@@ -13,7 +13,7 @@ struct FusionPlan {
   /// Node indices per group (groups of two or more nodes only), in schedule order.
   var groups: [[Int]] = []
 
-  init(_ graph: Graph, outputs: [Int]) {
+  init(_ graph: Program, outputs: [Int]) {
     var members: [[Int]] = []
     var sealed: [Bool] = []
     var groupOfValue: [Int: Int] = [:]
@@ -46,7 +46,7 @@ struct FusionPlan {
   }
 
   /// Elementwise, float, and every operand either of the output's shape and dtype or a scalar.
-  static func isFusable(_ node: Graph.Node, _ graph: Graph) -> Bool {
+  static func isFusable(_ node: Program.Node, _ graph: Program) -> Bool {
     guard node.primitive is any ElementwiseUnary || node.primitive is any ElementwiseBinary else { return false }
     let out = graph.values[node.output]
     guard out.dtype.isFloatingPoint, !out.shape.contains(0) else { return false }
@@ -113,7 +113,7 @@ final class FusedGroup {
   let operandLocations: [(first: Int, second: Int, destination: Int)]
   private let kernels: FusedKernels
 
-  init?(members: [Int], graph: Graph, readOutside: Set<Int>) {
+  init?(members: [Int], graph: Program, readOutside: Set<Int>) {
     self.members = members
     let first = graph.values[graph.nodes[members[0]].output]
     shape = first.shape

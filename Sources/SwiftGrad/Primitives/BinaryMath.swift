@@ -58,7 +58,7 @@ public func arctan2(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Arcta
 
 // MARK: Operation table (Note [One op table])
 extension Operation {
-  static let elementwiseBinaryMore: [Operation] = [
+  static let binaryMath: [Operation] = [
     .binary("logaddexp", "log(exp(x1) + exp(x2)) without overflow.", logaddexp),
     .binary("hypot", "sqrt(x1**2 + x2**2) without overflow.", hypot),
     .binary("arctan2", "The angle of the point (x2, x1).", arctan2),
