@@ -232,6 +232,7 @@ MATH = [
     OpCase("arcsin", lambda x: sg.arcsin(x * 0.6), lambda x: np.arcsin(x * 0.6), [(3, 4)]),
     OpCase("arccos", lambda x: sg.arccos(x * 0.6), lambda x: np.arccos(x * 0.6), [(3, 4)]),
     OpCase("arctan", sg.arctan, np.arctan, [(3, 4)]),
+    OpCase("arcsinh", sg.arcsinh, np.arcsinh, [(3, 4)]),
     OpCase("gelu", sg.gelu, lambda x: x * 0.5 * (1 + np.vectorize(math.erf)(x / np.sqrt(2))), [(3, 4)]),
     OpCase("gelu_tanh", lambda x: sg.gelu(x, approximate="tanh"),
            lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))), [(3, 4)]),

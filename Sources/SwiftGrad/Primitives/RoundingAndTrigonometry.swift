@@ -117,6 +117,14 @@ public struct Arctan: ElementwiseUnary {
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(add(square(x), 1)) }
 }
 
+/// asinh(x), defined everywhere; its derivative 1 / sqrt(1 + x^2).
+public struct Arcsinh: ElementwiseUnary {
+  public static let name = "arcsinh"
+  public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.asinh) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 / (1 + x * x).squareRoot() }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(sqrt(add(square(x), 1))) }
+}
+
 public func floor(_ x: Tensor) throws -> Tensor { try apply(Floor(), [x]) }
 public func ceil(_ x: Tensor) throws -> Tensor { try apply(Ceil(), [x]) }
 public func round(_ x: Tensor, decimals: Int = 0) throws -> Tensor {
@@ -131,6 +139,7 @@ public func cosh(_ x: Tensor) throws -> Tensor { try apply(Cosh(), [x]) }
 public func arcsin(_ x: Tensor) throws -> Tensor { try apply(Arcsin(), [x]) }
 public func arccos(_ x: Tensor) throws -> Tensor { try apply(Arccos(), [x]) }
 public func arctan(_ x: Tensor) throws -> Tensor { try apply(Arctan(), [x]) }
+public func arcsinh(_ x: Tensor) throws -> Tensor { try apply(Arcsinh(), [x]) }
 
 // MARK: Operation table (Note [One op table])
 extension Operation {
@@ -146,5 +155,6 @@ extension Operation {
     .unary("arcsin", "Elementwise inverse sine.", domain: .unitInterval, arcsin),
     .unary("arccos", "Elementwise inverse cosine.", domain: .unitInterval, arccos),
     .unary("arctan", "Elementwise inverse tangent.", arctan),
+    .unary("arcsinh", "Elementwise inverse hyperbolic sine.", arcsinh),
   ]
 }
