@@ -80,3 +80,13 @@ def test_a_buffer_the_core_refuses_to_wrap_is_released_once():
     out = run(code)
     assert out.returncode == 0, f"{code}: {out.stderr[-2000:]}"
     assert out.stdout.startswith(("returned", "ValueError", "MemoryError")), out.stdout
+
+
+def test_a_tensor_given_as_a_sequence_of_tensors_stays_alive_through_the_call():
+    # Found by the atheris fuzzer: sg.stack(tensor, 0) iterates the tensor into temporary rows whose
+    # handles were used after the temporary sequence holding them was freed (a segfault).
+    for code in ("sg.stack(sg.asarray([1.0, 2.0]), 0).shape", "sg.concatenate(sg.ones((2, 3)), 0).shape",
+                 "float(sg.stack(sg.asarray([[1.0], [2.0]]), 1).sum())"):
+        out = run(code)
+        assert out.returncode == 0, f"{code}: {out.stderr[-2000:]}"
+        assert out.stdout.startswith("returned"), out.stdout

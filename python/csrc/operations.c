@@ -36,6 +36,9 @@ typedef struct {
   sg_arg *lists[MAX_PARAMETERS]; /* per TENSORS parameter: its converted items */
   sg_tensor *handle_lists[MAX_PARAMETERS];
   Py_ssize_t list_sizes[MAX_PARAMETERS];
+  /* Per TENSORS parameter: the sequence the items came from, kept alive until the call is over
+   * (items made by iteration, such as the rows of a Tensor, are borrowed from it). */
+  PyObject *sequences[MAX_PARAMETERS];
   int list_count;
   int64_t ints[INT_POOL];
   int ints_used;
@@ -48,6 +51,7 @@ static void release_scratch(call_scratch *s) {
     for (Py_ssize_t j = 0; j < s->list_sizes[i]; j++) sg_arg_release(&s->lists[i][j]);
     PyMem_Free(s->lists[i]);
     PyMem_Free(s->handle_lists[i]);
+    Py_XDECREF(s->sequences[i]);
   }
 }
 
@@ -69,22 +73,18 @@ static int tensors_value(PyObject *obj, sg_value *v, call_scratch *s, const char
   s->lists[slot] = PyMem_Calloc(n + 1, sizeof(sg_arg));
   s->handle_lists[slot] = PyMem_Calloc(n + 1, sizeof(sg_tensor));
   s->list_sizes[slot] = 0;
+  s->sequences[slot] = seq; /* released with the scratch */
   s->list_count++;
   if (!s->lists[slot] || !s->handle_lists[slot]) {
-    Py_DECREF(seq);
     PyErr_NoMemory();
     return -1;
   }
   for (Py_ssize_t i = 0; i < n; i++) {
-    if (sg_arg_from(PySequence_Fast_GET_ITEM(seq, i), &s->lists[slot][i], what) < 0) {
-      Py_DECREF(seq);
-      return -1;
-    }
+    if (sg_arg_from(PySequence_Fast_GET_ITEM(seq, i), &s->lists[slot][i], what) < 0) return -1;
     s->list_sizes[slot]++;
     s->handle_lists[slot][i] = s->lists[slot][i].handle;
     s->elements += sg_tensor_size(s->lists[slot][i].handle);
   }
-  Py_DECREF(seq);
   v->kind = SG_VALUE_TENSORS;
   v->integer = n;
   v->pointer = s->handle_lists[slot];
