@@ -118,6 +118,7 @@ int sg_op_count(void);
 int sg_op_find(const char *name); /* -1 when unknown */
 const char *sg_op_name(int op);
 const char *sg_op_doc(int op);
+const char *sg_op_signature(int op); /* Python's text signature: "(a, axis=None, keepdims=False)" */
 const char *sg_op_namespace(int op);
 const char *sg_op_method(int op);
 int sg_op_family(int op);

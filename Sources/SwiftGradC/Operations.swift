@@ -11,7 +11,7 @@ import SwiftGrad
 
 /// The table's strings as C strings that live as long as the process (the table never changes).
 private struct CStrings {
-  let name, doc, namespace: UnsafeMutablePointer<CChar>
+  let name, doc, namespace, signature: UnsafeMutablePointer<CChar>
   let method: UnsafeMutablePointer<CChar>?
   let parameterNames, parameterAliases: [UnsafeMutablePointer<CChar>]
   let parameterDefaults: [UnsafeMutablePointer<CChar>?]
@@ -20,6 +20,7 @@ private struct CStrings {
     name = strdup(op.name)
     doc = strdup(op.doc)
     namespace = strdup(op.namespace.rawValue)
+    signature = strdup(op.signature)
     method = op.method.map { strdup($0) }
     parameterNames = op.parameters.map { strdup($0.name) }
     parameterAliases = op.parameters.map { strdup($0.aliases.joined(separator: "|")) }
@@ -49,6 +50,10 @@ private func parameter(_ op: Int32, _ j: Int32) -> Parameter? {
 }
 @_cdecl("sg_op_doc") public func sg_op_doc(_ op: Int32) -> UnsafePointer<CChar>? {
   operation(op) == nil ? nil : UnsafePointer(cStrings[Int(op)].doc)
+}
+/// Python's text signature, e.g. "(a, axis=None, keepdims=False)".
+@_cdecl("sg_op_signature") public func sg_op_signature(_ op: Int32) -> UnsafePointer<CChar>? {
+  operation(op) == nil ? nil : UnsafePointer(cStrings[Int(op)].signature)
 }
 @_cdecl("sg_op_namespace") public func sg_op_namespace(_ op: Int32) -> UnsafePointer<CChar>? {
   operation(op) == nil ? nil : UnsafePointer(cStrings[Int(op)].namespace)

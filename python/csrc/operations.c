@@ -492,27 +492,7 @@ static PyObject *make_function(int op) {
       return NULL;
     }
   }
-  /* The text signature: Python's spelling, variadic parameters starred and without default. */
-  PyObject *parts = PyList_New(0);
-  int keyword_only_open = 0;
-  for (int j = 0; parts && j < count; j++) {
-    const parameter_spec *p = &f->parameters[j];
-    int variadic = p->kind == SG_KIND_VARIADIC_TENSORS || p->kind == SG_KIND_VARIADIC_INTS;
-    if (p->keyword_only && !keyword_only_open && !variadic) PyList_Append(parts, PyUnicode_FromString("*"));
-    keyword_only_open |= p->keyword_only || variadic;
-    const char *fallback = sg_op_parameter_default(op, j);
-    PyObject *part = variadic   ? PyUnicode_FromFormat("*%s", p->name)
-                     : fallback ? PyUnicode_FromFormat("%s=%s", p->name, fallback)
-                                : PyUnicode_FromString(p->name);
-    if (!part || PyList_Append(parts, part) < 0) Py_CLEAR(parts);
-    Py_XDECREF(part);
-  }
-  PyObject *sep = PyUnicode_FromString(", ");
-  PyObject *joined = parts && sep ? PyUnicode_Join(sep, parts) : NULL;
-  Py_XDECREF(sep);
-  Py_XDECREF(parts);
-  f->signature = joined ? PyUnicode_FromFormat("(%U)", joined) : NULL;
-  Py_XDECREF(joined);
+  f->signature = PyUnicode_FromString(sg_op_signature(op));
   f->doc = PyUnicode_FromFormat("%s%S\n\n%s", f->name, f->signature, sg_op_doc(op));
   f->namespace_ = PyUnicode_FromString(sg_op_namespace(op));
   const char *method = sg_op_method(op);

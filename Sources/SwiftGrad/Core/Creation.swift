@@ -151,12 +151,13 @@ public enum Random {
 
   public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1,
     dtype: DType = .float64) throws -> Tensor {
-    if !ThreadState.current.batchFrames.isEmpty {
-      return try Batching.randomSamples(shape, op: "uniform") {
-        try uniformSamples($0, low: low, high: high, dtype: dtype)
-      }
-    }
-    return try uniformSamples(shape, low: low, high: high, dtype: dtype)
+    try drawn(shape, op: "uniform") { try uniformSamples($0, low: low, high: high, dtype: dtype) }
+  }
+
+  /// `draw(shape)`, or under vmap the samples its randomness mode asks for (Note [Batching levels]).
+  static func drawn(_ shape: [Int], op: String, _ draw: ([Int]) throws -> Tensor) throws -> Tensor {
+    if !ThreadState.current.batchFrames.isEmpty { return try Batching.randomSamples(shape, op: op, draw) }
+    return try draw(shape)
   }
 
   static func uniformSamples(_ shape: [Int], low: Double, high: Double, dtype: DType) throws -> Tensor {
@@ -168,12 +169,7 @@ public enum Random {
   /// Standard normal samples by Box-Muller.
   public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1,
     dtype: DType = .float64) throws -> Tensor {
-    if !ThreadState.current.batchFrames.isEmpty {
-      return try Batching.randomSamples(shape, op: "normal") {
-        try normalSamples($0, mean: mean, std: std, dtype: dtype)
-      }
-    }
-    return try normalSamples(shape, mean: mean, std: std, dtype: dtype)
+    try drawn(shape, op: "normal") { try normalSamples($0, mean: mean, std: std, dtype: dtype) }
   }
 
   static func normalSamples(_ shape: [Int], mean: Double, std: Double, dtype: DType) throws -> Tensor {

@@ -77,15 +77,12 @@ public enum Optimizers {
     for t in [expAvg, expAvgSq, maxExpAvgSq] { t?.storage.version += 1 }
   }
 
-  private static func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+  static func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw SGError.value(message()) }
   }
 
-  /// Checks that the gradient and state buffers match the parameter; returns the gradient as a
-  /// contiguous tensor that does not alias any buffer being written.
-  private static func checkOperands(_ who: String, _ p: Tensor, _ g: Tensor, _ state: [String: Tensor?])
-    throws -> Tensor
-  {
+  /// A writable floating-point parameter and a gradient of its shape and dtype (dense or row-sparse).
+  static func checkParameterAndGradient(_ who: String, _ p: Tensor, _ g: Tensor) throws {
     guard p.dtype.isFloatingPoint else {
       throw SGError.type("\(who): parameters must be floating point, got \(p.dtype)")
     }
@@ -97,6 +94,14 @@ public enum Optimizers {
     guard g.dtype == p.dtype else {
       throw SGError.type("\(who): gradient dtype \(g.dtype) does not match parameter dtype \(p.dtype)")
     }
+  }
+
+  /// Checks that the gradient and state buffers match the parameter; returns the gradient as a
+  /// contiguous tensor that does not alias any buffer being written.
+  private static func checkOperands(_ who: String, _ p: Tensor, _ g: Tensor, _ state: [String: Tensor?])
+    throws -> Tensor
+  {
+    try checkParameterAndGradient(who, p, g)
     var written = [p.storage]
     for (name, buffer) in state.sorted(by: { $0.key < $1.key }) {
       guard let buffer else { continue }

@@ -26,7 +26,7 @@ extension Optimizers {
     guard g.isSparse else {
       throw SGError.value("SGD: sgdRowSparseStep expects a row-sparse gradient")
     }
-    try checkRowSparse("SGD", p, g)
+    try checkParameterAndGradient("SGD", p, g)
     if o.weightDecay != 0 || (momentumBuffer.map { !$0.isSparse } ?? false) {
       var buffer = momentumBuffer
       let firstStep = o.momentum != 0 && buffer == nil
@@ -36,9 +36,9 @@ extension Optimizers {
         firstStep: firstStep, options: o)
       return o.momentum != 0 ? buffer : nil
     }
-    try require(o.learningRate >= 0, "SGD: invalid learning rate \(o.learningRate)")
-    try require(o.momentum >= 0, "SGD: invalid momentum value \(o.momentum)")
-    try require(
+    try check(o.learningRate >= 0, "SGD: invalid learning rate \(o.learningRate)")
+    try check(o.momentum >= 0, "SGD: invalid momentum value \(o.momentum)")
+    try check(
       !o.nesterov || (o.momentum > 0 && o.dampening == 0),
       "SGD: Nesterov momentum requires a momentum and zero dampening")
     return try withoutGrad {
@@ -64,16 +64,16 @@ extension Optimizers {
   public static func adagradStep(
     parameter p: Tensor, gradient g: Tensor, stateSum: Tensor, step: Int, options o: AdagradOptions
   ) throws {
-    try require(o.learningRate >= 0, "Adagrad: invalid learning rate \(o.learningRate)")
-    try require(o.learningRateDecay >= 0, "Adagrad: invalid lr_decay value \(o.learningRateDecay)")
-    try require(o.weightDecay >= 0, "Adagrad: invalid weight_decay value \(o.weightDecay)")
-    try require(o.eps >= 0, "Adagrad: invalid epsilon value \(o.eps)")
-    try require(step >= 1, "Adagrad: step must be at least 1, got \(step)")
+    try check(o.learningRate >= 0, "Adagrad: invalid learning rate \(o.learningRate)")
+    try check(o.learningRateDecay >= 0, "Adagrad: invalid lr_decay value \(o.learningRateDecay)")
+    try check(o.weightDecay >= 0, "Adagrad: invalid weight_decay value \(o.weightDecay)")
+    try check(o.eps >= 0, "Adagrad: invalid epsilon value \(o.eps)")
+    try check(step >= 1, "Adagrad: step must be at least 1, got \(step)")
     try checkState("Adagrad", p, ["sum": stateSum])
     let clr = o.learningRate / (1 + Double(step - 1) * o.learningRateDecay)
     if g.isSparse {
-      try require(o.weightDecay == 0, "Adagrad: weight_decay option is not compatible with sparse gradients")
-      try checkRowSparse("Adagrad", p, g)
+      try check(o.weightDecay == 0, "Adagrad: weight_decay option is not compatible with sparse gradients")
+      try checkParameterAndGradient("Adagrad", p, g)
       let rows = try withoutGrad { try scaled(g, o.maximize ? -1 : 1).coalesced() }.sparseRows!
       try forEachRow(p, rows, states: [stateSum]) { (param: inout Double, grad: Double, state: inout [Double]) in
         state[0] += grad * grad
@@ -81,7 +81,7 @@ extension Optimizers {
       }
       return
     }
-    try require(g.shape == p.shape && g.dtype == p.dtype,
+    try check(g.shape == p.shape && g.dtype == p.dtype,
       "Adagrad: gradient of shape \(describe(g.shape)) and dtype \(g.dtype) for a parameter of shape "
         + "\(describe(p.shape)) and dtype \(p.dtype)")
     let grad = try g.storage === p.storage || g.storage === stateSum.storage ? g.cloned() : g.densified()
@@ -111,12 +111,12 @@ extension Optimizers {
       throw SGError.runtime(
         "SparseAdam does not support dense gradients (shape \(describe(g.shape))), please consider Adam instead")
     }
-    try require(lr >= 0, "SparseAdam: invalid learning rate \(lr)")
-    try require(eps >= 0, "SparseAdam: invalid epsilon value \(eps)")
-    try require((0..<1).contains(beta1), "SparseAdam: invalid beta parameter at index 0: \(beta1)")
-    try require((0..<1).contains(beta2), "SparseAdam: invalid beta parameter at index 1: \(beta2)")
-    try require(step >= 1, "SparseAdam: step must be at least 1, got \(step)")
-    try checkRowSparse("SparseAdam", p, g)
+    try check(lr >= 0, "SparseAdam: invalid learning rate \(lr)")
+    try check(eps >= 0, "SparseAdam: invalid epsilon value \(eps)")
+    try check((0..<1).contains(beta1), "SparseAdam: invalid beta parameter at index 0: \(beta1)")
+    try check((0..<1).contains(beta2), "SparseAdam: invalid beta parameter at index 1: \(beta2)")
+    try check(step >= 1, "SparseAdam: step must be at least 1, got \(step)")
+    try checkParameterAndGradient("SparseAdam", p, g)
     try checkState("SparseAdam", p, ["exp_avg": expAvg, "exp_avg_sq": expAvgSq])
     let rows = try withoutGrad { try scaled(g, maximize ? -1 : 1).coalesced() }.sparseRows!
     let stepSize = lr * (1 - Glibc.pow(beta2, Double(step))).squareRoot() / (1 - Glibc.pow(beta1, Double(step)))
@@ -128,24 +128,6 @@ extension Optimizers {
   }
 
   // MARK: Helpers
-
-  private static func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-    if !condition { throw SGError.value(message()) }
-  }
-
-  private static func checkRowSparse(_ who: String, _ p: Tensor, _ g: Tensor) throws {
-    guard p.dtype.isFloatingPoint else {
-      throw SGError.type("\(who): parameters must be floating point, got \(p.dtype)")
-    }
-    try DirectWrite.checkWritable(p, who)
-    guard g.shape == p.shape else {
-      throw SGError.value(
-        "\(who): gradient of shape \(describe(g.shape)) for a parameter of shape \(describe(p.shape))")
-    }
-    guard g.dtype == p.dtype else {
-      throw SGError.type("\(who): gradient dtype \(g.dtype) does not match parameter dtype \(p.dtype)")
-    }
-  }
 
   private static func checkState(_ who: String, _ p: Tensor, _ state: [String: Tensor]) throws {
     for (name, buffer) in state.sorted(by: { $0.key < $1.key }) {

@@ -2,6 +2,7 @@
 the updates run in Swift, Sources/SwiftGrad/Optim/SparseOptimizers.swift)."""
 from .. import full, zeros
 from .. import _C
+from .adam import check_adam_group
 from .optimizer import Optimizer
 
 
@@ -42,15 +43,7 @@ class SparseAdam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, maximize=maximize))
 
     def _check_group(self, group):
-        beta1, beta2 = group["betas"]
-        if group["lr"] < 0.0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
-        if group["eps"] < 0.0:
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
-        if not 0.0 <= beta1 < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {beta1}")
-        if not 0.0 <= beta2 < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {beta2}")
+        check_adam_group(group)
 
     def _update(self, p, grad, state, group):
         if not grad.is_sparse:

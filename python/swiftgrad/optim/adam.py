@@ -4,6 +4,19 @@ from .. import _C
 from .optimizer import Optimizer
 
 
+def check_adam_group(group):
+    """PyTorch's checks of an Adam-family group's lr, eps and betas (Adam, AdamW, SparseAdam)."""
+    beta1, beta2 = group["betas"]
+    if group["lr"] < 0.0:
+        raise ValueError(f"Invalid learning rate: {group['lr']}")
+    if group["eps"] < 0.0:
+        raise ValueError(f"Invalid epsilon value: {group['eps']}")
+    if not 0.0 <= beta1 < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {beta1}")
+    if not 0.0 <= beta2 < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {beta2}")
+
+
 class Adam(Optimizer):
     """m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2,
     p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
@@ -18,15 +31,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group):
-        beta1, beta2 = group["betas"]
-        if group["lr"] < 0.0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
-        if group["eps"] < 0.0:
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
-        if not 0.0 <= beta1 < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {beta1}")
-        if not 0.0 <= beta2 < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {beta2}")
+        check_adam_group(group)
         if group["weight_decay"] < 0.0:
             raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
 
