@@ -5,13 +5,14 @@ PYTHON ?= python3
 SWIFT ?= swift
 export PYTHONPATH := $(CURDIR)/python
 
-.PHONY: demo test deps build swift-build swift-test py-test test-asan test-tsan bench lint clean wheel test-wheel
+.PHONY: demo test deps build swift-build swift-test py-test test-asan test-tsan bench lint clean wheel test-wheel \
+	array-api-tests
 
 demo: deps build
 	$(PYTHON) examples/quickstart.py
 	SWIFTGRAD_BLAS_LIBRARY="$(SCIPY_OPENBLAS)" $(SWIFT) run -c release swiftgrad-example
 
-test: deps lint build swift-test py-test test-asan test-tsan test-wheel
+test: deps lint build swift-test py-test array-api-tests test-asan test-tsan test-wheel
 
 deps:
 	@bash scripts/install-deps.sh
@@ -52,6 +53,11 @@ test-asan:
 
 test-tsan:
 	PYTHON=$(PYTHON) bash scripts/sanitize.sh thread
+
+# The official array API conformance suite against swiftgrad.array_api (scripts/array_api_tests.sh):
+# derandomized, ARRAY_API_MAX_EXAMPLES examples per test, failures other than array-api-xfails.txt fail.
+array-api-tests:
+	PYTHON=$(PYTHON) bash scripts/array_api_tests.sh
 
 bench: deps build
 	$(PYTHON) benchmarks/overhead.py

@@ -20,7 +20,8 @@ PYTHON=${PYTHON:-python3}
 need=()
 for mod in numpy:numpy pytest:pytest hypothesis:hypothesis scipy:scipy setuptools:setuptools \
     sklearn:scikit-learn matplotlib:matplotlib tqdm:tqdm \
-    scipy_openblas32:scipy-openblas32 safetensors:safetensors atheris:atheris mpi4py:mpi4py ruff:ruff; do
+    scipy_openblas32:scipy-openblas32 safetensors:safetensors atheris:atheris mpi4py:mpi4py ruff:ruff \
+    ndindex:ndindex pytest_jsonreport:pytest-json-report; do
   "$PYTHON" -c "import ${mod%%:*}" 2>/dev/null || need+=("${mod##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -39,6 +39,8 @@ extension GradcheckTests {
       return GradcheckCase(operation: name, shapes: [[3, 4]], awayFromZero: true, function: table(name))
     case .unitInterval:  // U(-1.5, 1.5) halved
       return GradcheckCase(operation: name, shapes: [[3, 4]]) { xs in try table(name)([mul(xs[0], 0.5)]) }
+    case .aboveOne:  // 1.2 + x^2
+      return GradcheckCase(operation: name, shapes: [[3, 4]]) { xs in try table(name)([add(square(xs[0]), 1.2)]) }
     case .invertibleMatrices:
       return GradcheckCase(operation: name, shapes: [[3, 3]]) { xs in try table(name)([add(xs[0], mul(eye(3), 3))]) }
     case .positiveDefiniteMatrices:

@@ -28,6 +28,8 @@ class OpCase:
     recordable: bool = True
     # True for cases drawing random numbers: vmap's default randomness='error' refuses them.
     random: bool = False
+    # False when the result's size depends on the input's values (unique of the input): vmap refuses it.
+    batchable: bool = True
 
     def inputs(self, seed=0):
         rng = np.random.default_rng(seed)
@@ -487,5 +489,57 @@ SELECTION_AND_CREATION = [
            [(3, 4)]),
 ]
 
+_I, _J = np.array([12, 5, 3, 6]), np.array([10, 3, 1, 7])
+
+
+def _bitwise_mix(xp, i, j):
+    """Every bitwise operator once, in swiftgrad or NumPy (same names)."""
+    return (xp.bitwise_and(i, j) + xp.bitwise_or(i, j) + xp.bitwise_xor(i, j) + xp.bitwise_left_shift(i, 1)
+            + xp.bitwise_right_shift(i, 1) + xp.bitwise_invert(j))
+
+
+def _any_all_mix(xp, x):
+    """any and all along axes, as masks (swiftgrad or NumPy)."""
+    return xp.where(xp.any(x > 1, axis=0), x, -x) + xp.where(xp.all(x > -1, axis=1, keepdims=True), x, 0)
+
+
+ARRAY_FUNCTIONS = [
+    OpCase("log2", sg.log2, np.log2, [(3, 4)], positive=True),
+    OpCase("log10", sg.log10, np.log10, [(3, 4)], positive=True),
+    OpCase("arccosh", lambda x: sg.arccosh(x * x + 1.2), lambda x: np.arccosh(x * x + 1.2), [(3, 4)]),
+    OpCase("arctanh", lambda x: sg.arctanh(x * 0.6), lambda x: np.arctanh(x * 0.6), [(3, 4)]),
+    OpCase("trunc", lambda x: sg.trunc(x * 3), lambda x: np.trunc(x * 3), [(3, 4)]),
+    OpCase("floor_divide", lambda a, b: sg.floor_divide(a * 4, b), lambda a, b: np.floor_divide(a * 4, b),
+           [(3, 4), (4,)], away_from_zero=True),
+    OpCase("remainder", lambda a, b: sg.remainder(a * 4, b), lambda a, b: np.remainder(a * 4, b), [(3, 4), (4,)],
+           away_from_zero=True),
+    OpCase("copysign", sg.copysign, np.copysign, [(3, 4), (3, 1)], away_from_zero=True),
+    OpCase("where_isnan_isinf", lambda x: sg.where(sg.isnan(x), 0, x) + sg.where(sg.isinf(x), 0, x),
+           lambda x: 2 * x, [(3, 4)]),
+    OpCase("where_isfinite_signbit", lambda x: sg.where(sg.isfinite(x), x, 0) * sg.where(sg.signbit(x), -1.0, 2.0),
+           lambda x: x * np.where(x < 0, -1.0, 2.0), [(3, 4)]),
+    OpCase("times_bitwise", lambda x: x * _bitwise_mix(sg, _I, _J), lambda x: x * _bitwise_mix(np, _I, _J), [(3, 4)]),
+    OpCase("where_any_all", lambda x: _any_all_mix(sg, x), lambda x: _any_all_mix(np, x), [(3, 4)]),
+    OpCase("times_searchsorted", lambda x: x * sg.searchsorted(np.array([-1.0, 0.0, 1.0]), x, side="right"),
+           lambda x: x * np.searchsorted([-1.0, 0.0, 1.0], x, side="right"), [(3, 4)]),
+    OpCase("tensordot", lambda a, b: sg.tensordot(a, b, axes=([1, 0], [0, 2])),
+           lambda a, b: np.tensordot(a, b, axes=([1, 0], [0, 2])), [(3, 2, 4), (2, 5, 3)]),
+    OpCase("vecdot", lambda a, b: sg.vecdot(a, b, axis=0), lambda a, b: np.sum(a * b, axis=0), [(3, 4), (3, 1)]),
+    OpCase("cumulative_sum", lambda x: sg.cumulative_sum(x, axis=1, include_initial=True),
+           lambda x: np.concatenate([np.zeros((3, 1)), np.cumsum(x, axis=1)], axis=1), [(3, 4)]),
+    OpCase("broadcast_arrays", lambda a, b: sg.broadcast_arrays(a, b)[0] * sg.broadcast_arrays(a, b)[1],
+           lambda a, b: a * b, [(3, 1), (4,)]),
+    OpCase("unstack", lambda x: sg.unstack(x, axis=1)[2] - sg.unstack(x)[1][:3], lambda x: x[:, 2] - x[1, :3],
+           [(3, 4)]),
+    OpCase("cross", lambda a, b: sg.linalg.cross(a, b, axis=0), lambda a, b: np.cross(a, b, axis=0),
+           [(3, 4), (3, 1)]),
+    OpCase("times_matrix_rank", lambda x: x * sg.linalg.matrix_rank(np.array([[1.0, 2.0], [2.0, 4.0]])),
+           lambda x: x, [(3, 4)]),
+    OpCase("unique_values", lambda x: x[:, sg.unique(np.array([3, 0, 3, 1]))],
+           lambda x: x[:, [0, 1, 3]], [(3, 4)], recordable=False),
+    OpCase("unique_of_input", lambda x: sg.unique(sg.concatenate([x, x]))[::2],
+           lambda x: np.unique(x)[::2], [(3, 4)], recordable=False, batchable=False),
+]
+
 ALL = (UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES + ARRANGING + MATH + INDEXING + NN_FUNCTIONAL + LINALG
-       + SELECTION_AND_CREATION)
+       + SELECTION_AND_CREATION + ARRAY_FUNCTIONS)

@@ -24,7 +24,9 @@ typedef struct {
 } OpFunction;
 
 int sg_op_add = -1, sg_op_subtract = -1, sg_op_multiply = -1, sg_op_divide = -1, sg_op_power = -1, sg_op_matmul = -1,
-    sg_op_negative = -1, sg_op_abs = -1, sg_op_full = -1;
+    sg_op_negative = -1, sg_op_abs = -1, sg_op_full = -1, sg_op_floor_divide = -1, sg_op_remainder = -1,
+    sg_op_bitwise_and = -1, sg_op_bitwise_or = -1, sg_op_bitwise_xor = -1, sg_op_bitwise_left_shift = -1,
+    sg_op_bitwise_right_shift = -1, sg_op_bitwise_invert = -1;
 int sg_op_compare[6] = {-1, -1, -1, -1, -1, -1}; /* in Py_LT .. Py_GE order */
 
 /* --- Converting arguments ----------------------------------------------------------------- */
@@ -558,6 +560,19 @@ int sg_register_operations(PyObject *module) {
   const char *compare[6] = {"less", "less_equal", "equal", "not_equal", "greater", "greater_equal"};
   for (int i = 0; i < 6; i++)
     if ((sg_op_compare[i] = find(compare[i])) < 0) return -1;
+  struct {
+    int *number;
+    const char *name;
+  } operators[] = {{&sg_op_floor_divide, "floor_divide"},
+                   {&sg_op_remainder, "remainder"},
+                   {&sg_op_bitwise_and, "bitwise_and"},
+                   {&sg_op_bitwise_or, "bitwise_or"},
+                   {&sg_op_bitwise_xor, "bitwise_xor"},
+                   {&sg_op_bitwise_left_shift, "bitwise_left_shift"},
+                   {&sg_op_bitwise_right_shift, "bitwise_right_shift"},
+                   {&sg_op_bitwise_invert, "bitwise_invert"}};
+  for (size_t i = 0; i < sizeof operators / sizeof operators[0]; i++)
+    if ((*operators[i].number = find(operators[i].name)) < 0) return -1;
   return (sg_op_add = find("add")) < 0 || (sg_op_subtract = find("subtract")) < 0 ||
                  (sg_op_multiply = find("multiply")) < 0 || (sg_op_divide = find("divide")) < 0 ||
                  (sg_op_power = find("power")) < 0 || (sg_op_matmul = find("matmul")) < 0 ||

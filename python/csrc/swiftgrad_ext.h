@@ -48,7 +48,8 @@ int sg_tensor_handle(PyObject *obj, sg_tensor *out, int optional, const char *wh
 int sg_register_operations(PyObject *module);
 /* Table numbers of the operations the Tensor type's protocols call (set by registration). */
 extern int sg_op_add, sg_op_subtract, sg_op_multiply, sg_op_divide, sg_op_power, sg_op_matmul, sg_op_negative,
-    sg_op_abs, sg_op_full;
+    sg_op_abs, sg_op_full, sg_op_floor_divide, sg_op_remainder, sg_op_bitwise_and, sg_op_bitwise_or, sg_op_bitwise_xor,
+    sg_op_bitwise_left_shift, sg_op_bitwise_right_shift, sg_op_bitwise_invert;
 extern int sg_op_compare[6]; /* Py_LT, Py_LE, Py_EQ, Py_NE, Py_GT, Py_GE */
 PyObject *sg_call_unary(int op, PyObject *x);
 /* Python's binary-operator protocol: NotImplemented when `y` cannot be converted. */

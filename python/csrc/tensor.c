@@ -223,6 +223,13 @@ BINARY_SLOT(nb_sub, sg_op_subtract)
 BINARY_SLOT(nb_mul, sg_op_multiply)
 BINARY_SLOT(nb_div, sg_op_divide)
 BINARY_SLOT(nb_matmul, sg_op_matmul)
+BINARY_SLOT(nb_floor_divide, sg_op_floor_divide)
+BINARY_SLOT(nb_remainder, sg_op_remainder)
+BINARY_SLOT(nb_and, sg_op_bitwise_and)
+BINARY_SLOT(nb_or, sg_op_bitwise_or)
+BINARY_SLOT(nb_xor, sg_op_bitwise_xor)
+BINARY_SLOT(nb_lshift, sg_op_bitwise_left_shift)
+BINARY_SLOT(nb_rshift, sg_op_bitwise_right_shift)
 #undef BINARY_SLOT
 
 static PyObject *nb_pow(PyObject *a, PyObject *b, PyObject *mod) {
@@ -284,6 +291,7 @@ static int tensor_setitem(TensorObject *self, PyObject *key, PyObject *value) {
 static PyObject *nb_neg(PyObject *a) { return sg_call_unary(sg_op_negative, a); }
 static PyObject *nb_abs(PyObject *a) { return sg_call_unary(sg_op_abs, a); }
 static PyObject *nb_pos(PyObject *a) { return Py_NewRef(a); }
+static PyObject *nb_invert(PyObject *a) { return sg_call_unary(sg_op_bitwise_invert, a); }
 
 /* The value of a one-element tensor as a Python float/int/bool (NULL with an error otherwise). */
 static PyObject *scalar_value(TensorObject *self, const char *what) {
@@ -355,6 +363,14 @@ static PyNumberMethods tensor_as_number = {
     .nb_positive = nb_pos,
     .nb_absolute = nb_abs,
     .nb_matrix_multiply = nb_matmul,
+    .nb_floor_divide = nb_floor_divide,
+    .nb_remainder = nb_remainder,
+    .nb_and = nb_and,
+    .nb_or = nb_or,
+    .nb_xor = nb_xor,
+    .nb_lshift = nb_lshift,
+    .nb_rshift = nb_rshift,
+    .nb_invert = nb_invert,
     .nb_bool = (inquiry)nb_bool,
     .nb_float = (unaryfunc)nb_float,
     .nb_int = (unaryfunc)nb_int,

@@ -1,6 +1,7 @@
 """swiftgrad: automatic differentiation with a Swift core, OpenBLAS kernels and zero-copy NumPy
 interop. See README.md and docs/ for the tour; the API follows NumPy, PyTorch and JAX names."""
 
+import builtins as _builtins
 import os as _os
 
 import numpy as _np
@@ -151,13 +152,24 @@ def ones_like(x, dtype=None):
     return ones(x.shape, dtype or x.dtype)
 
 
+def full_like(x, fill_value, dtype=None):
+    """`fill_value` with the shape of `x` and its dtype (or `dtype`)."""
+    x = asarray(x)
+    return full(x.shape, fill_value, dtype or x.dtype)
+
+
+def empty_like(x, dtype=None):
+    """Like `zeros_like` (swiftgrad never hands out uninitialised memory)."""
+    return zeros_like(x, dtype)
+
+
 def arange(start, stop=None, step=1, dtype=None):
     """Evenly spaced values in [start, stop) with `step`, as NumPy's `arange`: int64 when all
     arguments are ints, the default floating dtype otherwise (unless `dtype` is given)."""
     if stop is None:
         start, stop = 0, start
     if dtype is None:
-        ints = all(isinstance(v, int) for v in (start, stop, step))
+        ints = _builtins.all(isinstance(v, int) for v in (start, stop, step))  # sg.all is the table's
         dtype = int64 if ints else get_default_dtype()
     return _C.arange(float(start), float(stop), float(step), _code_of(dtype))
 
@@ -224,6 +236,7 @@ from .odeint import odeint  # noqa: E402
 
 # --- Graph mode (python/swiftgrad/compiled.py) -------------------------------------------------------
 from .compiled import CompiledFunction, Graph, compile  # noqa: E402,A004
+from ._numpy_api import tensordot, unique  # noqa: E402
 from . import array_api  # noqa: E402  (x.__array_namespace__())
 
 

@@ -22,6 +22,27 @@ class Tensor(_C.TensorBase):
         """The transpose (all axes reversed), a view sharing memory."""
         return _C.transpose(self)
 
+    @property
+    def mT(self):  # noqa: N802 - the array API's name
+        """The last two axes swapped (a batch of matrices transposed), a view."""
+        if self.ndim < 2:
+            raise ValueError(f"mT needs at least 2 dimensions, got shape {tuple(self.shape)}")
+        return _C.swapaxes(self, -1, -2)
+
+    @property
+    def device(self):
+        """Where the tensor lives: always "cpu" (the array API's device attribute)."""
+        return "cpu"
+
+    def to_device(self, device, /, *, stream=None):
+        """This tensor, on `device` ("cpu" is the only one)."""
+        if device != "cpu":
+            raise ValueError(f"swiftgrad tensors live on the 'cpu' device only, got {device!r}")
+        return self
+
+    def __complex__(self):
+        return complex(float(self))
+
     # Row-sparse gradients (docs/NN_AND_OPTIM.md, "Sparse gradients"): `Embedding(sparse=True)`
     # produces them; dense operations on one see its dense value.
     @property

@@ -11,17 +11,19 @@ public func clip(_ x: Tensor, _ low: Tensor?, _ high: Tensor?) throws -> Tensor 
 }
 
 /// Variance with NumPy's `ddof` (default 0: the population variance).
-public func variance(_ x: Tensor, axes: [Int]? = nil, ddof: Int = 0, keepDims: Bool = false) throws -> Tensor {
+public func variance(_ x: Tensor, axes: [Int]? = nil, ddof: Double = 0, keepDims: Bool = false) throws -> Tensor {
   let a = try normalizeAxes(axes, ndim: x.ndim, op: "var")
   let n = a.reduce(1) { $0 * x.shape[$1] }
   let xf = try cast(x, to: x.dtype.floatingPoint)
   let centered = try sub(xf, mean(xf, axes: a, keepDims: true))
   // NumPy divides by max(n - ddof, 0): ddof >= n gives inf (or NaN), never a negative variance.
-  return try div(sum(square(centered), axes: a, keepDims: keepDims), scalar(Swift.max(Double(n) - Double(ddof), 0)))
+  return try div(sum(square(centered), axes: a, keepDims: keepDims), scalar(Swift.max(Double(n) - ddof, 0)))
 }
 
 /// Standard deviation, sqrt(variance).
-public func standardDeviation(_ x: Tensor, axes: [Int]? = nil, ddof: Int = 0, keepDims: Bool = false) throws -> Tensor {
+public func standardDeviation(
+  _ x: Tensor, axes: [Int]? = nil, ddof: Double = 0, keepDims: Bool = false
+) throws -> Tensor {
   try sqrt(variance(x, axes: axes, ddof: ddof, keepDims: keepDims))
 }
 
@@ -102,13 +104,13 @@ extension Operation {
     Operation("clip", "a, a_min: tensor? = None, a_max: tensor? = None", "Values limited to [a_min, a_max].") {
       [try clip($0.tensor(0), $0.optionalTensor(1), $0.optionalTensor(2))]
     },
-    Operation("var", "a, axis: ints? = None, ddof: int = 0, keepdims: bool = False",
+    Operation("var", "a, axis: ints? = None, ddof: float = 0, keepdims: bool = False",
               "Variance with NumPy's ddof.", method: "var") {
-      [try variance($0.tensor(0), axes: $0.optionalInts(1), ddof: $0.int(2), keepDims: $0.bool(3))]
+      [try variance($0.tensor(0), axes: $0.optionalInts(1), ddof: $0.float(2), keepDims: $0.bool(3))]
     },
-    Operation("std", "a, axis: ints? = None, ddof: int = 0, keepdims: bool = False",
+    Operation("std", "a, axis: ints? = None, ddof: float = 0, keepdims: bool = False",
               "Standard deviation with NumPy's ddof.", method: "std") {
-      [try standardDeviation($0.tensor(0), axes: $0.optionalInts(1), ddof: $0.int(2), keepDims: $0.bool(3))]
+      [try standardDeviation($0.tensor(0), axes: $0.optionalInts(1), ddof: $0.float(2), keepDims: $0.bool(3))]
     },
     Operation("logsumexp", "a, axis: ints? = None, keepdims: bool = False", "log(sum(exp(a))) computed stably.") {
       [try logsumexp($0.tensor(0), axes: $0.optionalInts(1), keepDims: $0.bool(2))]

@@ -35,6 +35,8 @@ public struct Operation: @unchecked Sendable {
     case awayFromZero
     /// Inputs inside (-1, 1) (arcsin, arccos).
     case unitInterval
+    /// Inputs above 1 (arccosh).
+    case aboveOne
     /// Invertible square matrices (inv, det).
     case invertibleMatrices
     /// Symmetric positive definite matrices (cholesky).

@@ -46,7 +46,7 @@ private let jobS = Int8(UInt8(ascii: "S"))
 private let lowerTriangle = Int8(UInt8(ascii: "L"))
 
 /// Matrices in the last two axes (square ones when asked), checked before any shape is read.
-private func requireMatrices(_ x: Tensor, _ op: String, square: Bool = false) throws {
+func requireMatrices(_ x: Tensor, _ op: String, square: Bool = false) throws {
   guard x.ndim >= 2 else {
     throw SGError.value("\(op): expected a matrix (or a batch of them), got shape \(describe(x.shape))")
   }

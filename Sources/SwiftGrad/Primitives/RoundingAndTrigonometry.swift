@@ -4,8 +4,8 @@
   import Darwin
 #endif
 
-/// Elementwise unary primitives of rounding (zero derivative), erf, hyperbolic and inverse
-/// trigonometric functions. Same family as Unary.swift (Note [Elementwise family]).
+/// Elementwise unary primitives of rounding (zero derivative), erf, base-2 and base-10 logarithms,
+/// hyperbolic and inverse trigonometric functions. Same family as Unary.swift (Note [Elementwise family]).
 /// libm functions the `FloatElement` protocol does not list are evaluated in double precision
 /// and rounded back, which is exact enough for float32 and keeps the shared protocol unchanged.
 
@@ -29,6 +29,12 @@ extension PiecewiseConstant {
 public struct Floor: PiecewiseConstant {
   public static let name = "floor"
   public static func apply<T: FloatElement>(_ x: T) -> T { x.rounded(.down) }
+}
+
+/// Rounds toward zero.
+public struct Trunc: PiecewiseConstant {
+  public static let name = "trunc"
+  public static func apply<T: FloatElement>(_ x: T) -> T { x.rounded(.towardZero) }
 }
 
 public struct Ceil: PiecewiseConstant {
@@ -80,6 +86,21 @@ public struct Erf: ElementwiseUnary {
   }
 }
 
+/// log2 and log10 from libm (exact at powers of the base); derivatives 1 / (x ln b).
+public struct Log2: ElementwiseUnary {
+  public static let name = "log2"
+  public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.log2) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 / (x * T(0.6931471805599453)) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(mul(x, 0.6931471805599453)) }
+}
+
+public struct Log10: ElementwiseUnary {
+  public static let name = "log10"
+  public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.log10) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 / (x * T(2.302585092994046)) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(mul(x, 2.302585092994046)) }
+}
+
 public struct Sinh: ElementwiseUnary {
   public static let name = "sinh"
   public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.sinh) }
@@ -125,7 +146,24 @@ public struct Arcsinh: ElementwiseUnary {
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(sqrt(add(square(x), 1))) }
 }
 
+/// acosh(x) for x >= 1 (NaN below); its derivative 1 / sqrt(x^2 - 1), infinite at 1.
+public struct Arccosh: ElementwiseUnary {
+  public static let name = "arccosh"
+  public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.acosh) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 / (x * x - 1).squareRoot() }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(sqrt(sub(square(x), 1))) }
+}
+
+/// atanh(x) on (-1, 1), +-inf at +-1; its derivative 1 / (1 - x^2).
+public struct Arctanh: ElementwiseUnary {
+  public static let name = "arctanh"
+  public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.atanh) }
+  public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 / (1 - x * x) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(rsub(1, square(x))) }
+}
+
 public func floor(_ x: Tensor) throws -> Tensor { try apply(Floor(), [x]) }
+public func trunc(_ x: Tensor) throws -> Tensor { try apply(Trunc(), [x]) }
 public func ceil(_ x: Tensor) throws -> Tensor { try apply(Ceil(), [x]) }
 public func round(_ x: Tensor, decimals: Int = 0) throws -> Tensor {
   guard decimals >= -308 && decimals <= 308 else {
@@ -134,27 +172,36 @@ public func round(_ x: Tensor, decimals: Int = 0) throws -> Tensor {
   return try apply(Round(decimals: decimals), [x])
 }
 public func erf(_ x: Tensor) throws -> Tensor { try apply(Erf(), [x]) }
+public func log2(_ x: Tensor) throws -> Tensor { try apply(Log2(), [x]) }
+public func log10(_ x: Tensor) throws -> Tensor { try apply(Log10(), [x]) }
 public func sinh(_ x: Tensor) throws -> Tensor { try apply(Sinh(), [x]) }
 public func cosh(_ x: Tensor) throws -> Tensor { try apply(Cosh(), [x]) }
 public func arcsin(_ x: Tensor) throws -> Tensor { try apply(Arcsin(), [x]) }
 public func arccos(_ x: Tensor) throws -> Tensor { try apply(Arccos(), [x]) }
 public func arctan(_ x: Tensor) throws -> Tensor { try apply(Arctan(), [x]) }
 public func arcsinh(_ x: Tensor) throws -> Tensor { try apply(Arcsinh(), [x]) }
+public func arccosh(_ x: Tensor) throws -> Tensor { try apply(Arccosh(), [x]) }
+public func arctanh(_ x: Tensor) throws -> Tensor { try apply(Arctanh(), [x]) }
 
 // MARK: Operation table (Note [One op table])
 extension Operation {
   static let roundingAndTrigonometry: [Operation] = [
     .unary("floor", "Elementwise floor; integers are kept; zero gradient.", method: true, floor),
     .unary("ceil", "Elementwise ceiling; integers are kept; zero gradient.", method: true, ceil),
+    .unary("trunc", "Elementwise rounding toward zero; integers are kept; zero gradient.", method: true, trunc),
     Operation("round", "a, decimals: int = 0", "Half to even (NumPy's round); zero gradient.", method: "round") {
       [try round($0.tensor(0), decimals: $0.int(1))]
     },
     .unary("erf", "Elementwise error function.", erf),
+    .unary("log2", "Elementwise base-2 logarithm.", domain: .positive, log2),
+    .unary("log10", "Elementwise base-10 logarithm.", domain: .positive, log10),
     .unary("sinh", "Elementwise hyperbolic sine.", sinh),
     .unary("cosh", "Elementwise hyperbolic cosine.", cosh),
     .unary("arcsin", "Elementwise inverse sine.", domain: .unitInterval, arcsin),
     .unary("arccos", "Elementwise inverse cosine.", domain: .unitInterval, arccos),
     .unary("arctan", "Elementwise inverse tangent.", arctan),
     .unary("arcsinh", "Elementwise inverse hyperbolic sine.", arcsinh),
+    .unary("arccosh", "Elementwise inverse hyperbolic cosine (x >= 1).", domain: .aboveOne, arccosh),
+    .unary("arctanh", "Elementwise inverse hyperbolic tangent (-1 < x < 1).", domain: .unitInterval, arctanh),
   ]
 }

@@ -216,7 +216,7 @@ public struct Abs: ElementwiseUnary {
 public struct Sign: ElementwiseUnary {
   public static let name = "sign"
   public static var isComputeBound: Bool { false }
-  public static func apply<T: FloatElement>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : x) }
+  public static func apply<T: FloatElement>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : (x.isNaN ? x : 0)) }
   public static func applyInteger(_ x: Int64) -> Int64? { x > 0 ? 1 : (x < 0 ? -1 : 0) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try full([], 0, dtype: y.dtype) }
 }
