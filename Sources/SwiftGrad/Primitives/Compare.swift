@@ -68,8 +68,13 @@ public struct Where: Primitive {
     let shape = try broadcastShapes(inputs[0].shape, broadcastShapes(a.shape, b.shape))
     let dtype = resultType(a, b)
     let out = try Tensor(uninitializedShape: shape, dtype: dtype)
+    let condition = try inputs[0].converted(to: .bool)
+    if condition.count == 1 {  // one condition for all (a power's derivative has one): a copy of one side
+      copyInto(out, from: condition.pointer(Bool.self)[0] ? a : b)
+      return withExtendedLifetime(condition) { out }
+    }
     copyInto(out, from: b)
-    let cond = try inputs[0].converted(to: .bool).broadcastView(to: shape).densified()
+    let cond = try condition.broadcastView(to: shape).densified()
     let chosen = try a.converted(to: dtype).broadcastView(to: shape).densified()
     // Typed element copies by item size (a copyMemory call per element, its byte count known only
     // at run time, made a 262k-element select take 13 ns an element).
