@@ -1,7 +1,13 @@
 """Interleaved timing: every contender runs once per round, medians and minimums over rounds,
 so a noisy shared machine affects all contenders alike."""
+import os
 import statistics
 import time
+
+# SG_BENCH_CPU_TIME=1: time with the process's CPU time instead of the wall clock. On a shared,
+# loaded machine it leaves out the time spent waiting for a core; meaningful for one-thread runs
+# only (OPENBLAS_NUM_THREADS=1 SWIFTGRAD_NUM_THREADS=1), and peers' worker threads count too.
+_clock = time.process_time if os.environ.get("SG_BENCH_CPU_TIME") == "1" else time.perf_counter
 
 
 def measure(contenders, rounds=15, warmup=2):
@@ -12,9 +18,9 @@ def measure(contenders, rounds=15, warmup=2):
     samples = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
-            t0 = time.perf_counter()
+            t0 = _clock()
             fn()
-            samples[name].append(time.perf_counter() - t0)
+            samples[name].append(_clock() - t0)
     return {name: (statistics.median(s), min(s)) for name, s in samples.items()}
 
 

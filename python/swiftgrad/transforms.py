@@ -11,11 +11,14 @@ forward tangents (an outer `jvp`). Their backward pass is recorded only when the
 differentiated again (`_C.result_needs_graph`). Forward tangents are tagged with a fresh level
 per `jvp`, so nested transforms never confuse their perturbations.
 """
+import itertools
+import sys
 import threading
 
 import numpy as np
 
 from . import _C
+from ._tensor import Tensor
 from .tree_util import flatten as _flatten, tree_flatten
 from .autograd import enable_grad, grad as _autograd_grad
 from ._vmap import vmap
@@ -25,9 +28,7 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "jacobian
 
 
 def _asarray(x):
-    from . import asarray
-
-    return asarray(x)
+    return x if type(x) is Tensor else sys.modules[__package__].asarray(x)  # no import statement: see _vmap
 
 
 def _argnums(argnums, nargs, name):
@@ -260,8 +261,6 @@ def _split(out, level):
 
 def _strip_aux(aux, level):
     """`aux` with tensors seen from outside the level; other leaves (None, strings) unchanged."""
-    from ._tensor import Tensor
-
     leaves, rebuild = _flatten(aux)
     return rebuild(iter([_C.forward_strip(x, level) if isinstance(x, Tensor) else x for x in leaves]))
 
@@ -389,8 +388,8 @@ def jacfwd(f, argnums=0, has_aux=False, chunk_size=None):
     (vmap of jvp; `chunk_size` basis vectors at a time bounds memory)."""
 
     def jacfwd_f(*args, **kwargs):
-        from . import moveaxis, reshape
-
+        sg = sys.modules[__package__]
+        moveaxis, reshape = sg.moveaxis, sg.reshape
         nums = _argnums(argnums, len(args), "jacfwd")
         args = list(args)
         in_leaves, in_rebuilds = [], []
@@ -432,7 +431,7 @@ def jacfwd(f, argnums=0, has_aux=False, chunk_size=None):
             columns = [[None for _ in flat_in] for _ in out_leaves]
         else:
             eye = np.eye(total)
-            offsets = np.cumsum([0] + [x.size for x in flat_in])
+            offsets = [0, *itertools.accumulate(x.size for x in flat_in)]
             tangents = [eye[:, offsets[k]:offsets[k + 1]].astype(x.dtype).reshape((total,) + x.shape)
                         for k, x in enumerate(flat_in)]
             structure = {}

@@ -225,6 +225,8 @@ def _flatten(tree, leaves, is_leaf):
 def tree_flatten(tree, is_leaf=None):
     """`(leaves, treedef)`: the leaves of `tree` in order (dict children by sorted key) and its
     structure. `is_leaf(x) -> bool` can stop the recursion at chosen subtrees."""
+    if is_leaf is None and _node_of(tree) is None:  # one array: the common case of the transforms
+        return [tree], _LEAF
     leaves = []
     treedef = _flatten(tree, leaves, is_leaf)
     return leaves, treedef

@@ -34,8 +34,8 @@ func checkedElementCount(_ shape: [Int], _ op: String) throws -> Int {
 }
 
 /// The byte size of a tensor of `shape`: a ValueError when it overflows, a MemoryError when it
-/// exceeds what this process may allocate. Blocks under the large-buffer size skip the limit
-/// lookup (a system call): malloc's own failure covers them.
+/// exceeds what this process may allocate. Blocks under the huge-page size (1 MiB) skip the
+/// limit lookup (a system call): malloc's own failure covers them.
 func checkedByteCount(_ shape: [Int], itemSize: Int, _ op: String = "allocation") throws -> Int {
   var bytes = itemSize
   for d in shape {
@@ -46,7 +46,7 @@ func checkedByteCount(_ shape: [Int], itemSize: Int, _ op: String = "allocation"
     }
     bytes = p
   }
-  if bytes >= LargeBuffers.minimumBytes {
+  if bytes >= LargeBuffers.hugePageBytes {
     let limit = allocationLimitBytes
     guard bytes <= limit else {
       throw SGError.memory(

@@ -4,16 +4,21 @@
 
 /// Note [Large buffers]: a fresh 32 MB buffer costs thousands of page faults, each zeroing a
 /// page, before a loop can write it; profiles of a 4M-element expression and its gradient spent
-/// a third of their time in the kernel's `clear_page`. Two remedies, both for buffers of at
-/// least `minimumBytes`:
-/// - transparent huge pages are requested (as NumPy does for arrays of 4 MiB and more), so a
-///   first touch faults in 2 MiB at a time;
-/// - freed buffers are kept in a small cache and handed out again for a request of the same
-///   size (eager code allocates the same shapes over and over: every training step, every
-///   backward pass). The cache holds at most `SWIFTGRAD_CACHE_MB` MiB (default 256; 0 turns it
-///   off) and frees its oldest blocks first. Buffers come back uninitialised, as from malloc.
+/// a third of their time in the kernel's `clear_page`. Two remedies:
+/// - for buffers of at least `hugePageBytes`, transparent huge pages are requested (as NumPy
+///   does for arrays of 4 MiB and more), so a first touch faults in 2 MiB at a time;
+/// - freed buffers of at least `minimumBytes` are kept in a small cache and handed out again
+///   for a request of the same size (eager code allocates the same shapes over and over: every
+///   training step, every backward pass). The cache holds at most `SWIFTGRAD_CACHE_MB` MiB in
+///   all (default 256; 0 turns it off), whatever the block sizes, and frees its oldest blocks
+///   first. Buffers come back uninitialised, as from malloc.
+/// `minimumBytes` is glibc's mmap threshold (128 KiB): malloc serves larger blocks with fresh
+/// mappings that fault on every first touch and are unmapped again by free. Batched code
+/// (vmap of a gradient, mid-size elementwise ops) allocates many blocks of 128 KiB to 1 MiB; a
+/// 1 MiB threshold left a fifth of a per-sample-gradient step in page faults.
 enum LargeBuffers {
-  static let minimumBytes = 1 << 20
+  static let minimumBytes = 128 << 10
+  static let hugePageBytes = 1 << 20
 
   static let capacity: Int = {
     if let raw = getenv("SWIFTGRAD_CACHE_MB"), let megabytes = Int(String(cString: raw)), megabytes >= 0 {
@@ -37,7 +42,7 @@ enum LargeBuffers {
     guard let data = malloc(byteCount) ?? { emptyCache(); return malloc(byteCount) }() else {
       throw SGError.memory("cannot allocate \(byteCount) bytes (out of memory)")
     }
-    adviseHugePages(data, byteCount)
+    if byteCount >= hugePageBytes { adviseHugePages(data, byteCount) }
     return data
   }
 

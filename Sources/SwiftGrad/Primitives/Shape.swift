@@ -166,7 +166,9 @@ public func broadcastTo(_ x: Tensor, _ shape: [Int]) throws -> Tensor {
 public func unbroadcast(_ g: Tensor, to shape: [Int]) throws -> Tensor {
   if g.shape == shape { return g }
   let lead = g.ndim - shape.count
-  var axes = Array(0..<Swift.max(lead, 0))
+  // Leading axes of size 1 need no sum, only the reshape (a per-sample weight gradient under vmap
+  // has one: the batch of one image).
+  var axes = (0..<Swift.max(lead, 0)).filter { g.shape[$0] != 1 }
   for i in 0..<shape.count where shape[i] == 1 && g.shape[lead + i] != 1 { axes.append(lead + i) }
   let summed = axes.isEmpty ? g : try sum(g, axes: axes, keepDims: true)
   return try reshape(summed, shape)
