@@ -18,6 +18,9 @@
 /// zero gradients) rather than NaN.
 public struct ScaledDotProductAttention: Primitive {
   public static let name = "scaled_dot_product_attention"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   public static var readsOutput: Bool { true }
   public enum MaskKind { case none, boolean, additive }
 

@@ -3,6 +3,9 @@
 /// [Row-sparse gradients]): the indices and the cotangent's rows, with no dense scatter.
 public struct EmbeddingLookup: Primitive {
   public static let name = "embedding"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)  // linear in its float inputs
+  }
   public let sparseGradient: Bool
   public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { index == 1 }
 
