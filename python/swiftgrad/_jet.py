@@ -71,7 +71,7 @@ def laplacian(f, x):
     basis = eye(n, dtype=x.dtype).reshape((n,) + tuple(x.shape))
 
     def second(e):
-        _, (terms,) = jet(lambda z: f(z), (x,), ([e, zeros_like(e)],))
+        _, terms = jet(f, (x,), ([e, zeros_like(e)],))
         return terms[1]
 
     out = vmap(second)(basis)

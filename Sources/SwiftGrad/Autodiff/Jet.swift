@@ -250,3 +250,8 @@ func recurrence(
   for k in stride(from: 1, to: xs.count, by: 1) { ys.append(try step(xs, ys, k)) }
   return Array(ys.dropFirst())
 }
+
+extension Tensor {
+  /// No forward-mode tangent and no jet series: kernel fast paths may skip the recorded ops.
+  var isUnperturbed: Bool { tangents.isEmpty && jets.isEmpty }
+}

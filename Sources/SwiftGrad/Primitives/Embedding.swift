@@ -17,7 +17,7 @@ public struct EmbeddingLookup: Primitive {
     let (weight, indices) = (inputs[0], inputs[1])
     // A recorded backward (create_graph) or forward-over-reverse needs a differentiable,
     // dense rule; the sparse gradient is a value only.
-    guard sparseGradient, !GradMode.isEnabled, g.tangents.isEmpty else {
+    guard sparseGradient, !GradMode.isEnabled, g.isUnperturbed else {
       return [try apply(DynamicScatterAdd(axis: 0, size: weight.shape[0]), [g, indices]), nil]
     }
     let rowShape = Array(weight.shape.dropFirst())
