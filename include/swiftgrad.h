@@ -225,8 +225,10 @@ int sg_result_needs_graph(int n_out, const sg_tensor *outputs, int n_in, const s
  * A jet level is a forward-mode level (sg_forward_new_level); sg_forward_strip drops its series.
  * jet_enter: primal carrying the curve whose derivative terms are terms[0..n) (JAX's scaling:
  *   term k is the k-th derivative, not divided by k!); integer/bool primals are a TypeError.
+ *   collapse != 0: order 2 with terms[0] batched by vmap (the directions); only the mean over
+ *   the directions of the second term is kept exact (the collapsed Laplacian).
  * jet_term: the k-th derivative term (k >= 1) of x at level, zeros when x carries none. */
-int sg_jet_enter(sg_tensor *out, sg_tensor primal, int n, const sg_tensor *terms, int64_t level);
+int sg_jet_enter(sg_tensor *out, sg_tensor primal, int n, const sg_tensor *terms, int64_t level, int collapse);
 int sg_jet_term(sg_tensor *out, sg_tensor x, int64_t k, int64_t level);
 
 /* --- Custom rules and hooks from the client (Sources/SwiftGradC/Custom.swift) --------------

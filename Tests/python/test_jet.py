@@ -233,8 +233,20 @@ def test_laplacian_equals_the_trace_of_the_hessian():
     def f(z):
         return sg.sum(sg.tanh(z) * sg.exp(z[::-1] * 0.3)) + sg.sum(z) ** 3
 
-    lap = sg.laplacian(f, x)
-    np.testing.assert_allclose(float(lap), np.trace(np.asarray(sg.hessian(f)(x))), rtol=1e-12)
+    trace = np.trace(np.asarray(sg.hessian(f)(x)))
+    for collapsed in (True, False):
+        np.testing.assert_allclose(float(sg.laplacian(f, x, collapsed=collapsed)), trace, rtol=1e-12)
+    # Through matmul, attention-free layers and a grad of it (the collapsed rule is differentiable).
+    w = np.linspace(-1, 1, 12).reshape(4, 3)
+    g = lambda z: sg.sum(sg.sigmoid(sg.tanh(z @ w) * 2))  # noqa: E731
+    np.testing.assert_allclose(float(sg.laplacian(g, x)), np.trace(np.asarray(sg.hessian(g)(x))), rtol=1e-12)
+    dlap = sg.grad(lambda z: sg.laplacian(g, z))(x)
+    ref = sg.grad(lambda z: sg.sum(sg.diagonal(sg.hessian(g)(z))))(x)
+    np.testing.assert_allclose(np.asarray(dlap), np.asarray(ref), rtol=1e-10, atol=1e-12)
+    from swiftgrad._jet import _jet
+
+    with pytest.raises(ValueError, match="collapsed"):  # the directions must be batched by vmap
+        _jet(f, (x,), ([np.ones(4), np.zeros(4)],), collapse=True)
 
 
 # --- JAX --------------------------------------------------------------------------------------------

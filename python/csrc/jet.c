@@ -2,10 +2,11 @@
  * propagated and rescaled in Swift (Sources/SwiftGradC/Jet.swift). */
 #include "swiftgrad_ext.h"
 
-/* jet_enter(primal, terms, level) */
+/* jet_enter(primal, terms, level, collapse=False) */
 static PyObject *py_jet_enter(PyObject *self, PyObject *args) {
   PyObject *p, *terms, *lv;
-  if (!PyArg_ParseTuple(args, "OOO", &p, &terms, &lv)) return NULL;
+  int collapse = 0;
+  if (!PyArg_ParseTuple(args, "OOO|p", &p, &terms, &lv, &collapse)) return NULL;
   long long level = PyLong_AsLongLong(lv);
   if (level == -1 && PyErr_Occurred()) return NULL;
   PyObject *seq = PySequence_Fast(terms, "jet: series must be a sequence of tensors");
@@ -28,7 +29,7 @@ static PyObject *py_jet_enter(PyObject *self, PyObject *args) {
     handles[converted] = items[converted].handle;
   }
   sg_tensor out;
-  int status = sg_jet_enter(&out, primal.handle, (int)n, handles, (int64_t)level);
+  int status = sg_jet_enter(&out, primal.handle, (int)n, handles, (int64_t)level, collapse);
   result = status ? sg_raise(status) : sg_wrap(out);
 done:
   for (Py_ssize_t i = 0; i < converted; i++) sg_arg_release(&items[i]);
@@ -53,7 +54,7 @@ static PyObject *py_jet_term(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef jet_methods[] = {
-    {"jet_enter", py_jet_enter, METH_VARARGS, "jet_enter(primal, terms, level): primal carrying a series."},
+    {"jet_enter", py_jet_enter, METH_VARARGS, "jet_enter(primal, terms, level, collapse=False): primal carrying a series."},
     {"jet_term", py_jet_term, METH_VARARGS, "jet_term(x, k, level): the k-th derivative term of x."},
     {NULL, NULL, 0, NULL}};
 

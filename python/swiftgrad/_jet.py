@@ -19,6 +19,10 @@ def jet(f, primals, series):
     x(t), not divided by k!. `series_out` has the output's structure with each leaf replaced by
     its list of K terms (the derivatives of f(x(t)) at t = 0).
     """
+    return _jet(f, primals, series, collapse=False)
+
+
+def _jet(f, primals, series, collapse):
     if not isinstance(primals, (tuple, list)) or not isinstance(series, (tuple, list)):
         raise TypeError(f"jet: primals and series must be tuples (or lists), got "
                         f"{type(primals).__name__} and {type(series).__name__}")
@@ -36,7 +40,7 @@ def jet(f, primals, series):
     for k, (p, terms) in enumerate(zip(primals, series)):
         p_leaves, rebuild = _flatten(p)
         per_term = [_matching_leaves(p, t, f"jet: series {k} term {j + 1}") for j, t in enumerate(terms)]
-        args.append(rebuild(iter([_C.jet_enter(_asarray(leaf), [_asarray(t[i]) for t in per_term], level)
+        args.append(rebuild(iter([_C.jet_enter(_asarray(leaf), [_asarray(t[i]) for t in per_term], level, collapse)
                                   for i, leaf in enumerate(p_leaves)])))
     with _Level(level):
         out = f(*args)
@@ -58,9 +62,11 @@ def taylor_derivatives(f, x, v, order):
     return [y] + list(terms)
 
 
-def laplacian(f, x):
+def laplacian(f, x, collapsed=True):
     """The Laplacian sum_i d^2 f / dx_i^2 of a scalar function at `x` (a tensor), by Taylor mode:
-    second-order jets along the basis vectors, batched with vmap and summed."""
+    second-order jets along the basis vectors, batched with vmap and summed. `collapsed` (the
+    default) propagates only the sum of the second-order terms (Note [Collapsed Taylor mode],
+    Dangel et al. 2025); False keeps one second-order term per basis vector."""
     from . import asarray, eye, zeros_like, sum as _sum
     from ._vmap import vmap
 
@@ -71,8 +77,8 @@ def laplacian(f, x):
     basis = eye(n, dtype=x.dtype).reshape((n,) + tuple(x.shape))
 
     def second(e):
-        _, terms = jet(f, (x,), ([e, zeros_like(e)],))
+        _, terms = _jet(f, (x,), ([e, zeros_like(e)],), collapse=collapsed)
         return terms[1]
 
-    out = vmap(second)(basis)
+    out = vmap(second)(basis)  # collapsed: every row is the mean over the basis
     return _sum(out, axis=0)

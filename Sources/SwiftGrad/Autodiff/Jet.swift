@@ -23,12 +23,17 @@ struct LevelSeries {
   let level: Int
   /// Taylor coefficients x_1 ... x_K, each of the primal's shape.
   let coefficients: [Tensor]
+  /// Note [Collapsed Taylor mode]: the vmap level whose examples are directions, when only the
+  /// mean over them of the second coefficient is wanted (nil: an ordinary jet).
+  var collapseOver: Int? = nil
 }
 
 public enum JetMode {
   /// `primal` carrying Taylor coefficients at `level` (plus what it already carries of older
   /// levels). Integer and bool primals are returned unchanged (their series is zero).
-  public static func makeJet(_ primal: Tensor, coefficients: [Tensor], level: Int) throws -> Tensor {
+  public static func makeJet(
+    _ primal: Tensor, coefficients: [Tensor], level: Int, collapseOver: Int? = nil
+  ) throws -> Tensor {
     guard primal.dtype.isFloatingPoint, !coefficients.isEmpty else { return primal }
     for (k, c) in coefficients.enumerated() where c.shape != primal.shape {
       throw SGError.value(
@@ -38,7 +43,7 @@ public enum JetMode {
     jetted.tangents = primal.tangents.filter { $0.level < level }
     jetted.jets = primal.jets.filter { $0.level < level }
     let cs = try coefficients.map { try ForwardMode.strip(cast($0, to: primal.dtype), level: level) }
-    jetted.jets.append(LevelSeries(level: level, coefficients: cs))
+    jetted.jets.append(LevelSeries(level: level, coefficients: cs, collapseOver: collapseOver))
     return jetted
   }
 
@@ -71,7 +76,7 @@ public enum JetMode {
     guard result.count == order else {
       throw SGError.runtime("[jet] \(P.name) returned \(result.count) Taylor coefficients for order \(order)")
     }
-    let cs = try result.map { c -> Tensor in
+    var cs = try result.map { c -> Tensor in
       var c = c
       if c.dtype != out.dtype { c = try cast(c, to: out.dtype) }
       if c.shape != out.shape {
@@ -84,7 +89,20 @@ public enum JetMode {
       }
       return try ForwardMode.strip(c, level: level)
     }
-    out.jets.append(LevelSeries(level: level, coefficients: cs))
+    let collapse = inputs.lazy.compactMap { $0.jets.first { $0.level == level }?.collapseOver }.first
+    if let collapse, cs.count >= 2 { cs[1] = try collapsed(cs[1], over: collapse) }
+    out.jets.append(LevelSeries(level: level, coefficients: cs, collapseOver: collapse))
+  }
+
+  /// Note [Collapsed Taylor mode] (Dangel et al. 2025): the Laplacian sums the second
+  /// coefficients of jets along D directions (vmap level `over`). Every correct Taylor rule gives
+  /// y_2 = L(x_2) + Q(x_1, x_1) with L linear, so replacing each direction's x_2 by the mean over
+  /// the directions after every op keeps the mean of y_2 exact; the mean is one unbatched tensor,
+  /// so the linear part runs once instead of D times. Valid for the second coefficient only.
+  static func collapsed(_ x: Tensor, over level: Int) throws -> Tensor {
+    let (value, axis) = Batching.unwrap(x, level: level)
+    guard let axis else { return x }
+    return try mean(value, axes: [axis])
   }
 }
 
@@ -131,10 +149,29 @@ func bilinearTaylor(
 func odeTerm(_ xs: [Tensor], _ zs: [Tensor], _ k: Int) throws -> Tensor {
   var total: Tensor?
   for j in 1...k {
-    let part = try mul(mul(xs[j], zs[k - j]), Double(j) / Double(k))
+    let product = try mul(xs[j], zs[k - j])
+    let part = j == k ? product : try mul(product, Double(j) / Double(k))
     total = try total.map { try add($0, part) } ?? part
   }
   return total!
+}
+
+/// sum_{i=lo}^{k-lo} y_i y_{k-i} using its symmetry (half the products of `cauchyTerm`).
+func squareTerm(_ ys: [Tensor], _ k: Int, from lo: Int = 0) throws -> Tensor? {
+  guard lo <= k - lo else { return nil }
+  var total: Tensor?
+  var i = lo
+  while 2 * i < k {
+    let part = try mul(ys[i], ys[k - i])
+    total = try total.map { try add($0, part) } ?? part
+    i += 1
+  }
+  total = try total.map { try mul($0, 2) }
+  if k % 2 == 0 {
+    let middle = try square(ys[k / 2])
+    total = try total.map { try add($0, middle) } ?? middle
+  }
+  return total
 }
 
 /// sum_{i=lo}^{k-lo} a_i b_{k-i} over full coefficient lists (index 0: the primal).
@@ -183,7 +220,7 @@ func taylorFromJVP<P: Primitive>(
     return ys
   }
   let w = try ws(order - 1)
-  return try (0..<order).map { m in try mul(w[m], 1 / Double(m + 1)) }
+  return try (0..<order).map { m in m == 0 ? w[0] : try mul(w[m], 1 / Double(m + 1)) }
 }
 
 // MARK: Entry point
@@ -218,7 +255,8 @@ public enum Jet {
   }
 
   /// `primal` carrying the curve whose derivative terms are `terms` (JAX's scaling).
-  public static func enter(_ primal: Tensor, terms: [Tensor], level: Int) throws -> Tensor {
+  /// `collapse`: Note [Collapsed Taylor mode], the first term batched by the vmap of the directions.
+  public static func enter(_ primal: Tensor, terms: [Tensor], level: Int, collapse: Bool = false) throws -> Tensor {
     guard primal.dtype.isFloatingPoint else {
       throw SGError.type("jet: primals must be floating-point, got \(primal.dtype) of shape \(describe(primal.shape))")
     }
@@ -228,7 +266,14 @@ public enum Jet {
       guard t.dtype != .bool else { throw SGError.type("jet: series terms must be numeric, got bool") }
       return try mul(cast(t, to: primal.dtype), 1 / factorial)
     }
-    return try JetMode.makeJet(primal, coefficients: cs, level: level)
+    var over: Int?
+    if collapse {
+      guard terms.count == 2, let b = terms[0].batch else {
+        throw SGError.value("jet: a collapsed jet has order 2 and its first term batched by vmap (the directions)")
+      }
+      over = b.level
+    }
+    return try JetMode.makeJet(primal, coefficients: cs, level: level, collapseOver: over)
   }
 
   /// The k-th derivative term (JAX's scaling, k >= 1) of `x` at `level`: k! times its Taylor coefficient.

@@ -197,7 +197,7 @@ public struct Tanh: ElementwiseUnary {
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
     var zs = [try rsub(1, square(y))]  // y' = z x', z = 1 - y^2
     return try recurrence(inputs, y, series) { xs, ys, k in
-      if k > 1 { zs.append(try neg(cauchyTerm(ys, ys, k - 1)!)) }
+      if k > 1 { zs.append(try neg(squareTerm(ys, k - 1)!)) }
       return try odeTerm(xs, zs, k)
     }
   }
@@ -214,7 +214,7 @@ public struct Sigmoid: ElementwiseUnary {
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
     var zs = [try mul(y, rsub(1, y))]  // y' = z x', z = y - y^2
     return try recurrence(inputs, y, series) { xs, ys, k in
-      if k > 1 { zs.append(try sub(ys[k - 1], cauchyTerm(ys, ys, k - 1)!)) }
+      if k > 1 { zs.append(try sub(ys[k - 1], squareTerm(ys, k - 1)!)) }
       return try odeTerm(xs, zs, k)
     }
   }
@@ -248,7 +248,7 @@ public struct Sqrt: ElementwiseUnary {
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
     // y^2 = x: y_k = (x_k - sum_{0<i<k} y_i y_{k-i}) / (2 y_0)
     try recurrence(inputs, y, series) { xs, ys, k in
-      let num = try cauchyTerm(ys, ys, k, from: 1).map { try sub(xs[k], $0) } ?? xs[k]
+      let num = try squareTerm(ys, k, from: 1).map { try sub(xs[k], $0) } ?? xs[k]
       return try div(num, mul(ys[0], 2))
     }
   }
@@ -293,7 +293,7 @@ public struct Expm1: ElementwiseUnary {
 public struct Square: ElementwiseUnary {
   public static let name = "square"
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
-    try recurrence(inputs, y, series) { xs, _, k in try cauchyTerm(xs, xs, k)! }
+    try recurrence(inputs, y, series) { xs, _, k in try squareTerm(xs, k)! }
   }
   public static var isComputeBound: Bool { false }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 2 * x }
