@@ -31,10 +31,12 @@ def _sg_mlp(ws):
 
 
 def _nested(f, v, k):
-    g = f
+    def derivative(g):
+        return lambda x: sg.jvp(g, (x,), (v,))[1]
+
     for _ in range(k):
-        g = (lambda g: lambda x: sg.jvp(g, (x,), (v,))[1])(g)
-    return g
+        f = derivative(f)
+    return f
 
 
 def main():
@@ -60,17 +62,17 @@ def main():
     base = None
     for k in range(1, 11):
         series = [v] + [np.zeros(D)] * (k - 1)
-        contenders = {"jet": lambda: sg.jet(f, (x,), (series,))}
+        contenders = {"jet": lambda series=series: sg.jet(f, (x,), (series,))}
         ours = np.asarray(sg.jet(f, (x,), (series,))[1][k - 1])
         if k <= 8:
             g = _nested(f, v, k)
             np.testing.assert_allclose(np.asarray(g(x)), ours, rtol=1e-8, atol=1e-10)
-            contenders["nested"] = lambda: g(x)
+            contenders["nested"] = lambda g=g: g(x)
         if jax is not None:
             jet_k = jax.jit(lambda z, s: jax_jet(jf, (z,), (s,)))
             s = [jnp.asarray(t) for t in series]
             np.testing.assert_allclose(np.asarray(jet_k(x, s)[1][k - 1]), ours, rtol=1e-8, atol=1e-10)
-            contenders["jax"] = lambda: jax.block_until_ready(jet_k(x, s))
+            contenders["jax"] = lambda jet_k=jet_k, s=s: jax.block_until_ready(jet_k(x, s))
         res = measure(contenders, rounds=7 if k <= 6 else 3, warmup=1)
         med = {n: r[0] * 1e3 for n, r in res.items()}
         base = base or med["jet"]

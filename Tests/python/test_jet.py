@@ -23,9 +23,12 @@ def _flat(values):
 
 def _nested_jvps(fn, arrays, directions, order):
     """[d^k/dt^k fn(x + t v) at 0 for k = 1..order], by nesting jvp k times."""
+    def derivative(g):
+        return lambda *xs: sg.jvp(g, tuple(xs), tuple(directions))[1]
+
     results, g = [], fn
     for _ in range(order):
-        g = (lambda g: lambda *xs: sg.jvp(g, tuple(xs), tuple(directions))[1])(g)
+        g = derivative(g)
         results.append(_flat(g(*arrays)))
     return results
 

@@ -54,7 +54,7 @@ static PyObject *py_jet_term(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef jet_methods[] = {
-    {"jet_enter", py_jet_enter, METH_VARARGS, "jet_enter(primal, terms, level, collapse=False): primal carrying a series."},
+    {"jet_enter", py_jet_enter, METH_VARARGS, "jet_enter(primal, terms, level, collapse=False)"},
     {"jet_term", py_jet_term, METH_VARARGS, "jet_term(x, k, level): the k-th derivative term of x."},
     {NULL, NULL, 0, NULL}};
 

@@ -156,19 +156,26 @@ func odeTerm(_ xs: [Tensor], _ zs: [Tensor], _ k: Int) throws -> Tensor {
   return total!
 }
 
-/// sum_{i=lo}^{k-lo} y_i y_{k-i} using its symmetry (half the products of `cauchyTerm`).
-func squareTerm(_ ys: [Tensor], _ k: Int, from lo: Int = 0) throws -> Tensor? {
+/// scale * sum_{i=lo}^{k-lo} y_i y_{k-i} using its symmetry (half the products of
+/// `cauchyTerm`); the factor goes on the primal y_0 when it takes part (the cheapest operand:
+/// under vmap it is often the one unbatched tensor).
+func squareTerm(_ ys: [Tensor], _ k: Int, from lo: Int = 0, scale: Double = 1) throws -> Tensor? {
   guard lo <= k - lo else { return nil }
-  var total: Tensor?
-  var i = lo
+  var inner: Tensor?
+  var i = Swift.max(lo, 1)
   while 2 * i < k {
     let part = try mul(ys[i], ys[k - i])
-    total = try total.map { try add($0, part) } ?? part
+    inner = try inner.map { try add($0, part) } ?? part
     i += 1
   }
-  total = try total.map { try mul($0, 2) }
+  var total = try inner.map { try mul($0, 2 * scale) }
+  if lo == 0 && k > 0 {
+    let part = try mul(mul(ys[0], 2 * scale), ys[k])
+    total = try total.map { try add($0, part) } ?? part
+  }
   if k % 2 == 0 {
-    let middle = try square(ys[k / 2])
+    let sq = try square(ys[k / 2])
+    let middle = scale == 1 ? sq : try mul(sq, scale)
     total = try total.map { try add($0, middle) } ?? middle
   }
   return total

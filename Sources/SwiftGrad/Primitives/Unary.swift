@@ -197,7 +197,7 @@ public struct Tanh: ElementwiseUnary {
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
     var zs = [try rsub(1, square(y))]  // y' = z x', z = 1 - y^2
     return try recurrence(inputs, y, series) { xs, ys, k in
-      if k > 1 { zs.append(try neg(squareTerm(ys, k - 1)!)) }
+      if k > 1 { zs.append(try squareTerm(ys, k - 1, scale: -1)!) }
       return try odeTerm(xs, zs, k)
     }
   }
