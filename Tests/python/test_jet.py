@@ -228,6 +228,8 @@ def test_taylor_derivatives():
         _assert_close(_flat(ds[k]), ref, f"order {k}")
     with pytest.raises(ValueError, match="order"):
         sg.taylor_derivatives(_mlp, x, v, 0)
+    with pytest.raises(ValueError, match="order"):
+        sg.taylor_derivatives(_mlp, x, v, 2**62)
 
 
 def test_laplacian_equals_the_trace_of_the_hessian():

@@ -10,6 +10,10 @@ from .transforms import _Level, _asarray, _matching_leaves
 
 __all__ = ["jet", "taylor_derivatives", "laplacian"]
 
+# The largest order `taylor_derivatives` builds a series for: a jet costs O(order^2) ops per
+# primitive, so larger orders are a mistake (an order of 2**62 would first exhaust memory).
+MAX_ORDER = 1024
+
 
 def jet(f, primals, series):
     """`(f(*primals), series_out)`: Taylor mode, one pass for every order (JAX's `jet`).
@@ -53,8 +57,8 @@ def _jet(f, primals, series, collapse):
 
 def taylor_derivatives(f, x, v, order):
     """`[f(x), f'(x)[v], f''(x)[v, v], ..., f^(order)(x)[v, ..., v]]` by one jet of the line x + t v."""
-    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
-        raise ValueError(f"taylor_derivatives: order must be a positive int, got {order!r}")
+    if not isinstance(order, int) or isinstance(order, bool) or not 1 <= order <= MAX_ORDER:
+        raise ValueError(f"taylor_derivatives: order must be an int in [1, {MAX_ORDER}], got {order!r}")
     from . import zeros_like
 
     v = _asarray(v)
