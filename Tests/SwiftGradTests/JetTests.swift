@@ -28,8 +28,8 @@ final class JetTests: XCTestCase {
   func testMatchesNestedJVP() throws {
     let w = try tensor([0.3, -0.5, 0.8, 0.1, -0.2, 0.7], shape: [3, 2])
     let f: ([Tensor]) throws -> Tensor = { try sum(tanh(matmul(sin($0[0]), w))) }
-    let x = try tensor([[0.1, 0.4, -0.5]], shape: [1, 3])
-    let v = try tensor([[0.3, -0.2, 0.9]], shape: [1, 3])
+    let x = try tensor([0.1, 0.4, -0.5], shape: [1, 3])
+    let v = try tensor([0.3, -0.2, 0.9], shape: [1, 3])
     let zero = try zeros([1, 3])
     let (_, terms) = try jet(f, primals: [x], series: [[v, zero, zero, zero]])
     var g = f
