@@ -221,6 +221,16 @@ int sg_forward_strip(sg_tensor *out, sg_tensor x, int64_t level);
 int sg_reverse_input(sg_tensor *out, sg_tensor x);
 int sg_result_needs_graph(int n_out, const sg_tensor *outputs, int n_in, const sg_tensor *inputs, int *result);
 
+/* --- Taylor mode (Sources/SwiftGradC/Jet.swift) ----------------------------------------------
+ * A jet level is a forward-mode level (sg_forward_new_level); sg_forward_strip drops its series.
+ * jet_enter: primal carrying the curve whose derivative terms are terms[0..n) (JAX's scaling:
+ *   term k is the k-th derivative, not divided by k!); integer/bool primals are a TypeError.
+ *   collapse != 0: order 2 with terms[0] batched by vmap (the directions); only the mean over
+ *   the directions of the second term is kept exact (the collapsed Laplacian).
+ * jet_term: the k-th derivative term (k >= 1) of x at level, zeros when x carries none. */
+int sg_jet_enter(sg_tensor *out, sg_tensor primal, int n, const sg_tensor *terms, int64_t level, int collapse);
+int sg_jet_term(sg_tensor *out, sg_tensor x, int64_t k, int64_t level);
+
 /* --- Custom rules and hooks from the client (Sources/SwiftGradC/Custom.swift) --------------
  * A callback receives n_in borrowed handles (NULL: zero/none) and fills n_out handles that Swift
  * then owns (NULL: none); it returns 0, or 5 after leaving its own exception set on the thread

@@ -71,6 +71,7 @@ void sg_index_release(sg_index_arrays *arrays);
 
 int sg_register_random(PyObject *module);    /* random.c: the generator's seed and state */
 int sg_register_forward(PyObject *module);   /* forward.c: forward-mode entry points */
+int sg_register_jet(PyObject *module);       /* jet.c: Taylor-mode entry points */
 int sg_register_optim(PyObject *module);     /* optim.c: optimizer steps */
 int sg_register_graph(PyObject *module);     /* graph.c: autograd graph introspection */
 int sg_register_compile(PyObject *module);   /* compile.c: sg.compile and sg.Graph */

@@ -223,6 +223,7 @@ from .transforms import (  # noqa: E402
     grad, value_and_grad, vjp, jvp, jacfwd, jacrev, jacobian, hessian, hvp, linearize,
 )
 from .transforms import vmap  # noqa: E402
+from ._jet import jet, taylor_derivatives, laplacian  # noqa: E402
 
 from . import linalg  # noqa: E402
 

@@ -12,7 +12,7 @@ public func apply<P: Primitive>(_ primitive: P, _ inputs: [Tensor]) throws -> Te
     out.requiresGrad = true
     out.gradFn = Node(primitive, inputs, output: out)
   }
-  if inputs.contains(where: { !$0.tangents.isEmpty }) {
+  if inputs.contains(where: { !$0.tangents.isEmpty || !$0.jets.isEmpty }) {
     try ForwardMode.propagate(primitive, inputs, out)
   }
   return out

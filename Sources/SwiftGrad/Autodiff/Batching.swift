@@ -129,7 +129,10 @@ public enum Batching {
   static func apply<P: Primitive>(_ p: P, _ inputs: [Tensor]) throws -> Tensor {
     let level = inputs.reduce(Int.min) { Swift.max($0, $1.batch?.level ?? Int.min) }
     var newest = Int.max
-    for t in inputs { for lt in t.tangents where lt.level > level { newest = Swift.min(newest, lt.level) } }
+    for t in inputs {
+      for lt in t.tangents where lt.level > level { newest = Swift.min(newest, lt.level) }
+      for ls in t.jets where ls.level > level { newest = Swift.min(newest, ls.level) }
+    }
     if newest != Int.max {
       // Tangents of a `jvp` nested inside this `vmap`: primal first, then those levels.
       let seen = try inputs.map { try ForwardMode.strip($0, level: newest) }
@@ -156,6 +159,7 @@ public enum Batching {
     } else {
       out = try value.identityAlias()
       out.tangents = value.tangents
+      out.jets = value.jets
     }
     if out.dtype.isFloatingPoint && P.isDifferentiable && state.gradEnabled && inputs.contains(where: \.requiresGrad) {
       out.requiresGrad = true

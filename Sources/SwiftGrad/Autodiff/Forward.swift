@@ -54,6 +54,7 @@ public enum ForwardMode {
     }
     let dual = try primal.identityAlias()
     dual.tangents = primal.tangents.filter { $0.level < level }
+    dual.jets = primal.jets.filter { $0.level < level }
     let t = try strip(cast(tangent, to: primal.dtype), level: level)
     dual.tangents.append(LevelTangent(level: level, tangent: t))
     return dual
@@ -76,9 +77,12 @@ public enum ForwardMode {
   /// `x` seen from `level`: without its tangents at `level` and at every newer (nested) level.
   /// The graph connection is kept.
   public static func strip(_ x: Tensor, level: Int) throws -> Tensor {
-    guard x.tangents.contains(where: { $0.level >= level }) else { return x }
+    guard x.tangents.contains(where: { $0.level >= level }) || x.jets.contains(where: { $0.level >= level }) else {
+      return x
+    }
     let stripped = try x.identityAlias()
     stripped.tangents = x.tangents.filter { $0.level < level }
+    stripped.jets = x.jets.filter { $0.level < level }
     return stripped
   }
 
@@ -94,6 +98,7 @@ public enum ForwardMode {
   {
     let twin = out.alias()
     twin.tangents = out.tangents.filter { $0.level < level }
+    twin.jets = out.jets.filter { $0.level < level }
     if out.requiresGrad {
       twin.requiresGrad = true
       twin.gradFn = Node(p, seen, output: twin)
@@ -108,9 +113,14 @@ public enum ForwardMode {
     var levels: [Int] = []
     for t in inputs {
       for lt in t.tangents where lt.level > oldest && !levels.contains(lt.level) { levels.append(lt.level) }
+      for ls in t.jets where ls.level > oldest && !levels.contains(ls.level) { levels.append(ls.level) }
     }
     levels.sort()
     for level in levels {
+      if JetMode.isJetLevel(level, inputs) {
+        try JetMode.propagate(p, inputs, out, level: level)
+        continue
+      }
       let seen = try inputs.map { try strip($0, level: level) }
       let tangents = inputs.map { tangent(of: $0, level: level) }
       let output = try outputSeen(p, from: seen, out, level: level)

@@ -56,7 +56,8 @@ public enum InPlace {
     let recording = GradMode.isEnabled && (target.requiresGrad || value.requiresGrad)
     try checkTarget(target, recording: recording, opName: "setitem")
     let recorder = ProgramRecorder.current
-    let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || recorder != nil
+    let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || !target.jets.isEmpty
+      || !value.jets.isEmpty || recorder != nil
     let result = tracked ? try apply(IndexPut(items: resolved), [target, value]) : nil
     // A value overlapping the target's memory (x[1:] = x[:-1]) is read before any write.
     copyInto(region, from: value.storage === target.storage ? try value.cloned() : value)
@@ -92,7 +93,8 @@ public enum InPlace {
       }
       return try apply(IndexSet(elements: elements, shape: target.shape, dtype: target.dtype), [source, values])
     }) { return written }
-    let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || recorder != nil
+    let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || !target.jets.isEmpty
+      || !value.jets.isEmpty || recorder != nil
     let result = tracked && target.dtype.isFloatingPoint
       ? try apply(IndexSet(elements: elements, shape: target.shape, dtype: target.dtype), [target, values]) : nil
     try scatterElements(into: target, elements, values.storage === target.storage ? try values.cloned() : values)
@@ -118,9 +120,10 @@ public enum InPlace {
   /// when neither mode is tracking it.
   private static func rebase(_ target: Tensor, onto result: Tensor, recording: Bool, wroteInput0: Bool) -> Tensor {
     let node = recording ? result.gradFn : nil
-    guard node != nil || !result.tangents.isEmpty else { return target }
+    guard node != nil || !result.tangents.isEmpty || !result.jets.isEmpty else { return target }
     let updated = target.alias()
     updated.tangents = result.tangents
+    updated.jets = result.jets
     if let node {
       updated.requiresGrad = true
       updated.gradFn = node

@@ -68,6 +68,7 @@ public enum Transforms {
     }
     let z = try x.identityAlias()
     z.tangents = x.tangents
+    z.jets = x.jets
     z.requiresGrad = true
     return z
   }

@@ -171,7 +171,7 @@ public final class CompiledProgram {
   /// grad mode is on), carries forward-mode tangents, or an enclosing recording is active.
   public func call(_ inputs: [Tensor]) throws -> [Tensor] {
     let needsHistory = ProgramRecorder.current != nil
-      || inputs.contains { ($0.requiresGrad && GradMode.isEnabled) || !$0.tangents.isEmpty }
+      || inputs.contains { ($0.requiresGrad && GradMode.isEnabled) || !$0.isUnperturbed }
     return needsHistory ? try runRecorded(inputs) : try run(inputs)
   }
 

@@ -25,6 +25,8 @@ public final class Tensor {
   var hooks: [(Tensor) throws -> Tensor?] = []
   /// Forward-mode tangents, one per active `jvp` nesting level (see Autodiff/Forward.swift).
   var tangents: [LevelTangent] = []
+  /// Taylor-mode series, one per active `jet` level (Note [Jet levels], Autodiff/Jet.swift).
+  var jets: [LevelSeries] = []
   /// Set for a row-sparse gradient (Note [Row-sparse gradients], Core/SparseRows.swift).
   public internal(set) var sparseRows: SparseRows?
   /// Set on the logical tensors `vmap` hands to the function (Note [Batching levels]).

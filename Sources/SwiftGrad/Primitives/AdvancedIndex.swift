@@ -179,6 +179,9 @@ func selectedElements(_ shape: [Int], _ items: [AdvancedIndexItem]) throws -> Te
 /// element to the value that won it.
 public struct IndexSet: Primitive {
   public static let name = "index_set"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)  // linear in its float inputs
+  }
   public static var readsValues: Bool { false }
   public let elements: Tensor  // int64, valid, shaped like the values
   /// 1 where x's element survives; 1 where a value is the last write to its element.

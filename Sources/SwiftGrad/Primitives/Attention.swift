@@ -18,6 +18,9 @@
 /// zero gradients) rather than NaN.
 public struct ScaledDotProductAttention: Primitive {
   public static let name = "scaled_dot_product_attention"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   public static var readsOutput: Bool { true }
   public enum MaskKind { case none, boolean, additive }
 
@@ -56,7 +59,7 @@ public struct ScaledDotProductAttention: Primitive {
   }
 
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    let recorded = GradMode.isEnabled || ([g, output] + inputs).contains { !$0.tangents.isEmpty || $0.batch != nil }
+    let recorded = GradMode.isEnabled || ([g, output] + inputs).contains { !$0.isUnperturbed || $0.batch != nil }
     if recorded { return try compositeVJP(inputs, cotangent: g) }
     let (q, k, v) = try (inputs[0].densified(), inputs[1].densified(), inputs[2].densified())
     let a = layout(inputs)

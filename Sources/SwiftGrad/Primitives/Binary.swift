@@ -42,6 +42,10 @@ extension ElementwiseBinary {
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
     try broadcastingBatch(self, inputs, axes)
   }
+  /// Derived from the partials (Note [Taylor rule families]); add, sub, mul, div state theirs.
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
 }
 
 /// The batching rule of broadcasting ops: batch axes first, logical ranks aligned behind them.
@@ -80,6 +84,9 @@ extension BinaryPartials {
 
 public struct Add: ElementwiseBinary {
   public static let name = "add"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)
+  }
   public static var readsValues: Bool { false }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a + b }
   public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &+ b }
@@ -96,6 +103,9 @@ public struct Add: ElementwiseBinary {
 
 public struct Sub: ElementwiseBinary {
   public static let name = "sub"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)
+  }
   public static var readsValues: Bool { false }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a - b }
   public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &- b }
@@ -112,6 +122,9 @@ public struct Sub: ElementwiseBinary {
 
 public struct Mul: BinaryPartials {
   public static let name = "mul"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try bilinearTaylor(inputs, output: y, series: series, mul)  // the Cauchy product
+  }
   public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { inputs[1 - index].requiresGrad }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a * b }
   public static func applyInteger(_ a: Int64, _ b: Int64) -> Int64? { a &* b }
@@ -120,6 +133,20 @@ public struct Mul: BinaryPartials {
 
 public struct Div: BinaryPartials {
   public static let name = "div"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    // q = a / b: q_k = (a_k - sum_{j=1}^k b_j q_{k-j}) / b_0
+    var qs = [y]
+    for k in 1...Swift.max(1, jetOrder(series)) {
+      var num = term(inputs, series, 0, k)
+      for j in 1...k {
+        guard let bj = term(inputs, series, 1, j) else { continue }
+        let part = try mul(bj, qs[k - j])
+        num = try num.map { try sub($0, part) } ?? neg(part)
+      }
+      qs.append(try num.map { try div($0, inputs[1]) } ?? zeroTerm(y))
+    }
+    return Array(qs.dropFirst())
+  }
   public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { index == 1 }
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a / b }

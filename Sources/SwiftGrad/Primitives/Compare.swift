@@ -63,6 +63,9 @@ public struct LogicalAnd: Primitive {
 /// `where(condition, a, b)`: linear in a and b for a fixed condition.
 public struct Where: Primitive {
   public static let name = "where"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)  // linear in its float inputs
+  }
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let (a, b) = (inputs[1], inputs[2])
     let shape = try broadcastShapes(inputs[0].shape, broadcastShapes(a.shape, b.shape))

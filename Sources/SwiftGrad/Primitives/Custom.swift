@@ -16,6 +16,9 @@ public struct CustomFunction: Primitive, OpaqueToGraph {
   let output: Tensor
   let vjpRule: VJPRule?
   let jvpRule: JVPRule?
+  /// The Taylor coefficients of the output from the primals and their coefficients (Note [Jet levels]).
+  public typealias TaylorRule = (_ primals: [Tensor], _ series: [[Tensor]?]) throws -> [Tensor]
+  var taylorRule: TaylorRule? = nil
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor { output.alias() }
 
@@ -68,6 +71,19 @@ public struct CustomFunction: Primitive, OpaqueToGraph {
     }
   }
 
+  /// The user's Taylor rule, or order 1 from the JVP rule (the first coefficient is the JVP of
+  /// the first coefficients); higher orders need a Taylor rule.
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    if let taylorRule { return try taylorRule(inputs, series) }
+    let order = jetOrder(series)
+    guard order <= 1 else {
+      throw SGError.runtime(
+        "[jet] custom function '\(label)' has no Taylor rule: its JVP rule gives order 1 only, the jet asks for "
+          + "order \(order); give it a Taylor rule (custom_jvp's deftaylor)")
+    }
+    return [try jvp(inputs, output: y, tangents: series.map { $0?.first }) ?? zeroTerm(y)]
+  }
+
   /// The user's function already ran on the batched values (its output is batched); the
   /// rules run on batched values too: the physical node wraps its cotangents and tangents as
   /// batched tensors of this level and calls the user's rules on them.
@@ -102,10 +118,12 @@ public struct CustomFunction: Primitive, OpaqueToGraph {
 /// Records `output` (already computed, e.g. by a user's forward function) as the result of a
 /// custom function of `inputs` with the given rules; returns the tensor that carries it.
 public func customFunction(
-  _ label: String, inputs: [Tensor], output: Tensor, vjp: CustomFunction.VJPRule?, jvp: CustomFunction.JVPRule?
+  _ label: String, inputs: [Tensor], output: Tensor, vjp: CustomFunction.VJPRule?, jvp: CustomFunction.JVPRule?,
+  taylor: CustomFunction.TaylorRule? = nil
 ) throws -> Tensor {
   guard vjp != nil || jvp != nil else {
     throw SGError.value("custom function '\(label)': give a vjp rule, a jvp rule, or both")
   }
-  return try apply(CustomFunction(label: label, output: output.detach(), vjpRule: vjp, jvpRule: jvp), inputs)
+  let p = CustomFunction(label: label, output: output.detach(), vjpRule: vjp, jvpRule: jvp, taylorRule: taylor)
+  return try apply(p, inputs)
 }

@@ -92,6 +92,9 @@ func diagEmbed(_ v: Tensor) throws -> Tensor {
 
 public struct Eigh: Primitive {
   public static let name = "eigh"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   let part: FactorPart  // .first eigenvalues (ascending), .second eigenvectors (columns)
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
@@ -135,6 +138,9 @@ public func eigh(_ a: Tensor) throws -> (values: Tensor, vectors: Tensor) {
 
 public struct SVD: Primitive {
   public static let name = "svd"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   let part: FactorPart  // .first U (m x k), .second s (k), .third Vh (k x n)
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
@@ -201,6 +207,9 @@ public func svd(_ a: Tensor) throws -> (u: Tensor, s: Tensor, vh: Tensor) {
 
 public struct QR: Primitive {
   public static let name = "qr"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   let part: FactorPart  // .first Q (m x k), .second R (k x n)
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
@@ -267,6 +276,9 @@ func zerosLike(_ t: Tensor) throws -> Tensor { try zeros(t.shape, dtype: t.dtype
 /// then undefined and raises, as inverting it does).
 public struct LogAbsDet: Primitive {
   public static let name = "logabsdet"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
     let n = x.shape.last ?? 0

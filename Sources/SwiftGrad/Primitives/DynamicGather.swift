@@ -33,6 +33,9 @@ public struct NormalizeIndex: Primitive {
 /// x.shape[..<axis] + indices.shape + x.shape[(axis+1)...].
 public struct DynamicTake: Primitive {
   public static let name = "take"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)  // linear in its float inputs
+  }
   public let axis: Int
   public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { index == 1 }
 
@@ -74,6 +77,9 @@ public struct DynamicTake: Primitive {
 /// slices added at the indices (repeated indices accumulate).
 public struct DynamicScatterAdd: Primitive {
   public static let name = "scatter_add"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)  // linear in its float inputs
+  }
   public let axis: Int
   public let size: Int
   public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { index == 1 }

@@ -3,6 +3,9 @@
 /// [Row-sparse gradients]): the indices and the cotangent's rows, with no dense scatter.
 public struct EmbeddingLookup: Primitive {
   public static let name = "embedding"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)  // linear in its float inputs
+  }
   public let sparseGradient: Bool
   public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { index == 1 }
 
@@ -14,7 +17,7 @@ public struct EmbeddingLookup: Primitive {
     let (weight, indices) = (inputs[0], inputs[1])
     // A recorded backward (create_graph) or forward-over-reverse needs a differentiable,
     // dense rule; the sparse gradient is a value only.
-    guard sparseGradient, !GradMode.isEnabled, g.tangents.isEmpty else {
+    guard sparseGradient, !GradMode.isEnabled, g.isUnperturbed else {
       return [try apply(DynamicScatterAdd(axis: 0, size: weight.shape[0]), [g, indices]), nil]
     }
     let rowShape = Array(weight.shape.dropFirst())

@@ -156,6 +156,9 @@ public func sliceAxis(_ x: Tensor, axis: Int, start: Int, count: Int) throws -> 
 /// `x[items] = value`. Linear in both inputs.
 public struct IndexPut: Primitive {
   public static let name = "index_put"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)  // linear in its float inputs
+  }
   public static var readsValues: Bool { false }
   public let items: [ResolvedIndex]
   public func forward(_ inputs: [Tensor]) throws -> Tensor {

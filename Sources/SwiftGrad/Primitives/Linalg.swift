@@ -21,6 +21,9 @@ private func eachMatrix(_ x: Tensor, _ op: String,
 
 public struct Inverse: Primitive {
   public static let name = "inv"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   public static var readsOutput: Bool { true }
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
@@ -50,6 +53,9 @@ public struct Inverse: Primitive {
 
 public struct Determinant: Primitive {
   public static let name = "det"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   public static var readsOutput: Bool { true }
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
@@ -102,6 +108,9 @@ public struct Determinant: Primitive {
 /// Lower-triangular L with A = L L^T.
 public struct Cholesky: Primitive {
   public static let name = "cholesky"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   public static var readsOutput: Bool { true }
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
@@ -144,6 +153,9 @@ public struct Cholesky: Primitive {
 /// the composite formula would give 0/0 = NaN there).
 public struct EuclideanNorm: Primitive {
   public static let name = "norm"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   public static var readsOutput: Bool { true }
   public let axes: [Int]
   public let keepDims: Bool

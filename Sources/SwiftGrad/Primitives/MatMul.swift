@@ -2,6 +2,9 @@
 /// broadcast. 1-D operands are handled by `matmul(_:_:)`, which reshapes around this.
 public struct MatMul: Primitive {
   public static let name = "matmul"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try bilinearTaylor(inputs, output: y, series: series) { try apply(self, [$0, $1]) }  // Cauchy product
+  }
   public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { inputs[1 - index].requiresGrad }
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {

@@ -25,6 +25,10 @@ public protocol Primitive {
   /// (nil: not batched), and the result's batch axis. Written with public differentiable
   /// ops, so every other transform records through it (Note [Batching levels]).
   func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?)
+  /// The Taylor rule (jet): the output's Taylor coefficients y_1 ... y_K given each input's
+  /// (nil: a constant input) and the output y_0. Written with public differentiable ops, so
+  /// every other transform records through it (Note [Jet levels], Autodiff/Jet.swift).
+  func taylor(_ inputs: [Tensor], output: Tensor, series: [[Tensor]?]) throws -> [Tensor]
 }
 
 extension Primitive {
@@ -33,6 +37,9 @@ extension Primitive {
   public static var readsOutput: Bool { false }
   public func readsInput(_ index: Int, of inputs: [Tensor]) -> Bool { Self.readsValues }
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { throw missingRule("vmap", Self.name) }
+  public func taylor(_ inputs: [Tensor], output: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    throw missingRule("jet", Self.name)
+  }
 }
 
 /// A primitive that is linear in its single tensor input (reshape, transpose, sum, slicing,
@@ -51,6 +58,10 @@ extension LinearPrimitive {
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     guard let t = tangents[0] else { return nil }
     return try apply(self, [t])
+  }
+  /// Linear: the primitive applied to every coefficient (Note [Taylor rule families]).
+  public func taylor(_ inputs: [Tensor], output: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: output, series: series)
   }
 }
 

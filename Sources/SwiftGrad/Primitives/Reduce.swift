@@ -45,6 +45,9 @@ public struct Sum: LinearPrimitive {
 /// max or min. The gradient goes to the elements equal to the result, split evenly on ties.
 public struct Extremum: Primitive {
   public static let name = "max"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   public static var readsOutput: Bool { true }
   public let axes: [Int]
   public let keepDims: Bool
@@ -94,6 +97,9 @@ public struct Extremum: Primitive {
 /// the product of the others; with two or more, every gradient is zero.
 public struct Prod: Primitive {
   public static let name = "prod"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   public static var readsOutput: Bool { true }
   public let axes: [Int]
   public let keepDims: Bool

@@ -46,6 +46,9 @@ public struct Ceil: PiecewiseConstant {
 /// decimal fractions that are not representable round as their binary value does).
 public struct Round: Primitive {
   public static let name = "round"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)  // piecewise constant: zeros
+  }
   public static var readsValues: Bool { false }
   public let decimals: Int
   public func forward(_ inputs: [Tensor]) throws -> Tensor {

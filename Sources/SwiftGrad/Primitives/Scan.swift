@@ -60,6 +60,9 @@ public struct Cumsum: LinearPrimitive {
 /// the masks are held fixed, so mixed terms through that zero are dropped, as for `prod`).
 public struct Cumprod: Primitive {
   public static let name = "cumprod"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
   public let axis: Int
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]

@@ -67,6 +67,9 @@ public struct Copy: LinearPrimitive {
 /// Joins tensors along an existing axis. Linear in every input.
 public struct Concatenate: Primitive {
   public static let name = "concatenate"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)  // linear in its float inputs
+  }
   public let axis: Int
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     var shape = inputs[0].shape

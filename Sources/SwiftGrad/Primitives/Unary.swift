@@ -48,7 +48,7 @@ extension ElementwiseUnary {
   /// path, second-order ones the other.
   func fusedVJP(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor? {
     guard !GradMode.isEnabled, ProgramRecorder.current == nil, Self.derivativeValue(1.0, 1.0) != nil,
-      y.dtype.isFloatingPoint, g.tangents.isEmpty, x.tangents.isEmpty, y.tangents.isEmpty, g.shape == y.shape,
+      y.dtype.isFloatingPoint, g.isUnperturbed, x.isUnperturbed, y.isUnperturbed, g.shape == y.shape,
       g.batch == nil, x.batch == nil, y.batch == nil
     else { return nil }
     let (xc, gc) = (try x.converted(to: y.dtype), try g.converted(to: y.dtype))
@@ -94,6 +94,11 @@ extension ElementwiseUnary {
     return try mul(t, derivative(inputs[0], output: output))
   }
 
+  /// Derived from `derivative` (Note [Taylor rule families]); the common ops state their recurrence.
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try taylorFromJVP(self, inputs, output: y, series: series, readsOutput: Self.readsOutput)
+  }
+
   /// Elementwise: the physical tensor goes through as it is, batch axis and all.
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
     (try SwiftGrad.apply(self, inputs), axes[0])
@@ -114,10 +119,16 @@ public struct Neg: ElementwiseUnary {
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     try tangents[0].map(neg)
   }
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try linearTaylor(self, inputs, output: y, series: series)
+  }
 }
 
 public struct Exp: ElementwiseUnary {
   public static let name = "exp"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try recurrence(inputs, y, series) { xs, ys, k in try odeTerm(xs, ys, k) }  // y' = y x'
+  }
   public static var hasLaneKernel: Bool { true }
   public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { VectorMath.exp(x) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { y }
@@ -128,6 +139,14 @@ public struct Exp: ElementwiseUnary {
 
 public struct Log: ElementwiseUnary {
   public static let name = "log"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    // x y' = x': y_k = (x_k - (1/k) sum_{j<k} (k-j) x_j y_{k-j}) / x_0
+    try recurrence(inputs, y, series) { xs, ys, k in
+      var num = xs[k]
+      for j in 1..<k { num = try sub(num, mul(mul(xs[j], ys[k - j]), Double(k - j) / Double(k))) }
+      return try div(num, xs[0])
+    }
+  }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 / x }
   public static func apply<T: FloatElement>(_ x: T) -> T { T.log(x) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(x) }
@@ -135,6 +154,13 @@ public struct Log: ElementwiseUnary {
 
 public struct Sin: ElementwiseUnary {
   public static let name = "sin"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    var cs = [try cos(inputs[0])]  // sin' = cos x', cos' = -sin x'
+    return try recurrence(inputs, y, series) { xs, ys, k in
+      cs.append(try neg(odeTerm(xs, ys, k)))
+      return try odeTerm(xs, cs, k)
+    }
+  }
   public static var hasLaneKernel: Bool { true }
   public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { VectorMath.sin(x) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { T.cos(x) }
@@ -144,6 +170,13 @@ public struct Sin: ElementwiseUnary {
 
 public struct Cos: ElementwiseUnary {
   public static let name = "cos"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    var ss = [try sin(inputs[0])]  // cos' = -sin x', sin' = cos x'
+    return try recurrence(inputs, y, series) { xs, ys, k in
+      ss.append(try odeTerm(xs, ys, k))
+      return try neg(odeTerm(xs, ss, k))
+    }
+  }
   public static var hasLaneKernel: Bool { true }
   public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { VectorMath.cos(x) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { -T.sin(x) }
@@ -161,6 +194,13 @@ public struct Tan: ElementwiseUnary {
 
 public struct Tanh: ElementwiseUnary {
   public static let name = "tanh"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    var zs = [try rsub(1, square(y))]  // y' = z x', z = 1 - y^2
+    return try recurrence(inputs, y, series) { xs, ys, k in
+      if k > 1 { zs.append(try squareTerm(ys, k - 1, scale: -1)!) }
+      return try odeTerm(xs, zs, k)
+    }
+  }
   public static var hasLaneKernel: Bool { true }
   public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { VectorMath.tanh(x) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 - y * y }
@@ -171,6 +211,13 @@ public struct Tanh: ElementwiseUnary {
 
 public struct Sigmoid: ElementwiseUnary {
   public static let name = "sigmoid"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    var zs = [try mul(y, rsub(1, y))]  // y' = z x', z = y - y^2
+    return try recurrence(inputs, y, series) { xs, ys, k in
+      if k > 1 { zs.append(try sub(ys[k - 1], squareTerm(ys, k - 1)!)) }
+      return try odeTerm(xs, zs, k)
+    }
+  }
   public static var hasLaneKernel: Bool { true }
   public static func applyLanes(_ x: SIMD8<Double>) -> SIMD8<Double>? { VectorMath.sigmoid(x) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { y * (1 - y) }
@@ -198,6 +245,13 @@ public struct Relu: ElementwiseUnary {
 
 public struct Sqrt: ElementwiseUnary {
   public static let name = "sqrt"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    // y^2 = x: y_k = (x_k - sum_{0<i<k} y_i y_{k-i}) / (2 y_0)
+    try recurrence(inputs, y, series) { xs, ys, k in
+      let num = try squareTerm(ys, k, from: 1).map { try sub(xs[k], $0) } ?? xs[k]
+      return try div(num, mul(ys[0], 2))
+    }
+  }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 0.5 / y }
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T { x.squareRoot() }
@@ -238,6 +292,9 @@ public struct Expm1: ElementwiseUnary {
 
 public struct Square: ElementwiseUnary {
   public static let name = "square"
+  public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
+    try recurrence(inputs, y, series) { xs, _, k in try squareTerm(xs, k)! }
+  }
   public static var isComputeBound: Bool { false }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 2 * x }
   public static func apply<T: FloatElement>(_ x: T) -> T { x * x }
