@@ -16,6 +16,7 @@ import threading
 import numpy as np
 
 from . import _C
+from ._dtypes import is_floating as _is_floating
 from .tree_util import flatten as _flatten, tree_flatten
 from .autograd import enable_grad, grad as _autograd_grad
 from ._vmap import vmap
@@ -43,7 +44,7 @@ def _argnums(argnums, nargs, name):
 
 
 def _is_float(t):
-    return t.dtype.kind == "f"
+    return _is_floating(t.dtype)
 
 
 def _float_input(x, name):
