@@ -23,8 +23,8 @@ enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 
 typedef void (*sgemm_fn)(int, int, int, int32_t, int32_t, int32_t, float, const float *, int32_t, const float *,
                          int32_t, float, float *, int32_t);
-typedef void (*sbgemm_fn)(int, int, int, int32_t, int32_t, int32_t, float, const void *, int32_t, const void *,
-                          int32_t, float, float *, int32_t);
+typedef void (*sbgemm_fn)(int, int, int, int32_t, int32_t, int32_t, float, const void *, int32_t, const void *, int32_t,
+                          float, float *, int32_t);
 typedef void (*dgemm_fn)(int, int, int, int32_t, int32_t, int32_t, double, const double *, int32_t, const double *,
                          int32_t, double, double *, int32_t);
 typedef int32_t (*getrf_fn)(int, int32_t, int32_t, double *, int32_t, int32_t *);

@@ -83,9 +83,9 @@ def test_autocast_is_thread_local_and_restored_on_error():
         t.start()
         t.join()
     assert seen == [sg.float32]
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(KeyError):
         with sg.autocast():
-            1 / 0
+            {}["missing"]
     assert not sg.amp.is_autocast_enabled()
 
 
@@ -251,5 +251,5 @@ def test_digits_mlp_under_bf16_autocast_matches_float32():
     losses16, acc16 = _train_digits(True)
     assert acc32 > 0.9
     assert abs(acc16 - acc32) <= 0.01
-    assert losses16[-1] == pytest.approx(losses32[-1], rel=0.01, abs=2e-3)
+    assert losses16 == pytest.approx(losses32, rel=0.01)
     assert losses16[-1] < 0.5 * losses16[0]

@@ -8,7 +8,9 @@ public enum GradScaling {
   public static func unscale(_ grads: [Tensor], inverseScale: Double) throws -> Bool {
     guard inverseScale.isFinite else { throw SGError.value("unscale_: inverse scale \(inverseScale) is not finite") }
     for g in grads {
-      guard g.dtype.isFloatingPoint else { throw SGError.type("unscale_: gradients must be floating point, got \(g.dtype)") }
+      guard g.dtype.isFloatingPoint else {
+        throw SGError.type("unscale_: gradients must be floating point, got \(g.dtype)")
+      }
       try DirectWrite.checkWritable(g, "unscale_")
     }
     var foundNonFinite = false
