@@ -98,6 +98,7 @@ class GradScaler:
         self._per_optimizer = {}
 
     def is_enabled(self):
+        """Whether the scaler acts (a disabled one passes losses and steps through unchanged)."""
         return self._enabled
 
     def get_scale(self):
@@ -105,12 +106,15 @@ class GradScaler:
         return self._scale if self._enabled else 1.0
 
     def get_growth_factor(self):
+        """The factor the scale grows by after `growth_interval` clean steps."""
         return self._growth_factor
 
     def get_backoff_factor(self):
+        """The factor the scale shrinks by after a step with an inf/NaN gradient."""
         return self._backoff_factor
 
     def get_growth_interval(self):
+        """The number of clean steps in a row after which the scale grows."""
         return self._growth_interval
 
     def scale(self, outputs):
@@ -179,6 +183,7 @@ class GradScaler:
                 "growth_interval": self._growth_interval, "_growth_tracker": self._growth_tracker}
 
     def load_state_dict(self, state_dict):
+        """Restores a `state_dict()` (scale, factors, interval and growth tracker)."""
         if not self._enabled:
             return
         if not state_dict:
