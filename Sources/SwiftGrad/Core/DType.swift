@@ -21,9 +21,12 @@
 /// calls sgemm on converted operands (or OpenBLAS's `cblas_sbgemm` when it is exported).
 ///
 /// Adding a dtype (int8, uint16, complex64, ...) is: a case with a new code, its row in `kind`,
-/// `itemSize`, `description`, an `Element` conformance for its Swift storage type, and its arm
-/// in the two conversion switches of `copyInto` (Kernels/Strided.swift) plus the C/Python maps.
-/// Promotion needs nothing: it is computed from kind and size.
+/// `itemSize`, `description` (and `computeDType`), a `NumericElement` conformance for its Swift
+/// storage type, its arms in `copyInto`'s two switches (Kernels/Strided.swift) and in `full`, and
+/// the C/Python maps (include/swiftgrad.h, python/csrc, python/swiftgrad/_dtypes.py). The
+/// compiler lists the exhaustive switches of the kernels that still need an arm. Promotion needs
+/// nothing: it is computed from kind and size. A narrow integer can reuse the low-precision path
+/// as the 16-bit floats do: computeDType int64, widened on the way in, wrapped on the way out.
 public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
   case bool = 0
   case int64 = 1
