@@ -10,7 +10,8 @@
  *     6 memory error (an allocation that cannot succeed, refused before it is made).
  *   The message is read with sg_last_error() on the same thread, right after the failing call.
  * - Arguments are validated in Swift before any kernel runs; bad input never traps.
- * - dtype codes: 0 bool, 1 int64, 2 float32, 3 float64.
+ * - dtype codes: 0 bool, 1 int64, 2 float32, 3 float64, 4 bfloat16, 5 float16 (fixed; new dtypes take new
+ *   codes: Note [The dtype layer] in Sources/SwiftGrad/Core/DType.swift).
  * - Shapes, strides (in elements) and axes are int64 arrays with an explicit length.
  */
 #ifndef SWIFTGRAD_H
@@ -24,7 +25,7 @@ extern "C" {
 typedef void *sg_tensor;
 typedef void (*sg_release_fn)(void *context);
 
-enum { SG_BOOL = 0, SG_INT64 = 1, SG_FLOAT32 = 2, SG_FLOAT64 = 3 };
+enum { SG_BOOL = 0, SG_INT64 = 1, SG_FLOAT32 = 2, SG_FLOAT64 = 3, SG_BFLOAT16 = 4, SG_FLOAT16 = 5 };
 enum {
   SG_OK = 0,
   SG_VALUE_ERROR = 1,
@@ -187,6 +188,12 @@ int sg_setitem(sg_tensor *out, sg_tensor target, const int64_t *items, int n_ite
 /* Optimizer steps: update `param` and the state buffers in place (bumping their version
  * counters) and record nothing. grad and every state buffer must have param's shape and dtype;
  * state buffers must be contiguous. Scalars follow torch.optim's meaning. */
+/* Mixed precision. sg_autocast_set: this thread's autocast dtype (SG_BFLOAT16, SG_FLOAT16 or -1 for off;
+ * Note [Autocast]); the previous one goes to *previous. sg_amp_unscale: multiplies each of the n
+ * gradients in place by inverse_scale (no graph; bumps versions) and sets *found_inf to 1 when any
+ * element was inf or NaN before (GradScaler.unscale_). */
+int sg_autocast_set(int dtype, int *previous);
+int sg_amp_unscale(const sg_tensor *grads, int n, double inverse_scale, int *found_inf);
 int sg_optim_sgd_step(sg_tensor param, sg_tensor grad, sg_tensor momentum_buffer_or_null, double lr, double momentum,
                       double dampening, double weight_decay, int nesterov, int maximize, int first_step);
 int sg_optim_adam_step(sg_tensor param, sg_tensor grad, sg_tensor exp_avg, sg_tensor exp_avg_sq,

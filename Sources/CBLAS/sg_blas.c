@@ -23,6 +23,8 @@ enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 
 typedef void (*sgemm_fn)(int, int, int, int32_t, int32_t, int32_t, float, const float *, int32_t, const float *,
                          int32_t, float, float *, int32_t);
+typedef void (*sbgemm_fn)(int, int, int, int32_t, int32_t, int32_t, float, const void *, int32_t, const void *, int32_t,
+                          float, float *, int32_t);
 typedef void (*dgemm_fn)(int, int, int, int32_t, int32_t, int32_t, double, const double *, int32_t, const double *,
                          int32_t, double, double *, int32_t);
 typedef int32_t (*getrf_fn)(int, int32_t, int32_t, double *, int32_t, int32_t *);
@@ -44,6 +46,7 @@ static struct {
   char preselected[32];
   sgemm_fn sgemm;
   dgemm_fn dgemm;
+  sbgemm_fn sbgemm;
   getrf_fn getrf;
   getri_fn getri;
   potrf_fn potrf;
@@ -109,6 +112,7 @@ static int open_library(const char *name, int system_library) {
   }
   blas.sgemm = (sgemm_fn)symbol(handle, NULL, prefix, "cblas_sgemm");
   blas.dgemm = (dgemm_fn)symbol(handle, NULL, prefix, "cblas_dgemm");
+  blas.sbgemm = (sbgemm_fn)symbol(handle, NULL, prefix, "cblas_sbgemm"); /* optional (OpenBLAS >= 0.3.10) */
   blas.getrf = (getrf_fn)symbol(handle, lapacke, prefix, "LAPACKE_dgetrf");
   blas.getri = (getri_fn)symbol(handle, lapacke, prefix, "LAPACKE_dgetri");
   blas.potrf = (potrf_fn)symbol(handle, lapacke, prefix, "LAPACKE_dpotrf");
@@ -187,6 +191,12 @@ void sg_dgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, double al
               const double *b, int32_t ldb, double beta, double *c, int32_t ldc) {
   blas.dgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, c,
              ldc);
+}
+int sg_blas_has_sbgemm(void) { return sg_blas_ready() && blas.sbgemm != NULL; }
+void sg_sbgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, const void *a, int32_t lda, const void *b,
+               int32_t ldb, float *c, int32_t ldc) {
+  blas.sbgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c,
+              ldc);
 }
 int32_t sg_dgetrf(int32_t m, int32_t n, double *a, int32_t lda, int32_t *ipiv) {
   return blas.getrf(ROW_MAJOR, m, n, a, lda, ipiv);

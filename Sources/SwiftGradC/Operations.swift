@@ -128,16 +128,20 @@ nonisolated(unsafe) private var callCounts = [Int64](repeating: 0, count: Operat
 @_cdecl("sg_op_unary") public func sg_op_unary(_ op: Int32, _ o: OutHandle?, _ a: Handle?) -> Int32 {
   noteCall(op)
   return produce(o, a) { t in
-    guard case .unary(let f)? = operation(op)?.body else { throw SGError.value("operation \(op) is not unary") }
-    return try f(t[0])
+    guard let o = operation(op), case .unary(let f) = o.body else {
+      throw SGError.value("operation \(op) is not unary")
+    }
+    return try f(Autocast.operand(o.name, t[0]))
   }
 }
 
 @_cdecl("sg_op_binary") public func sg_op_binary(_ op: Int32, _ o: OutHandle?, _ a: Handle?, _ b: Handle?) -> Int32 {
   noteCall(op)
   return produce(o, a, b) { t in
-    guard case .binary(let f)? = operation(op)?.body else { throw SGError.value("operation \(op) is not binary") }
-    return try f(t[0], t[1])
+    guard let o = operation(op), case .binary(let f) = o.body else {
+      throw SGError.value("operation \(op) is not binary")
+    }
+    return try f(Autocast.operand(o.name, t[0]), Autocast.operand(o.name, t[1]))
   }
 }
 
@@ -180,7 +184,7 @@ public func sg_op_call(
     guard let o = operation(op) else { throw SGError.value("no operation number \(op)") }
     guard let count, let heap, n >= 0, n == 0 || values != nil else { throw SGError.value("null argument") }
     let decoded = try (0..<Int(n)).map { try decodeValue(values! + 32 * $0) }
-    let results = try o.call(decoded)
+    let results = try o.call(Autocast.values(o.name, decoded))
     heap.pointee = nil
     var target = outs
     if results.count > capacity || outs == nil {

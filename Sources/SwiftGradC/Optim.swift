@@ -63,3 +63,25 @@ public func sg_inplace_copy(_ dst: Handle?, _ src: Handle?) -> Int32 {
     try DirectWrite.copy(tensor(dst), from: tensor(src))
   }
 }
+
+// Mixed precision (Note [Autocast], Optim/GradScaling.swift).
+
+@_cdecl("sg_autocast_set")
+public func sg_autocast_set(_ code: Int32, _ previous: UnsafeMutablePointer<Int32>?) -> Int32 {
+  guarded {
+    guard let previous else { throw SGError.value("autocast_set: null output") }
+    let d: DType? = code < 0 ? nil : try dtype(code)
+    previous.pointee = try Autocast.set(d)?.rawValue ?? -1
+  }
+}
+
+@_cdecl("sg_amp_unscale")
+public func sg_amp_unscale(
+  _ grads: UnsafePointer<Handle?>?, _ n: Int32, _ inverseScale: Double, _ foundInf: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+  guarded {
+    guard let foundInf else { throw SGError.value("amp_unscale: null output") }
+    let tensors = try handles(grads, n, "gradients")
+    foundInf.pointee = try GradScaling.unscale(tensors, inverseScale: inverseScale) ? 1 : 0
+  }
+}

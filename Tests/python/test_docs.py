@@ -130,7 +130,7 @@ def test_swift_guide_examples_are_the_compiled_ones():
 MODULES = [sg, sg.autograd, sg.random, sg.graph, sg.transforms, sg.nn, sg.nn.functional, sg.nn.init, sg.optim,
            sg.optim.lr_scheduler, sg.optim.swa_utils, sg.nn.utils, sg.testing, sg.testing.pytest_plugin,
            sg.distributed, sg.utils.data,
-           sg.tree_util]
+           sg.tree_util, sg.amp]
 
 
 def _public_callables():

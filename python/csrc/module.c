@@ -83,6 +83,7 @@ static int dtype_of_format(const char *format, Py_ssize_t itemsize) {
   switch (format[0]) {
     case 'd': return itemsize == 8 ? SG_FLOAT64 : -1;
     case 'f': return itemsize == 4 ? SG_FLOAT32 : -1;
+    case 'e': return itemsize == 2 ? SG_FLOAT16 : -1;
     case 'q':
     case 'l': return itemsize == 8 ? SG_INT64 : -1;
     case '?': return itemsize == 1 ? SG_BOOL : -1;
@@ -91,8 +92,10 @@ static int dtype_of_format(const char *format, Py_ssize_t itemsize) {
 }
 
 /* Wraps a buffer-exporting object without copying. Returns 1 on success, 0 when the buffer's
- * layout or dtype is not usable directly (caller converts), -1 on error. */
-static int wrap_buffer(PyObject *obj, sg_tensor *out) {
+ * layout or dtype is not usable directly (caller converts), -1 on error. `forced` >= 0 reads the
+ * buffer's 16-bit items as that dtype (bfloat16, which has no buffer format: Python passes a
+ * uint16 view of an ml_dtypes array). */
+static int wrap_buffer(PyObject *obj, sg_tensor *out, int forced) {
   Py_buffer *view = PyMem_RawMalloc(sizeof(Py_buffer));
   if (!view) {
     PyErr_NoMemory();
@@ -103,7 +106,9 @@ static int wrap_buffer(PyObject *obj, sg_tensor *out) {
     PyMem_RawFree(view);
     return 0;
   }
-  int dtype = dtype_of_format(view->format, view->itemsize);
+  int half = forced == SG_BFLOAT16 || forced == SG_FLOAT16;
+  int raw16 = view->itemsize == 2 && view->format && strchr("HhBe", view->format[0]);
+  int dtype = forced >= 0 ? (half && raw16 ? forced : -1) : dtype_of_format(view->format, view->itemsize);
   int ok = dtype >= 0 && view->ndim <= SG_MAX_DIMS;
   int64_t shape[SG_MAX_DIMS], strides[SG_MAX_DIMS];
   int64_t low = 0, high = 0;
@@ -136,7 +141,7 @@ static int wrap_buffer(PyObject *obj, sg_tensor *out) {
 
 /* Any array-like -> new handle, without copying when the memory is usable as it is. */
 static int tensor_from_arraylike(PyObject *obj, sg_tensor *out, const char *what) {
-  int wrapped = wrap_buffer(obj, out);
+  int wrapped = wrap_buffer(obj, out, -1);
   if (wrapped != 0) return wrapped < 0 ? -1 : 0;
   if (!sg_array_converter) {
     PyErr_Format(PyExc_TypeError, "%s: cannot convert %.100s to a tensor", what, Py_TYPE(obj)->tp_name);
@@ -144,14 +149,38 @@ static int tensor_from_arraylike(PyObject *obj, sg_tensor *out, const char *what
   }
   PyObject *array = PyObject_CallOneArg(sg_array_converter, obj);
   if (!array) return -1;
-  wrapped = wrap_buffer(array, out);
+  int forced = -1;
+  if (PyTuple_Check(array) && PyTuple_GET_SIZE(array) == 2) { /* (uint16 view, dtype code): bfloat16 */
+    PyObject *pair = array;
+    forced = (int)PyLong_AsLong(PyTuple_GET_ITEM(pair, 1));
+    array = PyTuple_GET_ITEM(pair, 0);
+    Py_INCREF(array);
+    Py_DECREF(pair);
+    if (forced == -1 && PyErr_Occurred()) {
+      Py_DECREF(array);
+      return -1;
+    }
+  }
+  wrapped = wrap_buffer(array, out, forced);
   Py_DECREF(array);
   if (wrapped == 0) PyErr_Format(PyExc_TypeError, "%s: cannot convert %.100s to a tensor", what, Py_TYPE(obj)->tp_name);
   return wrapped == 1 ? 0 : -1;
 }
 
-static PyObject *py_from_buffer(PyObject *self, PyObject *obj) {
+static PyObject *py_from_buffer(PyObject *self, PyObject *args) {
+  PyObject *obj;
+  int forced = -1;
+  if (!PyArg_ParseTuple(args, "O|i:from_buffer", &obj, &forced)) return NULL;
   sg_tensor h;
+  if (forced >= 0) {
+    int wrapped = wrap_buffer(obj, &h, forced);
+    if (wrapped < 0) return NULL;
+    if (wrapped == 0) {
+      PyErr_SetString(PyExc_TypeError, "from_buffer: a dtype code needs a buffer of 16-bit items");
+      return NULL;
+    }
+    return sg_wrap(h);
+  }
   if (tensor_from_arraylike(obj, &h, "from_numpy") < 0) return NULL;
   return sg_wrap(h);
 }
@@ -372,7 +401,9 @@ done:
 }
 
 static PyMethodDef module_methods[] = {
-    {"from_buffer", py_from_buffer, METH_O, "Zero-copy tensor over an object's buffer (NumPy array)."},
+    {"from_buffer", py_from_buffer, METH_VARARGS,
+     "from_buffer(obj, code=-1): zero-copy tensor over an object's buffer (NumPy array); code reads 16-bit "
+     "items as that dtype (bfloat16)."},
     {"_set_tensor_class", py_set_tensor_class, METH_O, "Internal: the Python subclass results are created as."},
     {"_set_array_converter", py_set_array_converter, METH_O,
      "Internal: the function turning non-tensor operands into arrays."},

@@ -110,7 +110,41 @@ static PyObject *py_alias_as(PyObject *self, PyObject *args) {
   return (PyObject *)obj;
 }
 
+/* Mixed precision (Note [Autocast] in Sources/SwiftGrad/Core/Autocast.swift, sg.amp). */
+static PyObject *py_autocast_set(PyObject *self, PyObject *args) {
+  int code, previous;
+  if (!PyArg_ParseTuple(args, "i", &code)) return NULL;
+  int status = sg_autocast_set(code, &previous);
+  if (status) return sg_raise(status);
+  return PyLong_FromLong(previous);
+}
+
+static PyObject *py_amp_unscale(PyObject *self, PyObject *args) {
+  PyObject *list;
+  double inverse_scale;
+  if (!PyArg_ParseTuple(args, "O!d", &PyList_Type, &list, &inverse_scale)) return NULL;
+  Py_ssize_t n = PyList_GET_SIZE(list);
+  if (n > INT32_MAX) return PyErr_Format(PyExc_ValueError, "amp_unscale: too many gradients");
+  sg_tensor *handles = PyMem_Malloc((n ? n : 1) * sizeof(sg_tensor));
+  if (!handles) return PyErr_NoMemory();
+  for (Py_ssize_t i = 0; i < n; i++) {
+    if (sg_tensor_handle(PyList_GET_ITEM(list, i), &handles[i], 0, "amp_unscale gradient") < 0) {
+      PyMem_Free(handles);
+      return NULL;
+    }
+  }
+  int found = 0;
+  int status = sg_amp_unscale(handles, (int)n, inverse_scale, &found);
+  PyMem_Free(handles);
+  if (status) return sg_raise(status);
+  return PyBool_FromLong(found);
+}
+
 static PyMethodDef optim_methods[] = {
+    {"autocast_set", py_autocast_set, METH_VARARGS,
+     "autocast_set(code): sets this thread's autocast dtype (-1: off); returns the previous code."},
+    {"amp_unscale", py_amp_unscale, METH_VARARGS,
+     "amp_unscale(grads, inverse_scale): multiplies every gradient in place; True if any was inf/NaN."},
     {"optim_sgd_step", py_sgd_step, METH_VARARGS,
      "optim_sgd_step(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step)"},
     {"optim_adam_step", py_adam_step, METH_VARARGS,

@@ -1,5 +1,8 @@
 /* The Tensor type: a PyObject holding a Swift tensor handle. Python-level conveniences live
  * in the subclass swiftgrad.Tensor; everything hot (operators, attributes, buffer) is here. */
+#include <math.h>
+#include <string.h>
+
 #include "swiftgrad_ext.h"
 
 static const char *format_of(int dtype) {
@@ -7,6 +10,8 @@ static const char *format_of(int dtype) {
     case SG_BOOL: return "?";
     case SG_INT64: return "q";
     case SG_FLOAT32: return "f";
+    case SG_FLOAT16: return "e";
+    case SG_BFLOAT16: return "H"; /* no buffer format exists: raw bits; Tensor.numpy() views them as bfloat16 */
     default: return "d";
   }
 }
@@ -14,9 +19,26 @@ static const char *format_of(int dtype) {
 static Py_ssize_t itemsize_of(int dtype) {
   switch (dtype) {
     case SG_BOOL: return 1;
+    case SG_BFLOAT16:
+    case SG_FLOAT16: return 2;
     case SG_FLOAT32: return 4;
     default: return 8;
   }
+}
+
+/* A bfloat16 or float16 element's value (exact: both widen to float32 without rounding). */
+static double sg_half_to_double(uint16_t h, int dtype) {
+  if (dtype == SG_BFLOAT16) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+  }
+  int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+  double sign = (h & 0x8000) ? -1.0 : 1.0;
+  if (exponent == 0x1f) return mantissa ? NAN : sign * INFINITY;
+  if (exponent == 0) return sign * ldexp(mantissa, -24);
+  return sign * ldexp(mantissa + 1024, exponent - 25);
 }
 
 static void tensor_dealloc(TensorObject *self) {
@@ -27,8 +49,18 @@ static void tensor_dealloc(TensorObject *self) {
 
 /* --- Buffer protocol: np.asarray(t) shares the Swift storage ---------------------------- */
 
+/* A bfloat16 tensor's buffer is its raw bits (format "H"): exported only through _bits(), so that
+ * NumPy, which tries the buffer protocol first, falls back to __array__ (an ml_dtypes array). */
+static _Thread_local int export_bfloat16_bits;
+
 static int tensor_getbuffer(TensorObject *self, Py_buffer *view, int flags) {
   sg_tensor h = self->handle;
+  if (sg_tensor_dtype(h) == SG_BFLOAT16 && !export_bfloat16_bits) {
+    PyErr_SetString(PyExc_BufferError,
+                    "a bfloat16 tensor has no buffer-protocol format; use np.asarray(t) or t.numpy() "
+                    "(an ml_dtypes.bfloat16 array)");
+    return -1;
+  }
   if (sg_tensor_is_sparse(h)) {
     PyErr_SetString(PyExc_BufferError, "a row-sparse gradient has no dense buffer; call .to_dense() first");
     return -1;
@@ -204,7 +236,16 @@ static PyObject *tensor_shares_memory(TensorObject *self, PyObject *other) {
   return PyBool_FromLong(sg_tensor_same_storage(self->handle, ((TensorObject *)other)->handle));
 }
 
+static PyObject *tensor_bits(TensorObject *self, PyObject *unused) {
+  export_bfloat16_bits = 1;
+  PyObject *view = PyMemoryView_FromObject((PyObject *)self);
+  export_bfloat16_bits = 0;
+  return view;
+}
+
 static PyMethodDef tensor_methods[] = {
+    {"_bits", (PyCFunction)tensor_bits, METH_NOARGS,
+     "Internal: a memoryview of the elements (a bfloat16 tensor's as uint16 bits)."},
     {"backward", (PyCFunction)(void (*)(void))tensor_backward, METH_VARARGS | METH_KEYWORDS,
      "backward(gradient=None, retain_graph=None, create_graph=False): accumulate gradients into leaves' .grad."},
     {"detach", (PyCFunction)tensor_detach, METH_NOARGS, "A tensor sharing storage, with no history."},
@@ -313,6 +354,8 @@ static PyObject *scalar_value(TensorObject *self, const char *what) {
     case SG_BOOL: return PyBool_FromLong(*(char *)p);
     case SG_INT64: return PyLong_FromLongLong(*(int64_t *)p);
     case SG_FLOAT32: return PyFloat_FromDouble(*(float *)p);
+    case SG_BFLOAT16:
+    case SG_FLOAT16: return PyFloat_FromDouble(sg_half_to_double(*(uint16_t *)p, sg_tensor_dtype(self->handle)));
     default: return PyFloat_FromDouble(*(double *)p);
   }
 }

@@ -14,6 +14,7 @@ from . import _C, _blas  # noqa: E402
 
 _blas.load()
 from ._dtypes import bool_, float32, float64, int64, code_of as _code_of, supported_array as _supported_array
+from ._dtypes import bfloat16, float16, from_array as _from_array, array_for_c as _array_for_c
 from ._dtypes import float_dtype as _float_dtype, get_default_dtype, is_python_data as _is_python_data
 from ._dtypes import set_default_dtype
 from ._tensor import Tensor
@@ -22,7 +23,7 @@ from .autograd import detect_anomaly, enable_grad, no_grad, set_grad_enabled, is
 
 bool = bool_  # noqa: A001  (sg.bool, as the API contract names it)
 
-_C._set_array_converter(_supported_array)
+_C._set_array_converter(_array_for_c)
 
 # --- Creating tensors ---------------------------------------------------------------------
 
@@ -32,7 +33,7 @@ def from_numpy(a):
     if not isinstance(a, _np.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(a).__name__}")
     _code_of(a.dtype)  # raises TypeError for dtypes swiftgrad does not have
-    return _C.from_buffer(a)
+    return _from_array(a)
 
 
 def from_dlpack(x):
@@ -93,7 +94,7 @@ def tensor(data, dtype=None, requires_grad=False):
     if dtype is not None:
         _code_of(dtype)
         a = a.astype(dtype)
-    t = _C.from_buffer(_np.array(a, copy=True, order="C"))
+    t = _from_array(_np.array(a, copy=True, order="C"))
     if requires_grad:
         t.requires_grad = True
     return t
@@ -109,7 +110,7 @@ def asarray(x, dtype=None):
     if dtype is not None:
         _code_of(dtype)
         a = a.astype(dtype, copy=False)
-    return _C.from_buffer(a)
+    return _from_array(a)
 
 
 def _shape(shape):
@@ -226,6 +227,10 @@ from .transforms import vmap  # noqa: E402
 from ._jet import jet, taylor_derivatives, laplacian  # noqa: E402
 
 from . import linalg  # noqa: E402
+
+# --- Mixed precision (python/swiftgrad/amp.py; docs/MIXED_PRECISION.md) ---------------------------
+from . import amp  # noqa: E402
+from .amp import autocast  # noqa: E402
 
 # --- Pytrees (python/swiftgrad/tree_util.py): the containers every API below flattens ------------
 from . import tree_util  # noqa: E402

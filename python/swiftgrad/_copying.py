@@ -17,6 +17,7 @@ not between distinct views (each is written on its own); `copy.copy` copies the 
 import numpy as np
 
 from . import _C
+from ._dtypes import from_array as _from_array
 
 _GROUPS = object()  # the deepcopy memo key (by id) of the storages already copied in one call
 
@@ -28,7 +29,7 @@ def contiguous(a):
 
 def _rebuild(cls, array, requires_grad, state=None):
     """The unpickling side of `Tensor.__reduce_ex__`: a tensor of class `cls` owning `array`."""
-    t = _C.from_buffer(contiguous(array))
+    t = _from_array(contiguous(array))
     return _finish(t, cls, requires_grad, state)
 
 
@@ -56,7 +57,7 @@ def reduce_ex(t, protocol):
 def shallow_copy(t):
     """`copy.copy`: new memory holding the same values (NumPy's `ndarray.__copy__`), same class
     and `requires_grad`, no history and no `.grad`."""
-    return _finish(_C.from_buffer(np.array(t.numpy(), order="K", copy=True)), type(t), t.requires_grad, _state(t))
+    return _finish(_from_array(np.array(t.numpy(), order="K", copy=True)), type(t), t.requires_grad, _state(t))
 
 
 def _extent(a):
@@ -78,7 +79,7 @@ def deep_copy(t, memo):
 
     a = t.numpy()
     if a.size == 0:
-        new = _C.from_buffer(np.empty(a.shape, a.dtype))
+        new = _from_array(np.empty(a.shape, a.dtype))
     else:
         groups = memo.setdefault(id(_GROUPS), [])
         lo, hi, start = _extent(a)
@@ -92,7 +93,7 @@ def deep_copy(t, memo):
             view = np.ndarray(a.shape, a.dtype, buffer=root, offset=start - lo, strides=a.strides)
             view[...] = a
             groups.append((t, lo, hi, root))
-        new = _C.from_buffer(view)
+        new = _from_array(view)
     state = _state(t)
     new = _finish(new, type(t), t.requires_grad, copy.deepcopy(state, memo) if state else None)
     memo[id(t)] = new

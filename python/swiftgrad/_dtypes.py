@@ -1,14 +1,25 @@
 """dtypes are NumPy dtype objects, so `t.dtype == np.float32` works as NumPy users expect."""
+import ml_dtypes
 import numpy as np
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
+# The 16-bit floats: NumPy's float16, and ml_dtypes' bfloat16 (NumPy has none).
+bfloat16 = np.dtype(ml_dtypes.bfloat16)
+float16 = np.dtype(np.float16)
 
-# Codes of the C ABI (include/swiftgrad.h).
-_BY_CODE = {0: bool_, 1: int64, 2: float32, 3: float64}
+# Codes of the C ABI (include/swiftgrad.h; Note [The dtype layer] in Sources/SwiftGrad/Core/DType.swift).
+_BY_CODE = {0: bool_, 1: int64, 2: float32, 3: float64, 4: bfloat16, 5: float16}
 _CODES = {d: c for c, d in _BY_CODE.items()}
+BFLOAT16_CODE = 4
+
+
+def is_floating(dtype):
+    """Whether `dtype` is one of swiftgrad's floating dtypes (bfloat16's NumPy kind is "V", not "f")."""
+    d = np.dtype(dtype)
+    return d.kind == "f" or d == bfloat16
 
 
 def dtype_of_code(code):
@@ -22,7 +33,7 @@ def code_of(dtype):
     except TypeError:
         raise TypeError(f"data type {dtype!r} not understood") from None
     if d not in _CODES:
-        raise TypeError(f"swiftgrad supports bool, int64, float32 and float64; got {d}")
+        raise TypeError(f"swiftgrad supports bool, int64, bfloat16, float16, float32 and float64; got {d}")
     return _CODES[d]
 
 
@@ -30,8 +41,14 @@ def supported_array(obj):
     """A NumPy array of a dtype swiftgrad has, viewing `obj` without copying when possible."""
     a = np.asarray(obj)
     kind = a.dtype.kind
-    if kind == "f":
+    if a.dtype == bfloat16:
+        target = bfloat16
+    elif kind == "f" and a.dtype == float16:
+        target = float16
+    elif kind == "f":
         target = float32 if a.dtype.itemsize <= 4 else float64
+    elif kind == "V" and a.dtype.itemsize <= 2 and np.can_cast(a.dtype, float32):
+        target = float32  # other ml_dtypes floats (float8_*): widened
     elif kind in "iu":
         target = int64
     elif kind == "b":
@@ -43,6 +60,24 @@ def supported_array(obj):
     if any(s % a.itemsize for s in a.strides) or not a.flags.aligned:
         a = np.ascontiguousarray(a)
     return a
+
+
+def array_for_c(obj):
+    """The extension's converter: `supported_array`, with a bfloat16 array (which has no
+    buffer-protocol format) given as `(uint16 view, code)`; the extension wraps its memory as bfloat16."""
+    a = supported_array(obj)
+    return (a.view(np.uint16), BFLOAT16_CODE) if a.dtype == bfloat16 else a
+
+
+def from_array(a):
+    """A tensor over the memory of the NumPy array `a` (of a supported dtype), without copying."""
+    from . import _C
+
+    if a.dtype == bfloat16:
+        if a.ndim == 0:
+            a = a.reshape(())  # a 0-d view of its own, so that .view below keeps the strides valid
+        return _C.from_buffer(a.view(np.uint16), BFLOAT16_CODE)
+    return _C.from_buffer(a)
 
 
 # --- The default floating dtype (sg.set_default_dtype) -------------------------------------------

@@ -24,6 +24,11 @@ def _prepare(inputs):
     from . import tensor
 
     inputs = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
+    for x in inputs:
+        d = getattr(x, "dtype", None)
+        if d is not None and np.dtype(d).itemsize == 2 and np.dtype(d).kind in "fV":
+            raise TypeError(f"gradcheck: {np.dtype(d)} inputs are too coarse for finite differences (step {1e-6} is "
+                            "below their resolution); check the derivative in float64 (x.astype(sg.float64))")
     arrays = [np.array(np.asarray(x), dtype=np.float64) for x in inputs]
     return arrays, [tensor(a, requires_grad=True) for a in arrays]
 

@@ -3,7 +3,7 @@ buffer protocol) is implemented in C (`_C.TensorBase`); this subclass adds conve
 import numpy as np
 
 from . import _C, _copying
-from ._dtypes import code_of, dtype_of_code
+from ._dtypes import BFLOAT16_CODE, bfloat16, code_of, dtype_of_code
 
 
 class Tensor(_C.TensorBase):
@@ -14,7 +14,7 @@ class Tensor(_C.TensorBase):
 
     @property
     def dtype(self):
-        """The element type as a NumPy dtype (float32, float64, int64 or bool)."""
+        """The element type as a NumPy dtype (float32, float64, bfloat16 (ml_dtypes), float16, int64 or bool)."""
         return dtype_of_code(self._dtype_code)
 
     @property
@@ -71,7 +71,10 @@ class Tensor(_C.TensorBase):
         return _C.sparse_is_coalesced(self)
 
     def numpy(self):
-        """A NumPy array sharing this tensor's memory (no copy)."""
+        """A NumPy array sharing this tensor's memory (no copy); a bfloat16 tensor gives an
+        `ml_dtypes.bfloat16` array."""
+        if self._dtype_code == BFLOAT16_CODE:
+            return np.asarray(self._bits()).view(bfloat16)
         return np.asarray(memoryview(self))
 
     def __array__(self, dtype=None, copy=None):
@@ -211,6 +214,11 @@ class Tensor(_C.TensorBase):
     def astype(self, dtype):
         """A copy converted to `dtype` (same as `sg.astype`)."""
         return _C.cast(self, code_of(dtype))
+
+    def to(self, dtype):
+        """`astype(dtype)` under PyTorch's name (the CPU is the only device): a converted copy, or
+        self when the dtype already matches."""
+        return self if np.dtype(dtype) == self.dtype else self.astype(dtype)
 
     def clip(self, min=None, max=None):  # noqa: A002  (NumPy's parameter names)
         """Values limited to [min, max] (as `sg.clip`)."""

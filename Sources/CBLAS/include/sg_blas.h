@@ -34,6 +34,11 @@ void sg_sgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, float alp
               const float *b, int32_t ldb, float beta, float *c, int32_t ldc);
 void sg_dgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, double alpha, const double *a, int32_t lda,
               const double *b, int32_t ldb, double beta, double *c, int32_t ldc);
+// bfloat16 GEMM (OpenBLAS's cblas_sbgemm: bfloat16 A and B, float32 C, alpha 1, beta 0), when the
+// loaded library exports it: sg_blas_has_sbgemm() says so (Note [Low-precision GEMM], BLAS.swift).
+int sg_blas_has_sbgemm(void);
+void sg_sbgemm(int transA, int transB, int32_t m, int32_t n, int32_t k, const void *a, int32_t lda, const void *b,
+               int32_t ldb, float *c, int32_t ldc);
 
 // Row-major LAPACKE calls (the LAPACKE_* functions of the same names); the return value is
 // LAPACK's info (negative: a bad argument, positive: a numerical failure).

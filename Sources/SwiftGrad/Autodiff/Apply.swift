@@ -3,7 +3,7 @@
 public func apply<P: Primitive>(_ primitive: P, _ inputs: [Tensor]) throws -> Tensor {
   if inputs.contains(where: { $0.sparseRows != nil }) { return try apply(primitive, inputs.map { try $0.denseFace() }) }
   if inputs.contains(where: { $0.batch != nil }) { return try Batching.apply(primitive, inputs) }
-  var out = try primitive.forward(inputs)
+  var out = try primitive.forwardInStorageDType(inputs)
   if inputs.contains(where: { $0 === out }) { out = out.alias() }
   let state = ThreadState.current  // one thread-local lookup for the recorder and grad mode
   if let recorder = state.recorder { try recorder.record(primitive, inputs, out) }

@@ -156,7 +156,7 @@ public final class CompiledProgram {
         switch step {
         case .node(let i):
           let node = graph.nodes[i]
-          env[node.output] = try node.primitive.forward(node.inputs.map { try operand(env, $0) })
+          env[node.output] = try node.primitive.forwardInStorageDType(node.inputs.map { try operand(env, $0) })
         case .fused(let group):
           let results = try group.run(try group.externals.map { try operand(env, $0) })
           for (v, t) in zip(group.outputs, results) { env[v] = t }

@@ -49,7 +49,7 @@ struct FusionPlan {
   static func isFusable(_ node: Program.Node, _ graph: Program) -> Bool {
     guard node.primitive is any ElementwiseUnary || node.primitive is any ElementwiseBinary else { return false }
     let out = graph.values[node.output]
-    guard out.dtype.isFloatingPoint, !out.shape.contains(0) else { return false }
+    guard out.dtype.isFloatingPoint, !out.dtype.isLowPrecision, !out.shape.contains(0) else { return false }
     return node.inputs.allSatisfy { v in
       let value = graph.values[v]
       if value.shape == out.shape { return value.dtype == out.dtype }

@@ -75,7 +75,7 @@ public enum ProgramPasses {
         if case .constant(let t) = graph.values[v].source { return t }
         return try Tensor(uninitializedShape: [], dtype: .float64)  // unreachable: inputs are constants
       }
-      let result = try withoutGrad { try node.primitive.forward(inputs) }
+      let result = try withoutGrad { try node.primitive.forwardInStorageDType(inputs) }
       result.storage.isReadOnly = true
       graph.values[node.output].source = .constant(result)
       immutable.insert(node.output)

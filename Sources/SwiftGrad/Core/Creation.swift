@@ -32,6 +32,8 @@ public func full(_ shape: [Int], _ value: Double, dtype: DType = .float64) throw
   case .int64: t.pointer(Int64.self).initialize(repeating: Int64(fromDouble: value), count: n)
   case .float32: t.pointer(Float.self).initialize(repeating: Float(value), count: n)
   case .float64: t.pointer(Double.self).initialize(repeating: value, count: n)
+  case .bfloat16: t.pointer(BFloat16.self).initialize(repeating: BFloat16(fromDouble: value), count: n)
+  case .float16: t.pointer(Float16.self).initialize(repeating: Float16(fromDouble: value), count: n)
   }
   return t
 }

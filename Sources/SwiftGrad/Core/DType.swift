@@ -1,29 +1,114 @@
-/// Element types. Raw values order the promotion lattice: bool < int64 < float32 < float64.
+/// Note [The dtype layer]: a dtype is described by data, not by its place in an ordering.
+/// Each case states its `kind` (bool, signed, unsigned, float, complex), its `itemSize` and its
+/// `computeDType`; promotion, the float-only fallback and the low-precision path are derived from
+/// those, never from raw values. Raw values are the C ABI codes (`sg_tensor_dtype`,
+/// include/swiftgrad.h, python/swiftgrad/_dtypes.py) and stay fixed: new dtypes take new codes.
+///
+/// Promotion (`promote`) follows the array API standard and JAX:
+/// - same kind: the wider type; two floats of one width but different formats (bfloat16 and
+///   float16) meet at float32, the narrowest type holding both exactly;
+/// - different kinds: bool < integer < float < complex, the higher kind wins (int64 + bfloat16 is
+///   bfloat16, as in JAX; float32 + complex64 is complex64, float64 + complex64 complex128);
+/// - signed with unsigned: the signed type wider than the unsigned one (int8 + uint8 is int16);
+///   uint64 with a signed type has no integer home and gives float64 (JAX's choice).
+/// Weakly typed operands (Python scalars, `markWeaklyTyped`) only take part through their kind:
+/// `resultType` keeps the strong operand's dtype unless the scalar is of a higher kind.
+///
+/// Low precision: bfloat16 and float16 are storage formats. Their `computeDType` is float32:
+/// every primitive's forward kernel sees float32 operands and its float32 result is rounded once
+/// (round-to-nearest-even) into the storage dtype (Note [Low-precision forward] in
+/// Kernels/LowPrecision.swift). Reductions therefore accumulate in float32 (or wider) and matmul
+/// calls sgemm on converted operands (or OpenBLAS's `cblas_sbgemm` when it is exported).
+///
+/// Adding a dtype (int8, uint16, complex64, ...) is: a case with a new code, its row in `kind`,
+/// `itemSize`, `description` (and `computeDType`), a `NumericElement` conformance for its Swift
+/// storage type, its arms in `copyInto`'s two switches (Kernels/Strided.swift) and in `full`, and
+/// the C/Python maps (include/swiftgrad.h, python/csrc, python/swiftgrad/_dtypes.py). The
+/// compiler lists the exhaustive switches of the kernels that still need an arm. Promotion needs
+/// nothing: it is computed from kind and size. A narrow integer can reuse the low-precision path
+/// as the 16-bit floats do: computeDType int64, widened on the way in, wrapped on the way out.
 public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
   case bool = 0
   case int64 = 1
   case float32 = 2
   case float64 = 3
+  case bfloat16 = 4
+  case float16 = 5
+
+  public enum Kind: Int, Comparable, Sendable {
+    case bool = 0, signed = 1, unsigned = 2, float = 3, complex = 4
+    /// Bool < integer < float < complex; signed and unsigned share a rank.
+    public var rank: Int { self == .unsigned ? 1 : (self == .bool ? 0 : rawValue - 1) }
+    public static func < (a: Kind, b: Kind) -> Bool { a.rank < b.rank }
+  }
+
+  public var kind: Kind {
+    switch self {
+    case .bool: return .bool
+    case .int64: return .signed
+    case .float32, .float64, .bfloat16, .float16: return .float
+    }
+  }
 
   public var itemSize: Int {
     switch self {
     case .bool: return 1
-    case .int64, .float64: return 8
+    case .bfloat16, .float16: return 2
     case .float32: return 4
+    case .int64, .float64: return 8
     }
   }
-  public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
+
   public var description: String {
     switch self {
     case .bool: return "bool"
     case .int64: return "int64"
     case .float32: return "float32"
     case .float64: return "float64"
+    case .bfloat16: return "bfloat16"
+    case .float16: return "float16"
     }
   }
 
-  /// NumPy's promotion for two arrays.
-  public static func promote(_ a: DType, _ b: DType) -> DType { a.rawValue >= b.rawValue ? a : b }
+  /// Whether this is a real floating-point type (of any width, low precision included).
+  public var isFloatingPoint: Bool { kind == .float }
+  /// The dtype kernels compute in: float32 for the 16-bit floats, the dtype itself otherwise.
+  public var computeDType: DType { self == .bfloat16 || self == .float16 ? .float32 : self }
+  /// A storage-only float (bfloat16, float16): kernels never see it (Note [Low-precision forward]).
+  public var isLowPrecision: Bool { computeDType != self }
+  /// Machine epsilon of the floating types (the gap above 1); nil for the others.
+  public var epsilon: Double? {
+    switch self {
+    case .bfloat16: return 0x1p-7
+    case .float16: return 0x1p-10
+    case .float32: return 0x1p-23
+    case .float64: return 0x1p-52
+    default: return nil
+    }
+  }
+
+  /// The dtype of `kind` and `size` bytes, if swiftgrad has it.
+  static func of(_ kind: Kind, size: Int) -> DType? {
+    allCases.first { $0.kind == kind && $0.itemSize == size && !($0 == .bfloat16) }
+  }
+
+  /// The promotion of two strongly typed dtypes (Note [The dtype layer]).
+  public static func promote(_ a: DType, _ b: DType) -> DType {
+    if a == b { return a }
+    let (ka, kb) = (a.kind, b.kind)
+    if ka.rank != kb.rank { return ka.rank > kb.rank ? a : b }
+    switch (ka, kb) {
+    case (.float, .float):
+      if a.itemSize != b.itemSize { return a.itemSize > b.itemSize ? a : b }
+      return of(.float, size: a.itemSize * 2) ?? .float64  // bfloat16 + float16: float32
+    case (.signed, .unsigned), (.unsigned, .signed):
+      let (s, u) = ka == .signed ? (a, b) : (b, a)
+      if s.itemSize > u.itemSize { return s }
+      return of(.signed, size: u.itemSize * 2) ?? .float64
+    default:
+      return a.itemSize >= b.itemSize ? a : b
+    }
+  }
 
   /// The dtype a float-only op (exp, division, ...) computes in: ints and bools become float64.
   public var floatingPoint: DType { isFloatingPoint ? self : .float64 }
@@ -35,3 +120,5 @@ extension Bool: Element { public static var dtype: DType { .bool } }
 extension Int64: Element { public static var dtype: DType { .int64 } }
 extension Float: Element { public static var dtype: DType { .float32 } }
 extension Double: Element { public static var dtype: DType { .float64 } }
+extension Float16: Element { public static var dtype: DType { .float16 } }
+extension BFloat16: Element { public static var dtype: DType { .bfloat16 } }

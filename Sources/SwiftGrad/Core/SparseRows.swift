@@ -35,7 +35,7 @@ public final class SparseRows {
 
   /// The dense tensor (zeros outside the rows, duplicate rows summed).
   public func dense() throws -> Tensor {
-    try ScatterAdd(indices: indices, axis: 0, size: rowCount).forward([values])
+    try ScatterAdd(indices: indices, axis: 0, size: rowCount).forwardInStorageDType([values])
   }
 }
 

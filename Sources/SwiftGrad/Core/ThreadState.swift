@@ -18,6 +18,8 @@ final class ThreadState {
   var batchFrames: [BatchFrame] = []
   /// The levels whose batching rules are running, innermost last.
   var ruleLevels: [Int] = []
+  /// `sg.autocast`'s dtype on this thread (nil: off; Note [Autocast]).
+  var autocastDType: DType?
 
   deinit { lastErrorMessage?.deallocate() }
 

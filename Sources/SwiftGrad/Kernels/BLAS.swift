@@ -56,9 +56,32 @@ func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
       ta, tb, Int32(m), Int32(n), Int32(k), 1, opA.tensor.pointer(Double.self),
       Int32(opA.leadingDimension), opB.tensor.pointer(Double.self), Int32(opB.leadingDimension), 0,
       c.pointer(Double.self), ldc)
+  case .bfloat16, .float16:
+    try lowPrecisionGemm(a, b, into: c)
   case .int64, .bool:
     try integerGemm(try a.converted(to: .int64), try b.converted(to: .int64), into: c)
   }
+}
+
+/// Note [Low-precision GEMM]: bfloat16 operands go to OpenBLAS's `cblas_sbgemm` (bfloat16 in,
+/// float32 accumulation) when the loaded library exports it; otherwise both 16-bit formats are
+/// widened with the vectorised loops of LowPrecision.swift and multiplied by sgemm. Either way the
+/// float32 product is rounded once into `c`.
+private func lowPrecisionGemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
+  let (m, n) = (a.shape[0], b.shape[1])
+  let product = try Tensor(uninitializedShape: [m, n], dtype: .float32)
+  if c.dtype == .bfloat16 && a.dtype == .bfloat16 && b.dtype == .bfloat16 && sg_blas_has_sbgemm() != 0 {
+    let opA = try BLASOperand(a)
+    let opB = try BLASOperand(b)
+    try requireBLAS("matmul", dimensions: [opA.leadingDimension, opB.leadingDimension])
+    sg_sbgemm(
+      opA.transposed ? 1 : 0, opB.transposed ? 1 : 0, Int32(m), Int32(n), Int32(a.shape[1]),
+      UnsafeRawPointer(opA.tensor.baseAddress), Int32(opA.leadingDimension),
+      UnsafeRawPointer(opB.tensor.baseAddress), Int32(opB.leadingDimension), product.pointer(Float.self), Int32(n))
+  } else {
+    try gemm(try a.converted(to: .float32), try b.converted(to: .float32), into: product)
+  }
+  copyInto(c, from: product)
 }
 
 /// Integer matmul: no BLAS for it; a plain triple loop with wrapping arithmetic, as NumPy wraps.

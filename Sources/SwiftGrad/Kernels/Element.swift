@@ -79,5 +79,6 @@ extension Double: FloatElement {
 @inline(__always)
 func convertElement<S: NumericElement, D: NumericElement>(_ s: S, to _: D.Type) -> D {
   if S.self == D.self { return unsafeBitCast(s, to: D.self) }
+  if let v = convertLowPrecision(s, to: D.self) { return v }
   return S.dtype.isFloatingPoint ? D(fromDouble: s.doubleValue) : D(fromInt64: s.int64Value)
 }

@@ -91,8 +91,7 @@ public func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
 func resultType(_ a: Tensor, _ b: Tensor) -> DType {
   guard a.isWeaklyTyped != b.isWeaklyTyped else { return DType.promote(a.dtype, b.dtype) }
   let (strong, weak) = a.isWeaklyTyped ? (b, a) : (a, b)
-  func kind(_ d: DType) -> Int { d == .bool ? 0 : (d == .int64 ? 1 : 2) }
-  return kind(weak.dtype) <= kind(strong.dtype) ? strong.dtype : weak.dtype
+  return weak.dtype.kind.rank <= strong.dtype.kind.rank ? strong.dtype : weak.dtype
 }
 
 /// `f` applied to three same-shape operands (already of element type T), read through strides.

@@ -64,7 +64,9 @@ public func allFinite(_ x: Tensor) throws -> Bool {
 /// data accumulates in Double, as the generic kernel does. nil: not this case.
 func sumOfTrailingAxes(_ x: Tensor, axes: [Int], keepDims: Bool) throws -> Tensor? {
   let sorted = axes.sorted()
-  guard x.dtype.isFloatingPoint, x.isContiguous, sorted == Array((x.ndim - axes.count)..<x.ndim) else { return nil }
+  guard x.dtype.isFloatingPoint, !x.dtype.isLowPrecision, x.isContiguous,
+    sorted == Array((x.ndim - axes.count)..<x.ndim)
+  else { return nil }
   let inner = axes.reduce(1) { $0 * x.shape[$1] }
   let leading = Array(x.shape.prefix(x.ndim - axes.count))
   let outShape = keepDims ? leading + Array(repeating: 1, count: axes.count) : leading

@@ -54,6 +54,8 @@ func copyKernel(_ src: Tensor, to dtype: DType) throws -> Tensor {
 /// Writes `src`, broadcast to `dst.shape` and converted to `dst.dtype`, into the (possibly
 /// strided) view `dst`. The caller has checked that the shapes broadcast.
 func copyInto(_ dst: Tensor, from src: Tensor) {
+  if src.shape == dst.shape && src.isContiguous && dst.isContiguous
+    && LowPrecision.convertDense(src, into: dst, count: dst.count) { return }
   let srcStrides = broadcastStrides(src, to: dst.shape)
   // Two switches pick concrete element types so each loop below is specialised.
   func from<S: NumericElement>(_: S.Type) {
@@ -63,6 +65,8 @@ func copyInto(_ dst: Tensor, from src: Tensor) {
     case .int64: copyLoop(s, srcStrides, dst.pointer(Int64.self), dst.strides, dst.shape)
     case .float32: copyLoop(s, srcStrides, dst.pointer(Float.self), dst.strides, dst.shape)
     case .float64: copyLoop(s, srcStrides, dst.pointer(Double.self), dst.strides, dst.shape)
+    case .bfloat16: copyLoop(s, srcStrides, dst.pointer(BFloat16.self), dst.strides, dst.shape)
+    case .float16: copyLoop(s, srcStrides, dst.pointer(Float16.self), dst.strides, dst.shape)
     }
   }
   switch src.dtype {
@@ -70,6 +74,8 @@ func copyInto(_ dst: Tensor, from src: Tensor) {
   case .int64: from(Int64.self)
   case .float32: from(Float.self)
   case .float64: from(Double.self)
+  case .bfloat16: from(BFloat16.self)
+  case .float16: from(Float16.self)
   }
 }
 

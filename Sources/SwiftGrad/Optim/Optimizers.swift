@@ -86,6 +86,11 @@ public enum Optimizers {
     guard p.dtype.isFloatingPoint else {
       throw SGError.type("\(who): parameters must be floating point, got \(p.dtype)")
     }
+    guard !p.dtype.isLowPrecision else {
+      throw SGError.type(
+        "\(who): \(p.dtype) parameters are not updated in place; keep float32 master weights and run the "
+          + "forward under sg.autocast (docs/MIXED_PRECISION.md)")
+    }
     try DirectWrite.checkWritable(p, who)
     guard g.shape == p.shape else {
       throw SGError.value(

@@ -191,8 +191,8 @@ public struct IndexSet: Primitive {
   init(elements: Tensor, shape: [Int], dtype: DType) throws {
     self.elements = elements
     let count = shape.reduce(1, *)
-    let keep = try Tensor(uninitializedShape: shape, dtype: dtype)
-    let winners = try Tensor(uninitializedShape: elements.shape, dtype: dtype)
+    let keep = try Tensor(uninitializedShape: shape, dtype: dtype.computeDType)
+    let winners = try Tensor(uninitializedShape: elements.shape, dtype: dtype.computeDType)
     let e = elements.pointer(Int64.self)
     var last = [Int](repeating: -1, count: count)
     for j in 0..<elements.count { last[Int(e[j])] = j }
@@ -200,9 +200,9 @@ public struct IndexSet: Primitive {
       for i in 0..<count { keep.pointer(T.self)[i] = last[i] < 0 ? 1 : 0 }
       for j in 0..<elements.count { winners.pointer(T.self)[j] = last[Int(e[j])] == j ? 1 : 0 }
     }
-    if dtype == .float32 { fill(Float.self) } else { fill(Double.self) }
-    self.keep = keep
-    self.winners = winners
+    if dtype.computeDType == .float32 { fill(Float.self) } else { fill(Double.self) }
+    self.keep = try keep.converted(to: dtype)
+    self.winners = try winners.converted(to: dtype)
   }
 
   public func forward(_ inputs: [Tensor]) throws -> Tensor {

@@ -60,7 +60,7 @@ public struct ScaledDotProductAttention: Primitive {
 
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
     let recorded = GradMode.isEnabled || ([g, output] + inputs).contains { !$0.isUnperturbed || $0.batch != nil }
-    if recorded { return try compositeVJP(inputs, cotangent: g) }
+    if recorded || inputs[0].dtype.isLowPrecision { return try compositeVJP(inputs, cotangent: g) }
     let (q, k, v) = try (inputs[0].densified(), inputs[1].densified(), inputs[2].densified())
     let a = layout(inputs)
     // A replayed graph may have run forward again since; the statistics are then recomputed.
@@ -143,7 +143,7 @@ public struct ScaledDotProductAttention: Primitive {
   func dropoutScale(_ inputs: [Tensor]) throws -> Tensor? {
     guard dropout > 0 else { return nil }
     let a = layout(inputs)
-    let out = try Tensor(uninitializedShape: [a.batch, a.queries, a.keys], dtype: inputs[0].dtype)
+    let out = try Tensor(uninitializedShape: [a.batch, a.queries, a.keys], dtype: inputs[0].dtype.computeDType)
     let value = 1 / (1 - dropout)
     var x = 0
     func fill<T: FloatElement>(_: T.Type) {
@@ -158,7 +158,7 @@ public struct ScaledDotProductAttention: Primitive {
       }
     }
     if out.dtype == .float32 { fill(Float.self) } else { fill(Double.self) }
-    return out
+    return try out.converted(to: inputs[0].dtype)
   }
 
   func layout(_ inputs: [Tensor]) -> AttentionLayout {

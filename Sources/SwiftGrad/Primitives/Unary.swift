@@ -48,7 +48,8 @@ extension ElementwiseUnary {
   /// path, second-order ones the other.
   func fusedVJP(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor? {
     guard !GradMode.isEnabled, ProgramRecorder.current == nil, Self.derivativeValue(1.0, 1.0) != nil,
-      y.dtype.isFloatingPoint, g.isUnperturbed, x.isUnperturbed, y.isUnperturbed, g.shape == y.shape,
+      y.dtype.isFloatingPoint, !y.dtype.isLowPrecision,
+      g.isUnperturbed, x.isUnperturbed, y.isUnperturbed, g.shape == y.shape,
       g.batch == nil, x.batch == nil, y.batch == nil
     else { return nil }
     let (xc, gc) = (try x.converted(to: y.dtype), try g.converted(to: y.dtype))

@@ -20,6 +20,7 @@ Only the values are compared here, with NumPy; derivatives come from swiftgrad's
 import numpy as np
 
 from .. import asarray
+from .._dtypes import is_floating as _is_floating
 from ..tree_util import flatten as _flatten, tree_flatten
 
 # --sg-gradcheck-eps of the pytest plugin sets "eps" (the default step when `eps` is not given).
@@ -48,7 +49,7 @@ def _is_float(x):
     if isinstance(x, float):
         return True
     if isinstance(x, (Tensor, np.ndarray, np.generic)):
-        return np.dtype(x.dtype).kind == "f"
+        return _is_floating(x.dtype)
     return False
 
 
