@@ -64,6 +64,24 @@ extension GradcheckTests {
     GradcheckCase(operation: "logaddexp", shapes: [[3, 4], [4]], function: table("logaddexp")),
     GradcheckCase(operation: "hypot", shapes: [[3, 4], [3, 4]], awayFromZero: true, function: table("hypot")),
     GradcheckCase(operation: "arctan2", shapes: [[3, 4], [3, 4]], awayFromZero: true, function: table("arctan2")),
+    GradcheckCase(operation: "floor_divide", shapes: [[3, 4], [4]], awayFromZero: true,
+                  function: table("floor_divide")),
+    GradcheckCase(operation: "remainder", shapes: [[3, 4], [4]], awayFromZero: true) { xs in
+      try remainder(mul(xs[0], 4), xs[1])
+    },
+    GradcheckCase(operation: "copysign", shapes: [[3, 4], [3, 1]], awayFromZero: true, function: table("copysign")),
+    GradcheckCase(operation: "_tensordot", shapes: [[3, 2, 4], [2, 5, 3]],
+                  function: table("_tensordot", [.ints([1, 0]), .ints([0, 2])])),
+    GradcheckCase(operation: "vecdot", shapes: [[3, 4], [3, 1]], function: table("vecdot", [.int(0)])),
+    GradcheckCase(operation: "cumulative_sum", shapes: [[3, 4]],
+                  function: table("cumulative_sum", [.int(1), .bool(true)])),
+    GradcheckCase(operation: "cross", shapes: [[3, 4], [3, 1]], function: table("cross", [.int(0)])),
+    GradcheckCase(operation: "broadcast_arrays", shapes: [[3, 1], [4]]) { xs in
+      let both = try broadcastArrays(xs)
+      return try mul(both[0], both[1])
+    },
+    GradcheckCase(operation: "unstack", shapes: [[3, 4]], function: table("unstack", [.int(1)], output: 2)),
+    GradcheckCase(operation: "_unique_all", shapes: [[3, 4]], function: table("_unique_all")),
     GradcheckCase(operation: "where", shapes: [[3, 4], [3, 1]]) { xs in
       try `where`(greater(tensor([1, -1, 1, -1]), 0), xs[0], xs[1])
     },

@@ -124,17 +124,21 @@ public enum ForwardMode {
       let seen = try inputs.map { try strip($0, level: level) }
       let tangents = inputs.map { tangent(of: $0, level: level) }
       let output = try outputSeen(p, from: seen, out, level: level)
-      guard var t = try p.jvp(seen, output: output, tangents: tangents) else { continue }
-      if t.dtype != out.dtype { t = try cast(t, to: out.dtype) }
-      if t.shape != out.shape {
-        guard (try? broadcastShapes(t.shape, out.shape)) == out.shape else {
-          throw SGError.runtime(
-            "[jvp] \(P.name) returned a tangent of shape \(describe(t.shape)) for an output of "
-              + "shape \(describe(out.shape))")
-        }
-        t = try broadcastTo(t, out.shape)
-      }
-      out.tangents.append(LevelTangent(level: level, tangent: try strip(t, level: level)))
+      guard let t = try p.jvp(seen, output: output, tangents: tangents) else { continue }
+      let conformed = try conform(t, to: out, rule: "[jvp] \(P.name)", what: "a tangent")
+      out.tangents.append(LevelTangent(level: level, tangent: try strip(conformed, level: level)))
     }
+  }
+
+  /// A rule's result (a tangent or a Taylor coefficient) in the output's dtype and shape: cast, and
+  /// broadcast when the rule returned something broadcastable to it; anything else is the rule's bug.
+  static func conform(_ t: Tensor, to out: Tensor, rule: String, what: String) throws -> Tensor {
+    let typed = t.dtype == out.dtype ? t : try cast(t, to: out.dtype)
+    guard typed.shape != out.shape else { return typed }
+    guard (try? broadcastShapes(typed.shape, out.shape)) == out.shape else {
+      throw SGError.runtime(
+        "\(rule) returned \(what) of shape \(describe(typed.shape)) for an output of shape \(describe(out.shape))")
+    }
+    return try broadcastTo(typed, out.shape)
   }
 }

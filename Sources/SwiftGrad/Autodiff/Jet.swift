@@ -76,18 +76,9 @@ public enum JetMode {
     guard result.count == order else {
       throw SGError.runtime("[jet] \(P.name) returned \(result.count) Taylor coefficients for order \(order)")
     }
-    var cs = try result.map { c -> Tensor in
-      var c = c
-      if c.dtype != out.dtype { c = try cast(c, to: out.dtype) }
-      if c.shape != out.shape {
-        guard (try? broadcastShapes(c.shape, out.shape)) == out.shape else {
-          throw SGError.runtime(
-            "[jet] \(P.name) returned a coefficient of shape \(describe(c.shape)) for an output of "
-              + "shape \(describe(out.shape))")
-        }
-        c = try broadcastTo(c, out.shape)
-      }
-      return try ForwardMode.strip(c, level: level)
+    var cs = try result.map { c in
+      try ForwardMode.strip(ForwardMode.conform(c, to: out, rule: "[jet] \(P.name)", what: "a coefficient"),
+                            level: level)
     }
     let collapse = inputs.lazy.compactMap { $0.jets.first { $0.level == level }?.collapseOver }.first
     if let collapse, cs.count >= 2 { cs[1] = try collapsed(cs[1], over: collapse) }
