@@ -72,7 +72,7 @@ public func uniqueAll(_ x: Tensor) throws -> (values: Tensor, indices: Tensor, i
   }
   try x.requireUnbatched()
   let order: [Int]
-  var same: (Int, Int) -> Bool
+  let same: (Int, Int) -> Bool
   if x.dtype.isFloatingPoint {
     let v = try doubleValues(x)
     order = (0..<v.count).sorted { sortsBefore(v[$0], v[$1]) || (!sortsBefore(v[$1], v[$0]) && $0 < $1) }
