@@ -181,6 +181,10 @@ extension GradcheckTests {
       try conv1d($0[0], $0[1], padding: .explicit([1]))
     },
     GradcheckCase(operation: "max_pool2d", shapes: [[1, 2, 4, 4]]) { try maxPool2d($0[0], kernelSize: (2, 2)) },
+    // Overlapping windows and -inf padding: a maximum shared by two windows gets both cotangents.
+    GradcheckCase(operation: "max_pool2d", shapes: [[2, 2, 5, 4]]) {
+      try maxPool2d($0[0], kernelSize: (3, 2), stride: (2, 1), padding: (1, 1))
+    },
     GradcheckCase(operation: "avg_pool2d", shapes: [[1, 2, 5, 5]]) {
       try avgPool2d($0[0], kernelSize: (3, 3), stride: (2, 2), padding: (1, 1))
     },

@@ -344,6 +344,18 @@ def _np_index_add(x, index, source):
     return out
 
 
+def _np_max_pool2d(x, kernel, stride, padding):
+    """Window maxima by a direct loop over the -inf padded input."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    padded = np.pad(x, [(0, 0), (0, 0), (ph, ph), (pw, pw)], constant_values=-np.inf)
+    ho, wo = (padded.shape[2] - kh) // sh + 1, (padded.shape[3] - kw) // sw + 1
+    out = np.empty(x.shape[:2] + (ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            out[:, :, i, j] = padded[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].max(axis=(2, 3))
+    return out
+
+
 _F = sg.nn.functional
 _T01 = np.array([[0.2, 0.9, 0.5], [0.0, 1.0, 0.4]])
 _CAUSAL_MASK = np.array([[True, False, False, True], [True, True, False, False], [True, True, True, False]])
@@ -359,6 +371,9 @@ NN_FUNCTIONAL = [
            lambda x, w: _np_conv2d(x[:, :, None], w[:, :, None], padding=(0, 1))[:, :, 0], [(2, 3, 6), (2, 3, 3)]),
     OpCase("max_pool2d", lambda x: _F.max_pool2d(x, 2), lambda x: x.reshape(1, 2, 2, 2, 2, 2).max(axis=(3, 5)),
            [(1, 2, 4, 4)]),
+    # Overlapping windows (stride 1 in W) and -inf padding: maxima shared by two windows accumulate.
+    OpCase("max_pool2d_stride_pad", lambda x: _F.max_pool2d(x, (3, 2), (2, 1), 1),
+           lambda x: _np_max_pool2d(x, (3, 2), (2, 1), (1, 1)), [(2, 2, 5, 4)]),
     OpCase("avg_pool2d_pad", lambda x: _F.avg_pool2d(x, 3, 2, 1),
            lambda x: _np_conv2d(x.reshape(2, 1, 5, 5), np.full((1, 1, 3, 3), 1 / 9), stride=(2, 2),
                                 padding=(1, 1)).reshape(1, 2, 3, 3),

@@ -94,3 +94,56 @@ def test_layers_match_pytorch_with_the_same_weights():
     tt = torch.tensor(x, requires_grad=True)
     (torch.nn.functional.max_pool2d(tt, 3, 2, 1) ** 2).sum().backward()
     np.testing.assert_allclose(xt.grad.numpy(), tt.grad.numpy(), rtol=1e-12)
+
+
+def _np_max_pool_with_argmax(x, kernel, stride, padding):
+    """PyTorch's CPU rule, written directly: each window clipped to the input (the -inf padding
+    never wins), scanned row by row; a larger value or a NaN takes over, so ties go to the first."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    n, c, h, w = x.shape
+    ho, wo = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    out, grad = np.empty((n, c, ho, wo)), np.zeros_like(x)
+    for b in range(n):
+        for ch in range(c):
+            for i in range(ho):
+                for j in range(wo):
+                    y0, x0 = i * sh - ph, j * sw - pw
+                    ys, xs = max(y0, 0), max(x0, 0)
+                    best, at = -np.inf, (ys, xs)
+                    for y in range(ys, min(y0 + kh, h)):
+                        for xx in range(xs, min(x0 + kw, w)):
+                            v = x[b, ch, y, xx]
+                            if v > best or np.isnan(v):
+                                best, at = v, (y, xx)
+                    out[b, ch, i, j] = best
+                    grad[b, ch][at] += 1
+    return out, grad
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [((2, 2), (2, 2), (0, 0)), ((3, 3), (2, 2), (1, 1)),
+                                                     ((3, 2), (1, 1), (1, 1)), ((2, 3), (1, 2), (1, 1))])
+def test_max_pool_ties_padding_and_nan_follow_pytorch(kernel, stride, padding):
+    rng = np.random.default_rng(3)
+    x = rng.integers(-2, 3, (2, 2, 6, 7)).astype(np.float64)  # few distinct values: many ties
+    x[0, 0] = -np.inf  # a plane of -inf: the max is -inf, its gradient on the window's first element
+    x[1, 1, 2, 3] = np.nan
+    want, want_grad = _np_max_pool_with_argmax(x, kernel, stride, padding)
+    t = sg.tensor(x, requires_grad=True)
+    y = nn.functional.max_pool2d(t, kernel, stride, padding)
+    np.testing.assert_array_equal(y.numpy(), want)  # NaN where NumPy has NaN
+    y.backward(sg.ones(y.shape, dtype=y.dtype))  # a unit cotangent everywhere, the NaN's too
+    np.testing.assert_array_equal(t.grad.numpy(), want_grad)
+    # float32 picks the same maxima; vmap over the batch axis agrees with the batched call
+    np.testing.assert_array_equal(nn.functional.max_pool2d(sg.tensor(x, dtype=sg.float32), kernel, stride,
+                                                           padding).numpy(), want.astype(np.float32))
+    per_example = sg.vmap(lambda im: nn.functional.max_pool2d(im[None], kernel, stride, padding)[0])(sg.tensor(x))
+    np.testing.assert_array_equal(per_example.numpy(), want)
+
+
+def test_max_pool_bad_input_raises_naming_the_shape():
+    with pytest.raises(ValueError, match=r"\(4, 5\)"):
+        nn.functional.max_pool2d(sg.zeros((4, 5)), 2)
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        nn.functional.max_pool2d(sg.zeros((1, 1, 2, 2)), 3)
+    with pytest.raises(ValueError, match="at most half the kernel"):
+        nn.functional.max_pool2d(sg.zeros((1, 1, 4, 4)), 2, padding=2)

@@ -1,6 +1,6 @@
-/// Max and average pooling of (N, C, H, W) tensors: the windows come from `im2col`
-/// (Note [Convolution by im2col]) and are reduced with `max` or `mean`, so the derivatives
-/// are those of the reductions (a max's gradient goes to the window's maximum, ties share it).
+/// Average pooling of (N, C, H, W) tensors: the windows come from `im2col` (Note [Convolution
+/// by im2col]) and are reduced with `mean`, so the derivatives are those of the reduction. Max
+/// pooling is a primitive (Note [Max pooling by argmax], Primitives/MaxPooling.swift).
 
 /// The pooling windows of `input` as (N, C, kh * kw, Ho, Wo), padded with `fill`.
 func poolingWindows(
@@ -29,19 +29,9 @@ func poolingWindows(
   return try reshape(columns, [n, c, kernelSize.0 * kernelSize.1, ho, wo])
 }
 
-/// The maximum over each kernelSize window of an (N, C, H, W) input, moved by `stride`
-/// (default: the kernel size), after padding each spatial axis with `padding` -inf values on
-/// both sides (at most half the kernel). Integer inputs give float64.
-public func maxPool2d(
-  _ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)
-) throws -> Tensor {
-  let windows = try poolingWindows(
-    input, kernelSize: kernelSize, stride: stride, padding: padding, fill: -Double.infinity, op: "max_pool2d")
-  return try max(windows, axes: [2])
-}
-
-/// The mean over each window, as `maxPool2d` but padding with zeros, which count in the mean
-/// (PyTorch's default `count_include_pad=True`).
+/// The mean over each kernelSize window of an (N, C, H, W) input, moved by `stride` (default:
+/// the kernel size), after padding each spatial axis with `padding` zeros on both sides (at most
+/// half the kernel), which count in the mean (PyTorch's default `count_include_pad=True`).
 public func avgPool2d(
   _ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)
 ) throws -> Tensor {
@@ -53,10 +43,6 @@ public func avgPool2d(
 // MARK: Operation table (Note [One op table])
 extension Operation {
   static let pooling: [Operation] = [
-    Operation("max_pool2d", "input, kernel_size: ints, stride: ints? = None, padding: ints = 0",
-              "Maximum over each window (padding with -inf); ties share the gradient.", namespace: .functional) {
-      [try maxPool2d($0.tensor(0), kernelSize: $0.pair(1), stride: $0.optionalPair(2), padding: $0.pair(3))]
-    },
     Operation("avg_pool2d", "input, kernel_size: ints, stride: ints? = None, padding: ints = 0",
               "Mean over each window (zero padding counted, as PyTorch's default).", namespace: .functional) {
       [try avgPool2d($0.tensor(0), kernelSize: $0.pair(1), stride: $0.optionalPair(2), padding: $0.pair(3))]

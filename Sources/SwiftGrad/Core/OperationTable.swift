@@ -5,8 +5,8 @@ extension Operation {
     let families: [[Operation]] = [
       elementwiseUnary, roundingAndTrigonometry, activations, elementwiseBinary, binaryMath, comparisons,
       products, composites, reductions, shapes, scans, ordering, shapeComposites, diagonals, einsums, takes,
-      scatters, windows, linearAlgebra, decompositions, creation, convolutions, pooling, normalization, losses,
-      selection, logical, dropouts, embeddings, attention, floatClassification, integerDivision, arrayFunctions,
+      scatters, windows, linearAlgebra, decompositions, creation, convolutions, maxPooling, pooling, normalization,
+      losses, selection, logical, dropouts, embeddings, attention, floatClassification, integerDivision, arrayFunctions,
       searching,
     ]
     return families.flatMap { $0 }
