@@ -30,29 +30,37 @@ public struct MaxPool2dIndices: Primitive {
     let (kh, kw) = geometry.kernel
     let (sh, sw) = geometry.stride
     let (ph, pw) = padding
+    // Every window's extent clipped to the plane, once per call (the padding is never read).
+    let rows = (0..<ho).map { oy in (Swift.max(oy * sh - ph, 0), Swift.min(oy * sh - ph + kh, h)) }
+    let columns = (0..<wo).map { ox in (Swift.max(ox * sw - pw, 0), Swift.min(ox * sw - pw + kw, w)) }
     func run<T: FloatElement>(_: T.Type) {
       let (src, dst) = (x.pointer(T.self), out.pointer(Int64.self))
       for p in 0..<planes {
         let plane = src + p * h * w
-        let result = dst + p * ho * wo
-        for oy in 0..<ho {
-          let y0 = oy * sh - ph
-          let (yStart, yEnd) = (Swift.max(y0, 0), Swift.min(y0 + kh, h))
-          for ox in 0..<wo {
-            let x0 = ox * sw - pw
-            let (xStart, xEnd) = (Swift.max(x0, 0), Swift.min(x0 + kw, w))
+        var result = dst + p * ho * wo
+        for (yStart, yEnd) in rows {
+          for (xStart, xEnd) in columns {
             var best = -T.infinity
-            var at = yStart * w + xStart
-            for y in yStart..<yEnd {
-              for i in (y * w + xStart)..<(y * w + xEnd) {
+            var at = yStart &* w &+ xStart
+            // Selects rather than branches (random data mispredicts a branch per element), and
+            // unchecked index arithmetic: the bounds are the plane's by construction.
+            var row = at
+            var y = yStart
+            while y < yEnd {
+              var i = row
+              let end = row &+ (xEnd &- xStart)
+              while i < end {
                 let v = plane[i]
-                if v > best || v.isNaN {
-                  best = v
-                  at = i
-                }
+                let take = (v > best) || (v != v)
+                best = take ? v : best
+                at = take ? i : at
+                i &+= 1
               }
+              row &+= w
+              y &+= 1
             }
-            result[oy * wo + ox] = Int64(at)
+            result.pointee = Int64(at)
+            result += 1
           }
         }
       }
