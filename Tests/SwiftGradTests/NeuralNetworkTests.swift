@@ -203,6 +203,21 @@ final class NeuralNetworkTests: XCTestCase {
     }
     assertThrows(.value, "(4, 5)") { try maxPool2d(zeros([4, 5]), kernelSize: (2, 2)) }
     assertThrows(.value, "at most half the kernel") { try maxPool2d(image, kernelSize: (2, 2), padding: (2, 0)) }
+    // The max-pool primitives applied directly: bad attributes and indices throw, never trap.
+    let pool = WindowGeometry(kernel: (2, 2), stride: (2, 2), dilation: (1, 1))
+    assertThrows(.value, "at most half the kernel") {
+      try apply(MaxPool2dIndices(geometry: pool, padding: (3, 0)), [image])
+    }
+    assertThrows(.value, "must be positive") {
+      try apply(MaxPool2dIndices(geometry: WindowGeometry(kernel: (0, 2), stride: (1, 1), dilation: (1, 1)),
+                                 padding: (0, 0)), [image])
+    }
+    let badIndices = try tensor([0, 99], shape: [1, 1, 1, 2], dtype: .int64)
+    assertThrows(.index, "out of bounds") { try apply(MaxPool2d(), [zeros([1, 1, 2, 2]), badIndices]) }
+    assertThrows(.index, "out of bounds") {
+      try apply(MaxPool2dBackward(height: 2, width: 2), [zeros([1, 1, 1, 2]), badIndices])
+    }
+    assertThrows(.value, "does not match") { try apply(MaxPool2d(), [zeros([2, 1, 2, 2]), badIndices]) }
     assertThrows(.value, "non-negative") { try avgPool2d(image, kernelSize: (2, 2), padding: (0, -1)) }
     assertThrows(.value, "kernel_size must be positive") { try avgPool2d(image, kernelSize: (0, 2)) }
     assertThrows(.value, "stride must be positive") { try avgPool2d(image, kernelSize: (2, 2), stride: (1, 0)) }

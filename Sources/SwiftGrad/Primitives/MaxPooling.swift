@@ -23,6 +23,16 @@ public struct MaxPool2dIndices: Primitive {
     guard x.ndim >= 2 else {
       throw SGError.value("max_pool2d: expected an (N, C, H, W) input, got shape \(describe(x.shape))")
     }
+    // `maxPool2d` checks these for users; a primitive applied directly must not trap either
+    // (an empty, reversed window range would).
+    let (k, s, d) = (geometry.kernel, geometry.stride, geometry.dilation)
+    guard k.0 >= 1, k.1 >= 1, s.0 >= 1, s.1 >= 1, d == (1, 1), padding.0 >= 0, padding.1 >= 0,
+      padding.0 <= k.0 / 2, padding.1 <= k.1 / 2
+    else {
+      throw SGError.value(
+        "max_pool2d: kernel (\(k.0), \(k.1)) and stride (\(s.0), \(s.1)) must be positive, dilation 1 and padding "
+          + "(\(padding.0), \(padding.1)) at most half the kernel")
+    }
     let (h, w) = (x.shape[x.ndim - 2], x.shape[x.ndim - 1])
     let (ho, wo) = (geometry.outputSize(h + 2 * padding.0, 0), geometry.outputSize(w + 2 * padding.1, 1))
     let planes = x.shape.dropLast(2).reduce(1, *)
