@@ -272,6 +272,15 @@ def test_uint64_above_two_to_the_63():
     assert "18446744073709551615" in repr(t)
     assert t[0].item() == 2**64 - 1
     _same(sg.asarray(2**64 - 1, dtype=sg.uint64), np.array(2**64 - 1, np.uint64))
+    # with a signed integer uint64 promotes to float64, from the values (not the int64 bit pattern)
+    ones = np.ones(6, np.int64)
+    _same(t + sg.asarray(ones), a + ones)
+    _same(t < sg.asarray(ones), a < ones)
+    _same(t * sg.asarray(np.ones(6, np.float32)), a.astype(np.float32))  # the float wins (JAX's rule)
+    half = sg.asarray(np.ones(6, np.float32)).astype(sg.bfloat16)
+    out = t * half
+    assert out.dtype == sg.bfloat16
+    np.testing.assert_allclose(np.asarray(out.astype(sg.float64)), a.astype(np.float64), rtol=2**-8)
 
 
 # --- promotion ------------------------------------------------------------------------------------

@@ -20,13 +20,18 @@
 /// Kernels/LowPrecision.swift). Reductions therefore accumulate in float32 (or wider) and matmul
 /// calls sgemm on converted operands (or OpenBLAS's `cblas_sbgemm` when it is exported).
 ///
-/// Adding a dtype (int8, uint16, complex64, ...) is: a case with a new code, its row in `kind`,
+/// Integers: int8, int16, int32, uint8, uint16, uint32 and uint64 are storage formats as well,
+/// computing in int64 (uint64 as its bit pattern) and wrapped back to their width (Note
+/// [Low-precision forward], which also says how uint64 values >= 2^63 stay exact). Sums and
+/// products of integers give int64 (uint64 for unsigned), the array API's dtype=None rule.
+///
+/// Adding a dtype (complex64, ...) is: a case with a new code, its row in `kind`,
 /// `itemSize`, `description` (and `computeDType`), a `NumericElement` conformance for its Swift
 /// storage type, its arms in `copyInto`'s two switches (Kernels/Strided.swift) and in `full`, and
 /// the C/Python maps (include/swiftgrad.h, python/csrc, python/swiftgrad/_dtypes.py). The
 /// compiler lists the exhaustive switches of the kernels that still need an arm. Promotion needs
-/// nothing: it is computed from kind and size. A narrow integer can reuse the low-precision path
-/// as the 16-bit floats do: computeDType int64, widened on the way in, wrapped on the way out.
+/// nothing: it is computed from kind and size. The integer widths show the storage-only route:
+/// computeDType int64, widened on the way in, wrapped on the way out (`WrappingIntegerElement`).
 public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
   case bool = 0
   case int64 = 1

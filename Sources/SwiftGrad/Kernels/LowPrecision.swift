@@ -214,14 +214,17 @@ extension Primitive {
     }
     let promoted = resultType(inputs)
     var storage = self is TargetDTypePrimitive ? inputs[0].dtype : promoted
-    if self is AccumulatingPrimitive && !storage.isFloatingPoint { storage = storage.kind == .unsigned ? .uint64 : .int64 }
-    if promoted.isFloatingPoint && inputs.contains(where: { $0.dtype == .uint64 }) {
+    if self is AccumulatingPrimitive && !storage.isFloatingPoint {
+      storage = storage.kind == .unsigned ? .uint64 : .int64
+    }
+    if storage.isFloatingPoint && inputs.contains(where: { $0.dtype == .uint64 }) {
       // uint64 with a signed integer (float64) or a float: the values, not the bit pattern.
-      return try narrowed(forward(inputs.map { try $0.dtype == .uint64 ? $0.converted(to: promoted) : $0.widened() }),
+      let compute = storage.computeDType
+      return try narrowed(forward(inputs.map { try $0.dtype == .uint64 ? $0.converted(to: compute) : $0.widened() }),
         to: storage)
     }
     if try inputs.contains(where: { try $0.dtype == .uint64 && $0.hasTopBitSet() }) {
-      if let out = try unsigned64Forward(inputs, promoted: promoted) { return out }
+      if let out = try unsigned64Forward(inputs, promoted: storage) { return out }
       let out = try forward(inputs.map { try $0.widened() })
       guard out.dtype.isFloatingPoint else { return try narrowed(out, to: storage) }
       return try forward(inputs.map { try $0.dtype == .uint64 ? $0.converted(to: out.dtype) : $0.widened() })
@@ -266,7 +269,9 @@ extension Tensor {
   /// Whether a uint64 tensor holds a value >= 2^63 (where its int64 bit pattern is negative).
   func hasTopBitSet() throws -> Bool {
     let d = try densified()
-    return withExtendedLifetime(d) { UnsafeBufferPointer(start: d.pointer(Int64.self), count: d.count).contains { $0 < 0 } }
+    return withExtendedLifetime(d) {
+      UnsafeBufferPointer(start: d.pointer(Int64.self), count: d.count).contains { $0 < 0 }
+    }
   }
 
   /// int64 keys in the order of the values: uint64 with its top bit flipped, others converted.
