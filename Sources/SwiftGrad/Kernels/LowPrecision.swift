@@ -235,7 +235,7 @@ extension Primitive {
   /// `out` converted into `storage` when the kernel computed in storage's compute dtype.
   private func narrowed(_ out: Tensor, to storage: DType) throws -> Tensor {
     guard storage.isStorageOnly, out.dtype == storage.computeDType, !(self is IndexResultPrimitive) else { return out }
-    return try out.converted(to: storage)
+    return storage == .uint64 ? out.reinterpreted(as: .uint64) : try out.converted(to: storage)
   }
 
   /// The uint64 forms of the primitives that the int64 bit pattern gets wrong above 2^63 (nil:
@@ -264,7 +264,15 @@ extension Primitive {
 
 extension Tensor {
   /// This tensor in its compute dtype (itself when it is not storage-only).
-  func widened() throws -> Tensor { dtype.isStorageOnly ? try converted(to: dtype.computeDType) : self }
+  func widened() throws -> Tensor {
+    guard dtype.isStorageOnly else { return self }
+    return dtype == .uint64 ? reinterpreted(as: .int64) : try converted(to: dtype.computeDType)
+  }
+
+  /// The same bytes read as `dtype` of the same item size (uint64 <-> int64): a view, no copy.
+  func reinterpreted(as dtype: DType) -> Tensor {
+    Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+  }
 
   /// Whether a uint64 tensor holds a value >= 2^63 (where its int64 bit pattern is negative).
   func hasTopBitSet() throws -> Bool {
