@@ -10,7 +10,8 @@
  *     6 memory error (an allocation that cannot succeed, refused before it is made).
  *   The message is read with sg_last_error() on the same thread, right after the failing call.
  * - Arguments are validated in Swift before any kernel runs; bad input never traps.
- * - dtype codes: 0 bool, 1 int64, 2 float32, 3 float64, 4 bfloat16, 5 float16 (fixed; new dtypes take new
+ * - dtype codes: 0 bool, 1 int64, 2 float32, 3 float64, 4 bfloat16, 5 float16, 6 int8, 7 int16, 8 int32,
+ *   9 uint8, 10 uint16, 11 uint32, 12 uint64 (fixed; new dtypes take new
  *   codes: Note [The dtype layer] in Sources/SwiftGrad/Core/DType.swift).
  * - Shapes, strides (in elements) and axes are int64 arrays with an explicit length.
  */
@@ -25,7 +26,21 @@ extern "C" {
 typedef void *sg_tensor;
 typedef void (*sg_release_fn)(void *context);
 
-enum { SG_BOOL = 0, SG_INT64 = 1, SG_FLOAT32 = 2, SG_FLOAT64 = 3, SG_BFLOAT16 = 4, SG_FLOAT16 = 5 };
+enum {
+  SG_BOOL = 0,
+  SG_INT64 = 1,
+  SG_FLOAT32 = 2,
+  SG_FLOAT64 = 3,
+  SG_BFLOAT16 = 4,
+  SG_FLOAT16 = 5,
+  SG_INT8 = 6,
+  SG_INT16 = 7,
+  SG_INT32 = 8,
+  SG_UINT8 = 9,
+  SG_UINT16 = 10,
+  SG_UINT32 = 11,
+  SG_UINT64 = 12
+};
 enum {
   SG_OK = 0,
   SG_VALUE_ERROR = 1,

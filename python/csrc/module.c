@@ -84,8 +84,16 @@ static int dtype_of_format(const char *format, Py_ssize_t itemsize) {
     case 'd': return itemsize == 8 ? SG_FLOAT64 : -1;
     case 'f': return itemsize == 4 ? SG_FLOAT32 : -1;
     case 'e': return itemsize == 2 ? SG_FLOAT16 : -1;
-    case 'q':
-    case 'l': return itemsize == 8 ? SG_INT64 : -1;
+    case 'q': return itemsize == 8 ? SG_INT64 : -1;
+    case 'l': return itemsize == 8 ? SG_INT64 : (itemsize == 4 ? SG_INT32 : -1);
+    case 'b': return itemsize == 1 ? SG_INT8 : -1;
+    case 'h': return itemsize == 2 ? SG_INT16 : -1;
+    case 'i': return itemsize == 4 ? SG_INT32 : -1;
+    case 'B': return itemsize == 1 ? SG_UINT8 : -1;
+    case 'H': return itemsize == 2 ? SG_UINT16 : -1;
+    case 'I': return itemsize == 4 ? SG_UINT32 : -1;
+    case 'Q': return itemsize == 8 ? SG_UINT64 : -1;
+    case 'L': return itemsize == 8 ? SG_UINT64 : (itemsize == 4 ? SG_UINT32 : -1);
     case '?': return itemsize == 1 ? SG_BOOL : -1;
     default: return -1;
   }

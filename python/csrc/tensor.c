@@ -9,6 +9,13 @@ static const char *format_of(int dtype) {
   switch (dtype) {
     case SG_BOOL: return "?";
     case SG_INT64: return "q";
+    case SG_INT8: return "b";
+    case SG_INT16: return "h";
+    case SG_INT32: return "i";
+    case SG_UINT8: return "B";
+    case SG_UINT16: return "H";
+    case SG_UINT32: return "I";
+    case SG_UINT64: return "Q";
     case SG_FLOAT32: return "f";
     case SG_FLOAT16: return "e";
     case SG_BFLOAT16: return "H"; /* no buffer format exists: raw bits; Tensor.numpy() views them as bfloat16 */
@@ -18,10 +25,16 @@ static const char *format_of(int dtype) {
 
 static Py_ssize_t itemsize_of(int dtype) {
   switch (dtype) {
-    case SG_BOOL: return 1;
+    case SG_BOOL:
+    case SG_INT8:
+    case SG_UINT8: return 1;
     case SG_BFLOAT16:
-    case SG_FLOAT16: return 2;
-    case SG_FLOAT32: return 4;
+    case SG_FLOAT16:
+    case SG_INT16:
+    case SG_UINT16: return 2;
+    case SG_FLOAT32:
+    case SG_INT32:
+    case SG_UINT32: return 4;
     default: return 8;
   }
 }
@@ -353,6 +366,13 @@ static PyObject *scalar_value(TensorObject *self, const char *what) {
   switch (sg_tensor_dtype(self->handle)) {
     case SG_BOOL: return PyBool_FromLong(*(char *)p);
     case SG_INT64: return PyLong_FromLongLong(*(int64_t *)p);
+    case SG_INT8: return PyLong_FromLong(*(int8_t *)p);
+    case SG_INT16: return PyLong_FromLong(*(int16_t *)p);
+    case SG_INT32: return PyLong_FromLong(*(int32_t *)p);
+    case SG_UINT8: return PyLong_FromUnsignedLong(*(uint8_t *)p);
+    case SG_UINT16: return PyLong_FromUnsignedLong(*(uint16_t *)p);
+    case SG_UINT32: return PyLong_FromUnsignedLong(*(uint32_t *)p);
+    case SG_UINT64: return PyLong_FromUnsignedLongLong(*(uint64_t *)p);
     case SG_FLOAT32: return PyFloat_FromDouble(*(float *)p);
     case SG_BFLOAT16:
     case SG_FLOAT16: return PyFloat_FromDouble(sg_half_to_double(*(uint16_t *)p, sg_tensor_dtype(self->handle)));
@@ -389,7 +409,7 @@ static PyObject *nb_int(TensorObject *self) {
 }
 static PyObject *nb_index(TensorObject *self) {
   int dtype = sg_tensor_dtype(self->handle);
-  if (dtype != SG_INT64 && dtype != SG_BOOL) {
+  if (dtype == SG_FLOAT32 || dtype == SG_FLOAT64 || dtype == SG_BFLOAT16 || dtype == SG_FLOAT16) {
     PyErr_SetString(PyExc_TypeError, "only integer tensors with one element can be converted to an index");
     return NULL;
   }

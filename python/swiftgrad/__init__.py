@@ -14,6 +14,7 @@ from . import _C, _blas  # noqa: E402
 
 _blas.load()
 from ._dtypes import bool_, float32, float64, int64, code_of as _code_of, supported_array as _supported_array
+from ._dtypes import int8, int16, int32, uint8, uint16, uint32, uint64
 from ._dtypes import bfloat16, float16, from_array as _from_array, array_for_c as _array_for_c
 from ._dtypes import float_dtype as _float_dtype, get_default_dtype, is_python_data as _is_python_data
 from ._dtypes import set_default_dtype
@@ -76,6 +77,17 @@ def _python_floats(data, a, dtype):
     return dtype
 
 
+def _typed_python_data(data, dtype):
+    """Python data given an integer dtype, converted by NumPy straight to it: exact for every width
+    (uint64 above 2^63 included) and OverflowError for a Python int out of the dtype's range
+    (NumPy 2's rule), rather than a wrapped value."""
+    if dtype is not None and _is_python_data(data):
+        d = _np.dtype(dtype)
+        if d.kind in "iu":
+            return _np.asarray(data, dtype=d)
+    return data
+
+
 def tensor(data, dtype=None, requires_grad=False):
     """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors). Python
     floats become the default dtype (`sg.get_default_dtype()`); arrays and tensors keep theirs. The
@@ -89,7 +101,7 @@ def tensor(data, dtype=None, requires_grad=False):
                           "back to x through the copy. Use sg.asarray(x) to keep the history, or x.detach() to "
                           "drop it explicitly", UserWarning, stacklevel=2)
         data = data.numpy()
-    a = _supported_array(data)
+    a = _supported_array(_typed_python_data(data, dtype))
     dtype = _python_floats(data, a, dtype)
     if dtype is not None:
         _code_of(dtype)
@@ -105,7 +117,7 @@ def asarray(x, dtype=None):
     Python floats become the default dtype (`sg.get_default_dtype()`)."""
     if isinstance(x, Tensor):
         return x if dtype is None or x.dtype == _np.dtype(dtype) else x.astype(dtype)
-    a = _supported_array(x)
+    a = _supported_array(_typed_python_data(x, dtype))
     dtype = _python_floats(x, a, dtype)
     if dtype is not None:
         _code_of(dtype)
@@ -123,6 +135,10 @@ def full(shape, fill_value, dtype=None):
     if dtype is None:
         dtype = _np.asarray(fill_value).dtype
         dtype = int64 if dtype.kind in "iu" else (bool_ if dtype.kind == "b" else get_default_dtype())
+    if _np.dtype(dtype).kind in "iu" and type(fill_value) is int:
+        exact = _np.array(fill_value, dtype=dtype)  # OverflowError out of the dtype's range, as NumPy 2
+        if not -2**53 <= fill_value <= 2**53:  # a double would round it: broadcast the exact value
+            return asarray(_np.broadcast_to(exact, _shape(shape)).copy())
     return _C.full(_shape(shape), float(fill_value), _code_of(dtype))
 
 

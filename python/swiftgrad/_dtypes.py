@@ -5,13 +5,16 @@ import numpy as np
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int64 = np.dtype(np.int64)
+int8, int16, int32 = np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32)
+uint8, uint16, uint32, uint64 = np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.uint32), np.dtype(np.uint64)
 bool_ = np.dtype(np.bool_)
 # The 16-bit floats: NumPy's float16, and ml_dtypes' bfloat16 (NumPy has none).
 bfloat16 = np.dtype(ml_dtypes.bfloat16)
 float16 = np.dtype(np.float16)
 
 # Codes of the C ABI (include/swiftgrad.h; Note [The dtype layer] in Sources/SwiftGrad/Core/DType.swift).
-_BY_CODE = {0: bool_, 1: int64, 2: float32, 3: float64, 4: bfloat16, 5: float16}
+_BY_CODE = {0: bool_, 1: int64, 2: float32, 3: float64, 4: bfloat16, 5: float16,
+            6: int8, 7: int16, 8: int32, 9: uint8, 10: uint16, 11: uint32, 12: uint64}
 _CODES = {d: c for c, d in _BY_CODE.items()}
 BFLOAT16_CODE = 4
 
@@ -33,7 +36,8 @@ def code_of(dtype):
     except TypeError:
         raise TypeError(f"data type {dtype!r} not understood") from None
     if d not in _CODES:
-        raise TypeError(f"swiftgrad supports bool, int64, bfloat16, float16, float32 and float64; got {d}")
+        raise TypeError("swiftgrad supports bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bfloat16, "
+                        f"float16, float32 and float64; got {d}")
     return _CODES[d]
 
 
@@ -50,7 +54,7 @@ def supported_array(obj):
     elif kind == "V" and a.dtype.itemsize <= 2 and np.can_cast(a.dtype, float32):
         target = float32  # other ml_dtypes floats (float8_*): widened
     elif kind in "iu":
-        target = int64
+        target = np.dtype(f"{kind}{a.dtype.itemsize}")  # every integer width is a swiftgrad dtype
     elif kind == "b":
         target = bool_
     else:

@@ -14,7 +14,7 @@ class Tensor(_C.TensorBase):
 
     @property
     def dtype(self):
-        """The element type as a NumPy dtype (float32, float64, bfloat16 (ml_dtypes), float16, int64 or bool)."""
+        """The element type as a NumPy dtype (float32, float64, bfloat16 (ml_dtypes), float16, an integer or bool)."""
         return dtype_of_code(self._dtype_code)
 
     @property

@@ -11,8 +11,8 @@ JSON: in the safetensors metadata under `"swiftgrad.structure"`, in an `.npz` as
 `__swiftgrad_structure__`. `load` rebuilds it; a file without it (written by PyTorch's
 `safetensors.torch.save_file`, `safetensors.numpy.save_file` or `np.savez`) loads as a flat ordered
 dict from names to tensors, which `Module.load_state_dict` takes. Tensors load as swiftgrad tensors
-(float16 widened to float32, other integer types to int64); NumPy arrays that were saved as arrays
-load as arrays with their own dtype.
+of their dtype (float types swiftgrad lacks, such as float8, widened to float32); NumPy arrays that
+were saved as arrays load as arrays with their own dtype.
 
 Writes are atomic (`atomic_write`): the data goes to a temporary file in the target's directory,
 which is flushed, fsynced and renamed over the target with `os.replace`, and the directory is

@@ -113,7 +113,7 @@ public enum InPlace {
     }
   }
 
-  private static func kind(_ d: DType) -> Int { d == .bool ? 0 : (d == .int64 ? 1 : 2) }
+  private static func kind(_ d: DType) -> Int { d.kind.rank }
 
   /// The tensor that stands for `target` after the write: a new one over the same storage
   /// carrying the op's history (reverse mode) and tangents (forward mode), or `target` itself

@@ -44,7 +44,9 @@ public func vecdot(_ a: Tensor, _ b: Tensor, axis: Int = -1) throws -> Tensor {
     throw SGError.value(
       "vecdot: x1 \(describe(a.shape)) and x2 \(describe(b.shape)) must both have axis \(axis) of the same size")
   }
-  return try sum(mul(a, b), axes: [axis])
+  let products = try mul(a, b)
+  let total = try sum(products, axes: [axis])  // integers accumulate in int64: back to the promoted dtype
+  return total.dtype == products.dtype ? total : try cast(total, to: products.dtype)
 }
 
 /// The array API's cumulative_sum: cumsum along `axis` (None only for 0-D or 1-D input), with

@@ -5,7 +5,7 @@
 
 /// Integer values of a small parameter tensor (repeats, pad widths), checking the dtype.
 func integerValues(_ t: Tensor, _ what: String) throws -> [Int] {
-  guard t.dtype == .int64 || t.dtype == .bool else {
+  guard t.dtype.isInteger || t.dtype == .bool else {
     throw SGError.type("\(what) must be integers, got \(t.dtype)")
   }
   let dense = try t.converted(to: .int64).densified()

@@ -34,6 +34,13 @@ public func full(_ shape: [Int], _ value: Double, dtype: DType = .float64) throw
   case .float64: t.pointer(Double.self).initialize(repeating: value, count: n)
   case .bfloat16: t.pointer(BFloat16.self).initialize(repeating: BFloat16(fromDouble: value), count: n)
   case .float16: t.pointer(Float16.self).initialize(repeating: Float16(fromDouble: value), count: n)
+  case .int8: t.pointer(Int8.self).initialize(repeating: Int8(fromDouble: value), count: n)
+  case .int16: t.pointer(Int16.self).initialize(repeating: Int16(fromDouble: value), count: n)
+  case .int32: t.pointer(Int32.self).initialize(repeating: Int32(fromDouble: value), count: n)
+  case .uint8: t.pointer(UInt8.self).initialize(repeating: UInt8(fromDouble: value), count: n)
+  case .uint16: t.pointer(UInt16.self).initialize(repeating: UInt16(fromDouble: value), count: n)
+  case .uint32: t.pointer(UInt32.self).initialize(repeating: UInt32(fromDouble: value), count: n)
+  case .uint64: t.pointer(UInt64.self).initialize(repeating: UInt64(fromDouble: value), count: n)
   }
   return t
 }

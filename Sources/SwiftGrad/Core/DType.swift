@@ -20,13 +20,18 @@
 /// Kernels/LowPrecision.swift). Reductions therefore accumulate in float32 (or wider) and matmul
 /// calls sgemm on converted operands (or OpenBLAS's `cblas_sbgemm` when it is exported).
 ///
-/// Adding a dtype (int8, uint16, complex64, ...) is: a case with a new code, its row in `kind`,
+/// Integers: int8, int16, int32, uint8, uint16, uint32 and uint64 are storage formats as well,
+/// computing in int64 (uint64 as its bit pattern) and wrapped back to their width (Note
+/// [Low-precision forward], which also says how uint64 values >= 2^63 stay exact). Sums and
+/// products of integers give int64 (uint64 for unsigned), the array API's dtype=None rule.
+///
+/// Adding a dtype (complex64, ...) is: a case with a new code, its row in `kind`,
 /// `itemSize`, `description` (and `computeDType`), a `NumericElement` conformance for its Swift
 /// storage type, its arms in `copyInto`'s two switches (Kernels/Strided.swift) and in `full`, and
 /// the C/Python maps (include/swiftgrad.h, python/csrc, python/swiftgrad/_dtypes.py). The
 /// compiler lists the exhaustive switches of the kernels that still need an arm. Promotion needs
-/// nothing: it is computed from kind and size. A narrow integer can reuse the low-precision path
-/// as the 16-bit floats do: computeDType int64, widened on the way in, wrapped on the way out.
+/// nothing: it is computed from kind and size. The integer widths show the storage-only route:
+/// computeDType int64, widened on the way in, wrapped on the way out (`WrappingIntegerElement`).
 public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
   case bool = 0
   case int64 = 1
@@ -34,28 +39,43 @@ public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
   case float64 = 3
   case bfloat16 = 4
   case float16 = 5
+  case int8 = 6
+  case int16 = 7
+  case int32 = 8
+  case uint8 = 9
+  case uint16 = 10
+  case uint32 = 11
+  case uint64 = 12
 
   public enum Kind: Int, Comparable, Sendable {
     case bool = 0, signed = 1, unsigned = 2, float = 3, complex = 4
     /// Bool < integer < float < complex; signed and unsigned share a rank.
-    public var rank: Int { self == .unsigned ? 1 : (self == .bool ? 0 : rawValue - 1) }
+    public var rank: Int {
+      switch self {
+      case .bool: return 0
+      case .signed, .unsigned: return 1
+      case .float: return 2
+      case .complex: return 3
+      }
+    }
     public static func < (a: Kind, b: Kind) -> Bool { a.rank < b.rank }
   }
 
   public var kind: Kind {
     switch self {
     case .bool: return .bool
-    case .int64: return .signed
+    case .int8, .int16, .int32, .int64: return .signed
+    case .uint8, .uint16, .uint32, .uint64: return .unsigned
     case .float32, .float64, .bfloat16, .float16: return .float
     }
   }
 
   public var itemSize: Int {
     switch self {
-    case .bool: return 1
-    case .bfloat16, .float16: return 2
-    case .float32: return 4
-    case .int64, .float64: return 8
+    case .bool, .int8, .uint8: return 1
+    case .bfloat16, .float16, .int16, .uint16: return 2
+    case .float32, .int32, .uint32: return 4
+    case .int64, .float64, .uint64: return 8
     }
   }
 
@@ -67,15 +87,33 @@ public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
     case .float64: return "float64"
     case .bfloat16: return "bfloat16"
     case .float16: return "float16"
+    case .int8: return "int8"
+    case .int16: return "int16"
+    case .int32: return "int32"
+    case .uint8: return "uint8"
+    case .uint16: return "uint16"
+    case .uint32: return "uint32"
+    case .uint64: return "uint64"
     }
   }
 
   /// Whether this is a real floating-point type (of any width, low precision included).
   public var isFloatingPoint: Bool { kind == .float }
-  /// The dtype kernels compute in: float32 for the 16-bit floats, the dtype itself otherwise.
-  public var computeDType: DType { self == .bfloat16 || self == .float16 ? .float32 : self }
-  /// A storage-only float (bfloat16, float16): kernels never see it (Note [Low-precision forward]).
-  public var isLowPrecision: Bool { computeDType != self }
+  /// The dtype kernels compute in: float32 for the 16-bit floats, int64 for the other integers
+  /// (uint64 as its bit pattern), the dtype itself otherwise.
+  public var computeDType: DType {
+    switch self {
+    case .bfloat16, .float16: return .float32
+    case .int8, .int16, .int32, .uint8, .uint16, .uint32, .uint64: return .int64
+    default: return self
+    }
+  }
+  /// A storage-only type: kernels never see it (Note [Low-precision forward]).
+  public var isStorageOnly: Bool { computeDType != self }
+  /// A storage-only float (bfloat16, float16).
+  public var isLowPrecision: Bool { isStorageOnly && kind == .float }
+  /// Whether this is an integer type (signed or unsigned; not bool).
+  public var isInteger: Bool { kind == .signed || kind == .unsigned }
   /// Machine epsilon of the floating types (the gap above 1); nil for the others.
   public var epsilon: Double? {
     switch self {
@@ -118,6 +156,13 @@ public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
 public protocol Element { static var dtype: DType { get } }
 extension Bool: Element { public static var dtype: DType { .bool } }
 extension Int64: Element { public static var dtype: DType { .int64 } }
+extension Int8: Element { public static var dtype: DType { .int8 } }
+extension Int16: Element { public static var dtype: DType { .int16 } }
+extension Int32: Element { public static var dtype: DType { .int32 } }
+extension UInt8: Element { public static var dtype: DType { .uint8 } }
+extension UInt16: Element { public static var dtype: DType { .uint16 } }
+extension UInt32: Element { public static var dtype: DType { .uint32 } }
+extension UInt64: Element { public static var dtype: DType { .uint64 } }
 extension Float: Element { public static var dtype: DType { .float32 } }
 extension Double: Element { public static var dtype: DType { .float64 } }
 extension Float16: Element { public static var dtype: DType { .float16 } }

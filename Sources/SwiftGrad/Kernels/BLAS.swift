@@ -60,6 +60,7 @@ func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
     try lowPrecisionGemm(a, b, into: c)
   case .int64, .bool:
     try integerGemm(try a.converted(to: .int64), try b.converted(to: .int64), into: c)
+  default: throw storageOnly(c.dtype)
   }
 }
 

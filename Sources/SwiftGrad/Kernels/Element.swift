@@ -30,6 +30,29 @@ extension Int64: NumericElement {
   public var int64Value: Int64 { self }
 }
 
+/// The narrow integers and uint64 (storage types: kernels compute in int64, Note [Low-precision
+/// forward]). Conversions wrap as NumPy's casts do: from int64 by truncation to the width (uint64
+/// takes the bit pattern), from floats through int64 (NaN, inf and out-of-range values as int64's).
+public protocol WrappingIntegerElement: NumericElement, FixedWidthInteger {}
+extension WrappingIntegerElement {
+  public init(fromDouble value: Double) { self.init(truncatingIfNeeded: Int64(fromDouble: value)) }
+  public init(fromInt64 value: Int64) { self.init(truncatingIfNeeded: value) }
+  public var doubleValue: Double { Double(self) }
+  public var int64Value: Int64 { Int64(truncatingIfNeeded: self) }
+}
+extension Int8: WrappingIntegerElement {}
+extension Int16: WrappingIntegerElement {}
+extension Int32: WrappingIntegerElement {}
+extension UInt8: WrappingIntegerElement {}
+extension UInt16: WrappingIntegerElement {}
+extension UInt32: WrappingIntegerElement {}
+extension UInt64: WrappingIntegerElement {
+  /// Values in [2^63, 2^64) are exact here, not through int64 (which would make them negative).
+  public init(fromDouble value: Double) {
+    self = value >= 0x1p63 && value < 0x1p64 ? UInt64(value) : UInt64(truncatingIfNeeded: Int64(fromDouble: value))
+  }
+}
+
 /// Floating-point element types with the math the kernels need (libm, no Foundation).
 public protocol FloatElement: NumericElement, BinaryFloatingPoint {
   static func exp(_ x: Self) -> Self
@@ -80,5 +103,7 @@ extension Double: FloatElement {
 func convertElement<S: NumericElement, D: NumericElement>(_ s: S, to _: D.Type) -> D {
   if S.self == D.self { return unsafeBitCast(s, to: D.self) }
   if let v = convertLowPrecision(s, to: D.self) { return v }
-  return S.dtype.isFloatingPoint ? D(fromDouble: s.doubleValue) : D(fromInt64: s.int64Value)
+  // uint64 to a float goes through its value (the int64 bit pattern would be negative above 2^63).
+  let throughDouble = S.dtype.isFloatingPoint || (S.self == UInt64.self && D.dtype.isFloatingPoint)
+  return throughDouble ? D(fromDouble: s.doubleValue) : D(fromInt64: s.int64Value)
 }

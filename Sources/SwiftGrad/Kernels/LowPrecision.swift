@@ -127,14 +127,33 @@ func convertLowPrecision<S: NumericElement, D: NumericElement>(_ s: S, to _: D.T
 }
 
 // MARK: - Note [Low-precision forward]
-// Kernels are written for float32 and float64 only. `forwardInStorageDType` is the single
-// place where a primitive meets bfloat16/float16: low-precision inputs are widened to their
-// compute dtype (float32), the primitive's own forward runs, and a float32 result is rounded
-// once into the storage dtype. Reductions thereby accumulate in float32 (or in float64 where
-// the float32 kernel already does), matmul calls sgemm, and every VJP/JVP — written with public
-// ops that come back through here — runs in the primal's dtype. Primitives that only move bytes
-// (views, reshape, casts, copies) and user callbacks conform to `StorageGenericPrimitive` and see
-// the 16-bit data as it is: views of a bfloat16 tensor stay views.
+// Kernels are written for float32, float64, int64 and bool only. `forwardInStorageDType` is the
+// single place where a primitive meets the storage-only dtypes (`DType.isStorageOnly`):
+// bfloat16/float16 are widened to float32, int8...uint32 to int64 (exact), uint64 to its int64
+// bit pattern; the primitive's own forward runs, and a result in the compute dtype is converted
+// once into the storage dtype: rounded (nearest even) for the 16-bit floats, wrapped (truncated
+// to the width) for the integers, which is NumPy's modular arithmetic (int8(127) + 1 == -128).
+// Reductions thereby accumulate in float32 (or in float64 where the float32 kernel already
+// does), matmul calls sgemm, and every VJP/JVP — written with public ops that come back through
+// here — runs in the primal's dtype. Primitives that only move bytes (views, reshape, casts,
+// copies, where) and user callbacks conform to `StorageGenericPrimitive` and see the data as it
+// is: views of a bfloat16 or int8 tensor stay views.
+//
+// The storage dtype is `resultType` of the operands, except: gathers and scatters keep their
+// data's dtype (`TargetDTypePrimitive`, so an int32 index array does not promote an int8
+// result); index results (argsort, argmax, searchsorted) stay int64; sums and products of
+// integers accumulate in the default integer of their kind (int64, uint64 for unsigned), the
+// array API's `sum`/`prod`/`cumulative_sum` rule for dtype=None (`AccumulatingPrimitive`).
+//
+// uint64: its int64 bit pattern is exact for +, -, *, bitwise ops, left shifts, sums, products
+// and data movement, and for every op while no operand has its top bit set (values < 2^63, the
+// common case: checked by one scan of the uint64 operands). With a value >= 2^63: ordering
+// primitives (`OrderingPrimitive`: comparisons, maximum/minimum, max/min, argsort, argmax,
+// searchsorted) see the bits with the top bit flipped, which maps unsigned order onto signed
+// order; floor_divide, remainder, right shifts, abs, sign and relu have UInt64 loops
+// (`unsigned64Forward`); an op whose result is a float is recomputed from the uint64 values
+// converted straight to that float dtype. uint64 with a signed operand promotes to float64, so
+// there the uint64 operands are converted to float64 before the kernel.
 
 /// A primitive whose forward handles every dtype by moving elements (or is a user callback).
 protocol StorageGenericPrimitive {}
@@ -147,27 +166,126 @@ extension BasicIndex: StorageGenericPrimitive {}
 extension Diagonal: StorageGenericPrimitive {}
 extension Identity: StorageGenericPrimitive {}
 extension CustomFunction: StorageGenericPrimitive {}
+extension Where: StorageGenericPrimitive {}
+extension Take: StorageGenericPrimitive {}
 
-/// A primitive whose result has the dtype of its first input (writes into a target).
+/// A primitive whose result has the dtype of its first input (writes into a target, or gathers
+/// from it with integer indices of any width).
 protocol TargetDTypePrimitive {}
 extension IndexPut: TargetDTypePrimitive {}
 extension IndexSet: TargetDTypePrimitive {}
+extension DynamicTake: TargetDTypePrimitive {}
+extension DynamicScatterAdd: TargetDTypePrimitive {}
+extension EmbeddingLookup: TargetDTypePrimitive {}
+
+/// A primitive whose int64 result is an index, not a value of its operands' dtype.
+protocol IndexResultPrimitive {}
+extension ArgSort: IndexResultPrimitive {}
+extension ArgExtremum: IndexResultPrimitive {}
+extension SearchSorted: IndexResultPrimitive {}
+extension NormalizeIndex: IndexResultPrimitive {}
+
+/// Sums and products: integers accumulate in int64 (uint64 for unsigned operands).
+protocol AccumulatingPrimitive {}
+extension Sum: AccumulatingPrimitive {}
+extension Prod: AccumulatingPrimitive {}
+extension Cumsum: AccumulatingPrimitive {}
+extension Cumprod: AccumulatingPrimitive {}
+
+/// A primitive that orders its operands (uint64 >= 2^63 needs the flipped top bit).
+protocol OrderingPrimitive {}
+extension Compare: OrderingPrimitive {}
+extension Maximum: OrderingPrimitive {}
+extension Minimum: OrderingPrimitive {}
+extension Extremum: OrderingPrimitive {}
+extension ArgSort: OrderingPrimitive {}
+extension ArgExtremum: OrderingPrimitive {}
+extension SearchSorted: OrderingPrimitive {}
 
 extension Primitive {
-  /// `forward`, with bfloat16/float16 operands computed in float32 (Note [Low-precision forward]).
+  /// `forward`, with storage-only operands computed in their compute dtype (Note [Low-precision forward]).
   func forwardInStorageDType(_ inputs: [Tensor]) throws -> Tensor {
-    guard inputs.contains(where: { $0.dtype.isLowPrecision }), !(self is StorageGenericPrimitive) else {
+    guard inputs.contains(where: { $0.dtype.isStorageOnly }), !(self is StorageGenericPrimitive) else {
       return try forward(inputs)
     }
     // bfloat16 matmul on a BLAS with a bfloat16 GEMM: MatMul hands the 16-bit operands to it.
     if self is MatMul && inputs.allSatisfy({ $0.dtype == .bfloat16 }) && sg_blas_has_sbgemm() != 0 {
       return try forward(inputs)
     }
-    let storage = self is TargetDTypePrimitive ? inputs[0].dtype : resultType(inputs)
-    let wide = try inputs.map { $0.dtype.isLowPrecision ? try $0.converted(to: $0.dtype.computeDType) : $0 }
-    let out = try forward(wide)
-    guard out.dtype == storage.computeDType, storage.isLowPrecision else { return out }
-    return try out.converted(to: storage)
+    let promoted = resultType(inputs)
+    var storage = self is TargetDTypePrimitive ? inputs[0].dtype : promoted
+    if self is AccumulatingPrimitive && !storage.isFloatingPoint {
+      storage = storage.kind == .unsigned ? .uint64 : .int64
+    }
+    if storage.isFloatingPoint && inputs.contains(where: { $0.dtype == .uint64 }) {
+      // uint64 with a signed integer (float64) or a float: the values, not the bit pattern.
+      let compute = storage.computeDType
+      return try narrowed(forward(inputs.map { try $0.dtype == .uint64 ? $0.converted(to: compute) : $0.widened() }),
+        to: storage)
+    }
+    if try inputs.contains(where: { try $0.dtype == .uint64 && $0.hasTopBitSet() }) {
+      if let out = try unsigned64Forward(inputs, promoted: storage) { return out }
+      let out = try forward(inputs.map { try $0.widened() })
+      guard out.dtype.isFloatingPoint else { return try narrowed(out, to: storage) }
+      return try forward(inputs.map { try $0.dtype == .uint64 ? $0.converted(to: out.dtype) : $0.widened() })
+    }
+    return try narrowed(forward(inputs.map { try $0.widened() }), to: storage)
+  }
+
+  /// `out` converted into `storage` when the kernel computed in storage's compute dtype.
+  private func narrowed(_ out: Tensor, to storage: DType) throws -> Tensor {
+    guard storage.isStorageOnly, out.dtype == storage.computeDType, !(self is IndexResultPrimitive) else { return out }
+    return storage == .uint64 ? out.reinterpreted(as: .uint64) : try out.converted(to: storage)
+  }
+
+  /// The uint64 forms of the primitives that the int64 bit pattern gets wrong above 2^63 (nil:
+  /// not one of them).
+  private func unsigned64Forward(_ inputs: [Tensor], promoted: DType) throws -> Tensor? {
+    guard promoted == .uint64 else { return nil }
+    if self is OrderingPrimitive {
+      let out = try forward(inputs.map { try $0.converted(to: .uint64).orderKey() })
+      guard out.dtype == .int64, !(self is IndexResultPrimitive) else { return out }
+      return try mapElements(out, to: .uint64) { (v: Int64) in UInt64(bitPattern: v) ^ (1 << 63) }
+    }
+    let u = try inputs.map { try $0.converted(to: .uint64) }
+    func binary(_ f: (UInt64, UInt64) -> UInt64) throws -> Tensor {
+      try mapElements(u[0], u[1], shape: broadcastShapes(u[0].shape, u[1].shape), to: .uint64, f)
+    }
+    switch self {
+    case is FloorDivide: return try binary { x, y in y == 0 ? 0 : x / y }
+    case is Remainder: return try binary { x, y in y == 0 ? 0 : x % y }
+    case let op as Bitwise where op.op == .rightShift: return try binary { x, y in y >= 64 ? 0 : x >> y }
+    case is Abs, is Relu: return try u[0].densified()
+    case is Sign: return try mapElements(u[0], to: .uint64) { (v: UInt64) -> UInt64 in v == 0 ? 0 : 1 }
+    default: return nil
+    }
+  }
+}
+
+extension Tensor {
+  /// This tensor in its compute dtype (itself when it is not storage-only).
+  func widened() throws -> Tensor {
+    guard dtype.isStorageOnly else { return self }
+    return dtype == .uint64 ? reinterpreted(as: .int64) : try converted(to: dtype.computeDType)
+  }
+
+  /// The same bytes read as `dtype` of the same item size (uint64 <-> int64): a view, no copy.
+  func reinterpreted(as dtype: DType) -> Tensor {
+    Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+  }
+
+  /// Whether a uint64 tensor holds a value >= 2^63 (where its int64 bit pattern is negative).
+  func hasTopBitSet() throws -> Bool {
+    let d = try densified()
+    return withExtendedLifetime(d) {
+      UnsafeBufferPointer(start: d.pointer(Int64.self), count: d.count).contains { $0 < 0 }
+    }
+  }
+
+  /// int64 keys in the order of the values: uint64 with its top bit flipped, others converted.
+  func orderKey() throws -> Tensor {
+    guard dtype.kind == .unsigned else { return try converted(to: .int64) }
+    return try mapElements(converted(to: .uint64), to: .int64) { (v: UInt64) in Int64(bitPattern: v ^ (1 << 63)) }
   }
 }
 

@@ -67,6 +67,13 @@ func copyInto(_ dst: Tensor, from src: Tensor) {
     case .float64: copyLoop(s, srcStrides, dst.pointer(Double.self), dst.strides, dst.shape)
     case .bfloat16: copyLoop(s, srcStrides, dst.pointer(BFloat16.self), dst.strides, dst.shape)
     case .float16: copyLoop(s, srcStrides, dst.pointer(Float16.self), dst.strides, dst.shape)
+    case .int8: copyLoop(s, srcStrides, dst.pointer(Int8.self), dst.strides, dst.shape)
+    case .int16: copyLoop(s, srcStrides, dst.pointer(Int16.self), dst.strides, dst.shape)
+    case .int32: copyLoop(s, srcStrides, dst.pointer(Int32.self), dst.strides, dst.shape)
+    case .uint8: copyLoop(s, srcStrides, dst.pointer(UInt8.self), dst.strides, dst.shape)
+    case .uint16: copyLoop(s, srcStrides, dst.pointer(UInt16.self), dst.strides, dst.shape)
+    case .uint32: copyLoop(s, srcStrides, dst.pointer(UInt32.self), dst.strides, dst.shape)
+    case .uint64: copyLoop(s, srcStrides, dst.pointer(UInt64.self), dst.strides, dst.shape)
     }
   }
   switch src.dtype {
@@ -76,6 +83,13 @@ func copyInto(_ dst: Tensor, from src: Tensor) {
   case .float64: from(Double.self)
   case .bfloat16: from(BFloat16.self)
   case .float16: from(Float16.self)
+  case .int8: from(Int8.self)
+  case .int16: from(Int16.self)
+  case .int32: from(Int32.self)
+  case .uint8: from(UInt8.self)
+  case .uint16: from(UInt16.self)
+  case .uint32: from(UInt32.self)
+  case .uint64: from(UInt64.self)
   }
 }
 

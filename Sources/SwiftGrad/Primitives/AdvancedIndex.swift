@@ -36,7 +36,10 @@ struct AdvancedIndexPlan {
       case .basic(.ellipsis): expanded.append(item); ellipses += 1
       case .array(let t):
         switch t.dtype {
-        case .int64: consumed += 1
+        case let d where d.isInteger:
+          consumed += 1
+          expanded.append(.array(try asIndex(t)))
+          continue
         case .bool:
           // A mask's nonzero() decides the result's shape: it cannot vary between replays.
           try ProgramRecorder.current?.requireConstant(t, what: "a boolean index")

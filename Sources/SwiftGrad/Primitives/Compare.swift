@@ -35,7 +35,7 @@ public struct Compare: Primitive {
       return try mapElements(ac, bc, shape: shape, to: .bool) { (x: Float, y: Float) in Compare.test(op, x, y) }
     case .float64:
       return try mapElements(ac, bc, shape: shape, to: .bool) { (x: Double, y: Double) in Compare.test(op, x, y) }
-    case .bfloat16, .float16: throw storageOnly(dtype)
+    default: throw storageOnly(dtype)
     }
   }
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil, nil] }

@@ -161,7 +161,7 @@ func offsetsOffAxis(positions: [Int], in shape: [Int], axis a: Int) throws -> Te
 /// Checks PyTorch's shape rule: same rank, and index no larger than `shape` off the axis.
 private func checkScatterShapes(_ op: String, _ shape: [Int], _ index: Tensor, axis: Int) throws -> Int {
   let a = try normalizeAxis(axis, ndim: shape.count, op: op)
-  guard index.dtype == .int64 else { throw SGError.index("\(op): index must hold integers, got \(index.dtype)") }
+  guard index.dtype.isInteger else { throw SGError.index("\(op): index must hold integers, got \(index.dtype)") }
   guard index.ndim == shape.count,
     zip(index.shape, shape).enumerated().allSatisfy({ $0.offset == a || $0.element.0 <= $0.element.1 })
   else {
@@ -175,6 +175,7 @@ private func checkScatterShapes(_ op: String, _ shape: [Int], _ index: Tensor, a
 /// PyTorch's `gather(x, axis, index)`: out[i][j][k] = x[i][index[i][j][k]][k] (for axis 1).
 public func gather(_ x: Tensor, axis: Int, index: Tensor) throws -> Tensor {
   let a = try checkScatterShapes("gather", x.shape, index, axis: axis)
+  let index = try asIndex(index)
   let offsets = try flatOffsets(shape: x.shape, indices: index, axis: a)
   return try reshape(apply(DynamicTake(axis: 0), [reshape(x, [-1]), offsets]), index.shape)
 }
@@ -183,6 +184,7 @@ public func gather(_ x: Tensor, axis: Int, index: Tensor) throws -> Tensor {
 /// index's positions) added at x[i][index[i][j][k]][k]; repeated targets accumulate.
 public func scatterAdd(_ x: Tensor, axis: Int, index: Tensor, source: Tensor) throws -> Tensor {
   let a = try checkScatterShapes("scatter_add", x.shape, index, axis: axis)
+  let index = try asIndex(index)
   guard source.ndim == index.ndim, zip(index.shape, source.shape).allSatisfy({ $0 <= $1 }) else {
     throw SGError.value(
       "scatter_add: src of shape \(describe(source.shape)) must cover index of shape \(describe(index.shape))")
@@ -200,7 +202,7 @@ public func indexAdd(_ x: Tensor, axis: Int, index: Tensor, source: Tensor) thro
     throw SGError.value("index_add: expected an array with at least one dimension, got a 0-d one")
   }
   let a = try normalizeAxis(axis, ndim: x.ndim, op: "index_add")
-  guard index.dtype == .int64, index.ndim == 1 else {
+  guard index.dtype.isInteger, index.ndim == 1 else {
     throw SGError.index(
       "index_add: index must be a 1-D integer array, got \(index.dtype) of shape \(describe(index.shape))")
   }
@@ -209,7 +211,7 @@ public func indexAdd(_ x: Tensor, axis: Int, index: Tensor, source: Tensor) thro
   guard source.shape == expected else {
     throw SGError.value("index_add: source of shape \(describe(source.shape)) must have shape \(describe(expected))")
   }
-  let normalized = try apply(NormalizeIndex(size: x.shape[a], axis: a), [index])
+  let normalized = try apply(NormalizeIndex(size: x.shape[a], axis: a), [asIndex(index)])
   return try add(x, apply(DynamicScatterAdd(axis: a, size: x.shape[a]), [cast(source, to: x.dtype), normalized]))
 }
 

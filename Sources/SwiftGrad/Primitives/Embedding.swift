@@ -45,13 +45,13 @@ public func embedding(_ indices: Tensor, _ weight: Tensor, sparseGradient: Bool 
   guard weight.ndim >= 1 else {
     throw SGError.value("embedding: weight must have at least one dimension, got shape \(describe(weight.shape))")
   }
-  guard indices.dtype == .int64 else {
+  guard indices.dtype.isInteger else {
     throw SGError.index("embedding: indices must be integers, got \(indices.dtype)")
   }
   if sparseGradient && !weight.dtype.isFloatingPoint {
     throw SGError.type("embedding: a sparse gradient needs a floating-point weight, got \(weight.dtype)")
   }
-  let normalized = try apply(NormalizeIndex(size: weight.shape[0], axis: 0), [indices])
+  let normalized = try apply(NormalizeIndex(size: weight.shape[0], axis: 0), [asIndex(indices)])
   return try apply(EmbeddingLookup(sparseGradient: sparseGradient), [weight, normalized])
 }
 

@@ -82,9 +82,10 @@ public struct ScatterAdd: LinearPrimitive {
 /// NumPy's `take(x, indices, axis)`: with no axis, `x` is flattened first. Negative indices
 /// count from the end; out-of-range indices raise IndexError.
 public func take(_ x: Tensor, _ indices: Tensor, axis: Int? = nil) throws -> Tensor {
-  guard indices.dtype == .int64 else {
+  guard indices.dtype.isInteger else {
     throw SGError.index("take: indices must be integers, got \(indices.dtype)")
   }
+  let indices = try asIndex(indices)
   let source = axis == nil ? try reshape(x, [-1]) : x
   guard source.ndim > 0 else { throw SGError.index("take: cannot index a 0-d array") }
   let a = try normalizeAxis(axis ?? 0, ndim: source.ndim, op: "take")
@@ -102,9 +103,10 @@ public func takeAlongAxis(_ x: Tensor, _ indices: Tensor, axis: Int) throws -> T
       "take_along_axis: indices of shape \(describe(indices.shape)) must have as many dimensions as the array " +
       "\(describe(x.shape))")
   }
-  guard indices.dtype == .int64 else {
+  guard indices.dtype.isInteger else {
     throw SGError.index("take_along_axis: indices must be integers, got \(indices.dtype)")
   }
+  let indices = try asIndex(indices)
   for d in 0..<x.ndim where d != a && indices.shape[d] != x.shape[d] && indices.shape[d] != 1 && x.shape[d] != 1 {
     throw SGError.value(
       "take_along_axis: shape mismatch between array \(describe(x.shape)) and indices \(describe(indices.shape))")
@@ -134,3 +136,6 @@ extension Operation {
     },
   ]
 }
+
+/// An integer index tensor of any width as int64, the dtype the index kernels read.
+func asIndex(_ t: Tensor) throws -> Tensor { t.dtype == .int64 || !t.dtype.isInteger ? t : try cast(t, to: .int64) }

@@ -30,7 +30,7 @@ public struct Sum: LinearPrimitive {
     case .int64, .bool:
       return try reduceKernel(try x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64,
         initial: Int64(0)) { (a: inout Int64, v: Int64) in a = a &+ v } _: { $0 }
-    case .bfloat16, .float16: throw storageOnly(x.dtype)
+    default: throw storageOnly(x.dtype)
     }
   }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
@@ -70,7 +70,7 @@ public struct Extremum: Primitive {
     case .float64: return try run(Double.self, -.infinity, .infinity) { $0.isNaN }
     case .int64: return try run(Int64.self, .min, .max) { _ in false }
     case .bool: return try run(Int64.self, .min, .max) { _ in false }.converted(to: .bool)
-    case .bfloat16, .float16: throw storageOnly(x.dtype)
+    default: throw storageOnly(x.dtype)
     }
   }
 
@@ -117,7 +117,7 @@ public struct Prod: Primitive {
     case .int64, .bool:
       return try reduceKernel(try x.converted(to: .int64), axes: axes, keepDims: keepDims, to: .int64,
         initial: Int64(1)) { (a: inout Int64, v: Int64) in a = a &* v } _: { $0 }
-    case .bfloat16, .float16: throw storageOnly(x.dtype)
+    default: throw storageOnly(x.dtype)
     }
   }
   /// d prod / d x_i, shaped like x.

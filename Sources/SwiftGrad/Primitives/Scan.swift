@@ -35,7 +35,7 @@ public struct Cumsum: LinearPrimitive {
     case .float32: return try scanKernel(x, axis: axis, reverse: reverse, initial: Float(0), +)
     case .float64: return try scanKernel(x, axis: axis, reverse: reverse, initial: Double(0), +)
     case .int64, .bool: return try scanKernel(x, axis: axis, reverse: reverse, initial: Int64(0), &+)
-    case .bfloat16, .float16: throw storageOnly(x.dtype)
+    default: throw storageOnly(x.dtype)
     }
   }
   public func transpose(_ g: Tensor, input: Tensor) throws -> Tensor {
@@ -71,7 +71,7 @@ public struct Cumprod: Primitive {
     case .float32: return try scanKernel(x, axis: axis, reverse: false, initial: Float(1), *)
     case .float64: return try scanKernel(x, axis: axis, reverse: false, initial: Double(1), *)
     case .int64, .bool: return try scanKernel(x, axis: axis, reverse: false, initial: Int64(1), &*)
-    case .bfloat16, .float16: throw storageOnly(x.dtype)
+    default: throw storageOnly(x.dtype)
     }
   }
 

@@ -13,6 +13,25 @@ func doubleValues(_ x: Tensor) throws -> [Double] {
   return withExtendedLifetime(d) { Array(UnsafeBufferPointer(start: d.pointer(Double.self), count: d.count)) }
 }
 
+/// Integer searchsorted compares int64 values exactly (doubles tie above 2^53).
+extension SearchSorted {
+  func searchIntegers(_ inputs: [Tensor]) throws -> Tensor {
+    let sorted = try inputs[0].converted(to: .int64).densified()
+    let values = try inputs[1].converted(to: .int64).densified()
+    let out = try Tensor(uninitializedShape: values.shape, dtype: .int64)
+    let (s, v, o) = (sorted.pointer(Int64.self), values.pointer(Int64.self), out.pointer(Int64.self))
+    for i in 0..<values.count {
+      var (low, high) = (0, sorted.count)
+      while low < high {
+        let mid = (low + high) / 2
+        if right ? s[mid] <= v[i] : s[mid] < v[i] { low = mid + 1 } else { high = mid }
+      }
+      o[i] = Int64(low)
+    }
+    return withExtendedLifetime((sorted, values)) { out }
+  }
+}
+
 /// For each value of x2, the insertion index into the sorted 1-D x1 ("left": before equal
 /// entries, "right": after them).
 public struct SearchSorted: Primitive {
@@ -20,6 +39,7 @@ public struct SearchSorted: Primitive {
   public static var isDifferentiable: Bool { false }
   public let right: Bool
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    if !inputs[0].dtype.isFloatingPoint && !inputs[1].dtype.isFloatingPoint { return try searchIntegers(inputs) }
     let sorted = try doubleValues(inputs[0])
     let values = try inputs[1].converted(to: .float64).densified()
     let out = try Tensor(uninitializedShape: values.shape, dtype: .int64)
@@ -78,7 +98,7 @@ public func uniqueAll(_ x: Tensor) throws -> (values: Tensor, indices: Tensor, i
     order = (0..<v.count).sorted { sortsBefore(v[$0], v[$1]) || (!sortsBefore(v[$1], v[$0]) && $0 < $1) }
     same = { v[$0] == v[$1] }
   } else {
-    let d = try x.converted(to: .int64).densified()
+    let d = try x.orderKey().densified()  // uint64 by its value, not its int64 bit pattern
     let v = withExtendedLifetime(d) { Array(UnsafeBufferPointer(start: d.pointer(Int64.self), count: d.count)) }
     order = (0..<v.count).sorted { v[$0] < v[$1] || (v[$0] == v[$1] && $0 < $1) }
     same = { v[$0] == v[$1] }

@@ -61,7 +61,7 @@ public struct ArgSort: Primitive {
     case .float32: try run(Float.self)
     case .float64: try run(Double.self)
     case .int64, .bool: try run(Int64.self)
-    case .bfloat16, .float16: throw storageOnly(x.dtype)
+    default: throw storageOnly(x.dtype)
     }
     return try laneResult(out, shape: x.shape, axis: axis)
   }
@@ -99,7 +99,7 @@ public struct ArgExtremum: Primitive {
     case .float32: try run(Float.self)
     case .float64: try run(Double.self)
     case .int64, .bool: try run(Int64.self)
-    case .bfloat16, .float16: throw storageOnly(x.dtype)
+    default: throw storageOnly(x.dtype)
     }
     return out
   }

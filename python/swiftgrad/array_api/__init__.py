@@ -20,6 +20,8 @@ __array_api_version__ = "2023.12"
 
 e, pi, inf, nan, newaxis = _math.e, _math.pi, _math.inf, _math.nan, None
 float32, float64, int64 = _sg.float32, _sg.float64, _sg.int64
+int8, int16, int32 = _sg.int8, _sg.int16, _sg.int32
+uint8, uint16, uint32, uint64 = _sg.uint8, _sg.uint16, _sg.uint32, _sg.uint64
 bool = _sg.bool_  # noqa: A001 - the standard's name
 
 _ALIASES = {
@@ -162,10 +164,13 @@ def var(x, /, *, axis=None, correction=0.0, keepdims=False):
 
 
 def _accumulating(reduce, x, axis, dtype, keepdims):
+    """With dtype=None an integer sum accumulates in int64 (uint64 if unsigned), the core's rule; an
+    explicit integer dtype takes that sum wrapped to its width (the same as summing in it)."""
     x = _sg.asarray(x)
     if dtype is not None and dtype != x.dtype:
         x = _sg.astype(x, dtype)
-    return reduce(x, axis, keepdims)
+    out = reduce(x, axis, keepdims)
+    return out if dtype is None or out.dtype == dtype else _sg.astype(out, dtype)
 
 
 def sum(x, /, *, axis=None, dtype=None, keepdims=False):  # noqa: A001 - the standard's name
@@ -180,7 +185,8 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
     x = _sg.asarray(x)
     if dtype is not None and dtype != x.dtype:
         x = _sg.astype(x, dtype)
-    return _sg.cumulative_sum(x, axis=axis, include_initial=include_initial)
+    out = _sg.cumulative_sum(x, axis=axis, include_initial=include_initial)
+    return out if dtype is None or out.dtype == dtype else _sg.astype(out, dtype)
 
 
 def all(x, /, *, axis=None, keepdims=False):  # noqa: A001 - the standard's name

@@ -7,7 +7,9 @@ import numpy as _np
 
 import swiftgrad as _sg
 
-DTYPES = {"bool": _sg.bool_, "int64": _sg.int64, "float32": _sg.float32, "float64": _sg.float64}
+DTYPES = {"bool": _sg.bool_, "int8": _sg.int8, "int16": _sg.int16, "int32": _sg.int32, "int64": _sg.int64,
+          "uint8": _sg.uint8, "uint16": _sg.uint16, "uint32": _sg.uint32, "uint64": _sg.uint64,
+          "float32": _sg.float32, "float64": _sg.float64}
 _KINDS = {
     "bool": "b", "signed integer": "i", "unsigned integer": "u", "integral": "iu",
     "real floating": "f", "complex floating": "c", "numeric": "iufc",
