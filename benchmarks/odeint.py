@@ -39,7 +39,8 @@ start = time.perf_counter()
 run(steps)
 elapsed = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"extra_mib": (peak - base) / 1024, "seconds": elapsed, "grad_w": np.asarray(params["w"].grad).tolist()}))
+grad_w = np.asarray(params["w"].grad).tolist()
+print(json.dumps({"extra_mib": (peak - base) / 1024, "seconds": elapsed, "grad_w": grad_w}))
 '''
 
 
@@ -58,7 +59,8 @@ def main():
     args = parser.parse_args()
     print(machine())
     print("gradient through odeint (rk4, y (256, 64) float64, f = tanh(y W + b)); extra peak memory of the run")
-    print("| solver steps | adjoint: extra MiB | adjoint: s | backprop: extra MiB | backprop: s | max rel. grad difference |")
+    print("| solver steps | adjoint: extra MiB | adjoint: s | backprop: extra MiB | backprop: s "
+          "| max rel. grad difference |")
     print("|---|---|---|---|---|---|")
     for steps in (int(s) for s in args.steps.split(",")):
         a, b = run(steps, True), run(steps, False)
