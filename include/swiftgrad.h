@@ -302,6 +302,12 @@ const char *sg_blas_cpu_best_core(void);
 int sg_blas_core_is_generic(const char *core);
 int sg_blas_get_num_threads(void);
 void sg_blas_set_num_threads(int n);
+/* The bfloat16 GEMM that matmul uses now (SWIFTGRAD_BF16_GEMM: Note [bfloat16 GEMM kernel],
+ * Sources/CBLAS/sg_bf16_gemm.c): 0 widen + sgemm, 1 the BLAS's cblas_sbgemm, 2 swiftgrad's
+ * AVX512-BF16 kernel; its description; whether the CPU (and OS) run that kernel. */
+int sg_bf16_gemm_choice(void);
+const char *sg_bf16_gemm_name(int choice);
+int sg_bf16_gemm_cpu_supported(void);
 
 /* --- Row-sparse gradients and the sparse optimizer steps (Sources/SwiftGradC/Sparse.swift) ------
  * A row-sparse tensor has the dense shape and dtype; its data are row indices (int64, (nnz,))

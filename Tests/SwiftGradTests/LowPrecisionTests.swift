@@ -1,3 +1,4 @@
+import CBLAS
 import XCTest
 
 @testable import SwiftGrad
@@ -64,5 +65,30 @@ final class LowPrecisionTests: XCTestCase {
     let want = try exp(x.converted(to: .float32)).converted(to: .bfloat16)
     XCTAssertEqual(try y.toArray(), try want.toArray())
     XCTAssertEqual(try sum(ones([4096], dtype: .bfloat16)).toArray(), [4096])
+  }
+
+  /// The bfloat16 GEMMs (Note [Low-precision GEMM]) agree with widening to float32: the same
+  /// float32 products up to the order of the sums, rounded once. On a CPU without AVX512-BF16
+  /// "native" must fall back to widening.
+  func testBFloat16GemmKernelsAgreeWithWidening() throws {
+    let (m, k, n) = (29, 801, 37)  // past one reduction block, partial row and column panels
+    let a = try tensor((0..<(m * k)).map { Double(($0 * 7919) % 61) / 61 - 0.5 }, shape: [m, k], dtype: .float32)
+      .converted(to: .bfloat16)
+    let b = try tensor((0..<(k * n)).map { Double(($0 * 104_729) % 53) / 53 - 0.5 }, shape: [k, n], dtype: .float32)
+      .converted(to: .bfloat16)
+    defer { unsetenv("SWIFTGRAD_BF16_GEMM") }
+    setenv("SWIFTGRAD_BF16_GEMM", "off", 1)
+    XCTAssertEqual(BFloat16Gemm.current, .widen)
+    let widened = try matmul(a, b).converted(to: .float64).toArray()
+    setenv("SWIFTGRAD_BF16_GEMM", "native", 1)
+    XCTAssertEqual(BFloat16Gemm.current, sg_bf16_gemm_cpu_supported() != 0 ? .native : .widen)
+    let native = try matmul(a, b).converted(to: .float64).toArray()
+    // (B^T A^T)^T with both operands handed over transposed: the same sums, so the same bits.
+    let viaTransposes = try transpose(matmul(transpose(b), transpose(a))).converted(to: .float64).toArray()
+    XCTAssertEqual(viaTransposes, native)
+    XCTAssertEqual(native.count, m * n)
+    for (x, y) in zip(widened, native) {
+      XCTAssertEqual(x, y, accuracy: Swift.abs(x) * 0x1p-8 + 1e-6)
+    }
   }
 }

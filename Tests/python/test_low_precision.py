@@ -277,6 +277,54 @@ def test_matmul_against_float32_rounded(dt):
     np.testing.assert_array_equal(np.asarray(at @ sg.tensor(b)).view(np.uint16), np.asarray(got).view(np.uint16))
 
 
+BF16_GEMMS = ["off", "native", "blas", "auto"]
+
+
+@pytest.mark.parametrize("kernel", BF16_GEMMS)
+@pytest.mark.parametrize("shape", [(1, 1, 1), (13, 3, 33), (200, 801, 70), (5, 64, 1)], ids=str)
+def test_bfloat16_gemm_kernels(kernel, shape, monkeypatch):
+    # Every bfloat16 GEMM (Note [Low-precision GEMM]) with both operand layouts, across the
+    # kernel's blocking (rows past one block of 192, k past one block of 768, odd k and n), equals
+    # the exact product rounded to bfloat16 up to the float32 accumulation's error.
+    monkeypatch.setenv("SWIFTGRAD_BF16_GEMM", kernel)
+    info = sg.show_config("dicts")
+    if kernel == "native":
+        want = "AVX512-BF16" if info["cpu_avx512_bf16"] else "widened"
+        assert want in info["bf16_gemm"], info["bf16_gemm"]
+    if kernel == "off":
+        assert "widened" in info["bf16_gemm"]
+    m, k, n = shape
+    rng = np.random.default_rng(k)
+    a = rng.standard_normal((m, k)).astype(ml_dtypes.bfloat16)
+    b = rng.standard_normal((k, n)).astype(ml_dtypes.bfloat16)
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    bound = np.abs(a.astype(np.float64)) @ np.abs(b.astype(np.float64))
+    for ta in (False, True):
+        for tb in (False, True):
+            sa = sg.tensor(np.ascontiguousarray(a.T)).T if ta else sg.tensor(a)
+            sb = sg.tensor(np.ascontiguousarray(b.T)).T if tb else sg.tensor(b)
+            got = np.asarray(sa @ sb).astype(np.float64)
+            assert got.shape == (m, n)
+            np.testing.assert_allclose(got, exact, rtol=2.0 ** -8, atol=1e-6 * bound.max() + 1e-30,
+                                       err_msg=f"{kernel} transposed A={ta} B={tb}")
+
+
+def test_bfloat16_gemm_gradients_use_the_same_kernel(monkeypatch):
+    # The backward products are bfloat16 GEMMs of transposed operands: same values either kernel.
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((40, 50)).astype(ml_dtypes.bfloat16)
+    b = rng.standard_normal((50, 30)).astype(ml_dtypes.bfloat16)
+    grads = {}
+    for kernel in ("off", "auto"):
+        monkeypatch.setenv("SWIFTGRAD_BF16_GEMM", kernel)
+        x, w = sg.tensor(a, requires_grad=True), sg.tensor(b, requires_grad=True)
+        (x @ w).sum().backward()
+        grads[kernel] = (np.asarray(x.grad).astype(np.float64), np.asarray(w.grad).astype(np.float64))
+        assert x.grad.dtype == sg.bfloat16
+    for g_off, g_auto in zip(grads["off"], grads["auto"]):
+        np.testing.assert_allclose(g_auto, g_off, rtol=2.0 ** -7, atol=1e-6)
+
+
 def test_gradcheck_refuses_low_precision():
     for dt in LOW:
         with pytest.raises(TypeError, match="float64"):

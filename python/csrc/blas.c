@@ -14,11 +14,13 @@ static PyObject *py_blas_load(PyObject *self, PyObject *arg) {
 static PyObject *py_blas_info(PyObject *self, PyObject *unused) {
   int ready = sg_blas_ready();
   const char *core = sg_blas_corename();
-  return Py_BuildValue("{s:O,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:O}", "loaded", ready ? Py_True : Py_False, "error",
+  return Py_BuildValue("{s:O,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:O,s:s,s:O}", "loaded", ready ? Py_True : Py_False, "error",
                        ready ? "" : sg_blas_error(), "library", sg_blas_library_path(), "config", sg_blas_config(),
                        "core", core, "preselected_core", sg_blas_preselected_core(), "cpu_best_core",
                        sg_blas_cpu_best_core(), "threads", sg_blas_get_num_threads(), "generic_core",
-                       ready && sg_blas_core_is_generic(core) ? Py_True : Py_False);
+                       ready && sg_blas_core_is_generic(core) ? Py_True : Py_False, "bf16_gemm",
+                       sg_bf16_gemm_name(ready ? sg_bf16_gemm_choice() : 0), "cpu_avx512_bf16",
+                       sg_bf16_gemm_cpu_supported() ? Py_True : Py_False);
 }
 
 static PyObject *py_blas_set_num_threads(PyObject *self, PyObject *arg) {

@@ -296,6 +296,8 @@ def show_config(mode="stdout"):
     print(f"BLAS core:      {info['core']}{chosen}; best this CPU allows: {info['cpu_best_core'] or 'none'}")
     print(f"BLAS threads:   {info['threads']}; OPENBLAS_CORETYPE: {info['OPENBLAS_CORETYPE'] or 'unset'}")
     print(f"Elementwise threads: {info['elementwise_threads']} (SWIFTGRAD_NUM_THREADS)")
+    print(f"bfloat16 GEMM:  {info['bf16_gemm']} (SWIFTGRAD_BF16_GEMM; CPU has AVX512-BF16: "
+          f"{'yes' if info['cpu_avx512_bf16'] else 'no'})")
     return None
 
 

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "sg_bf16_gemm.h" // swiftgrad's own bfloat16 GEMM for AVX512-BF16 CPUs
+
 #ifdef __cplusplus
 extern "C" {
 #endif

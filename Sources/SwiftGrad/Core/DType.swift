@@ -18,7 +18,7 @@
 /// every primitive's forward kernel sees float32 operands and its float32 result is rounded once
 /// (round-to-nearest-even) into the storage dtype (Note [Low-precision forward] in
 /// Kernels/LowPrecision.swift). Reductions therefore accumulate in float32 (or wider) and matmul
-/// calls sgemm on converted operands (or OpenBLAS's `cblas_sbgemm` when it is exported).
+/// calls sgemm on converted operands (or a bfloat16 GEMM: Note [Low-precision GEMM]).
 ///
 /// Integers: int8, int16, int32, uint8, uint16, uint32 and uint64 are storage formats as well,
 /// computing in int64 (uint64 as its bit pattern) and wrapped back to their width (Note

@@ -64,25 +64,78 @@ func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
   }
 }
 
-/// Note [Low-precision GEMM]: bfloat16 operands go to OpenBLAS's `cblas_sbgemm` (bfloat16 in,
-/// float32 accumulation) when the loaded library exports it; otherwise both 16-bit formats are
-/// widened with the vectorised loops of LowPrecision.swift and multiplied by sgemm. Either way the
-/// float32 product is rounded once into `c`.
+/// Note [Low-precision GEMM]: bfloat16 operands go to a GEMM that multiplies bfloat16 pairs into
+/// float32 accumulators: the BLAS's `cblas_sbgemm` when the loaded library exports it, else
+/// swiftgrad's AVX512-BF16 kernel (Note [bfloat16 GEMM kernel], sg_bf16_gemm.c) on CPUs that have
+/// the instructions; SWIFTGRAD_BF16_GEMM=auto|blas|native|off chooses. Otherwise, and for float16,
+/// both operands are widened with the vectorised loops of LowPrecision.swift and multiplied by
+/// sgemm. Either way the float32 product is rounded once into `c`.
 private func lowPrecisionGemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
-  let (m, n) = (a.shape[0], b.shape[1])
-  let product = try Tensor(uninitializedShape: [m, n], dtype: .float32)
-  if c.dtype == .bfloat16 && a.dtype == .bfloat16 && b.dtype == .bfloat16 && sg_blas_has_sbgemm() != 0 {
+  let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+  let kernel = c.dtype == .bfloat16 && a.dtype == .bfloat16 && b.dtype == .bfloat16 ? BFloat16Gemm.current : .widen
+  if kernel == .native {
     let opA = try BLASOperand(a)
     let opB = try BLASOperand(b)
-    try requireBLAS("matmul", dimensions: [opA.leadingDimension, opB.leadingDimension])
+    try requireBLAS("matmul", dimensions: [m, n, k, opA.leadingDimension, opB.leadingDimension])
+    try nativeBFloat16Gemm(opA, opB, m: m, n: n, k: k, into: c)
+    return
+  }
+  let product = try Tensor(uninitializedShape: [m, n], dtype: .float32)
+  if kernel == .blas {
+    let opA = try BLASOperand(a)
+    let opB = try BLASOperand(b)
+    try requireBLAS("matmul", dimensions: [m, n, k, opA.leadingDimension, opB.leadingDimension])
     sg_sbgemm(
-      opA.transposed ? 1 : 0, opB.transposed ? 1 : 0, Int32(m), Int32(n), Int32(a.shape[1]),
+      opA.transposed ? 1 : 0, opB.transposed ? 1 : 0, Int32(m), Int32(n), Int32(k),
       UnsafeRawPointer(opA.tensor.baseAddress), Int32(opA.leadingDimension),
       UnsafeRawPointer(opB.tensor.baseAddress), Int32(opB.leadingDimension), product.pointer(Float.self), Int32(n))
   } else {
     try gemm(try a.converted(to: .float32), try b.converted(to: .float32), into: product)
   }
   copyInto(c, from: product)
+}
+
+/// The bfloat16 GEMM matmul uses now (SWIFTGRAD_BF16_GEMM is read at every call).
+enum BFloat16Gemm {
+  case widen, blas, native
+
+  static var current: BFloat16Gemm {
+    guard sg_blas_ready() != 0 else { return .widen }
+    switch Int(sg_bf16_gemm_choice()) {
+    case SG_BF16_GEMM_BLAS: return .blas
+    case SG_BF16_GEMM_NATIVE: return .native
+    default: return .widen
+    }
+  }
+}
+
+/// sg_bf16_gemm.c's kernel, writing the rounded product straight into `c` (contiguous, m x n):
+/// op(B) packed once, the row panels of C split across the thread pool (as many parts as BLAS
+/// threads, so `set_num_threads` governs both GEMMs alike). Past one reduction block the float32
+/// partial sums need an m x n buffer.
+private func nativeBFloat16Gemm(_ opA: BLASOperand, _ opB: BLASOperand, m: Int, n: Int, k: Int, into c: Tensor) throws {
+  let partial = k > Int(sg_bf16_gemm_block_depth()) ? try Tensor(uninitializedShape: [m, n], dtype: .float32) : nil
+  let words = Swift.max(sg_bf16_gemm_packed_b_words(Int32(n), Int32(k)), 1)
+  let packedB = UnsafeMutablePointer<UInt32>.allocate(capacity: words)
+  defer { packedB.deallocate() }
+  sg_bf16_gemm_pack_b(opB.transposed ? 1 : 0, Int32(n), Int32(k), UnsafeRawPointer(opB.tensor.baseAddress),
+    Int32(opB.leadingDimension), packedB)
+  let panels = Int(sg_bf16_gemm_row_panels(Int32(m)))
+  // Threads pay off from about a million multiply-adds each.
+  let threads = Swift.max(Int(sg_blas_get_num_threads()), 1)
+  let parts = Double(m) * Double(n) * Double(k) >= 2e6 ? Swift.min(panels, threads) : 1
+  let aBase = UnsafeRawPointer(opA.tensor.baseAddress)
+  let partialSums = partial?.pointer(Float.self)
+  let out = c.baseAddress.assumingMemoryBound(to: UInt16.self)
+  Parallel.forChunks(parts, minimumCount: 2) { range in
+    let workspace = UnsafeMutablePointer<UInt32>.allocate(capacity: sg_bf16_gemm_workspace_words())
+    defer { workspace.deallocate() }
+    for part in range {
+      sg_bf16_gemm_rows(
+        opA.transposed ? 1 : 0, Int32(part * panels / parts), Int32((part + 1) * panels / parts), Int32(m), Int32(n),
+        Int32(k), aBase, Int32(opA.leadingDimension), packedB, partialSums, out, Int32(n), workspace)
+    }
+  }
 }
 
 /// Integer matmul: no BLAS for it; a plain triple loop with wrapping arithmetic, as NumPy wraps.

@@ -18,8 +18,12 @@ func mapElements<T: NumericElement, U: NumericElement>(
     let step = rowStride(x.strides)
     var written = 0
     forEachRow(x.shape, [x.strides]) { off in
-      let base = src + off[0]
-      for i in 0..<len { dst[written + i] = f(base[i * step]) }
+      let (base, row) = (src + off[0], dst + written)
+      if step == 1 {
+        for i in 0..<len { row[i] = f(base[i]) }
+      } else {
+        for i in 0..<len { row[i] = f(base[i * step]) }
+      }
       written += len
     }
   }
@@ -56,10 +60,21 @@ func mapElements<A: NumericElement, B: NumericElement, C: NumericElement>(
     let stepA = rowStride(sa)
     let stepB = rowStride(sb)
     var written = 0
+    // Rows with unit or zero steps (a bias broadcast over a batch, say) get loops the compiler
+    // vectorises; the strided form would not be.
     forEachRow(shape, [sa, sb]) { off in
-      let baseA = pa + off[0]
-      let baseB = pb + off[1]
-      for i in 0..<len { po[written + i] = f(baseA[i * stepA], baseB[i * stepB]) }
+      let (baseA, baseB, row) = (pa + off[0], pb + off[1], po + written)
+      if stepA == 1 && stepB == 1 {
+        for i in 0..<len { row[i] = f(baseA[i], baseB[i]) }
+      } else if stepA == 1 && stepB == 0 {
+        let s = baseB[0]
+        for i in 0..<len { row[i] = f(baseA[i], s) }
+      } else if stepA == 0 && stepB == 1 {
+        let s = baseA[0]
+        for i in 0..<len { row[i] = f(s, baseB[i]) }
+      } else {
+        for i in 0..<len { row[i] = f(baseA[i * stepA], baseB[i * stepB]) }
+      }
       written += len
     }
   }

@@ -209,7 +209,7 @@ extension Primitive {
       return try forward(inputs)
     }
     // bfloat16 matmul on a BLAS with a bfloat16 GEMM: MatMul hands the 16-bit operands to it.
-    if self is MatMul && inputs.allSatisfy({ $0.dtype == .bfloat16 }) && sg_blas_has_sbgemm() != 0 {
+    if self is MatMul && inputs.allSatisfy({ $0.dtype == .bfloat16 }) && BFloat16Gemm.current != .widen {
       return try forward(inputs)
     }
     let promoted = resultType(inputs)

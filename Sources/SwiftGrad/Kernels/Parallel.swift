@@ -11,8 +11,8 @@ enum Parallel {
 
   /// Runs `body` over `0..<count` in contiguous chunks, possibly concurrently.
   @inline(__always)
-  static func forChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
-    guard count >= minimumParallelCount, let pool = Pool.shared, pool.tryAcquire() else {
+  static func forChunks(_ count: Int, minimumCount: Int = minimumParallelCount, _ body: (Range<Int>) -> Void) {
+    guard count >= minimumCount, let pool = Pool.shared, pool.tryAcquire() else {
       body(0..<count)
       return
     }
