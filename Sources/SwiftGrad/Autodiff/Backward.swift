@@ -75,7 +75,7 @@ public enum Backward {
         } else if tensor.isLeaf || tensor.retainsGrad {
           // Without create_graph a leaf owns a private copy: rules may hand the same cotangent
           // object to several inputs, and optimizers update `.grad` in place.
-          let value = createGraph ? g : try ownedGradient(g)
+          let value = createGraph ? g : try ownedGradient(taking: &g)
           let total = try tensor.grad.map { try addGradients($0, value) } ?? value
           gradUpdates.append((tensor, total, tensor.gradAssignments))
         }

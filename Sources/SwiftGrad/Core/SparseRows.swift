@@ -137,6 +137,29 @@ public func addGradients(_ a: Tensor, _ b: Tensor) throws -> Tensor {
   ).wrapped()
 }
 
+/// Backward's gradient for a leaf: `g` itself when the sweep holds the only reference to it and
+/// nothing else can reach its memory (the usual case: a rule's fresh result), saving a copy of
+/// every parameter's gradient per step; else `ownedGradient(g)`. The counts can only err high,
+/// which costs a copy, never an alias.
+func ownedGradient(taking g: inout Tensor) throws -> Tensor {
+  if g.sparseRows == nil && g.gradFn == nil && !g.requiresGrad && g.isContiguous && g.offset == 0
+    && g.count &* g.dtype.itemSize == g.storage.byteCount && !g.storage.isBorrowed && !g.storage.isReadOnly
+    && g.hooks.isEmpty && g.tangents.isEmpty && g.jets.isEmpty && g.batch == nil
+    && isKnownUniquelyReferenced(&g) && strongReferences(g.storage) == 1
+  {
+    return g
+  }
+  return try ownedGradient(g)
+}
+
+@_silgen_name("swift_retainCount")
+private func swiftRetainCount(_ object: UnsafeMutableRawPointer) -> Int
+
+/// The strong reference count of `object` (the Swift runtime's own count).
+private func strongReferences(_ object: AnyObject) -> Int {
+  swiftRetainCount(Unmanaged.passUnretained(object).toOpaque())
+}
+
 /// A gradient a leaf may own (optimizers update `.grad` in place): a fresh copy.
 func ownedGradient(_ g: Tensor) throws -> Tensor {
   guard let rows = g.sparseRows else { return try copy(g.detach()) }

@@ -14,6 +14,8 @@ public final class Storage {
   public var isReadOnly = false
   private var release: (() -> Void)?
   private var isLarge = false
+  /// Memory wrapped from someone else (a NumPy array, a DLPack capsule) that they may still see.
+  public private(set) var isBorrowed = false
 
   /// Uninitialised memory, 16-byte aligned (malloc's own alignment: an aligned allocator costs
   /// more per op than any SIMD loop gains on small tensors).
@@ -37,6 +39,7 @@ public final class Storage {
     self.data = data
     self.byteCount = byteCount
     self.release = release
+    isBorrowed = true
   }
 
   /// Forgets the release callback of borrowed memory: the owner keeps it (a wrap that failed
