@@ -80,8 +80,12 @@ def laplacian(f, x, collapsed=True):
     n = x.size
     basis = eye(n, dtype=x.dtype).reshape((n,) + tuple(x.shape))
 
+    # The second input term is zero for every direction: unbatched, so the first op's
+    # second-order part runs once instead of once per direction.
+    zero = zeros_like(x)
+
     def second(e):
-        _, terms = _jet(f, (x,), ([e, zeros_like(e)],), collapse=collapsed)
+        _, terms = _jet(f, (x,), ([e, zero],), collapse=collapsed)
         return terms[1]
 
     out = vmap(second)(basis)  # collapsed: every row is the mean over the basis

@@ -56,10 +56,23 @@ func mapElements<A: NumericElement, B: NumericElement, C: NumericElement>(
     let stepA = rowStride(sa)
     let stepB = rowStride(sb)
     var written = 0
+    // Unit and zero row steps get loops of their own, which vectorize (a batch of rows times one
+    // row, as vmap's broadcasting makes: 64 x 64 by 64 float64 multiply 4.8 us in the strided loop).
     forEachRow(shape, [sa, sb]) { off in
       let baseA = pa + off[0]
       let baseB = pb + off[1]
-      for i in 0..<len { po[written + i] = f(baseA[i * stepA], baseB[i * stepB]) }
+      let row = po + written
+      if stepA == 1 && stepB == 1 {
+        for i in 0..<len { row[i] = f(baseA[i], baseB[i]) }
+      } else if stepA == 1 && stepB == 0 {
+        let s = baseB[0]
+        for i in 0..<len { row[i] = f(baseA[i], s) }
+      } else if stepA == 0 && stepB == 1 {
+        let s = baseA[0]
+        for i in 0..<len { row[i] = f(s, baseB[i]) }
+      } else {
+        for i in 0..<len { row[i] = f(baseA[i * stepA], baseB[i * stepB]) }
+      }
       written += len
     }
   }
