@@ -1,6 +1,6 @@
 """The fast kernel paths against NumPy: eight-lane exp/tanh/sigmoid (Note [Vector
-transcendental kernels]), blocked float sums (Note [Blocked float sums]), leading-axis sums and broadcast row loops, and recycled large
-buffers (Note [Large buffers])."""
+transcendental kernels]), blocked float sums (Note [Blocked float sums]), leading-axis sums,
+broadcast row loops, and recycled large buffers (Note [Large buffers])."""
 import math
 
 import numpy as np
