@@ -277,6 +277,20 @@ def test_collapsed_laplacian_of_each_elementwise_op(op):
     np.testing.assert_allclose(np.asarray(dlap), np.asarray(ref), rtol=1e-10, atol=1e-12)
 
 
+def test_laplacian_of_matrix_and_scalar_inputs():
+    w = np.linspace(-0.6, 0.7, 6).reshape(3, 2)
+
+    def f(z):
+        return sg.sum(sg.tanh(z @ w) ** 2)
+
+    x = np.array([[0.2, -0.1, 0.4], [0.3, 0.5, -0.7]])
+    trace = np.trace(np.asarray(sg.hessian(f)(x)).reshape(6, 6))
+    for collapsed in (True, False):
+        np.testing.assert_allclose(float(sg.laplacian(f, x, collapsed=collapsed)), trace, rtol=1e-12)
+        np.testing.assert_allclose(float(sg.laplacian(sg.sin, np.array(0.3), collapsed=collapsed)), -np.sin(0.3),
+                                   rtol=1e-14)
+
+
 # --- JAX --------------------------------------------------------------------------------------------
 def test_against_jax_experimental_jet():
     jax = pytest.importorskip("jax", reason="jax is not installed in this interpreter (it is in /work/venv-bench)")
