@@ -97,6 +97,12 @@ public enum JetMode {
   /// y_2 = L(x_2) + Q(x_1, x_1) with L linear, so replacing each direction's x_2 by the mean over
   /// the directions after every op keeps the mean of y_2 exact; the mean is one unbatched tensor,
   /// so the linear part runs once instead of D times. Valid for the second coefficient only.
+  static func collapsed(_ x: Tensor, over level: Int) throws -> Tensor {
+    let (value, axis) = Batching.unwrap(x, level: level)
+    guard let axis else { return x }
+    return try mean(value, axes: [axis])
+  }
+
   /// An elementwise op's collapsed jet: y_1 = f' x_1 and y_2 = f' x_2 + (f''/2) x_1^2 for every
   /// direction, so the mean of y_2 is f' mean(x_2) + (f''/2) mean(x_1^2); three ops touch the
   /// batched x_1 (the product, the square, its mean) instead of the recurrence's five.
@@ -105,12 +111,6 @@ public enum JetMode {
   {
     let quadratic = try mul(c, collapsed(square(x1), over: level))
     return [try mul(d, x1), try add(mul(d, collapsed(x2, over: level)), quadratic)]
-  }
-
-  static func collapsed(_ x: Tensor, over level: Int) throws -> Tensor {
-    let (value, axis) = Batching.unwrap(x, level: level)
-    guard let axis else { return x }
-    return try mean(value, axes: [axis])
   }
 }
 
