@@ -289,6 +289,10 @@ def test_laplacian_of_matrix_and_scalar_inputs():
         np.testing.assert_allclose(float(sg.laplacian(f, x, collapsed=collapsed)), trace, rtol=1e-12)
         np.testing.assert_allclose(float(sg.laplacian(sg.sin, np.array(0.3), collapsed=collapsed)), -np.sin(0.3),
                                    rtol=1e-14)
+        # Second terms the same for every direction (zero, or from the primal only) and float32.
+        assert float(sg.laplacian(lambda z: sg.sum(z @ w), x, collapsed=collapsed)) == 0.0
+        quadratic = sg.laplacian(lambda z: sg.sum(z * z), x.astype(np.float32), collapsed=collapsed)
+        assert quadratic.dtype == sg.float32 and float(quadratic) == 12.0
 
 
 # --- JAX --------------------------------------------------------------------------------------------

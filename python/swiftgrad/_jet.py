@@ -96,4 +96,6 @@ def laplacian(f, x, collapsed=True):
         second = _C.jet_term(out, 2, level)  # collapsed: the mean over the directions, unbatched
     finally:
         _C.vmap_pop()
+    if _C.vmap_level(second) != directions:  # the same for every direction (always when collapsed)
+        return second * n
     return sg.sum(_C.vmap_exit(second, directions, n, 0), axis=0)
