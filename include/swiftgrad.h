@@ -265,6 +265,12 @@ typedef int (*sg_callback_fn)(void *context, int n_in, const sg_tensor *in, int 
 int sg_custom_function(sg_tensor *out, const char *label, int n_in, const sg_tensor *inputs, sg_tensor output,
                        sg_callback_fn vjp_fn, void *vjp_context, sg_callback_fn jvp_fn, void *jvp_context,
                        sg_release_fn release);
+/* sg_custom_function with a Taylor rule (NULL: order 1 from the JVP rule only). taylor_fn: n + n K
+ * inputs (the primals, then primal i's K derivative terms at n + i K + k, JAX's scaling; NULL for
+ * a constant input), the output's K derivative terms out (NULL: zero). */
+int sg_custom_function_taylor(sg_tensor *out, const char *label, int n_in, const sg_tensor *inputs, sg_tensor output,
+                              sg_callback_fn vjp_fn, void *vjp_context, sg_callback_fn jvp_fn, void *jvp_context,
+                              sg_callback_fn taylor_fn, void *taylor_context, sg_release_fn release);
 /* A hook run on the tensor's gradient during backward: the gradient in, a replacement or NULL out. */
 int sg_tensor_register_hook(sg_tensor t, sg_callback_fn fn, void *context, sg_release_fn release);
 

@@ -54,18 +54,42 @@ public func sg_custom_function(
   _ vjpFn: CallbackFn?, _ vjpContext: UnsafeMutableRawPointer?, _ jvpFn: CallbackFn?,
   _ jvpContext: UnsafeMutableRawPointer?, _ release: ReleaseFn?
 ) -> Int32 {
+  sg_custom_function_taylor(out, label, nIn, inputs, output, vjpFn, vjpContext, jvpFn, jvpContext, nil, nil, release)
+}
+
+/// `sg_custom_function` with a Taylor rule: taylor_fn gets n + n K inputs (the primals, then
+/// each primal's K derivative terms in JAX's scaling, NULL for a constant input) and returns the
+/// output's K terms (NULL: zero). NULL taylor_fn: order 1 from the JVP rule only.
+@_cdecl("sg_custom_function_taylor")
+public func sg_custom_function_taylor(
+  _ out: OutHandle?, _ label: UnsafePointer<CChar>?, _ nIn: Int32, _ inputs: UnsafePointer<Handle?>?, _ output: Handle?,
+  _ vjpFn: CallbackFn?, _ vjpContext: UnsafeMutableRawPointer?, _ jvpFn: CallbackFn?,
+  _ jvpContext: UnsafeMutableRawPointer?, _ taylorFn: CallbackFn?, _ taylorContext: UnsafeMutableRawPointer?,
+  _ release: ReleaseFn?
+) -> Int32 {
   let name = label.map { String(cString: $0) } ?? "custom"
   let vjpBox = vjpFn.map { ClientCallback($0, vjpContext, release, name) }
   let jvpBox = jvpFn.map { ClientCallback($0, jvpContext, release, name) }
+  let taylorBox = taylorFn.map { ClientCallback($0, taylorContext, release, name) }
   if vjpFn == nil { release?(vjpContext) }
   if jvpFn == nil { release?(jvpContext) }
+  if taylorFn == nil { release?(taylorContext) }
   return produce(out, output) { t in
     let xs = try handles(inputs, nIn, "inputs")
     let vjp: CustomFunction.VJPRule? = vjpBox.map { box in { g in try box.call([g], outputCount: xs.count) } }
     let jvp: CustomFunction.JVPRule? = jvpBox.map { box in
       { primals, tangents in try box.call(primals.map { $0 } + tangents, outputCount: 1)[0] }
     }
-    return try customFunction(name, inputs: xs, output: t[0], vjp: vjp, jvp: jvp)
+    let taylor: CustomFunction.TaylorRule? = taylorBox.map { box in
+      CustomFunction.taylorRule(derivativeTerms: { primals, terms in
+        let order = terms.reduce(0) { Swift.max($0, $1?.count ?? 0) }
+        var flat: [Tensor?] = primals
+        for s in terms { flat += (0..<order).map { k in s.flatMap { k < $0.count ? $0[k] : nil } } }
+        let result = try box.call(flat, outputCount: order)
+        return try result.map { try $0 ?? zeros(t[0].shape, dtype: t[0].dtype) }
+      })
+    }
+    return try customFunction(name, inputs: xs, output: t[0], vjp: vjp, jvp: jvp, taylor: taylor)
   }
 }
 

@@ -254,6 +254,47 @@ def test_laplacian_equals_the_trace_of_the_hessian():
         _jet(f, (x,), ([np.ones(4), np.zeros(4)],), collapse=True)
 
 
+@pytest.mark.parametrize("op", ["tanh", "sigmoid", "exp", "sin", "cos", "log1p", "softplus"])
+def test_collapsed_laplacian_of_each_elementwise_op(op):
+    """Ops with the collapsed shortcut (Note [Collapsed Taylor mode]: f' and f''/2 stated) and ops
+    without it, on a batched primal too (vmap over the points)."""
+    w = np.linspace(-0.8, 0.9, 12).reshape(4, 3)
+    fn = getattr(sg, op)
+
+    def f(z):
+        return sg.sum(fn(z @ w) * sg.asarray([1.0, -0.5, 2.0])) + sg.sum(fn(z[1:] * 0.5))
+
+    x = np.array([0.1, 0.4, -0.5, 0.8])
+    trace = np.trace(np.asarray(sg.hessian(f)(x)))
+    for collapsed in (True, False):
+        np.testing.assert_allclose(float(sg.laplacian(f, x, collapsed=collapsed)), trace, rtol=1e-11)
+    points = np.stack([x, x[::-1] * 0.5])
+    got = sg.vmap(lambda p: sg.laplacian(f, p))(points)
+    want = [np.trace(np.asarray(sg.hessian(f)(p))) for p in points]
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-11)
+    dlap = sg.grad(lambda z: sg.laplacian(f, z))(x)
+    ref = sg.grad(lambda z: sg.sum(sg.diagonal(sg.hessian(f)(z))))(x)
+    np.testing.assert_allclose(np.asarray(dlap), np.asarray(ref), rtol=1e-10, atol=1e-12)
+
+
+def test_laplacian_of_matrix_and_scalar_inputs():
+    w = np.linspace(-0.6, 0.7, 6).reshape(3, 2)
+
+    def f(z):
+        return sg.sum(sg.tanh(z @ w) ** 2)
+
+    x = np.array([[0.2, -0.1, 0.4], [0.3, 0.5, -0.7]])
+    trace = np.trace(np.asarray(sg.hessian(f)(x)).reshape(6, 6))
+    for collapsed in (True, False):
+        np.testing.assert_allclose(float(sg.laplacian(f, x, collapsed=collapsed)), trace, rtol=1e-12)
+        np.testing.assert_allclose(float(sg.laplacian(sg.sin, np.array(0.3), collapsed=collapsed)), -np.sin(0.3),
+                                   rtol=1e-14)
+        # Second terms the same for every direction (zero, or from the primal only) and float32.
+        assert float(sg.laplacian(lambda z: sg.sum(z @ w), x, collapsed=collapsed)) == 0.0
+        quadratic = sg.laplacian(lambda z: sg.sum(z * z), x.astype(np.float32), collapsed=collapsed)
+        assert quadratic.dtype == sg.float32 and float(quadratic) == 12.0
+
+
 # --- JAX --------------------------------------------------------------------------------------------
 def test_against_jax_experimental_jet():
     jax = pytest.importorskip("jax", reason="jax is not installed in this interpreter (it is in /work/venv-bench)")

@@ -1,6 +1,6 @@
 """The fast kernel paths against NumPy: eight-lane exp/tanh/sigmoid (Note [Vector
-transcendental kernels]), blocked float sums (Note [Blocked float sums]) and recycled large
-buffers (Note [Large buffers])."""
+transcendental kernels]), blocked float sums (Note [Blocked float sums]), leading-axis sums,
+broadcast row loops, and recycled large buffers (Note [Large buffers])."""
 import math
 
 import numpy as np
@@ -69,6 +69,35 @@ def test_blocked_sums_match_numpy(dtype, shape, axis):
         want = np.sum(x.astype(np.float64), axis=axis, keepdims=keepdims)
         assert got.shape == want.shape and got.dtype == dtype
         np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape,axis", [((64, 64), 0), ((5, 3, 13), (0, 1)), ((7, 8), 0), ((9, 1), 0),
+                                        ((0, 5), 0), ((4, 0), 0), ((3, 17), -2)])
+def test_leading_axis_sums_match_numpy(dtype, shape, axis):
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal(shape).astype(dtype)
+    for keepdims in (False, True):
+        got = sg.sum(x, axis=axis, keepdims=keepdims).numpy()
+        want = np.sum(x.astype(np.float64), axis=axis, keepdims=keepdims)
+        assert got.shape == want.shape and got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("a_shape,b_shape", [((64, 64), (64,)), ((64,), (9, 64)), ((5, 13), (5, 1)),
+                                             ((5, 1), (5, 13)), ((3, 4, 13), (4, 13)), ((3, 1, 7), (1, 4, 7))])
+def test_broadcast_rows_match_numpy(dtype, a_shape, b_shape):
+    """The unit- and zero-step row loops of broadcasting binary ops, both operand orders."""
+    rng = np.random.default_rng(11)
+    a, b = rng.standard_normal(a_shape).astype(dtype), rng.standard_normal(b_shape).astype(dtype)
+    for op in (np.multiply, np.subtract, np.divide):
+        got = getattr(sg, op.__name__)(a, b).numpy()
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, op(a, b), rtol=1e-6 if dtype == np.float32 else 1e-15)
+    strided = np.repeat(a, 2, axis=-1)[..., ::2]  # rows of step 2 take the general loop
+    np.testing.assert_allclose(sg.multiply(strided, b).numpy(), strided * b, rtol=1e-6)
+    np.testing.assert_allclose(sg.multiply(b, strided).numpy(), b * strided, rtol=1e-6)
 
 
 def test_blocked_sum_is_more_accurate_than_serial_summation():

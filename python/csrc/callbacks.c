@@ -67,8 +67,8 @@ static int call_python_single(void *context, int n_in, const sg_tensor *in, int 
 
 static PyObject *py_custom_function(PyObject *self, PyObject *args) {
   const char *label;
-  PyObject *inputs, *output, *vjp, *jvp;
-  if (!PyArg_ParseTuple(args, "sOOOO", &label, &inputs, &output, &vjp, &jvp)) return NULL;
+  PyObject *inputs, *output, *vjp, *jvp, *taylor = Py_None;
+  if (!PyArg_ParseTuple(args, "sOOOO|O", &label, &inputs, &output, &vjp, &jvp, &taylor)) return NULL;
   if (!sg_is_tensor(output)) {
     PyErr_SetString(PyExc_TypeError, "custom function: the forward result must be a Tensor");
     return NULL;
@@ -93,10 +93,12 @@ static PyObject *py_custom_function(PyObject *self, PyObject *args) {
   }
   PyObject *vjp_ctx = vjp == Py_None ? NULL : Py_NewRef(vjp);
   PyObject *jvp_ctx = jvp == Py_None ? NULL : Py_NewRef(jvp);
+  PyObject *taylor_ctx = taylor == Py_None ? NULL : Py_NewRef(taylor);
   sg_tensor out;
-  int status = sg_custom_function(&out, label, (int)n, handles, ((TensorObject *)output)->handle,
-                                  vjp_ctx ? call_python_sequence : NULL, vjp_ctx, jvp_ctx ? call_python_single : NULL,
-                                  jvp_ctx, release_callable);
+  int status =
+      sg_custom_function_taylor(&out, label, (int)n, handles, ((TensorObject *)output)->handle,
+                                vjp_ctx ? call_python_sequence : NULL, vjp_ctx, jvp_ctx ? call_python_single : NULL,
+                                jvp_ctx, taylor_ctx ? call_python_sequence : NULL, taylor_ctx, release_callable);
   PyMem_Free(handles);
   Py_DECREF(seq);
   return status ? sg_raise(status) : sg_wrap(out);
@@ -117,7 +119,7 @@ static PyObject *py_register_hook(PyObject *self, PyObject *args) {
 
 static PyMethodDef callback_methods[] = {
     {"custom_function", py_custom_function, METH_VARARGS,
-     "custom_function(label, inputs, output, vjp_or_None, jvp_or_None): record a custom rule node."},
+     "custom_function(label, inputs, output, vjp_or_None, jvp_or_None, taylor=None): record a custom rule node."},
     {"register_hook", py_register_hook, METH_VARARGS, "register_hook(tensor, fn): fn(grad) -> replacement or None."},
     {NULL}};
 

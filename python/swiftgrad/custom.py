@@ -2,7 +2,9 @@
 
 - `custom_vjp` (JAX style): `f.defvjp(fwd, bwd)`, `fwd(*args) -> (out, residuals)`,
   `bwd(residuals, g) -> tuple` (one cotangent per argument, None for none).
-- `custom_jvp` (JAX style): `f.defjvp(rule)`, `rule(primals, tangents) -> (out, tangent_out)`.
+- `custom_jvp` (JAX style): `f.defjvp(rule)`, `rule(primals, tangents) -> (out, tangent_out)`;
+  optionally `f.deftaylor(rule)`, `rule(primals, series) -> (out, series_out)` for `sg.jet`
+  (also on `custom_vjp`).
 - `Function` (PyTorch style): static `forward(ctx, *args)`, `backward(ctx, *grads)`, optional
   `jvp(ctx, *tangents)`; `ctx.save_for_backward`, `ctx.saved_tensors`, `ctx.needs_input_grad`.
 
@@ -111,12 +113,18 @@ class _Outputs:
             leaves[k] = piece
         return leaves
 
-    def pack_tangent(self, tangent, who):
-        """A rule's output tangent (a pytree of the output's structure; None for zeros) packed."""
+    def pack_tangent(self, tangent, who, check_shapes=False):
+        """A rule's output tangent (a pytree of the output's structure; None for zeros) packed;
+        `check_shapes`: ValueError unless every leaf has its output leaf's shape."""
         try:
             leaves = self.treedef.flatten_up_to(tangent, none_is_zero=True)
         except ValueError as e:
             raise ValueError(f"{who}: the output tangent does not have the output's structure: {e}") from None
+        for k in self.floats if check_shapes else ():
+            if leaves[k] is not None and tuple(np.shape(leaves[k])) != tuple(self.leaves[k].shape):
+                where = "" if self.packing.single else f" at {self.treedef.paths()[k]}"
+                raise ValueError(f"{who} has shape {tuple(np.shape(leaves[k]))}{where}, the output has shape "
+                                 f"{tuple(self.leaves[k].shape)}")
         if all(leaves[k] is None for k in self.floats):
             return None
         return self.packing.pack([None if t is None else _tensor(t) for t in leaves], detach=False)
@@ -260,6 +268,40 @@ def _split_arguments(args, nondiff_argnums, kind, name):
     return nondiff, diff, flat
 
 
+def _taylor_callback(owner, rule, args, diff, flat, outputs, name):
+    """The C callback of a `deftaylor` rule: gets the n flat primals then each one's K derivative
+    terms (None for a constant input), calls `rule(primals, series)` on the argument pytrees and
+    returns the output's K terms packed (the node's one output). Scaling is done in Swift."""
+    n = len(flat.tensors)
+
+    def taylor_rule(*flat_args):
+        primals, order = flat_args[:n], (len(flat_args) - n) // n
+        per_input = [[t if t is not None else _C.full(p.shape, 0.0, p._dtype_code)
+                      for t in flat_args[n + i * order:n + (i + 1) * order]] for i, p in enumerate(primals)]
+        terms = [flat.rebuilt([per_input[i][k] for i in range(n)], fill=lambda _: None) for k in range(order)]
+        series = tuple(tuple(terms[k][i] for k in range(order)) if i in diff else None for i in range(len(args)))
+        with _Running(owner):
+            result = rule(tuple(flat.rebuilt(primals)), series)
+        who = f"{name}'s taylor rule"
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise TypeError(f"{who} must return (primal_out, series_out), got {type(result).__name__}")
+        series_out = result[1]
+        if not isinstance(series_out, (tuple, list)):
+            raise TypeError(f"{who} must return series_out as a sequence of terms, got {type(series_out).__name__}")
+        if len(series_out) != order:
+            raise ValueError(f"{who} returned {len(series_out)} terms for a jet of order {order} "
+                             f"(the output has shape {_shapes(outputs)})")
+        return tuple(outputs.pack_tangent(term, f"{who} (term {k + 1})", check_shapes=True)
+                     for k, term in enumerate(series_out))
+
+    return taylor_rule
+
+
+def _shapes(outputs):
+    shapes = [tuple(outputs.leaves[k].shape) for k in outputs.floats]
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
 class custom_vjp:
     """A function with a user-defined VJP (reverse-mode rule), as `jax.custom_vjp`.
 
@@ -272,12 +314,17 @@ class custom_vjp:
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
-        self.fwd = self.bwd = None
+        self.fwd = self.bwd = self.taylor = None
 
     def defvjp(self, fwd, bwd):
         """Sets the rule: `fwd(*args) -> (out, residuals)`, `bwd(residuals, g) -> tuple`."""
         self.fwd, self.bwd = fwd, bwd
         return self
+
+    def deftaylor(self, rule):
+        """Sets the Taylor rule for `sg.jet` (as `custom_jvp.deftaylor`); usable as a decorator."""
+        self.taylor = rule
+        return rule
 
     def __call__(self, *args):
         if self.fwd is None:
@@ -321,7 +368,8 @@ class custom_vjp:
                           inputs=flat.tensors)
             return flat_cts
 
-        return outputs.tree(_C.custom_function(name, flat.tensors, value, vjp_rule, None))
+        taylor = None if self.taylor is None else _taylor_callback(self, self.taylor, args, diff, flat, outputs, name)
+        return outputs.tree(_C.custom_function(name, flat.tensors, value, vjp_rule, None, taylor))
 
 
 class custom_jvp:
@@ -333,11 +381,20 @@ class custom_jvp:
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
-        self.rule = None
+        self.rule = self.taylor = None
 
     def defjvp(self, rule):
         """Sets the rule `rule(primals, tangents) -> (out, tangent_out)`; usable as a decorator."""
         self.rule = rule
+        return rule
+
+    def deftaylor(self, rule):
+        """Sets the Taylor rule for `sg.jet`, `rule(primals, series) -> (primal_out, series_out)`
+        (as a `jax.experimental.jet` rule; usable as a decorator). `series` has one entry per
+        argument: a tuple of its K derivative terms (JAX's scaling, as `sg.jet`; None for a
+        non-differentiable argument); `series_out` is the output's K terms. Without one a jet of
+        order 1 uses the JVP rule and a higher order raises."""
+        self.taylor = rule
         return rule
 
     def __call__(self, *args):
@@ -376,7 +433,8 @@ class custom_jvp:
             _check_linear(tangent_out, tangents, run_rule, f"{name}'s jvp rule", "the output tangent", "tangents")
             return tangent_out[0]
 
-        return outputs.tree(_C.custom_function(name, flat.tensors, value, None, jvp_rule))
+        taylor = None if self.taylor is None else _taylor_callback(self, self.taylor, args, diff, flat, outputs, name)
+        return outputs.tree(_C.custom_function(name, flat.tensors, value, None, jvp_rule, taylor))
 
 
 class FunctionCtx:

@@ -72,7 +72,15 @@ public enum JetMode {
     let order = series.reduce(0) { Swift.max($0, $1?.count ?? 0) }
     guard order > 0 else { return }
     let output = try ForwardMode.outputSeen(p, from: seen, out, level: level)
-    let result = try p.taylor(seen, output: output, series: series)
+    let collapse = inputs.lazy.compactMap { $0.jets.first { $0.level == level }?.collapseOver }.first
+    let result: [Tensor]
+    if let collapse, order == 2, let e = p as? any ElementwiseUnary, let s = series[0], s.count == 2,
+      let (d, c) = try e.secondOrder(seen[0], output: output)
+    {
+      result = try collapsedElementwise(first: d, half: c, s[0], s[1], over: collapse)
+    } else {
+      result = try p.taylor(seen, output: output, series: series)
+    }
     guard result.count == order else {
       throw SGError.runtime("[jet] \(P.name) returned \(result.count) Taylor coefficients for order \(order)")
     }
@@ -80,7 +88,6 @@ public enum JetMode {
       try ForwardMode.strip(ForwardMode.conform(c, to: out, rule: "[jet] \(P.name)", what: "a coefficient"),
                             level: level)
     }
-    let collapse = inputs.lazy.compactMap { $0.jets.first { $0.level == level }?.collapseOver }.first
     if let collapse, cs.count >= 2 { cs[1] = try collapsed(cs[1], over: collapse) }
     out.jets.append(LevelSeries(level: level, coefficients: cs, collapseOver: collapse))
   }
@@ -94,6 +101,16 @@ public enum JetMode {
     let (value, axis) = Batching.unwrap(x, level: level)
     guard let axis else { return x }
     return try mean(value, axes: [axis])
+  }
+
+  /// An elementwise op's collapsed jet: y_1 = f' x_1 and y_2 = f' x_2 + (f''/2) x_1^2 for every
+  /// direction, so the mean of y_2 is f' mean(x_2) + (f''/2) mean(x_1^2); three ops touch the
+  /// batched x_1 (the product, the square, its mean) instead of the recurrence's five.
+  static func collapsedElementwise(first d: Tensor, half c: Tensor, _ x1: Tensor, _ x2: Tensor, over level: Int)
+    throws -> [Tensor]
+  {
+    let quadratic = try mul(c, collapsed(square(x1), over: level))
+    return [try mul(d, x1), try add(mul(d, collapsed(x2, over: level)), quadratic)]
   }
 }
 
@@ -262,7 +279,8 @@ public enum Jet {
     let cs = try terms.enumerated().map { k, t -> Tensor in
       factorial *= Double(k + 1)
       guard t.dtype != .bool else { throw SGError.type("jet: series terms must be numeric, got bool") }
-      return try mul(cast(t, to: primal.dtype), 1 / factorial)
+      let typed = try cast(t, to: primal.dtype)
+      return k == 0 ? typed : try mul(typed, 1 / factorial)  // the first term is its coefficient
     }
     var over: Int?
     if collapse {
@@ -278,7 +296,8 @@ public enum Jet {
   public static func term(of x: Tensor, _ k: Int, level: Int) throws -> Tensor {
     guard k >= 1 else { throw SGError.value("jet: term index must be at least 1, got \(k)") }
     let factorial = (1...k).reduce(1.0) { $0 * Double($1) }
-    return try ForwardMode.strip(mul(JetMode.coefficient(of: x, k, level: level), factorial), level: level)
+    let c = try JetMode.coefficient(of: x, k, level: level)
+    return try ForwardMode.strip(k == 1 ? c : mul(c, factorial), level: level)
   }
 }
 

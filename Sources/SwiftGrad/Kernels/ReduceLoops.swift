@@ -82,6 +82,46 @@ func sumOfTrailingAxes(_ x: Tensor, axes: [Int], keepDims: Bool) throws -> Tenso
   return out
 }
 
+/// Sums over the leading axes of contiguous float data (a batch of rows folded into one, as
+/// vmap's collapsed jets and bias gradients do): every row is added into eight-lane Double
+/// accumulators. The generic leading-axes loop goes through a scalar accumulator array
+/// (measured: 64 x 64 float64 over axis 0, 7.6 us against 1.8 us over axis 1). nil: not this case.
+func sumOfLeadingAxes(_ x: Tensor, axes: [Int], keepDims: Bool) throws -> Tensor? {
+  let sorted = axes.sorted()
+  guard x.dtype.isFloatingPoint, !x.dtype.isLowPrecision, x.isContiguous, !axes.isEmpty, axes.count < x.ndim,
+    sorted == Array(0..<axes.count)
+  else { return nil }
+  let rows = axes.reduce(1) { $0 * x.shape[$1] }
+  let kept = Array(x.shape.dropFirst(axes.count))
+  let out = try Tensor(uninitializedShape: keepDims ? Array(repeating: 1, count: axes.count) + kept : kept,
+    dtype: x.dtype)
+  let width = out.count
+  guard width > 0 else { return out }
+  func run<T: FloatElement>(_: T.Type) {
+    let (p, po) = (x.pointer(T.self), out.pointer(T.self))
+    let acc = UnsafeMutablePointer<Double>.allocate(capacity: width)
+    defer { acc.deallocate() }
+    acc.initialize(repeating: 0, count: width)
+    let vectorEnd = width - width % 8
+    for r in 0..<rows {
+      let row = p + r * width
+      var j = 0
+      while j < vectorEnd {
+        let sum = UnsafeRawPointer(acc + j).loadUnaligned(as: SIMD8<Double>.self) + VectorMath.load(row + j)
+        UnsafeMutableRawPointer(acc + j).storeBytes(of: sum, as: SIMD8<Double>.self)
+        j += 8
+      }
+      while j < width {
+        acc[j] += row[j].doubleValue
+        j += 1
+      }
+    }
+    for j in 0..<width { po[j] = T(acc[j]) }
+  }
+  if x.dtype == .float64 { run(Double.self) } else { run(Float.self) }
+  return out
+}
+
 @inline(__always)
 private func blockSum<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
   var (a0, a1, a2, a3) = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())

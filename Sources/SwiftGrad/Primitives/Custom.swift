@@ -20,6 +20,19 @@ public struct CustomFunction: Primitive, OpaqueToGraph {
   public typealias TaylorRule = (_ primals: [Tensor], _ series: [[Tensor]?]) throws -> [Tensor]
   var taylorRule: TaylorRule? = nil
 
+  /// A Taylor rule stated in JAX's scaling (Note [Jet levels]): `rule` gets each input's
+  /// derivative terms x^(k)(0) (nil: a constant input) and returns the output's; the rescaling
+  /// to and from Taylor coefficients (a factor k!) is done here, with differentiable ops.
+  public static func taylorRule(
+    derivativeTerms rule: @escaping (_ primals: [Tensor], _ terms: [[Tensor]?]) throws -> [Tensor]
+  ) -> TaylorRule {
+    { primals, series in
+      func factorial(_ k: Int) -> Double { (1...Swift.max(1, k)).reduce(1.0) { $0 * Double($1) } }
+      let terms = try series.map { s in try s?.enumerated().map { k, c in try mul(c, factorial(k + 1)) } }
+      return try rule(primals, terms).enumerated().map { k, t in try mul(t, 1 / factorial(k + 1)) }
+    }
+  }
+
   public func forward(_ inputs: [Tensor]) throws -> Tensor { output.alias() }
 
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
@@ -74,8 +87,20 @@ public struct CustomFunction: Primitive, OpaqueToGraph {
   /// The user's Taylor rule, or order 1 from the JVP rule (the first coefficient is the JVP of
   /// the first coefficients); higher orders need a Taylor rule.
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
-    if let taylorRule { return try taylorRule(inputs, series) }
     let order = jetOrder(series)
+    if let taylorRule {
+      let terms = try taylorRule(inputs, series)
+      guard terms.count == order else {
+        throw SGError.value(
+          "custom function '\(label)': the Taylor rule returned \(terms.count) terms for a jet of order \(order)")
+      }
+      for (k, c) in terms.enumerated() where c.shape != y.shape {
+        throw SGError.value(
+          "custom function '\(label)': the Taylor rule's term \(k + 1) has shape \(describe(c.shape)), "
+            + "the output has shape \(describe(y.shape))")
+      }
+      return terms
+    }
     guard order <= 1 else {
       throw SGError.runtime(
         "[jet] custom function '\(label)' has no Taylor rule: its JVP rule gives order 1 only, the jet asks for "
@@ -110,7 +135,15 @@ public struct CustomFunction: Primitive, OpaqueToGraph {
         return try rule(seenPrimals, seenTangents).map { try Batching.exit($0, level: level, size: size, outAxis: 0) }
       }
     }
-    let physical = CustomFunction(label: label, output: value.detach(), vjpRule: vjp, jvpRule: jvp)
+    let taylor: TaylorRule? = taylorRule.map { rule in
+      { primals, series in
+        let seenPrimals = try zip(primals, axes).map { try logical($0, $1) }
+        let seenSeries = try zip(series, axes).map { s, a in try s.map { try $0.map { try logical($0, a) } } }
+        return try rule(seenPrimals, seenSeries).map { try Batching.exit($0, level: level, size: size, outAxis: 0) }
+      }
+    }
+    let physical = CustomFunction(
+      label: label, output: value.detach(), vjpRule: vjp, jvpRule: jvp, taylorRule: taylor)
     return (try SwiftGrad.apply(physical, inputs), 0)
   }
 }

@@ -20,6 +20,7 @@ public struct Sum: LinearPrimitive {
   public func forward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
     if let fast = try sumOfTrailingAxes(x, axes: axes, keepDims: keepDims) { return fast }
+    if let fast = try sumOfLeadingAxes(x, axes: axes, keepDims: keepDims) { return fast }
     switch x.dtype {
     case .float32:
       return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .float32,

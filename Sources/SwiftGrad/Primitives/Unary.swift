@@ -22,6 +22,9 @@ public protocol ElementwiseUnary: Primitive {
   /// as requirements so each op's loop is compiled for its own formula, not dispatched per element.
   static var blockLoop64: BlockLoop<Double> { get }
   static var blockLoop32: BlockLoop<Float> { get }
+  /// f'(x) and f''(x) / 2 as tensors, for the collapsed Laplacian's shortcut (Note [Collapsed
+  /// Taylor mode]); nil (the default): the collapsed jet runs `taylor`.
+  func secondOrder(_ x: Tensor, output y: Tensor) throws -> (first: Tensor, half: Tensor)?
 }
 
 /// A loop over `count` elements: `out[i] = f(a[i])` (unary) or `f(a[i], b[i])` (binary).
@@ -29,6 +32,7 @@ public typealias BlockLoop<T> = (_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _
   _ count: Int) -> Void
 
 extension ElementwiseUnary {
+  public func secondOrder(_ x: Tensor, output y: Tensor) throws -> (first: Tensor, half: Tensor)? { nil }
   public static func applyInteger(_ x: Int64) -> Int64? { nil }
   public static var isComputeBound: Bool { true }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { nil }
@@ -127,6 +131,9 @@ public struct Neg: ElementwiseUnary {
 
 public struct Exp: ElementwiseUnary {
   public static let name = "exp"
+  public func secondOrder(_ x: Tensor, output y: Tensor) throws -> (first: Tensor, half: Tensor)? {
+    (y, try mul(y, 0.5))
+  }
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
     try recurrence(inputs, y, series) { xs, ys, k in try odeTerm(xs, ys, k) }  // y' = y x'
   }
@@ -155,6 +162,9 @@ public struct Log: ElementwiseUnary {
 
 public struct Sin: ElementwiseUnary {
   public static let name = "sin"
+  public func secondOrder(_ x: Tensor, output y: Tensor) throws -> (first: Tensor, half: Tensor)? {
+    (try cos(x), try mul(y, -0.5))
+  }
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
     var cs = [try cos(inputs[0])]  // sin' = cos x', cos' = -sin x'
     return try recurrence(inputs, y, series) { xs, ys, k in
@@ -171,6 +181,9 @@ public struct Sin: ElementwiseUnary {
 
 public struct Cos: ElementwiseUnary {
   public static let name = "cos"
+  public func secondOrder(_ x: Tensor, output y: Tensor) throws -> (first: Tensor, half: Tensor)? {
+    (try mul(sin(x), -1), try mul(y, -0.5))
+  }
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
     var ss = [try sin(inputs[0])]  // cos' = -sin x', sin' = cos x'
     return try recurrence(inputs, y, series) { xs, ys, k in
@@ -195,6 +208,10 @@ public struct Tan: ElementwiseUnary {
 
 public struct Tanh: ElementwiseUnary {
   public static let name = "tanh"
+  public func secondOrder(_ x: Tensor, output y: Tensor) throws -> (first: Tensor, half: Tensor)? {
+    let d = try rsub(1, square(y))  // f'' = -2 y f'
+    return (d, try mul(mul(y, -1), d))
+  }
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
     var zs = [try rsub(1, square(y))]  // y' = z x', z = 1 - y^2
     return try recurrence(inputs, y, series) { xs, ys, k in
@@ -212,6 +229,10 @@ public struct Tanh: ElementwiseUnary {
 
 public struct Sigmoid: ElementwiseUnary {
   public static let name = "sigmoid"
+  public func secondOrder(_ x: Tensor, output y: Tensor) throws -> (first: Tensor, half: Tensor)? {
+    let d = try mul(y, rsub(1, y))  // f'' = (1 - 2 y) f'
+    return (d, try mul(d, rsub(0.5, y)))
+  }
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
     var zs = [try mul(y, rsub(1, y))]  // y' = z x', z = y - y^2
     return try recurrence(inputs, y, series) { xs, ys, k in
