@@ -441,6 +441,6 @@ PyMODINIT_FUNC PyInit__C(void) {
   if (sg_register_forward(m) < 0 || sg_register_callbacks(m) < 0) return NULL;
   if (sg_register_compile(m) < 0 || sg_register_blas(m) < 0) return NULL;
   if (sg_register_sparse(m) < 0 || sg_register_jet(m) < 0) return NULL;
-  if (sg_register_batching(m) < 0) return NULL;
+  if (sg_register_batching(m) < 0 || sg_register_dlpack(m) < 0) return NULL;
   return m;
 }

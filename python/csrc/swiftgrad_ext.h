@@ -58,6 +58,7 @@ PyObject *sg_call_binary(int op, PyObject *x, PyObject *y);
 int sg_full_tensor(sg_tensor *out, int ndim, const int64_t *shape, double value, int dtype);
 
 int sg_register_batching(PyObject *module); /* batching.c: vmap entry points */
+int sg_register_dlpack(PyObject *module);   /* dlpack.c: bfloat16 through NumPy's DLPack capsules */
 
 /* indexing.c: index expressions, 4 int64 per item (sg_index), index arrays as tensors (kind 4). */
 PyObject *sg_index_call(PyObject *self, PyObject *key);

@@ -39,7 +39,9 @@ def from_numpy(a):
 
 def from_dlpack(x):
     """A tensor sharing the memory of any DLPack exporter on the CPU (PyTorch, JAX, NumPy, ...)."""
-    return from_numpy(_np.from_dlpack(x))
+    from ._tensor import array_from_dlpack
+
+    return from_numpy(array_from_dlpack(x))
 
 
 class default_dtype:

@@ -5,6 +5,8 @@ import numpy as np
 from . import _C, _copying
 from ._dtypes import BFLOAT16_CODE, bfloat16, code_of, dtype_of_code
 
+_DL_UINT, _DL_BFLOAT = 1, 4  # DLPack's dtype codes (dlpack.h: kDLUInt, kDLBfloat)
+
 
 class Tensor(_C.TensorBase):
     """An n-dimensional array backed by Swift storage, recording operations for autodiff."""
@@ -93,11 +95,15 @@ class Tensor(_C.TensorBase):
 
     # DLPack (zero-copy exchange with PyTorch, JAX, NumPy, ...): NumPy's exporter over this
     # tensor's buffer keeps the tensor alive for as long as the consumer holds the capsule.
+    # NumPy has no bfloat16 capsules: a bfloat16 tensor goes as its uint16 bits, relabelled.
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
-        if copy:
-            return self.numpy().copy().__dlpack__()
         kwargs = {} if max_version is None else {"max_version": max_version}
-        return self.numpy().__dlpack__(**kwargs)
+        bfloat = self._dtype_code == BFLOAT16_CODE
+        array = np.asarray(self._bits()) if bfloat else self.numpy()
+        capsule = (array.copy() if copy else array).__dlpack__(**kwargs)
+        if bfloat:
+            _C.dlpack_retype(capsule, _DL_BFLOAT, 16)
+        return capsule
 
     def __dlpack_device__(self):
         return (1, 0)  # kDLCPU, device 0
@@ -229,3 +235,31 @@ class Tensor(_C.TensorBase):
 
 
 _C._set_tensor_class(Tensor)
+
+
+class _Capsule:
+    """An already exported DLPack capsule as a producer NumPy's `from_dlpack` takes."""
+
+    def __init__(self, capsule, device):
+        self._capsule, self._device = capsule, device
+
+    def __dlpack__(self, **kwargs):
+        return self._capsule
+
+    def __dlpack_device__(self):
+        return self._device
+
+
+def array_from_dlpack(x):
+    """A NumPy array over the memory of DLPack producer `x`; bfloat16 (which NumPy's importer
+    refuses) comes as an `ml_dtypes.bfloat16` view of the same memory."""
+    if not hasattr(x, "__dlpack__"):
+        return np.from_dlpack(x)  # raises NumPy's TypeError for a non-producer
+    device = x.__dlpack_device__()
+    capsule = x.__dlpack__()
+    code, bits, _ = _C.dlpack_retype(capsule, -1, 0)
+    if code == _DL_BFLOAT and bits == 16:
+        _C.dlpack_retype(capsule, _DL_UINT, 16)
+        return np.from_dlpack(_Capsule(capsule, device)).view(bfloat16)
+    return np.from_dlpack(_Capsule(capsule, device))
+
