@@ -3,6 +3,9 @@ MLP training step (784-512-512-10, batch 128) under bf16 autocast against float3
 PyTorch's CPU equivalents when torch is installed (torch.autocast("cpu", dtype=torch.bfloat16)).
 
     python benchmarks/mixed_precision.py [--rounds N]
+
+Compare at equal thread counts: OPENBLAS_NUM_THREADS=1 SWIFTGRAD_NUM_THREADS=1 (torch follows
+OPENBLAS_NUM_THREADS, see _peers.py).
 """
 import argparse
 import os
@@ -128,6 +131,8 @@ def main():
     args = parser.parse_args()
     found = _peers.peers()
     print(_peers.machine())
+    info = sg.show_config("dicts")
+    print(f"bfloat16 GEMM: {info['bf16_gemm']} (CPU has AVX512-BF16: {info['cpu_avx512_bf16']})")
     print("peers:", ", ".join(found) or "none (pip install torch for the PyTorch columns)")
     print()
     print(matmul_workload(found, args.rounds))
