@@ -65,6 +65,11 @@ UNARY = [
     OpCase("expm1", sg.expm1, np.expm1, [(3, 4)]),
     OpCase("square", sg.square, np.square, [(3, 4)]),
     OpCase("copy", sg.copy, np.copy, [(3, 4)]),
+    # The complex-part ops on real inputs (complex ones: Tests/python/test_complex.py).
+    OpCase("real", sg.real, np.real, [(3, 4)]),
+    OpCase("imag_plus_x", lambda x: sg.imag(x) + x, lambda x: np.imag(x) + x, [(3, 4)]),
+    OpCase("conj", sg.conj, np.conj, [(3, 4)]),
+    OpCase("angle_plus_x", lambda x: sg.angle(x) + x, lambda x: np.angle(x) + x, [(3, 4)], away_from_zero=True),
 ]
 
 BINARY = [

@@ -81,21 +81,21 @@ public enum InPlace {
       throw SGError.value(
         "could not broadcast input array from shape \(describe(value.shape)) into shape \(describe(elements.shape))")
     }
-    if recorder != nil && !target.dtype.isFloatingPoint {
+    if recorder != nil && !target.dtype.isInexact {
       throw SGError.runtime("graph recording: an advanced-index write into a \(target.dtype) tensor cannot be recorded")
     }
     let recording = GradMode.isEnabled && (target.requiresGrad || value.requiresGrad)
     try checkTarget(target, recording: recording, opName: "setitem")
     let values = try broadcastTo(cast(value, to: target.dtype), elements.shape)
     if let written = try Batching.writeInPlace(target, values, opName: "setitem", readsTarget: false, { source in
-      guard target.dtype.isFloatingPoint else {
+      guard target.dtype.isInexact else {
         throw SGError.type("vmap: an advanced-index write into a batched \(target.dtype) tensor is not supported")
       }
       return try apply(IndexSet(elements: elements, shape: target.shape, dtype: target.dtype), [source, values])
     }) { return written }
     let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || !target.jets.isEmpty
       || !value.jets.isEmpty || recorder != nil
-    let result = tracked && target.dtype.isFloatingPoint
+    let result = tracked && target.dtype.isInexact
       ? try apply(IndexSet(elements: elements, shape: target.shape, dtype: target.dtype), [target, values]) : nil
     try scatterElements(into: target, elements, values.storage === target.storage ? try values.cloned() : values)
     target.storage.version += 1

@@ -73,7 +73,7 @@ extension BinaryPartials {
     let (a, b) = (inputs[0], inputs[1])
     return try (0..<2).map { i in
       guard inputs[i].requiresGrad else { return nil }
-      return try unbroadcast(mul(g, partial(i, a, b, y)), to: inputs[i].shape)
+      return try unbroadcast(mul(g, conjugated(partial(i, a, b, y))), to: inputs[i].shape)  // Note [Complex dtypes]
     }
   }
   public func jvp(_ inputs: [Tensor], output y: Tensor, tangents t: [Tensor?]) throws -> Tensor? {

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The element of complex64 (`Complex<Float>`) and complex128 (`Complex<Double>`): the real part
+/// then the imaginary part, the layout of C's `float complex`, NumPy's and BLAS's.
+@frozen public struct Complex<R: FloatElement>: Equatable {
+  public var re: R
+  public var im: R
+  @inline(__always) public init(_ re: R, _ im: R) {
+    self.re = re
+    self.im = im
+  }
+
+  @inline(__always) static func + (a: Complex, b: Complex) -> Complex { Complex(a.re + b.re, a.im + b.im) }
+  @inline(__always) static func - (a: Complex, b: Complex) -> Complex { Complex(a.re - b.re, a.im - b.im) }
+  @inline(__always) static prefix func - (a: Complex) -> Complex { Complex(-a.re, -a.im) }
+  @inline(__always) static func * (a: Complex, b: Complex) -> Complex {
+    Complex(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re)
+  }
+  /// Smith's algorithm (as NumPy): scaling by the larger part of `b` avoids overflow in |b|^2.
+  @inline(__always) static func / (a: Complex, b: Complex) -> Complex {
+    if Swift.abs(b.re) >= Swift.abs(b.im) {
+      if b.re == 0 && b.im == 0 { return Complex(a.re / Swift.abs(b.re), a.im / Swift.abs(b.im)) }
+      let r = b.im / b.re
+      let d = b.re + b.im * r
+      return Complex((a.re + a.im * r) / d, (a.im - a.re * r) / d)
+    }
+    let r = b.re / b.im
+    let d = b.re * r + b.im
+    return Complex((a.re * r + a.im) / d, (a.im * r - a.re) / d)
+  }
+  @inline(__always) var conjugate: Complex { Complex(re, -im) }
+  /// |z| without overflow or underflow of the squares (libm's hypot).
+  @inline(__always) var magnitude: R { R(fromDouble: hypot(re.doubleValue, im.doubleValue)) }
+  @inline(__always) var argument: R { R(fromDouble: atan2(im.doubleValue, re.doubleValue)) }
+
+  // The transcendental functions compute in Double (complex64 results are then correctly
+  // rounded in most cases) and follow C99's principal branches, as NumPy does.
+  static func exp(_ z: Complex) -> Complex {
+    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
+    if y == 0 { return Complex(R(fromDouble: Glibc.exp(x)), z.im) }  // exact for real inputs, sign of 0 kept
+    let e = Glibc.exp(x)
+    return Complex(R(fromDouble: e * Glibc.cos(y)), R(fromDouble: e * Glibc.sin(y)))
+  }
+  static func log(_ z: Complex) -> Complex {
+    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
+    return Complex(R(fromDouble: Glibc.log(hypot(x, y))), R(fromDouble: atan2(y, x)))
+  }
+  /// The principal root (real part >= 0, the imaginary part's sign that of z's): the
+  /// half-angle formulas, choosing the form without cancellation.
+  static func sqrt(_ z: Complex) -> Complex {
+    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
+    if x == 0 && y == 0 { return Complex(0, z.im) }
+    if y.isInfinite { return Complex(R(fromDouble: .infinity), z.im) }
+    let t = Glibc.sqrt((Swift.abs(x) + hypot(x, y)) / 2)
+    if x >= 0 { return Complex(R(fromDouble: t), R(fromDouble: y / (2 * t))) }
+    return Complex(R(fromDouble: Swift.abs(y) / (2 * t)), R(fromDouble: y < 0 || (y == 0 && y.sign == .minus) ? -t : t))
+  }
+}
+
+extension Complex: Sendable where R: Sendable {}
+
+extension Complex: NumericElement {
+  public init(fromDouble value: Double) { self.init(R(fromDouble: value), 0) }
+  public init(fromInt64 value: Int64) { self.init(R(fromInt64: value), 0) }
+  public init(real: Double, imaginary: Double) { self.init(R(fromDouble: real), R(fromDouble: imaginary)) }
+  public var doubleValue: Double { re.doubleValue }
+  public var int64Value: Int64 { re.int64Value }
+  public var imaginaryDouble: Double { im.doubleValue }
+}
+
+extension Tensor {
+  /// One part of a complex tensor (0: real, 1: imaginary) as a real view of the same memory.
+  func complexPart(_ k: Int) -> Tensor {
+    Tensor(storage: storage, shape: shape, strides: strides.map { $0 * 2 }, offset: offset * 2 + k, dtype: dtype.realPart)
+  }
+  /// A complex tensor's memory as a real tensor with a trailing axis of 2 (real, imaginary).
+  func complexPartsView() -> Tensor {
+    Tensor(storage: storage, shape: shape + [2], strides: strides.map { $0 * 2 } + [1], offset: offset * 2,
+      dtype: dtype.realPart)
+  }
+}
+
+/// The inverse of `complexPartsView` for a new real result whose last axis holds the parts.
+func complexFromParts(_ parts: Tensor, dtype: DType) throws -> Tensor {
+  let d = parts.isContiguous && parts.offset % 2 == 0 ? parts : try copyKernel(parts, to: parts.dtype)
+  let shape = Array(d.shape.dropLast())
+  return Tensor(storage: d.storage, shape: shape, strides: contiguousStrides(shape), offset: d.offset / 2, dtype: dtype)
+}
+
+// MARK: - Note [Complex dtypes]
+// complex64/complex128 compute in themselves, but kernels are written for real types, so a
+// primitive takes complex operands only when it says how (`ComplexPrimitive`, checked in
+// `forwardInStorageDType`, the one place every forward goes through): the elementwise families
+// below (`ComplexUnary`, `ComplexBinary`: add, subtract, multiply, divide, negative, exp, log,
+// sqrt), abs and angle (real results), real/imag/conj, sum (a real sum over a view of the parts),
+// and the primitives that only move elements (views, casts, copies, where, take). Any other
+// primitive given a complex operand raises a TypeError naming itself and the dtype, rather than
+// reading the parts as if they were reals.
+//
+// Derivatives follow PyTorch: for a real loss L of z = x + iy, the gradient is
+// dL/dx + i dL/dy (the conjugate Wirtinger derivative, times 2), so gradient descent on z
+// descends L. For a holomorphic op y = f(z) the VJP is g * conj(f'(z)) and the JVP t * f'(z);
+// `BinaryPartials` and `ElementwiseUnary` conjugate their partials in the VJP. JAX's grad
+// returns the conjugate of this. A real input reached by a complex cotangent gets its real part
+// (backward's `conform` casts a gradient to its input's dtype), as in PyTorch.
+
+/// A primitive whose forward accepts complex operands.
+protocol ComplexPrimitive { func complexForward(_ inputs: [Tensor]) throws -> Tensor }
+
+/// An elementwise unary op with a complex formula of the same dtype.
+protocol ComplexUnary: ComplexPrimitive {
+  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R>
+}
+extension ComplexUnary {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    if x.dtype == .complex64 {
+      return try mapElements(x, to: x.dtype) { (z: Complex<Float>) in Self.applyComplex(z) }
+    }
+    return try mapElements(x, to: x.dtype) { (z: Complex<Double>) in Self.applyComplex(z) }
+  }
+}
+
+/// An elementwise binary op with a complex formula; operands are promoted and broadcast.
+protocol ComplexBinary: ComplexPrimitive {
+  static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R>
+}
+extension ComplexBinary {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    let shape = try broadcastShapes(inputs[0].shape, inputs[1].shape)
+    let dtype = resultType(inputs[0], inputs[1])
+    let (a, b) = (try inputs[0].converted(to: dtype), try inputs[1].converted(to: dtype))
+    if dtype == .complex64 {
+      return try mapElements(a, b, shape: shape, to: dtype) { (x: Complex<Float>, y: Complex<Float>) in
+        Self.applyComplex(x, y)
+      }
+    }
+    return try mapElements(a, b, shape: shape, to: dtype) { (x: Complex<Double>, y: Complex<Double>) in
+      Self.applyComplex(x, y)
+    }
+  }
+}
+
+extension Add: ComplexBinary { static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a + b } }
+extension Sub: ComplexBinary { static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a - b } }
+extension Mul: ComplexBinary { static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a * b } }
+extension Div: ComplexBinary { static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a / b } }
+extension Neg: ComplexUnary { static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { -z } }
+extension Exp: ComplexUnary { static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.exp(z) } }
+extension Log: ComplexUnary { static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.log(z) } }
+extension Sqrt: ComplexUnary { static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.sqrt(z) } }
+
+extension Abs: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    if x.dtype == .complex64 { return try mapElements(x, to: .float32) { (z: Complex<Float>) in z.magnitude } }
+    return try mapElements(x, to: .float64) { (z: Complex<Double>) in z.magnitude }
+  }
+}
+
+extension Sum: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    // The parts' trailing axis is never among `axes` (normalized, within the complex rank).
+    try complexFromParts(Sum(axes: axes, keepDims: keepDims).forward([inputs[0].complexPartsView()]), dtype: inputs[0].dtype)
+  }
+}
+
+extension Primitive {
+  /// The forward of a primitive given a complex operand (Note [Complex dtypes]).
+  func complexForwardOrRefusal(_ inputs: [Tensor]) throws -> Tensor {
+    if let p = self as? ComplexPrimitive { return try p.complexForward(inputs) }
+    if self is StorageGenericPrimitive { return try forward(inputs) }
+    let dtypes = inputs.map(\.dtype.description).joined(separator: ", ")
+    throw SGError.type("\(Self.name) does not support complex dtypes yet (operands: \(dtypes))")
+  }
+}
