@@ -27,6 +27,11 @@ def is_floating(dtype):
     return d.kind == "f" or d == bfloat16
 
 
+def is_inexact(dtype):
+    """Floating or complex: the dtypes that carry gradients and tangents."""
+    return is_floating(dtype) or np.dtype(dtype).kind == "c"
+
+
 def is_complex(dtype):
     return np.dtype(dtype).kind == "c"
 

@@ -40,9 +40,6 @@ class Tensor(_C.TensorBase):
             raise ValueError(f"swiftgrad tensors live on the 'cpu' device only, got {device!r}")
         return self
 
-    def __complex__(self):
-        return complex(float(self))
-
     # Row-sparse gradients (docs/NN_AND_OPTIM.md, "Sparse gradients"): `Embedding(sparse=True)`
     # produces them; dense operations on one see its dense value.
     @property

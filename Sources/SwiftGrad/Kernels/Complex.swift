@@ -1,3 +1,5 @@
+import CBLAS
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -61,6 +63,27 @@
   }
 }
 
+extension Complex {
+  static func sin(_ z: Complex) -> Complex {
+    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
+    return Complex(R(fromDouble: Glibc.sin(x) * cosh(y)), R(fromDouble: Glibc.cos(x) * sinh(y)))
+  }
+  static func cos(_ z: Complex) -> Complex {
+    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
+    return Complex(R(fromDouble: Glibc.cos(x) * cosh(y)), R(fromDouble: -Glibc.sin(x) * sinh(y)))
+  }
+  /// tanh(x + iy) = (sinh 2x + i sin 2y) / (cosh 2x + cos 2y); for large |x| the quotient
+  /// overflows while the value tends to +-1 + 0i, so that limit is returned.
+  static func tanh(_ z: Complex) -> Complex {
+    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
+    if Swift.abs(x) > 22 {
+      return Complex(R(fromDouble: x > 0 ? 1 : -1), R(fromDouble: 2 * Glibc.sin(2 * y) * Glibc.exp(-2 * Swift.abs(x))))
+    }
+    let d = cosh(2 * x) + Glibc.cos(2 * y)
+    return Complex(R(fromDouble: sinh(2 * x) / d), R(fromDouble: Glibc.sin(2 * y) / d))
+  }
+}
+
 extension Complex: Sendable where R: Sendable {}
 
 extension Complex: NumericElement {
@@ -75,7 +98,8 @@ extension Complex: NumericElement {
 extension Tensor {
   /// One part of a complex tensor (0: real, 1: imaginary) as a real view of the same memory.
   func complexPart(_ k: Int) -> Tensor {
-    Tensor(storage: storage, shape: shape, strides: strides.map { $0 * 2 }, offset: offset * 2 + k, dtype: dtype.realPart)
+    Tensor(storage: storage, shape: shape, strides: strides.map { $0 * 2 }, offset: offset * 2 + k,
+      dtype: dtype.realPart)
   }
   /// A complex tensor's memory as a real tensor with a trailing axis of 2 (real, imaginary).
   func complexPartsView() -> Tensor {
@@ -96,8 +120,9 @@ func complexFromParts(_ parts: Tensor, dtype: DType) throws -> Tensor {
 // primitive takes complex operands only when it says how (`ComplexPrimitive`, checked in
 // `forwardInStorageDType`, the one place every forward goes through): the elementwise families
 // below (`ComplexUnary`, `ComplexBinary`: add, subtract, multiply, divide, negative, exp, log,
-// sqrt), abs and angle (real results), real/imag/conj, sum (a real sum over a view of the parts),
-// and the primitives that only move elements (views, casts, copies, where, take). Any other
+// sqrt, sin, cos, tanh, square), abs and angle (real results), real/imag/conj, sum (a real sum over
+// a view of the parts), == and != (ordering raises), matmul (cgemm/zgemm), and the primitives that
+// only move elements (views, casts, copies, where, take). Any other
 // primitive given a complex operand raises a TypeError naming itself and the dtype, rather than
 // reading the parts as if they were reals.
 //
@@ -145,14 +170,43 @@ extension ComplexBinary {
   }
 }
 
-extension Add: ComplexBinary { static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a + b } }
-extension Sub: ComplexBinary { static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a - b } }
-extension Mul: ComplexBinary { static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a * b } }
-extension Div: ComplexBinary { static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a / b } }
-extension Neg: ComplexUnary { static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { -z } }
-extension Exp: ComplexUnary { static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.exp(z) } }
-extension Log: ComplexUnary { static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.log(z) } }
-extension Sqrt: ComplexUnary { static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.sqrt(z) } }
+extension Add: ComplexBinary {
+  static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a + b }
+}
+extension Sub: ComplexBinary {
+  static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a - b }
+}
+extension Mul: ComplexBinary {
+  static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a * b }
+}
+extension Div: ComplexBinary {
+  static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> { a / b }
+}
+extension Neg: ComplexUnary {
+  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { -z }
+}
+extension Exp: ComplexUnary {
+  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.exp(z) }
+}
+extension Log: ComplexUnary {
+  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.log(z) }
+}
+extension Sqrt: ComplexUnary {
+  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.sqrt(z) }
+}
+
+extension Sin: ComplexUnary {
+  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.sin(z) }
+}
+extension Cos: ComplexUnary {
+  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.cos(z) }
+}
+extension Tanh: ComplexUnary {
+  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.tanh(z) }
+}
+extension Square: ComplexUnary {
+  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { z * z }
+}
 
 extension Abs: ComplexPrimitive {
   func complexForward(_ inputs: [Tensor]) throws -> Tensor {
@@ -165,9 +219,87 @@ extension Abs: ComplexPrimitive {
 extension Sum: ComplexPrimitive {
   func complexForward(_ inputs: [Tensor]) throws -> Tensor {
     // The parts' trailing axis is never among `axes` (normalized, within the complex rank).
-    try complexFromParts(Sum(axes: axes, keepDims: keepDims).forward([inputs[0].complexPartsView()]), dtype: inputs[0].dtype)
+    let parts = try Sum(axes: axes, keepDims: keepDims).forward([inputs[0].complexPartsView()])
+    return try complexFromParts(parts, dtype: inputs[0].dtype)
   }
 }
+
+/// == and != compare both parts; ordering is not defined for complex numbers (NumPy orders them
+/// lexicographically, the array API and PyTorch refuse): a TypeError.
+extension Compare: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    let names: [Compare.Op: String] = [.less: "less", .lessEqual: "less_equal", .greater: "greater",
+      .greaterEqual: "greater_equal"]
+    if let name = names[op] {
+      throw SGError.type("\(name) is not defined for complex numbers (operands: "
+        + inputs.map(\.dtype.description).joined(separator: ", ") + "); compare abs(z) or real(z)")
+    }
+    let shape = try broadcastShapes(inputs[0].shape, inputs[1].shape)
+    let dtype = resultType(inputs[0], inputs[1])
+    let (a, b) = (try inputs[0].converted(to: dtype), try inputs[1].converted(to: dtype))
+    let equal = op == .equal
+    if dtype == .complex64 {
+      return try mapElements(a, b, shape: shape, to: .bool) { (x: Complex<Float>, y: Complex<Float>) in
+        (x == y) == equal
+      }
+    }
+    return try mapElements(a, b, shape: shape, to: .bool) { (x: Complex<Double>, y: Complex<Double>) in
+      (x == y) == equal
+    }
+  }
+}
+
+/// Complex matmul: cblas_cgemm/zgemm on contiguous copies of each operand broadcast to the batch,
+/// or a plain loop when the loaded BLAS lacks them. The VJP (MatMul.vjp) conjugates the transposes.
+extension MatMul: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    let dtype = DType.promote(inputs[0].dtype, inputs[1].dtype)
+    let (a0, b0) = (try inputs[0].converted(to: dtype), try inputs[1].converted(to: dtype))
+    let batch = try broadcastShapes(Array(a0.shape.dropLast(2)), Array(b0.shape.dropLast(2)))
+    let (m, k, n) = (a0.shape[a0.ndim - 2], a0.shape[a0.ndim - 1], b0.shape[b0.ndim - 1])
+    let out = try zerosKernel(batch + [m, n], dtype: dtype)
+    if m == 0 || n == 0 || k == 0 { return out }
+    try requireBLAS("matmul", dimensions: [m, n, k])
+    let a = try copyKernel(a0.broadcastView(to: batch + [m, k]), to: dtype)
+    let b = try copyKernel(b0.broadcastView(to: batch + [k, n]), to: dtype)
+    let count = batch.reduce(1, *)
+    let item = dtype.itemSize
+    let useBLAS = sg_blas_has_complex_gemm() != 0
+    func loop<R: FloatElement>(_: R.Type) {
+      let (pa, pb, po) = (a.pointer(Complex<R>.self), b.pointer(Complex<R>.self), out.pointer(Complex<R>.self))
+      for s in 0..<count {
+        let (sa, sb, so) = (pa + s * m * k, pb + s * k * n, po + s * m * n)
+        for i in 0..<m {
+          for p in 0..<k {
+            let x = sa[i * k + p]
+            for j in 0..<n { so[i * n + j] = so[i * n + j] + x * sb[p * n + j] }
+          }
+        }
+      }
+    }
+    guard useBLAS else {
+      if dtype == .complex64 { loop(Float.self) } else { loop(Double.self) }
+      return withExtendedLifetime((a, b)) { out }
+    }
+    let (m32, n32, k32) = (Int32(m), Int32(n), Int32(k))
+    for s in 0..<count {
+      let (pa, pb, po) = (a.baseAddress + s * m * k * item, b.baseAddress + s * k * n * item,
+        out.baseAddress + s * m * n * item)
+      if dtype == .complex64 { sg_cgemm(m32, n32, k32, pa, k32, pb, n32, po, n32) }
+      else { sg_zgemm(m32, n32, k32, pa, k32, pb, n32, po, n32) }
+    }
+    return withExtendedLifetime((a, b)) { out }
+  }
+}
+
+/// Primitives that write their operands' elements into zeros or a new buffer (copyInto, any dtype).
+protocol ComplexElementMove: ComplexPrimitive, Primitive {}
+extension ComplexElementMove {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor { try forward(inputs) }
+}
+extension IndexEmbed: ComplexElementMove {}
+extension DiagonalEmbed: ComplexElementMove {}
+extension Concatenate: ComplexElementMove {}
 
 extension Primitive {
   /// The forward of a primitive given a complex operand (Note [Complex dtypes]).

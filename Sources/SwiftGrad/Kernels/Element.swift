@@ -23,6 +23,8 @@ extension NumericElement {
 
 extension Bool: NumericElement {
   public init(fromDouble value: Double) { self = value != 0 }
+  /// A complex value is true when either part is non-zero (NumPy's cast).
+  public init(real: Double, imaginary: Double) { self = real != 0 || imaginary != 0 }
   public init(fromInt64 value: Int64) { self = value != 0 }
   public var doubleValue: Double { self ? 1 : 0 }
   public var int64Value: Int64 { self ? 1 : 0 }

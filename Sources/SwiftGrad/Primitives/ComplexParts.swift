@@ -75,6 +75,9 @@ func realTangent(_ t: Tensor?, of x: Tensor) throws -> Tensor? {
   return try real(t)
 }
 
+/// |t|^2: t^2 for real t, re(t conj(t)) (a real tensor) for complex t, as NumPy's var measures spread.
+func squaredMagnitude(_ t: Tensor) throws -> Tensor { t.dtype.isComplex ? try real(mul(t, conj(t))) : try square(t) }
+
 /// `t` conjugated when it is complex (the VJP rules' partials, Note [Complex dtypes]).
 func conjugated(_ t: Tensor) throws -> Tensor { t.dtype.isComplex ? try conj(t) : t }
 
