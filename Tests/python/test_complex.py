@@ -187,6 +187,16 @@ def test_unary_values(dtype, name, ref):
     np.testing.assert_allclose(np.asarray(out), expected, **close(dtype))
 
 
+@pytest.mark.parametrize("dtype", CDTYPES)
+def test_abs_at_the_edges_of_the_range(dtype):
+    info = np.finfo(np.dtype(dtype).char.lower())
+    z = np.array([info.max / 2 + info.max / 2 * 1j, info.tiny * (1 + 1j), info.smallest_subnormal * 3j,
+                  complex(np.inf, np.nan), complex(np.nan, 0), 3 + 4j, 0, complex(-np.inf, 1)], dtype=dtype)
+    with np.errstate(all="ignore"):
+        expected = np.abs(z)
+    np.testing.assert_allclose(np.asarray(sg.abs(z)), expected, rtol=1e-6 if dtype == np.complex64 else 1e-15)
+
+
 def test_tanh_for_large_real_parts():
     z = np.array([30 + 1j, -40 - 2j, 800 + 0.5j, 22.5 + 3j])
     np.testing.assert_allclose(np.asarray(sg.tanh(z)), np.tanh(z), rtol=1e-14, atol=1e-300)

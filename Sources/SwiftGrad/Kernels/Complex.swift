@@ -35,8 +35,18 @@ import CBLAS
     return Complex((a.re * r + a.im) / d, (a.im * r - a.re) / d)
   }
   @inline(__always) var conjugate: Complex { Complex(re, -im) }
-  /// |z| without overflow or underflow of the squares (libm's hypot).
-  @inline(__always) var magnitude: R { R(fromDouble: hypot(re.doubleValue, im.doubleValue)) }
+  /// |z| without overflow or underflow of the squares: sqrt(x^2 + y^2) in Double (safe for every
+  /// complex64 value; an infinite part gives inf even beside a NaN, as C99's hypot); libm's hypot,
+  /// 20x slower, only where complex128 squares leave Double's range.
+  @inline(__always) var magnitude: R {
+    let (x, y) = (re.doubleValue, im.doubleValue)
+    let s = x * x + y * y
+    if R.self == Float.self {  // selects, no call: the loop vectorises
+      let infinite = Swift.abs(x) == .infinity || Swift.abs(y) == .infinity
+      return R(fromDouble: infinite ? .infinity : s.squareRoot())
+    }
+    return R(fromDouble: s > 0x1p-1000 && s < 0x1p1000 ? s.squareRoot() : hypot(x, y))
+  }
   @inline(__always) var argument: R { R(fromDouble: atan2(im.doubleValue, re.doubleValue)) }
 
   // The transcendental functions compute in Double (complex64 results are then correctly
@@ -218,10 +228,45 @@ extension Abs: ComplexPrimitive {
 
 extension Sum: ComplexPrimitive {
   func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    if let fast = try complexSumOfTrailingAxes(inputs[0], axes: axes, keepDims: keepDims) { return fast }
     // The parts' trailing axis is never among `axes` (normalized, within the complex rank).
     let parts = try Sum(axes: axes, keepDims: keepDims).forward([inputs[0].complexPartsView()])
     return try complexFromParts(parts, dtype: inputs[0].dtype)
   }
+}
+
+/// The sum over trailing axes of a contiguous complex tensor (the common case: all axes): the
+/// interleaved parts are summed eight lanes at a time, even lanes real, odd lanes imaginary, in Double.
+/// The general path (a real sum over a strided view of the parts) is 10x slower.
+private func complexSumOfTrailingAxes(_ x: Tensor, axes: [Int], keepDims: Bool) throws -> Tensor? {
+  guard x.isContiguous, axes.sorted() == Array((x.ndim - axes.count)..<x.ndim) else { return nil }
+  let inner = axes.reduce(1) { $0 * x.shape[$1] }
+  let leading = Array(x.shape.prefix(x.ndim - axes.count))
+  let out = try Tensor(uninitializedShape: keepDims ? leading + Array(repeating: 1, count: axes.count) : leading,
+    dtype: x.dtype)
+  func run<R: FloatElement>(_: R.Type) {
+    let (p, po) = (x.pointer(R.self), out.pointer(Complex<R>.self))
+    for o in 0..<out.count {
+      let base = p + o * inner * 2
+      var (a0, a1) = (SIMD8<Double>(), SIMD8<Double>())
+      var i = 0
+      while i + 16 <= inner * 2 {
+        a0 += VectorMath.load(base + i)
+        a1 += VectorMath.load(base + i + 8)
+        i += 16
+      }
+      let a = a0 + a1
+      var (re, im) = (a[0] + a[2] + a[4] + a[6], a[1] + a[3] + a[5] + a[7])
+      while i < inner * 2 {
+        re += base[i].doubleValue
+        im += base[i + 1].doubleValue
+        i += 2
+      }
+      po[o] = Complex(R(fromDouble: re), R(fromDouble: im))
+    }
+  }
+  if x.dtype == .complex64 { run(Float.self) } else { run(Double.self) }
+  return out
 }
 
 /// == and != compare both parts; ordering is not defined for complex numbers (NumPy orders them
