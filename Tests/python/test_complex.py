@@ -391,6 +391,22 @@ def test_unsupported_ops_name_themselves():
         _ = z < 1
 
 
+def test_in_place_writes():
+    z = sg.tensor([1 + 1j, 2])
+    z[0] = 5j
+    z += 1j
+    z[sg.tensor([1])] = 3 - 1j
+    assert np.array_equal(np.asarray(z), [6j, 3 - 1j])
+    x = sg.arange(3.0)
+    for write in (lambda: x.__setitem__(0, 1j), lambda: x.__setitem__(sg.tensor([1]), sg.tensor([2j])),
+                  lambda: x.__iadd__(1j)):
+        with pytest.raises(TypeError, match="complex128"):
+            write()
+    assert np.array_equal(np.asarray(x), [0, 1, 2])
+    with pytest.raises(IndexError, match="integer"):
+        x[sg.tensor([1 + 0j])]
+
+
 def test_backward_of_a_complex_output_needs_a_gradient():
     z = sg.tensor(crandom(()), requires_grad=True)
     with pytest.raises(RuntimeError, match="real scalar outputs"):
