@@ -144,7 +144,8 @@ def test_pickle_and_save(tmp_path):
 
 # --- values against NumPy -------------------------------------------------------------------------
 
-BINARY = [("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply), ("divide", np.divide)]
+BINARY = [("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply), ("divide", np.divide),
+          ("power", np.power)]
 UNARY = [("negative", np.negative), ("real", np.real), ("imag", np.imag), ("conj", np.conj), ("abs", np.abs),
          ("angle", np.angle), ("exp", np.exp), ("log", np.log), ("sqrt", np.sqrt), ("sin", np.sin), ("cos", np.cos),
          ("tanh", np.tanh), ("square", np.square)]
@@ -289,7 +290,8 @@ FUNCTIONS = {
     "matmul": lambda z: sg.matmul(z, np.array([[1 - 1j, 2], [0.5j, -1], [3, 1 + 1j]])),
     "matmul_self": lambda z: sg.matmul(z, sg.conj(z).T), "vecmat": lambda z: sg.matmul(z[0], z.T * 1j),
     "sum": lambda z: sg.sum(z, axis=0), "mean": lambda z: sg.mean(z, axis=1, keepdims=True),
-    "mul_const": lambda z: z * (0.5 - 2j), "div_by": lambda z: (1 + 1j) / z, "square_by_mul": lambda z: z * z,
+    "mul_const": lambda z: z * (0.5 - 2j), "cube": lambda z: z ** 3, "pow_complex": lambda z: z ** (0.5 + 1j),
+    "exp2": lambda z: 2.0 ** z, "div_by": lambda z: (1 + 1j) / z, "square_by_mul": lambda z: z * z,
     "sub_conj": lambda z: z - sg.conj(z) * 2, "scale_real": lambda z: z * np.array([1.5, -2.0, 0.5]),
     "astype_real": lambda z: z.real.astype(sg.complex128) * 1j,
 }
@@ -319,7 +321,18 @@ def test_gradcheck_and_gradgradcheck(name):
     assert sg.gradgradcheck(FUNCTIONS[name], (z,))
 
 
-@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide"])
+def test_power_special_cases():
+    z = np.array([0j, 0j, 0j, 1 + 2j, -3 + 0j, -3 - 0j])
+    w = np.array([2 + 0j, 0j, 1j, 2, 0.5, 0.5])
+    with np.errstate(all="ignore"):
+        expected = np.power(z, w)
+    np.testing.assert_allclose(np.asarray(sg.power(z, w)), expected, rtol=1e-14)
+    assert np.array_equal(np.asarray(sg.tensor([1 + 2j]) ** 2), [(1 + 2j) ** 2])  # the exact square
+    np.testing.assert_allclose(np.asarray(2 ** sg.tensor([1j])), [2 ** 1j], rtol=1e-14)
+    assert (sg.arange(3) ** (1 + 1j)).dtype == np.complex128
+
+
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide", "power"])
 def test_binary_gradcheck(name):
     op = getattr(sg, name)
     z, w = crandom((2, 3), seed=12, away_from_zero=True), crandom((3,), seed=13, away_from_zero=True)
@@ -385,8 +398,8 @@ def test_unsupported_ops_name_themselves():
     z = sg.tensor(crandom(3, np.complex64))
     with pytest.raises(TypeError, match=r"tan does not support complex dtypes yet \(operands: complex64\)"):
         sg.tan(z)
-    with pytest.raises(TypeError, match=r"power does not support complex|pow does not support complex"):
-        z ** 2
+    with pytest.raises(TypeError, match="floor does not support complex"):
+        sg.floor(z)
     with pytest.raises(TypeError, match="less is not defined for complex numbers"):
         _ = z < 1
 

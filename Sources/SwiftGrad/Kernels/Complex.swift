@@ -129,8 +129,8 @@ func complexFromParts(_ parts: Tensor, dtype: DType) throws -> Tensor {
 // complex64/complex128 compute in themselves, but kernels are written for real types, so a
 // primitive takes complex operands only when it says how (`ComplexPrimitive`, checked in
 // `forwardInStorageDType`, the one place every forward goes through): the elementwise families
-// below (`ComplexUnary`, `ComplexBinary`: add, subtract, multiply, divide, negative, exp, log,
-// sqrt, sin, cos, tanh, square), abs and angle (real results), real/imag/conj, sum (a real sum over
+// below (`ComplexUnary`, `ComplexBinary`: add, subtract, multiply, divide, power, negative, exp,
+// log, sqrt, sin, cos, tanh, square), abs and angle (real results), real/imag/conj, sum (a real sum over
 // a view of the parts), == and != (ordering raises), matmul (cgemm/zgemm), and the primitives that
 // only move elements (views, casts, copies, where, take). Any other
 // primitive given a complex operand raises a TypeError naming itself and the dtype, rather than
@@ -203,6 +203,23 @@ extension Log: ComplexUnary {
 }
 extension Sqrt: ComplexUnary {
   static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.sqrt(z) }
+}
+
+/// a ** b = exp(b log a) (principal branch); squares and first powers exactly, 0 ** b as NumPy
+/// (0 for a real positive b, NaN otherwise), a ** 0 = 1.
+extension Pow: ComplexBinary {
+  static func applyComplex<R: FloatElement>(_ a: Complex<R>, _ b: Complex<R>) -> Complex<R> {
+    if b.im == 0 && b.re == 2 { return a * a }
+    if b.im == 0 && b.re == 1 { return a }
+    if b.im == 0 && b.re == 0 { return Complex(1, 0) }
+    if a.re == 0 && a.im == 0 {
+      return b.im == 0 && b.re > 0 ? Complex(0, 0) : Complex(R(fromDouble: .nan), R(fromDouble: .nan))
+    }
+    let w = Complex<Double>(b.re.doubleValue, b.im.doubleValue) * Complex.log(Complex<Double>(a.re.doubleValue,
+      a.im.doubleValue))
+    let y = Complex<Double>.exp(w)
+    return Complex(R(fromDouble: y.re), R(fromDouble: y.im))
+  }
 }
 
 extension Sin: ComplexUnary {
