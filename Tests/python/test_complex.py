@@ -459,3 +459,19 @@ def test_every_op_table_case_works_or_refuses_complex_cleanly(case):
         if np.shape(o) != r.shape or r.dtype.kind not in "fc":
             continue
         np.testing.assert_allclose(np.asarray(o), r, rtol=1e-8, atol=1e-10, err_msg=case.name)
+
+
+def test_transforms_compose_with_complex_inputs():
+    z = crandom((3, 2), seed=50)
+
+    def loss(v):
+        return sg.sum(sg.abs(v * (1 - 1j)) ** 2)
+
+    np.testing.assert_allclose(np.asarray(sg.grad(loss)(sg.tensor(z))), 4 * z, rtol=1e-12)  # 2 |1 - i|^2 z
+    np.testing.assert_allclose(np.asarray(sg.vmap(sg.grad(loss))(sg.tensor(z))), 4 * z, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(sg.vmap(lambda v: sg.sum(v * v))(sg.tensor(z))), np.sum(z * z, axis=1),
+                               rtol=1e-12)
+    compiled = sg.compile(lambda v: sg.exp(v) * v)
+    np.testing.assert_allclose(np.asarray(compiled(sg.tensor(z))), np.exp(z) * z, rtol=1e-12)
+    primal, (first,) = sg.jet(sg.exp, (sg.tensor(z),), ((sg.ones_like(sg.tensor(z)),),))
+    np.testing.assert_allclose(np.asarray(first), np.exp(z), rtol=1e-12)  # d/dt exp(z + t) at t = 0
