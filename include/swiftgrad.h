@@ -11,7 +11,7 @@
  *   The message is read with sg_last_error() on the same thread, right after the failing call.
  * - Arguments are validated in Swift before any kernel runs; bad input never traps.
  * - dtype codes: 0 bool, 1 int64, 2 float32, 3 float64, 4 bfloat16, 5 float16, 6 int8, 7 int16, 8 int32,
- *   9 uint8, 10 uint16, 11 uint32, 12 uint64 (fixed; new dtypes take new
+ *   9 uint8, 10 uint16, 11 uint32, 12 uint64, 13 complex64, 14 complex128 (fixed; new dtypes take new
  *   codes: Note [The dtype layer] in Sources/SwiftGrad/Core/DType.swift).
  * - Shapes, strides (in elements) and axes are int64 arrays with an explicit length.
  */
@@ -39,7 +39,9 @@ enum {
   SG_UINT8 = 9,
   SG_UINT16 = 10,
   SG_UINT32 = 11,
-  SG_UINT64 = 12
+  SG_UINT64 = 12,
+  SG_COMPLEX64 = 13,
+  SG_COMPLEX128 = 14
 };
 enum {
   SG_OK = 0,

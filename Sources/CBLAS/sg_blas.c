@@ -35,6 +35,9 @@ typedef int32_t (*gesdd_fn)(int, char, int32_t, int32_t, double *, int32_t, doub
                             int32_t);
 typedef int32_t (*geqrf_fn)(int, int32_t, int32_t, double *, int32_t, double *);
 typedef int32_t (*orgqr_fn)(int, int32_t, int32_t, int32_t, double *, int32_t, const double *);
+/* cblas_cgemm/zgemm: alpha and beta by pointer, elements as interleaved (real, imaginary) pairs. */
+typedef void (*complex_gemm_fn)(int, int, int, int32_t, int32_t, int32_t, const void *, const void *, int32_t,
+                                const void *, int32_t, const void *, void *, int32_t);
 typedef char *(*string_fn)(void);
 typedef int (*get_threads_fn)(void);
 typedef void (*set_threads_fn)(int);
@@ -54,6 +57,7 @@ static struct {
   gesdd_fn gesdd;
   geqrf_fn geqrf;
   orgqr_fn orgqr;
+  complex_gemm_fn cgemm, zgemm;
   string_fn config, corename;
   get_threads_fn get_threads;
   set_threads_fn set_threads;
@@ -120,6 +124,8 @@ static int open_library(const char *name, int system_library) {
   blas.gesdd = (gesdd_fn)symbol(handle, lapacke, prefix, "LAPACKE_dgesdd");
   blas.geqrf = (geqrf_fn)symbol(handle, lapacke, prefix, "LAPACKE_dgeqrf");
   blas.orgqr = (orgqr_fn)symbol(handle, lapacke, prefix, "LAPACKE_dorgqr");
+  blas.cgemm = (complex_gemm_fn)symbol(handle, NULL, prefix, "cblas_cgemm"); /* optional: complex matmul */
+  blas.zgemm = (complex_gemm_fn)symbol(handle, NULL, prefix, "cblas_zgemm");
   blas.config = (string_fn)symbol(handle, NULL, prefix, "openblas_get_config");
   blas.corename = (string_fn)symbol(handle, NULL, prefix, "openblas_get_corename");
   blas.get_threads = (get_threads_fn)symbol(handle, NULL, prefix, "openblas_get_num_threads");
@@ -217,4 +223,16 @@ int32_t sg_dgeqrf(int32_t m, int32_t n, double *a, int32_t lda, double *tau) {
 }
 int32_t sg_dorgqr(int32_t m, int32_t n, int32_t k, double *a, int32_t lda, const double *tau) {
   return blas.orgqr(ROW_MAJOR, m, n, k, a, lda, tau);
+}
+
+int sg_blas_has_complex_gemm(void) { return sg_blas_ready() && blas.cgemm != NULL && blas.zgemm != NULL; }
+void sg_cgemm(int32_t m, int32_t n, int32_t k, const void *a, int32_t lda, const void *b, int32_t ldb, void *c,
+              int32_t ldc) {
+  const float one[2] = {1, 0}, zero[2] = {0, 0};
+  blas.cgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, one, a, lda, b, ldb, zero, c, ldc);
+}
+void sg_zgemm(int32_t m, int32_t n, int32_t k, const void *a, int32_t lda, const void *b, int32_t ldb, void *c,
+              int32_t ldc) {
+  const double one[2] = {1, 0}, zero[2] = {0, 0};
+  blas.zgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, one, a, lda, b, ldb, zero, c, ldc);
 }

@@ -65,6 +65,11 @@ UNARY = [
     OpCase("expm1", sg.expm1, np.expm1, [(3, 4)]),
     OpCase("square", sg.square, np.square, [(3, 4)]),
     OpCase("copy", sg.copy, np.copy, [(3, 4)]),
+    # The complex-part ops on real inputs (complex ones: Tests/python/test_complex.py).
+    OpCase("real", sg.real, np.real, [(3, 4)]),
+    OpCase("imag_plus_x", lambda x: sg.imag(x) + x, lambda x: np.imag(x) + x, [(3, 4)]),
+    OpCase("conj", sg.conj, np.conj, [(3, 4)]),
+    OpCase("angle_plus_x", lambda x: sg.angle(x) + x, lambda x: np.angle(x) + x, [(3, 4)], away_from_zero=True),
 ]
 
 BINARY = [
@@ -539,7 +544,8 @@ ARRAY_FUNCTIONS = [
            lambda x: x * np.searchsorted([-1.0, 0.0, 1.0], x, side="right"), [(3, 4)]),
     OpCase("tensordot", lambda a, b: sg.tensordot(a, b, axes=([1, 0], [0, 2])),
            lambda a, b: np.tensordot(a, b, axes=([1, 0], [0, 2])), [(3, 2, 4), (2, 5, 3)]),
-    OpCase("vecdot", lambda a, b: sg.vecdot(a, b, axis=0), lambda a, b: np.sum(a * b, axis=0), [(3, 4), (3, 1)]),
+    OpCase("vecdot", lambda a, b: sg.vecdot(a, b, axis=0), lambda a, b: np.sum(np.conj(a) * b, axis=0),
+           [(3, 4), (3, 1)]),
     OpCase("cumulative_sum", lambda x: sg.cumulative_sum(x, axis=1, include_initial=True),
            lambda x: np.concatenate([np.zeros((3, 1)), np.cumsum(x, axis=1)], axis=1), [(3, 4)]),
     OpCase("broadcast_arrays", lambda a, b: sg.broadcast_arrays(a, b)[0] * sg.broadcast_arrays(a, b)[1],

@@ -79,6 +79,11 @@ static void release_buffer(void *context) {
 static int dtype_of_format(const char *format, Py_ssize_t itemsize) {
   if (!format) return itemsize == 1 ? -1 : -1;
   while (*format == '@' || *format == '=' || *format == '<') format++;
+  if (format[0] == 'Z' && format[1] != '\0' && format[2] == '\0') { /* complex: "Zf", "Zd" */
+    if (format[1] == 'f') return itemsize == 8 ? SG_COMPLEX64 : -1;
+    if (format[1] == 'd') return itemsize == 16 ? SG_COMPLEX128 : -1;
+    return -1;
+  }
   if (format[0] == '\0' || format[1] != '\0') return -1;
   switch (format[0]) {
     case 'd': return itemsize == 8 ? SG_FLOAT64 : -1;
@@ -260,6 +265,14 @@ int sg_arg_from(PyObject *obj, sg_arg *arg, const char *what) {
     return scalar_tensor((double)v, SG_INT64, arg);
   }
   if (PyFloat_CheckExact(obj)) return scalar_tensor(PyFloat_AS_DOUBLE(obj), SG_FLOAT64, arg);
+  if (PyComplex_CheckExact(obj)) { /* a weak complex128 0-d tensor, through NumPy like a wide int */
+    PyObject *array = PyObject_CallOneArg(sg_array_converter, obj);
+    if (!array) return -1;
+    int status = tensor_from_arraylike(array, &arg->handle, what);
+    Py_DECREF(array);
+    if (status == 0) sg_tensor_set_weak(arg->handle);
+    return status;
+  }
   if (obj == Py_None) {
     PyErr_Format(PyExc_TypeError, "%s: expected a tensor, array or number, got None", what);
     return -1;

@@ -19,6 +19,8 @@ static const char *format_of(int dtype) {
     case SG_FLOAT32: return "f";
     case SG_FLOAT16: return "e";
     case SG_BFLOAT16: return "H"; /* no buffer format exists: raw bits; Tensor.numpy() views them as bfloat16 */
+    case SG_COMPLEX64: return "Zf";
+    case SG_COMPLEX128: return "Zd";
     default: return "d";
   }
 }
@@ -35,6 +37,7 @@ static Py_ssize_t itemsize_of(int dtype) {
     case SG_FLOAT32:
     case SG_INT32:
     case SG_UINT32: return 4;
+    case SG_COMPLEX128: return 16;
     default: return 8;
   }
 }
@@ -374,6 +377,8 @@ static PyObject *scalar_value(TensorObject *self, const char *what) {
     case SG_UINT32: return PyLong_FromUnsignedLong(*(uint32_t *)p);
     case SG_UINT64: return PyLong_FromUnsignedLongLong(*(uint64_t *)p);
     case SG_FLOAT32: return PyFloat_FromDouble(*(float *)p);
+    case SG_COMPLEX64: return PyComplex_FromDoubles(((float *)p)[0], ((float *)p)[1]);
+    case SG_COMPLEX128: return PyComplex_FromDoubles(((double *)p)[0], ((double *)p)[1]);
     case SG_BFLOAT16:
     case SG_FLOAT16: return PyFloat_FromDouble(sg_half_to_double(*(uint16_t *)p, sg_tensor_dtype(self->handle)));
     default: return PyFloat_FromDouble(*(double *)p);

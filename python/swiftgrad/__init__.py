@@ -16,6 +16,8 @@ _blas.load()
 from ._dtypes import bool_, float32, float64, int64, code_of as _code_of, supported_array as _supported_array
 from ._dtypes import int8, int16, int32, uint8, uint16, uint32, uint64
 from ._dtypes import bfloat16, float16, from_array as _from_array, array_for_c as _array_for_c
+from ._dtypes import complex64, complex128, complex_default as _complex_default
+from ._dtypes import warn_if_discarding_imaginary as _warn_if_discarding_imaginary
 from ._dtypes import float_dtype as _float_dtype, get_default_dtype, is_python_data as _is_python_data
 from ._dtypes import set_default_dtype
 from ._tensor import Tensor
@@ -74,8 +76,11 @@ class default_dtype:
 def _python_floats(data, a, dtype):
     """The default floating dtype for arrays made from Python floats (lists, scalars) when no dtype
     is given; NumPy float64 arrays keep float64."""
-    if dtype is None and a.dtype == float64 and _is_python_data(data):
-        return get_default_dtype()
+    if dtype is None and _is_python_data(data):
+        if a.dtype == float64:
+            return get_default_dtype()
+        if a.dtype == complex128:
+            return _complex_default()
     return dtype
 
 
@@ -136,7 +141,13 @@ def full(shape, fill_value, dtype=None):
     the default floating dtype) unless `dtype` is given."""
     if dtype is None:
         dtype = _np.asarray(fill_value).dtype
-        dtype = int64 if dtype.kind in "iu" else (bool_ if dtype.kind == "b" else get_default_dtype())
+        dtype = int64 if dtype.kind in "iu" else (bool_ if dtype.kind == "b" else
+                                                  _complex_default() if dtype.kind == "c" else get_default_dtype())
+    if isinstance(fill_value, complex) or _np.iscomplexobj(fill_value):
+        # The C constructor takes a double: a complex value is filled by NumPy and copied once.
+        value = _np.asarray(fill_value)
+        _warn_if_discarding_imaginary(value.dtype, dtype)
+        return tensor(_np.full(_shape(shape), value.real if _np.dtype(dtype).kind != "c" else value, dtype=dtype))
     if _np.dtype(dtype).kind in "iu" and type(fill_value) is int:
         exact = _np.array(fill_value, dtype=dtype)  # OverflowError out of the dtype's range, as NumPy 2
         if not -2**53 <= fill_value <= 2**53:  # a double would round it: broadcast the exact value
@@ -218,7 +229,10 @@ neg = negative  # noqa: F821  (`negative` is defined by _publish above, from the
 
 
 def astype(x, dtype):
-    """`x` converted to `dtype` (differentiable between floating dtypes)."""
+    """`x` converted to `dtype` (differentiable between floating and complex dtypes). Complex to real
+    keeps the real part with NumPy's ComplexWarning."""
+    x = asarray(x)
+    _warn_if_discarding_imaginary(x.dtype, dtype)
     return _C.cast(x, _code_of(dtype))
 
 

@@ -11,10 +11,12 @@ bool_ = np.dtype(np.bool_)
 # The 16-bit floats: NumPy's float16, and ml_dtypes' bfloat16 (NumPy has none).
 bfloat16 = np.dtype(ml_dtypes.bfloat16)
 float16 = np.dtype(np.float16)
+complex64, complex128 = np.dtype(np.complex64), np.dtype(np.complex128)
 
 # Codes of the C ABI (include/swiftgrad.h; Note [The dtype layer] in Sources/SwiftGrad/Core/DType.swift).
 _BY_CODE = {0: bool_, 1: int64, 2: float32, 3: float64, 4: bfloat16, 5: float16,
-            6: int8, 7: int16, 8: int32, 9: uint8, 10: uint16, 11: uint32, 12: uint64}
+            6: int8, 7: int16, 8: int32, 9: uint8, 10: uint16, 11: uint32, 12: uint64,
+            13: complex64, 14: complex128}
 _CODES = {d: c for c, d in _BY_CODE.items()}
 BFLOAT16_CODE = 4
 
@@ -23,6 +25,24 @@ def is_floating(dtype):
     """Whether `dtype` is one of swiftgrad's floating dtypes (bfloat16's NumPy kind is "V", not "f")."""
     d = np.dtype(dtype)
     return d.kind == "f" or d == bfloat16
+
+
+def is_inexact(dtype):
+    """Floating or complex: the dtypes that carry gradients and tangents."""
+    return is_floating(dtype) or np.dtype(dtype).kind == "c"
+
+
+def is_complex(dtype):
+    return np.dtype(dtype).kind == "c"
+
+
+def warn_if_discarding_imaginary(source, target):
+    """NumPy's ComplexWarning for a complex -> real cast, which keeps the real part."""
+    if is_complex(source) and not is_complex(target):
+        import warnings
+
+        warnings.warn(f"Casting complex values to real discards the imaginary part ({np.dtype(source)} -> "
+                      f"{np.dtype(target)}); use sg.real(x) to say so", np.exceptions.ComplexWarning, stacklevel=3)
 
 
 def dtype_of_code(code):
@@ -37,7 +57,7 @@ def code_of(dtype):
         raise TypeError(f"data type {dtype!r} not understood") from None
     if d not in _CODES:
         raise TypeError("swiftgrad supports bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bfloat16, "
-                        f"float16, float32 and float64; got {d}")
+                        f"float16, float32, float64, complex64 and complex128; got {d}")
     return _CODES[d]
 
 
@@ -57,6 +77,8 @@ def supported_array(obj):
         target = np.dtype(f"{kind}{a.dtype.itemsize}")  # every integer width is a swiftgrad dtype
     elif kind == "b":
         target = bool_
+    elif kind == "c":
+        target = complex64 if a.dtype.itemsize <= 8 else complex128  # clongdouble: complex128
     else:
         raise TypeError(f"cannot make a tensor from an array of dtype {a.dtype}")
     if a.dtype != target:
@@ -107,6 +129,11 @@ def set_default_dtype(dtype):
     if d not in (float32, float64):
         raise ValueError(f"set_default_dtype: only float32 and float64 can be the default, got {d}")
     _default[0] = d
+
+
+def complex_default():
+    """The complex dtype matching the default floating dtype (Python complex data takes it)."""
+    return complex64 if _default[0] == float32 else complex128
 
 
 def float_dtype(dtype):

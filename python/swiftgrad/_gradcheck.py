@@ -3,6 +3,15 @@
 Numerical derivatives are float64 central differences. The analytic Jacobian is built from
 reverse-mode passes (one VJP per output element). Entries are compared with
 |analytic - numerical| <= atol + rtol * |numerical|.
+
+Complex inputs and outputs are checked through their parts (Note [Complex dtypes] in
+Sources/SwiftGrad/Kernels/Complex.swift): `f` is wrapped into the real function taking each
+complex input as a float64 array with a trailing axis (real, imaginary), rebuilt with
+`re + 1j * im`, and returning each complex output as the stack of its real and imaginary parts.
+Central differences then perturb the real and the imaginary part of every element separately,
+and the reverse pass through the wrapper checks PyTorch's convention: the gradient of a real
+loss with respect to z is dL/d(re z) + i dL/d(im z), which the wrapper's `re + 1j * im` turns back
+into the two real partials only if every complex rule conjugates as it should.
 """
 import numpy as np
 
@@ -18,6 +27,34 @@ def _flat_outputs(out):
     from . import asarray
 
     return [asarray(o) for o in outs]
+
+
+def _is_complex(x):
+    d = getattr(x, "dtype", None)
+    return (np.iscomplexobj(x) if d is None else np.dtype(d).kind == "c")
+
+
+def _realified(f, inputs):
+    """(g, real inputs): `f` seen as a function of real arrays (complex inputs as (..., 2) parts)
+    with real outputs (complex outputs stacked as (..., 2) parts), or `f` itself when nothing is complex."""
+    inputs = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
+    flags = [_is_complex(x) for x in inputs]
+
+    def parts(o):
+        from . import imag, real, stack
+
+        return stack([real(o), imag(o)], axis=-1) if np.dtype(o.dtype).kind == "c" else o
+
+    def g(*xs):
+        args = [x[..., 0] + x[..., 1] * 1j if c else x for x, c in zip(xs, flags)]
+        out = f(*args)
+        if isinstance(out, (tuple, list)):
+            return tuple(parts(o) for o in _flat_outputs(out))
+        return parts(_flat_outputs(out)[0])
+
+    real_inputs = [np.stack([np.asarray(x).real, np.asarray(x).imag], axis=-1).astype(np.float64) if c else x
+                   for x, c in zip(inputs, flags)]
+    return g, tuple(real_inputs)
 
 
 def _prepare(inputs):
@@ -115,7 +152,9 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, c
 
     Returns True on success. On failure raises `GradcheckError` naming the worst entry, its
     index, and the analytic and numerical values (or returns False with raise_exception=False).
+    Complex inputs and outputs are checked through their real and imaginary parts (module docstring).
     """
+    f, inputs = _realified(f, inputs)
     arrays, leaves = _prepare(inputs)
     analytic = analytic_jacobian(f, leaves)
     numerical = numerical_jacobian(f, arrays, eps)
@@ -132,7 +171,9 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, c
 
 
 def gradgradcheck(f, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
-    """Checks second derivatives: gradcheck of (inputs, v) -> VJP of `f` with cotangent v."""
+    """Checks second derivatives: gradcheck of (inputs, v) -> VJP of `f` with cotangent v (complex
+    inputs and outputs through their parts, as in `gradcheck`; `grad_outputs` then refers to the parts)."""
+    f, inputs = _realified(f, inputs)
     arrays, leaves = _prepare(inputs)
     outs = _flat_outputs(f(*leaves))
     rng = np.random.default_rng(seed)

@@ -3,7 +3,7 @@ buffer protocol) is implemented in C (`_C.TensorBase`); this subclass adds conve
 import numpy as np
 
 from . import _C, _copying
-from ._dtypes import BFLOAT16_CODE, bfloat16, code_of, dtype_of_code
+from ._dtypes import BFLOAT16_CODE, bfloat16, code_of, dtype_of_code, warn_if_discarding_imaginary
 
 _DL_UINT, _DL_BFLOAT = 1, 4  # DLPack's dtype codes (dlpack.h: kDLUInt, kDLBfloat)
 
@@ -41,9 +41,6 @@ class Tensor(_C.TensorBase):
         if device != "cpu":
             raise ValueError(f"swiftgrad tensors live on the 'cpu' device only, got {device!r}")
         return self
-
-    def __complex__(self):
-        return complex(float(self))
 
     # Row-sparse gradients (docs/NN_AND_OPTIM.md, "Sparse gradients"): `Embedding(sparse=True)`
     # produces them; dense operations on one see its dense value.
@@ -218,8 +215,28 @@ class Tensor(_C.TensorBase):
 
     # NumPy-style methods.
     def astype(self, dtype):
-        """A copy converted to `dtype` (same as `sg.astype`)."""
+        """A copy converted to `dtype` (same as `sg.astype`; complex to real warns, as NumPy)."""
+        warn_if_discarding_imaginary(self.dtype, dtype)
         return _C.cast(self, code_of(dtype))
+
+    @property
+    def real(self):
+        """The real part (a view of a complex tensor's memory; the tensor itself when real)."""
+        return _C.real(self)
+
+    @property
+    def imag(self):
+        """The imaginary part (a view of a complex tensor's memory; zeros when real)."""
+        return _C.imag(self)
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def conj(self):
+        """The complex conjugate (`sg.conj`)."""
+        return _C.conj(self)
+
+    conjugate = conj
 
     def to(self, dtype):
         """`astype(dtype)` under PyTorch's name (the CPU is the only device): a converted copy, or

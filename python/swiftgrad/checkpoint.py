@@ -15,7 +15,7 @@ from ._tensor import Tensor
 from .tree_util import tree_flatten
 from .autograd import enable_grad, grad as _grad
 from .transforms import _active_levels
-from ._dtypes import code_of, is_floating as _is_floating
+from ._dtypes import code_of, is_inexact as _is_inexact
 
 _FLOAT64 = code_of(np.float64)
 
@@ -81,7 +81,7 @@ def checkpoint(fn, *args):
         return fn(*treedef.unflatten(leaves))
     stop = {_C.graph_tensor_id(stand_ins[k]) for k in tensor_positions}
     params = _read_from_outside([o for o in out_leaves if o.requires_grad], stop, watermark)
-    floats = [k for k, o in enumerate(out_leaves) if _is_floating(o.dtype)]
+    floats = [k for k, o in enumerate(out_leaves) if _is_inexact(o.dtype)]
     packing = _Packing(out_leaves, floats, single=out_def.num_nodes == 1)
     value = packing.pack(out_leaves)
     constants = [o.detach() for o in out_leaves]  # the non-float outputs' values (no gradient)

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 
 from . import _C
-from ._dtypes import is_floating as _is_floating
+from ._dtypes import is_inexact as _is_inexact
 from . import tree_util
 from ._tensor import Tensor
 from .autograd import _closed_over
@@ -247,7 +247,7 @@ class Graph:
 
     def _add_input(self, t, name, kind):
         t = t.detach()
-        if _is_floating(t.dtype):
+        if _is_inexact(t.dtype):
             t.requires_grad_()  # so that `gradients` can differentiate with respect to it
         _C.recorder_add_input(self._recorder, t)
         self._inputs.append(t)

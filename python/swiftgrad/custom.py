@@ -32,7 +32,7 @@ import threading
 import numpy as np
 
 from . import _C
-from ._dtypes import is_floating as _is_floating
+from ._dtypes import is_inexact as _is_inexact
 from .compiled import _note_custom_rule
 from ._tensor import Tensor
 from .autograd import _closed_over, no_grad
@@ -86,7 +86,7 @@ class _Outputs:
         if not leaves or not all(isinstance(x, Tensor) for x in leaves):
             raise TypeError(f"{who} must return a tensor or a pytree of tensors, got {type(out).__name__}")
         self.leaves = leaves
-        self.floats = [k for k, o in enumerate(leaves) if _is_floating(o.dtype)]
+        self.floats = [k for k, o in enumerate(leaves) if _is_inexact(o.dtype)]
         self.packing = _Packing(leaves, self.floats, single=self.treedef.num_nodes == 1)
 
     def value(self):
@@ -226,7 +226,7 @@ def _check_linear(results, seeds, rerun, who, what, seed_name="cotangent", input
     if not _C.is_grad_enabled() or not any(_requires_grad(s) for s in seeds):
         return
     suspects = [k for k, r in enumerate(results) if r is not None and not _requires_grad(r)
-                and (inputs is None or _is_floating(inputs[k].dtype))]
+                and (inputs is None or _is_inexact(inputs[k].dtype))]
     if not suspects:
         return
     with no_grad():

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _C
 from ._tensor import Tensor
-from ._dtypes import is_floating as _is_floating
+from ._dtypes import is_inexact as _is_inexact
 from .tree_util import flatten as _flatten, tree_flatten
 from .autograd import enable_grad, grad as _autograd_grad
 from ._vmap import vmap
@@ -45,7 +45,7 @@ def _argnums(argnums, nargs, name):
 
 
 def _is_float(t):
-    return _is_floating(t.dtype)
+    return _is_inexact(t.dtype)
 
 
 def _float_input(x, name):

@@ -52,6 +52,13 @@ int32_t sg_dgesdd(char jobz, int32_t m, int32_t n, double *a, int32_t lda, doubl
                   double *vt, int32_t ldvt);
 int32_t sg_dgeqrf(int32_t m, int32_t n, double *a, int32_t lda, double *tau);
 int32_t sg_dorgqr(int32_t m, int32_t n, int32_t k, double *a, int32_t lda, const double *tau);
+// Complex GEMM C = A B (complex64: cgemm, complex128: zgemm; row-major, no transposes), when the
+// loaded library exports both: sg_blas_has_complex_gemm() says so (Note [Complex dtypes]).
+int sg_blas_has_complex_gemm(void);
+void sg_cgemm(int32_t m, int32_t n, int32_t k, const void *a, int32_t lda, const void *b, int32_t ldb, void *c,
+              int32_t ldc);
+void sg_zgemm(int32_t m, int32_t n, int32_t k, const void *a, int32_t lda, const void *b, int32_t ldb, void *c,
+              int32_t ldc);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,7 @@ public func apply<P: Primitive>(_ primitive: P, _ inputs: [Tensor]) throws -> Te
   if inputs.contains(where: { $0 === out }) { out = out.alias() }
   let state = ThreadState.current  // one thread-local lookup for the recorder and grad mode
   if let recorder = state.recorder { try recorder.record(primitive, inputs, out) }
-  guard out.dtype.isFloatingPoint, P.isDifferentiable else { return out }
+  guard out.dtype.isInexact, P.isDifferentiable else { return out }
   if state.gradEnabled && inputs.contains(where: { $0.requiresGrad }) {
     out.requiresGrad = true
     out.gradFn = Node(primitive, inputs, output: out)

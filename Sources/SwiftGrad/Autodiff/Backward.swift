@@ -128,6 +128,9 @@ public enum Backward {
         "grad can be implicitly created only for scalar outputs; got shape \(describe(root.shape)), "
           + "pass gradient= (grad_outputs=) of that shape")
     }
+    guard !root.dtype.isComplex else {
+      throw SGError.runtime("grad can be implicitly created only for real scalar outputs; got \(root.dtype)")
+    }
     return try full(root.shape, 1.0, dtype: root.dtype)
   }
 
@@ -218,7 +221,7 @@ extension Tensor {
 
   /// Marks a leaf as requiring grad; only floating-point tensors can.
   public func setRequiresGrad(_ flag: Bool) throws {
-    if flag && !dtype.isFloatingPoint {
+    if flag && !dtype.isInexact {
       throw SGError.runtime("only Tensors of floating point dtype can require gradients, got \(dtype)")
     }
     if !flag && !isLeaf {

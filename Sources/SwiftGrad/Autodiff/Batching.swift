@@ -137,7 +137,7 @@ public enum Batching {
       // Tangents of a `jvp` nested inside this `vmap`: primal first, then those levels.
       let seen = try inputs.map { try ForwardMode.strip($0, level: newest) }
       let out = try apply(p, seen)
-      guard out.dtype.isFloatingPoint && P.isDifferentiable else { return out }
+      guard out.dtype.isInexact && P.isDifferentiable else { return out }
       if GradMode.isEnabled && inputs.contains(where: \.requiresGrad) {
         // The node reads the inputs with their tangents, as `apply` records it: the VJP rule
         // then carries them (Note [Forward over reverse]).
@@ -161,7 +161,7 @@ public enum Batching {
       out.tangents = value.tangents
       out.jets = value.jets
     }
-    if out.dtype.isFloatingPoint && P.isDifferentiable && state.gradEnabled && inputs.contains(where: \.requiresGrad) {
+    if out.dtype.isInexact && P.isDifferentiable && state.gradEnabled && inputs.contains(where: \.requiresGrad) {
       out.requiresGrad = true
       out.gradFn = Node(p, inputs, output: out)
     }

@@ -44,7 +44,7 @@ public enum ForwardMode {
   /// `primal` carrying `tangent` at `level` (plus the tangents of older levels it already has).
   /// Integer and bool primals cannot be perturbed: they are returned unchanged (zero tangent).
   public static func makeDual(_ primal: Tensor, tangent: Tensor, level: Int) throws -> Tensor {
-    guard primal.dtype.isFloatingPoint else { return primal }
+    guard primal.dtype.isInexact else { return primal }
     guard tangent.shape == primal.shape else {
       throw SGError.value(
         "jvp: tangent shape \(describe(tangent.shape)) does not match primal shape \(describe(primal.shape))")

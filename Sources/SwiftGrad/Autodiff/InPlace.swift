@@ -43,6 +43,7 @@ public enum InPlace {
   /// `target[items] = value` (NumPy casting: the value is converted to the target's dtype).
   public static func setIndex(_ target: Tensor, _ items: [IndexItem], _ value: Tensor) throws -> Tensor {
     try target.checkWritable("setitem")
+    try checkNotDiscardingImaginary(target, value)
     try ProgramRecorder.current?.checkInPlaceWrite(to: target)
     let resolved = try resolveIndex(items, shape: target.shape)
     let region = target.indexedView(resolved)
@@ -71,6 +72,7 @@ public enum InPlace {
   /// `target[items] = value` with advanced items (integer arrays, masks): NumPy semantics,
   /// the last of repeated indices wins. Recorded through `IndexSet` when tracked.
   public static func setIndex(_ target: Tensor, _ items: [AdvancedIndexItem], _ value: Tensor) throws -> Tensor {
+    try checkNotDiscardingImaginary(target, value)
     let basicItems = items.compactMap { if case .basic(let b) = $0 { return b } else { return nil } }
     if basicItems.count == items.count { return try setIndex(target, basicItems, value) }
     try target.checkWritable("setitem")
@@ -81,21 +83,21 @@ public enum InPlace {
       throw SGError.value(
         "could not broadcast input array from shape \(describe(value.shape)) into shape \(describe(elements.shape))")
     }
-    if recorder != nil && !target.dtype.isFloatingPoint {
+    if recorder != nil && !target.dtype.isInexact {
       throw SGError.runtime("graph recording: an advanced-index write into a \(target.dtype) tensor cannot be recorded")
     }
     let recording = GradMode.isEnabled && (target.requiresGrad || value.requiresGrad)
     try checkTarget(target, recording: recording, opName: "setitem")
     let values = try broadcastTo(cast(value, to: target.dtype), elements.shape)
     if let written = try Batching.writeInPlace(target, values, opName: "setitem", readsTarget: false, { source in
-      guard target.dtype.isFloatingPoint else {
+      guard target.dtype.isInexact else {
         throw SGError.type("vmap: an advanced-index write into a batched \(target.dtype) tensor is not supported")
       }
       return try apply(IndexSet(elements: elements, shape: target.shape, dtype: target.dtype), [source, values])
     }) { return written }
     let tracked = recording || !target.tangents.isEmpty || !value.tangents.isEmpty || !target.jets.isEmpty
       || !value.jets.isEmpty || recorder != nil
-    let result = tracked && target.dtype.isFloatingPoint
+    let result = tracked && target.dtype.isInexact
       ? try apply(IndexSet(elements: elements, shape: target.shape, dtype: target.dtype), [target, values]) : nil
     try scatterElements(into: target, elements, values.storage === target.storage ? try values.cloned() : values)
     target.storage.version += 1
@@ -114,6 +116,15 @@ public enum InPlace {
   }
 
   private static func kind(_ d: DType) -> Int { d.kind.rank }
+
+  /// A complex value written into a real tensor would lose its imaginary part: refused, as
+  /// NumPy refuses `real_array[i] = 1j` and PyTorch any complex-to-real write.
+  private static func checkNotDiscardingImaginary(_ target: Tensor, _ value: Tensor) throws {
+    guard value.dtype.isComplex && !target.dtype.isComplex else { return }
+    throw SGError.type(
+      "setitem: cannot write \(value.dtype) values into a \(target.dtype) tensor (the imaginary part would be "
+        + "lost); write real(value), or make the tensor complex")
+  }
 
   /// The tensor that stands for `target` after the write: a new one over the same storage
   /// carrying the op's history (reverse mode) and tangents (forward mode), or `target` itself

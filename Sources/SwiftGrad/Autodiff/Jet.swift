@@ -34,7 +34,7 @@ public enum JetMode {
   public static func makeJet(
     _ primal: Tensor, coefficients: [Tensor], level: Int, collapseOver: Int? = nil
   ) throws -> Tensor {
-    guard primal.dtype.isFloatingPoint, !coefficients.isEmpty else { return primal }
+    guard primal.dtype.isInexact, !coefficients.isEmpty else { return primal }
     for (k, c) in coefficients.enumerated() where c.shape != primal.shape {
       throw SGError.value(
         "jet: series term \(k + 1) has shape \(describe(c.shape)), the primal has shape \(describe(primal.shape))")
@@ -55,7 +55,7 @@ public enum JetMode {
   /// The `k`-th Taylor coefficient (k >= 1) at `level`, zeros when `x` has none.
   public static func coefficient(of x: Tensor, _ k: Int, level: Int) throws -> Tensor {
     guard let cs = coefficients(of: x, level: level), k >= 1, k <= cs.count else {
-      return try zeros(x.shape, dtype: x.dtype.isFloatingPoint ? x.dtype : .float64)
+      return try zeros(x.shape, dtype: x.dtype.isInexact ? x.dtype : .float64)
     }
     return cs[k - 1]
   }
@@ -272,7 +272,7 @@ public enum Jet {
   /// `primal` carrying the curve whose derivative terms are `terms` (JAX's scaling).
   /// `collapse`: Note [Collapsed Taylor mode], the first term batched by the vmap of the directions.
   public static func enter(_ primal: Tensor, terms: [Tensor], level: Int, collapse: Bool = false) throws -> Tensor {
-    guard primal.dtype.isFloatingPoint else {
+    guard primal.dtype.isInexact else {
       throw SGError.type("jet: primals must be floating-point, got \(primal.dtype) of shape \(describe(primal.shape))")
     }
     var factorial = 1.0

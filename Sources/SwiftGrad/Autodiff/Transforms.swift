@@ -29,7 +29,7 @@ public struct ReverseTrace {
   /// Input cotangents for an output cotangent (nil: ones, for a one-element output). The
   /// graph is kept, so a trace can be pulled back any number of times.
   public func pullback(_ cotangent: Tensor?) throws -> [Tensor] {
-    guard output.requiresGrad && output.dtype.isFloatingPoint else {
+    guard output.requiresGrad && output.dtype.isInexact else {
       return try inputs.map { try zeros($0.shape, dtype: $0.dtype) }
     }
     let grads = try Backward.gradients(
@@ -61,7 +61,7 @@ public enum Transforms {
   /// `x` as a tensor a reverse sweep can target: connected to `x`'s graph when `x` requires
   /// grad (so outer transforms see through), a fresh leaf otherwise; tangents kept either way.
   public static func reverseInput(_ x: Tensor) throws -> Tensor {
-    guard x.dtype.isFloatingPoint else {
+    guard x.dtype.isInexact else {
       throw SGError.type(
         "grad requires floating-point inputs, got \(x.dtype) of shape \(describe(x.shape)); "
           + "cast it (x.astype(float64)) first")
@@ -203,7 +203,7 @@ public func linearize(
 ) throws -> (value: Tensor, jvp: (Tensor) throws -> Tensor) {
   let trace = try ReverseTrace({ try f($0[0]) }, at: [x])
   let out = trace.output
-  guard out.requiresGrad && out.dtype.isFloatingPoint else {
+  guard out.requiresGrad && out.dtype.isInexact else {
     return (out, { _ in try zeros(out.shape, dtype: out.dtype) })
   }
   let u = try zeros(out.shape, dtype: out.dtype)

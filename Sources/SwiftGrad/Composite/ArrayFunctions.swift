@@ -44,7 +44,7 @@ public func vecdot(_ a: Tensor, _ b: Tensor, axis: Int = -1) throws -> Tensor {
     throw SGError.value(
       "vecdot: x1 \(describe(a.shape)) and x2 \(describe(b.shape)) must both have axis \(axis) of the same size")
   }
-  let products = try mul(a, b)
+  let products = try mul(conjugated(a), b)  // the array API conjugates x1 (complex inputs)
   let total = try sum(products, axes: [axis])  // integers accumulate in int64: back to the promoted dtype
   return total.dtype == products.dtype ? total : try cast(total, to: products.dtype)
 }

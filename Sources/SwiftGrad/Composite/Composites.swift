@@ -17,7 +17,8 @@ public func variance(_ x: Tensor, axes: [Int]? = nil, ddof: Double = 0, keepDims
   let xf = try cast(x, to: x.dtype.floatingPoint)
   let centered = try sub(xf, mean(xf, axes: a, keepDims: true))
   // NumPy divides by max(n - ddof, 0): ddof >= n gives inf (or NaN), never a negative variance.
-  return try div(sum(square(centered), axes: a, keepDims: keepDims), scalar(Swift.max(Double(n) - ddof, 0)))
+  // Complex: the mean of |x - mean|^2, a real result (NumPy's var).
+  return try div(sum(squaredMagnitude(centered), axes: a, keepDims: keepDims), scalar(Swift.max(Double(n) - ddof, 0)))
 }
 
 /// Standard deviation, sqrt(variance).

@@ -17,7 +17,7 @@ public func layerNorm(
   }
   let axes = Array((input.ndim - count)..<input.ndim)
   let centered = try sub(input, mean(input, axes: axes, keepDims: true))
-  let variance = try mean(square(centered), axes: axes, keepDims: true)
+  let variance = try mean(squaredMagnitude(centered), axes: axes, keepDims: true)
   var out = try div(centered, sqrt(add(variance, epsilon)))
   if let weight { out = try mul(out, weight) }
   if let bias { out = try add(out, bias) }
@@ -64,7 +64,7 @@ public func batchNorm(
   var updatedMean = runningMean, updatedVariance = runningVariance
   if training {
     channelMean = try mean(input, axes: axes, keepDims: true)
-    channelVariance = try mean(square(sub(input, channelMean)), axes: axes, keepDims: true)
+    channelVariance = try mean(squaredMagnitude(sub(input, channelMean)), axes: axes, keepDims: true)
     if let runningMean, let runningVariance {
       let perChannelCount = channels == 0 ? 0 : input.count / channels
       // As PyTorch: momentum * n / (n - 1), in this order (the Python layer's rounding).

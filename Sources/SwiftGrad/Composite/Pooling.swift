@@ -20,7 +20,7 @@ func poolingWindows(
   }
   // Integer and bool inputs are pooled in float64 (as im2col would convert them), so that the
   // -inf fill of a max pool is representable.
-  let source = input.dtype.isFloatingPoint ? input : try cast(input, to: .float64)
+  let source = input.dtype.isInexact ? input : try cast(input, to: .float64)
   let padded = try padSpatial(source, [(padding.0, padding.0), (padding.1, padding.1)], value: fill)
   let geometry = WindowGeometry(kernel: kernelSize, stride: stride, dilation: (1, 1))
   let (ho, wo) = (geometry.outputSize(padded.shape[2], 0), geometry.outputSize(padded.shape[3], 1))

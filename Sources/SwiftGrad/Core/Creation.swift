@@ -41,6 +41,8 @@ public func full(_ shape: [Int], _ value: Double, dtype: DType = .float64) throw
   case .uint16: t.pointer(UInt16.self).initialize(repeating: UInt16(fromDouble: value), count: n)
   case .uint32: t.pointer(UInt32.self).initialize(repeating: UInt32(fromDouble: value), count: n)
   case .uint64: t.pointer(UInt64.self).initialize(repeating: UInt64(fromDouble: value), count: n)
+  case .complex64: t.pointer(Complex<Float>.self).initialize(repeating: Complex(fromDouble: value), count: n)
+  case .complex128: t.pointer(Complex<Double>.self).initialize(repeating: Complex(fromDouble: value), count: n)
   }
   return t
 }

@@ -25,7 +25,11 @@
 /// [Low-precision forward], which also says how uint64 values >= 2^63 stay exact). Sums and
 /// products of integers give int64 (uint64 for unsigned), the array API's dtype=None rule.
 ///
-/// Adding a dtype (complex64, ...) is: a case with a new code, its row in `kind`,
+/// Complex: complex64 and complex128 are pairs of float32/float64 (`Complex<R>`, Kernels/Complex.swift).
+/// They compute in themselves, but only primitives that state a complex forward accept them
+/// (Note [Complex dtypes]); every other primitive raises a TypeError naming itself and the dtype.
+///
+/// Adding a dtype is: a case with a new code, its row in `kind`,
 /// `itemSize`, `description` (and `computeDType`), a `NumericElement` conformance for its Swift
 /// storage type, its arms in `copyInto`'s two switches (Kernels/Strided.swift) and in `full`, and
 /// the C/Python maps (include/swiftgrad.h, python/csrc, python/swiftgrad/_dtypes.py). The
@@ -46,6 +50,8 @@ public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
   case uint16 = 10
   case uint32 = 11
   case uint64 = 12
+  case complex64 = 13
+  case complex128 = 14
 
   public enum Kind: Int, Comparable, Sendable {
     case bool = 0, signed = 1, unsigned = 2, float = 3, complex = 4
@@ -67,6 +73,7 @@ public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
     case .int8, .int16, .int32, .int64: return .signed
     case .uint8, .uint16, .uint32, .uint64: return .unsigned
     case .float32, .float64, .bfloat16, .float16: return .float
+    case .complex64, .complex128: return .complex
     }
   }
 
@@ -75,7 +82,8 @@ public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
     case .bool, .int8, .uint8: return 1
     case .bfloat16, .float16, .int16, .uint16: return 2
     case .float32, .int32, .uint32: return 4
-    case .int64, .float64, .uint64: return 8
+    case .int64, .float64, .uint64, .complex64: return 8
+    case .complex128: return 16
     }
   }
 
@@ -94,11 +102,34 @@ public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
     case .uint16: return "uint16"
     case .uint32: return "uint32"
     case .uint64: return "uint64"
+    case .complex64: return "complex64"
+    case .complex128: return "complex128"
     }
   }
 
   /// Whether this is a real floating-point type (of any width, low precision included).
   public var isFloatingPoint: Bool { kind == .float }
+  /// complex64 or complex128.
+  public var isComplex: Bool { kind == .complex }
+  /// Real floating or complex: the dtypes that carry gradients and tangents.
+  public var isInexact: Bool { kind == .float || kind == .complex }
+  /// The real dtype of a complex dtype's parts (complex64: float32); the dtype itself otherwise.
+  public var realPart: DType {
+    switch self {
+    case .complex64: return .float32
+    case .complex128: return .float64
+    default: return self
+    }
+  }
+  /// The complex dtype whose parts hold this dtype exactly (float16, bfloat16, float32: complex64;
+  /// float64 and the integers: complex128, as a Python float would be float64).
+  public var complexCounterpart: DType {
+    switch self {
+    case .complex64, .complex128: return self
+    case .float32, .float16, .bfloat16: return .complex64
+    default: return .complex128
+    }
+  }
   /// The dtype kernels compute in: float32 for the 16-bit floats, int64 for the other integers
   /// (uint64 as its bit pattern), the dtype itself otherwise.
   public var computeDType: DType {
@@ -134,7 +165,12 @@ public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
   public static func promote(_ a: DType, _ b: DType) -> DType {
     if a == b { return a }
     let (ka, kb) = (a.kind, b.kind)
-    if ka.rank != kb.rank { return ka.rank > kb.rank ? a : b }
+    if ka.rank != kb.rank {
+      let (high, low) = ka.rank > kb.rank ? (a, b) : (b, a)
+      // complex64 with float64 needs float64 parts: complex128 (NumPy, JAX).
+      if high == .complex64 && low == .float64 { return .complex128 }
+      return high
+    }
     switch (ka, kb) {
     case (.float, .float):
       if a.itemSize != b.itemSize { return a.itemSize > b.itemSize ? a : b }
@@ -149,7 +185,8 @@ public enum DType: Int32, CaseIterable, CustomStringConvertible, Sendable {
   }
 
   /// The dtype a float-only op (exp, division, ...) computes in: ints and bools become float64.
-  public var floatingPoint: DType { isFloatingPoint ? self : .float64 }
+  /// Complex dtypes are their own (mean of complex64 stays complex64).
+  public var floatingPoint: DType { isInexact ? self : .float64 }
 }
 
 /// The element types kernels are written for.
@@ -167,3 +204,4 @@ extension Float: Element { public static var dtype: DType { .float32 } }
 extension Double: Element { public static var dtype: DType { .float64 } }
 extension Float16: Element { public static var dtype: DType { .float16 } }
 extension BFloat16: Element { public static var dtype: DType { .bfloat16 } }
+extension Complex: Element { public static var dtype: DType { R.self == Float.self ? .complex64 : .complex128 } }

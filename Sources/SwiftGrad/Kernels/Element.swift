@@ -10,10 +10,21 @@ public protocol NumericElement: Element {
   init(fromInt64 value: Int64)
   var doubleValue: Double { get }
   var int64Value: Int64 { get }
+  /// The imaginary part (0 for the real types), and the element of a complex value: the real types
+  /// keep its real part, as NumPy's complex-to-real cast does (Note [Complex dtypes]).
+  var imaginaryDouble: Double { get }
+  init(real: Double, imaginary: Double)
+}
+
+extension NumericElement {
+  public var imaginaryDouble: Double { 0 }
+  public init(real: Double, imaginary: Double) { self.init(fromDouble: real) }
 }
 
 extension Bool: NumericElement {
   public init(fromDouble value: Double) { self = value != 0 }
+  /// A complex value is true when either part is non-zero (NumPy's cast).
+  public init(real: Double, imaginary: Double) { self = real != 0 || imaginary != 0 }
   public init(fromInt64 value: Int64) { self = value != 0 }
   public var doubleValue: Double { self ? 1 : 0 }
   public var int64Value: Int64 { self ? 1 : 0 }
@@ -103,6 +114,10 @@ extension Double: FloatElement {
 func convertElement<S: NumericElement, D: NumericElement>(_ s: S, to _: D.Type) -> D {
   if S.self == D.self { return unsafeBitCast(s, to: D.self) }
   if let v = convertLowPrecision(s, to: D.self) { return v }
+  if S.dtype.isComplex || D.dtype.isComplex {
+    // Through the parts' values: a real destination keeps the real part (NumPy's cast).
+    return D(real: s.doubleValue, imaginary: s.imaginaryDouble)
+  }
   // uint64 to a float goes through its value (the int64 bit pattern would be negative above 2^63).
   let throughDouble = S.dtype.isFloatingPoint || (S.self == UInt64.self && D.dtype.isFloatingPoint)
   return throughDouble ? D(fromDouble: s.doubleValue) : D(fromInt64: s.int64Value)

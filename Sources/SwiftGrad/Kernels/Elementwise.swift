@@ -106,7 +106,8 @@ public func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
 func resultType(_ a: Tensor, _ b: Tensor) -> DType {
   guard a.isWeaklyTyped != b.isWeaklyTyped else { return DType.promote(a.dtype, b.dtype) }
   let (strong, weak) = a.isWeaklyTyped ? (b, a) : (a, b)
-  return weak.dtype.kind.rank <= strong.dtype.kind.rank ? strong.dtype : weak.dtype
+  guard weak.dtype.kind.rank > strong.dtype.kind.rank else { return strong.dtype }
+  return weakResult(strong: strong.dtype, weak: weak.dtype)
 }
 
 /// `f` applied to three same-shape operands (already of element type T), read through strides.

@@ -205,6 +205,7 @@ extension SearchSorted: OrderingPrimitive {}
 extension Primitive {
   /// `forward`, with storage-only operands computed in their compute dtype (Note [Low-precision forward]).
   func forwardInStorageDType(_ inputs: [Tensor]) throws -> Tensor {
+    if inputs.contains(where: { $0.dtype.isComplex }) { return try complexForwardOrRefusal(inputs) }
     guard inputs.contains(where: { $0.dtype.isStorageOnly }), !(self is StorageGenericPrimitive) else {
       return try forward(inputs)
     }
@@ -295,8 +296,16 @@ func resultType(_ inputs: [Tensor]) -> DType {
   let strong = inputs.filter { !$0.isWeaklyTyped }.map(\.dtype)
   guard var result = strong.first else { return inputs.map(\.dtype).reduce(inputs[0].dtype, DType.promote) }
   for d in strong.dropFirst() { result = DType.promote(result, d) }
-  for w in inputs where w.isWeaklyTyped && w.dtype.kind.rank > result.kind.rank { result = w.dtype }
+  for w in inputs where w.isWeaklyTyped && w.dtype.kind.rank > result.kind.rank {
+    result = weakResult(strong: result, weak: w.dtype)
+  }
   return result
+}
+
+/// A weak (Python scalar) operand of a higher kind than the strong dtype: its dtype, except that a
+/// complex scalar takes the strong float's width (float32 * 1j is complex64, as in NumPy 2 and JAX).
+func weakResult(strong: DType, weak: DType) -> DType {
+  weak.isComplex && strong.isFloatingPoint ? strong.complexCounterpart : weak
 }
 
 /// The error of a kernel reached with a storage-only dtype: `forwardInStorageDType` widens those

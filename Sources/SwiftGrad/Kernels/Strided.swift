@@ -74,6 +74,8 @@ func copyInto(_ dst: Tensor, from src: Tensor) {
     case .uint16: copyLoop(s, srcStrides, dst.pointer(UInt16.self), dst.strides, dst.shape)
     case .uint32: copyLoop(s, srcStrides, dst.pointer(UInt32.self), dst.strides, dst.shape)
     case .uint64: copyLoop(s, srcStrides, dst.pointer(UInt64.self), dst.strides, dst.shape)
+    case .complex64: copyLoop(s, srcStrides, dst.pointer(Complex<Float>.self), dst.strides, dst.shape)
+    case .complex128: copyLoop(s, srcStrides, dst.pointer(Complex<Double>.self), dst.strides, dst.shape)
     }
   }
   switch src.dtype {
@@ -90,6 +92,8 @@ func copyInto(_ dst: Tensor, from src: Tensor) {
   case .uint16: from(UInt16.self)
   case .uint32: from(UInt32.self)
   case .uint64: from(UInt64.self)
+  case .complex64: from(Complex<Float>.self)
+  case .complex128: from(Complex<Double>.self)
   }
 }
 

@@ -73,7 +73,7 @@ extension BinaryPartials {
     let (a, b) = (inputs[0], inputs[1])
     return try (0..<2).map { i in
       guard inputs[i].requiresGrad else { return nil }
-      return try unbroadcast(mul(g, partial(i, a, b, y)), to: inputs[i].shape)
+      return try unbroadcast(mul(g, conjugated(partial(i, a, b, y))), to: inputs[i].shape)  // Note [Complex dtypes]
     }
   }
   public func jvp(_ inputs: [Tensor], output y: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
@@ -176,6 +176,9 @@ public struct Pow: BinaryPartials {
   }
 
   public func partial(_ index: Int, _ a: Tensor, _ b: Tensor, _ y: Tensor) throws -> Tensor {
+    if y.dtype.isComplex {  // holomorphic off the branch cut: b a^(b-1) and y log(a), log of a complex base
+      return index == 0 ? try mul(b, pow(a, sub(b, 1))) : try mul(y, log(cast(a, to: y.dtype)))
+    }
     if index == 0 { return try `where`(equal(b, 0), full([], 0, dtype: a.dtype), mul(b, pow(a, sub(b, 1)))) }
     let zeroBase = try logicalAnd(equal(a, 0), greaterEqual(b, 0))
     return try `where`(zeroBase, full([], 0, dtype: y.dtype), mul(y, log(a)))
@@ -224,7 +227,7 @@ public func div(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Div(), [a
 public func maximum(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Maximum(), [a, b]) }
 public func minimum(_ a: Tensor, _ b: Tensor) throws -> Tensor { try apply(Minimum(), [a, b]) }
 public func pow(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-  if !resultType(a, b).isFloatingPoint {
+  if !resultType(a, b).isInexact {
     if try anyTrue(less(b, 0)) {
       throw SGError.value("Integers to negative integer powers are not allowed (pow of \(a.dtype) by \(b.dtype))")
     }

@@ -141,7 +141,7 @@ public func im2col(
       "im2col: the kernel (\(kernel.0), \(kernel.1)) with dilation (\(dilation.0), \(dilation.1)) is larger than the "
         + "(padded) input of spatial size (\(x.shape[2]), \(x.shape[3]))")
   }
-  let source = x.dtype.isFloatingPoint ? x : try cast(x, to: .float64)
+  let source = x.dtype.isInexact ? x : try cast(x, to: .float64)
   return try apply(Im2Col(geometry: geometry), [source])
 }
 

@@ -51,8 +51,9 @@ public struct MatMul: Primitive {
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
     let (a, b) = (inputs[0], inputs[1])
     return [
-      a.requiresGrad ? try unbroadcast(matmul(g, matrixTranspose(b)), to: a.shape) : nil,
-      b.requiresGrad ? try unbroadcast(matmul(matrixTranspose(a), g), to: b.shape) : nil,
+      // Complex operands: g b^H and a^H g (Note [Complex dtypes]).
+      a.requiresGrad ? try unbroadcast(matmul(g, conjugated(matrixTranspose(b))), to: a.shape) : nil,
+      b.requiresGrad ? try unbroadcast(matmul(conjugated(matrixTranspose(a)), g), to: b.shape) : nil,
     ]
   }
 

@@ -230,7 +230,7 @@ public func maxPool2d(
         + "(\(h), \(w))")
   }
   // Integer and bool inputs are pooled in float64, as convolution does.
-  let source = input.dtype.isFloatingPoint ? input : try cast(input, to: .float64)
+  let source = input.dtype.isInexact ? input : try cast(input, to: .float64)
   let indices = try apply(MaxPool2dIndices(geometry: geometry, padding: padding), [source])
   return try apply(MaxPool2d(), [source, indices])
 }

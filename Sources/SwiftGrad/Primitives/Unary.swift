@@ -52,7 +52,7 @@ extension ElementwiseUnary {
   /// path, second-order ones the other.
   func fusedVJP(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor? {
     guard !GradMode.isEnabled, ProgramRecorder.current == nil, Self.derivativeValue(1.0, 1.0) != nil,
-      y.dtype.isFloatingPoint, !y.dtype.isLowPrecision,
+      y.dtype.isFloatingPoint, !y.dtype.isLowPrecision, !x.dtype.isComplex,
       g.isUnperturbed, x.isUnperturbed, y.isUnperturbed, g.shape == y.shape,
       g.batch == nil, x.batch == nil, y.batch == nil
     else { return nil }
@@ -91,7 +91,7 @@ extension ElementwiseUnary {
 
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
     if let fused = try fusedVJP(inputs[0], output, cotangent) { return [fused] }
-    return [try mul(cotangent, derivative(inputs[0], output: output))]
+    return [try mul(cotangent, conjugated(derivative(inputs[0], output: output)))]  // Note [Complex dtypes]
   }
 
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
@@ -286,7 +286,14 @@ public struct Abs: ElementwiseUnary {
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { x > 0 ? 1 : (x < 0 ? -1 : 0) }
   public static func apply<T: FloatElement>(_ x: T) -> T { Swift.abs(x) }
   public static func applyInteger(_ x: Int64) -> Int64? { x < 0 ? 0 &- x : x }
-  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try sign(x) }
+  /// Complex x: conj(x) / |x| (0 at 0), so the VJP is PyTorch's g * x / |x| and the JVP
+  /// re(t * conj(x)) / |x| (Note [Complex dtypes]).
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor {
+    x.dtype.isComplex ? try conj(complexSign(x, y)) : try sign(x)
+  }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    try realTangent(tangents[0].map { try mul($0, derivative(inputs[0], output: output)) }, of: inputs[0])
+  }
 }
 
 public struct Sign: ElementwiseUnary {

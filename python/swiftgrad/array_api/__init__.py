@@ -131,16 +131,16 @@ def positive(x, /):
 
 
 def conj(x, /):
-    """The complex conjugate: a copy, for the real dtypes swiftgrad has."""
-    return _sg.copy(_sg.asarray(x))
+    """The complex conjugate (the input for real dtypes)."""
+    return _sg.conj(_sg.asarray(x))
 
 
 def real(x, /):
-    return _sg.copy(_sg.asarray(x))
+    return _sg.real(_sg.asarray(x))
 
 
 def imag(x, /):
-    return _sg.zeros_like(x)
+    return _sg.imag(_sg.asarray(x))
 
 
 def round(x, /):  # noqa: A001 - the standard's name
