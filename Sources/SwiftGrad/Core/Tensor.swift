@@ -127,7 +127,9 @@ extension Tensor {
     guard count == 1 else {
       throw SGError.value("only a tensor with one element can be converted to a scalar; shape is \(describe(shape))")
     }
-    return try converted(to: .float64).densified().pointer(Double.self)[0]
+    // The converted copy must outlive the read: a raw pointer does not keep it alive.
+    let dense = try converted(to: .float64).densified()
+    return withExtendedLifetime(dense) { dense.pointer(Double.self)[0] }
   }
 
   /// All elements in row-major order, as Doubles.

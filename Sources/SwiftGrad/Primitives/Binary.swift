@@ -179,10 +179,24 @@ public struct Pow: BinaryPartials {
     if y.dtype.isComplex {  // holomorphic off the branch cut: b a^(b-1) and y log(a), log of a complex base
       return index == 0 ? try mul(b, pow(a, sub(b, 1))) : try mul(y, log(cast(a, to: y.dtype)))
     }
+    if index == 0, let e = try constantExponent(b) {
+      // A constant exponent (x ** 2 from Python): one temporary instead of the general form's four.
+      if e == 0 { return try full([], 0, dtype: a.dtype) }
+      if e == 1 { return try full([], 1, dtype: a.dtype) }
+      return e == 2 ? try mul(a, 2) : try mul(pow(a, scalar(e - 1)), e)
+    }
     if index == 0 { return try `where`(equal(b, 0), full([], 0, dtype: a.dtype), mul(b, pow(a, sub(b, 1)))) }
     let zeroBase = try logicalAnd(equal(a, 0), greaterEqual(b, 0))
     return try `where`(zeroBase, full([], 0, dtype: y.dtype), mul(y, log(a)))
   }
+}
+
+/// The value of an exponent no transform differentiates or batches (a Python number), else nil.
+private func constantExponent(_ b: Tensor) throws -> Double? {
+  guard b.isWeaklyTyped, b.ndim == 0, !b.requiresGrad, b.gradFn == nil, b.tangents.isEmpty, b.jets.isEmpty,
+    b.batch == nil, b.dtype.isFloatingPoint || b.dtype.kind == .signed
+  else { return nil }
+  return try b.scalarValue()
 }
 
 /// Shared rule of maximum/minimum: the winner takes the gradient; ties split it evenly

@@ -13,7 +13,9 @@ public struct Take: LinearPrimitive {
     let size = x.shape[axis]
     let out = try Tensor(uninitializedShape: Array(x.shape[..<axis]) + indices.shape + Array(x.shape[(axis + 1)...]),
       dtype: x.dtype)
-    let idx = try indices.densified().pointer(Int64.self)
+    let denseIndices = try indices.densified()
+    defer { withExtendedLifetime(denseIndices) {} }  // idx points into it
+    let idx = denseIndices.pointer(Int64.self)
     let k = indices.count
     let bytes = x.dtype.itemSize
     for o in 0..<outer {
@@ -49,7 +51,9 @@ public struct ScatterAdd: LinearPrimitive {
     let inner = g.shape[(axis + indices.ndim)...].reduce(1, *)
     let shape = Array(g.shape[..<axis]) + [size] + Array(g.shape[(axis + indices.ndim)...])
     let out = try zerosKernel(shape, dtype: g.dtype)
-    let idx = try indices.densified().pointer(Int64.self)
+    let denseIndices = try indices.densified()
+    defer { withExtendedLifetime(denseIndices) {} }  // idx points into it
+    let idx = denseIndices.pointer(Int64.self)
     func run<T: FloatElement>(_: T.Type) {
       let src = g.pointer(T.self)
       let dst = out.pointer(T.self)
