@@ -14,7 +14,7 @@ if [ ! -d "$suite/array_api_tests" ]; then
   exit 0
 fi
 examples=${ARRAY_API_MAX_EXAMPLES:-20}
-# The suite is run from a scratch copy: while swiftgrad has no complex dtype, the suite's
+# The suite is run from a scratch copy: while swiftgrad.array_api has no complex dtype, the suite's
 # dtype_helpers.py takes max() of an empty sequence at import, and the copy gets `default=`
 # there (its PROVENANCE.md describes this). Nothing of it is kept in the project.
 work=$(mktemp -d)
