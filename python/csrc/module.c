@@ -237,6 +237,17 @@ static int scalar_tensor(double value, int dtype, sg_arg *arg) {
   return 0;
 }
 
+/* A weak 0-d tensor of a Python number a double cannot hold exactly (a wide int, a complex),
+ * built through NumPy's conversion. */
+static int weak_scalar_through_numpy(PyObject *obj, sg_arg *arg, const char *what) {
+  PyObject *array = PyObject_CallOneArg(sg_array_converter, obj);
+  if (!array) return -1;
+  int status = tensor_from_arraylike(array, &arg->handle, what);
+  Py_DECREF(array);
+  if (status == 0) sg_tensor_set_weak(arg->handle);
+  return status;
+}
+
 int sg_arg_from(PyObject *obj, sg_arg *arg, const char *what) {
   arg->owned = 0;
   if (sg_is_tensor(obj)) {
@@ -254,25 +265,11 @@ int sg_arg_from(PyObject *obj, sg_arg *arg, const char *what) {
     }
     if (v == -1 && PyErr_Occurred()) return -1;
     /* int64 values beyond 2^53 would lose precision through a double; build them exactly. */
-    if (v > (1LL << 53) || v < -(1LL << 53)) {
-      PyObject *array = PyObject_CallOneArg(sg_array_converter, obj);
-      if (!array) return -1;
-      int status = tensor_from_arraylike(array, &arg->handle, what);
-      Py_DECREF(array);
-      if (status == 0) sg_tensor_set_weak(arg->handle);
-      return status;
-    }
+    if (v > (1LL << 53) || v < -(1LL << 53)) return weak_scalar_through_numpy(obj, arg, what);
     return scalar_tensor((double)v, SG_INT64, arg);
   }
   if (PyFloat_CheckExact(obj)) return scalar_tensor(PyFloat_AS_DOUBLE(obj), SG_FLOAT64, arg);
-  if (PyComplex_CheckExact(obj)) { /* a weak complex128 0-d tensor, through NumPy like a wide int */
-    PyObject *array = PyObject_CallOneArg(sg_array_converter, obj);
-    if (!array) return -1;
-    int status = tensor_from_arraylike(array, &arg->handle, what);
-    Py_DECREF(array);
-    if (status == 0) sg_tensor_set_weak(arg->handle);
-    return status;
-  }
+  if (PyComplex_CheckExact(obj)) return weak_scalar_through_numpy(obj, arg, what); /* weak complex128 */
   if (obj == Py_None) {
     PyErr_Format(PyExc_TypeError, "%s: expected a tensor, array or number, got None", what);
     return -1;

@@ -73,25 +73,24 @@ func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
 private func lowPrecisionGemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
   let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
   let kernel = c.dtype == .bfloat16 && a.dtype == .bfloat16 && b.dtype == .bfloat16 ? BFloat16Gemm.current : .widen
+  guard kernel != .widen else {
+    let product = try Tensor(uninitializedShape: [m, n], dtype: .float32)
+    try gemm(try a.converted(to: .float32), try b.converted(to: .float32), into: product)
+    copyInto(c, from: product)
+    return
+  }
+  let opA = try BLASOperand(a)
+  let opB = try BLASOperand(b)
+  try requireBLAS("matmul", dimensions: [m, n, k, opA.leadingDimension, opB.leadingDimension])
   if kernel == .native {
-    let opA = try BLASOperand(a)
-    let opB = try BLASOperand(b)
-    try requireBLAS("matmul", dimensions: [m, n, k, opA.leadingDimension, opB.leadingDimension])
     try nativeBFloat16Gemm(opA, opB, m: m, n: n, k: k, into: c)
     return
   }
   let product = try Tensor(uninitializedShape: [m, n], dtype: .float32)
-  if kernel == .blas {
-    let opA = try BLASOperand(a)
-    let opB = try BLASOperand(b)
-    try requireBLAS("matmul", dimensions: [m, n, k, opA.leadingDimension, opB.leadingDimension])
-    sg_sbgemm(
-      opA.transposed ? 1 : 0, opB.transposed ? 1 : 0, Int32(m), Int32(n), Int32(k),
-      UnsafeRawPointer(opA.tensor.baseAddress), Int32(opA.leadingDimension),
-      UnsafeRawPointer(opB.tensor.baseAddress), Int32(opB.leadingDimension), product.pointer(Float.self), Int32(n))
-  } else {
-    try gemm(try a.converted(to: .float32), try b.converted(to: .float32), into: product)
-  }
+  sg_sbgemm(
+    opA.transposed ? 1 : 0, opB.transposed ? 1 : 0, Int32(m), Int32(n), Int32(k),
+    UnsafeRawPointer(opA.tensor.baseAddress), Int32(opA.leadingDimension),
+    UnsafeRawPointer(opB.tensor.baseAddress), Int32(opB.leadingDimension), product.pointer(Float.self), Int32(n))
   copyInto(c, from: product)
 }
 
