@@ -50,11 +50,27 @@ public struct MatMul: Primitive {
 
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
     let (a, b) = (inputs[0], inputs[1])
-    return [
-      // Complex operands: g b^H and a^H g (Note [Complex dtypes]).
-      a.requiresGrad ? try unbroadcast(matmul(g, conjugated(matrixTranspose(b))), to: a.shape) : nil,
-      b.requiresGrad ? try unbroadcast(matmul(conjugated(matrixTranspose(a)), g), to: b.shape) : nil,
-    ]
+    // Complex operands: g b^H and a^H g (Note [Complex dtypes]). A column-major matrix operand
+    // (the Wᵀ of `x @ W.T` in a Linear layer) gets a column-major gradient, computed as the
+    // transpose of the product the other way round: the transpose's VJP then hands W a
+    // contiguous gradient, which optimizers and gradient buckets read without a strided copy.
+    func gradA() throws -> Tensor {
+      if isColumnMajorMatrix(a) && g.ndim == 2 {
+        return try matrixTranspose(matmul(conjugated(b), matrixTranspose(g)))
+      }
+      return try unbroadcast(matmul(g, conjugated(matrixTranspose(b))), to: a.shape)
+    }
+    func gradB() throws -> Tensor {
+      if isColumnMajorMatrix(b) && g.ndim == 2 {
+        return try matrixTranspose(matmul(matrixTranspose(g), conjugated(a)))
+      }
+      return try unbroadcast(matmul(conjugated(matrixTranspose(a)), g), to: b.shape)
+    }
+    return [a.requiresGrad ? try gradA() : nil, b.requiresGrad ? try gradB() : nil]
+  }
+
+  private func isColumnMajorMatrix(_ t: Tensor) -> Bool {
+    t.ndim == 2 && t.shape[0] > 1 && t.shape[1] > 1 && t.strides[0] == 1 && t.strides[1] == t.shape[0]
   }
 
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents t: [Tensor?]) throws -> Tensor? {
