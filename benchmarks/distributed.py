@@ -117,8 +117,8 @@ def main():
 
     print(machine())
     print()
-    configs = [(1, 1, 64, 25), (1, 1, 128, 25), (1, 2, 128, 25), (2, 1, 64, 25), (2, 1, 64, 0.5), (1, 1, 256, 25), (2, 1, 128, 25),
-               (2, 1, 128, 0.5)]
+    configs = [(1, 1, 64, 25), (1, 1, 128, 25), (1, 2, 128, 25), (2, 1, 64, 25), (2, 1, 64, 0.5), (1, 1, 256, 25),
+               (2, 1, 128, 25), (2, 1, 128, 0.5)]
     results = [run(n, t, b, ns.steps, cap) for n, t, b, cap in configs]
     print("### W2 data-parallel (784-512-512-10, float32, SGD)\n")
     print("| procs x threads | batch/proc (global) | buckets | median step ms | examples/s | waiting | "

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "sg_bf16_gemm.h" // swiftgrad's own bfloat16 GEMM for AVX512-BF16 CPUs
+#include "sg_optim.h"     // optimizer update loops that vectorise (Note [Optimizer loops in C])
 
 #ifdef __cplusplus
 extern "C" {

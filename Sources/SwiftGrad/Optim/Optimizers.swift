@@ -1,3 +1,5 @@
+import CBLAS
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -134,6 +136,18 @@ public enum Optimizers {
     let momentum = T(o.momentum)
     let keep = T(1 - o.dampening)
     let decay = T(o.weightDecay)
+    // Plain SGD (the common case) in loops without branches, which vectorise; the sign flip is
+    // exact, so each loop computes what the general one below does.
+    if b == nil || o.momentum == 0 {
+      let sign: T = o.maximize ? -1 : 1
+      if o.weightDecay == 0 {
+        let scale = -lr * sign
+        for i in 0..<param.count { p[i] = p[i] + scale * g[i] }
+      } else {
+        for i in 0..<param.count { p[i] = p[i] + -lr * (sign * g[i] + decay * p[i]) }
+      }
+      return
+    }
     for i in 0..<param.count {
       var d = o.maximize ? -g[i] : g[i]
       if o.weightDecay != 0 { d = d + decay * p[i] }
@@ -161,6 +175,15 @@ public enum Optimizers {
     let shrink = T(1 - o.learningRate * o.weightDecay)
     let (w1, beta2, w2) = (T(1 - o.beta1), T(o.beta2), T(1 - o.beta2))
     let (decay, eps, root2) = (T(o.weightDecay), T(o.eps), T(correction2Root))
+    // Adam and AdamW without AMSGrad: one loop in C that vectorises (Note [Optimizer loops in
+    // C]). A zero weight decay shrinks by exactly 1 and the sign flip is exact, so it computes
+    // what the general loop below does.
+    if vMax == nil && (o.weightDecay == 0 || o.decoupledWeightDecay) {
+      let sign: T = o.maximize ? -1 : 1
+      let factor: T = o.weightDecay == 0 ? 1 : shrink
+      adamLoop(param.count, p, g, m, v, [sign, factor, w1, beta2, w2, root2, eps, stepSize])
+      return
+    }
     for i in 0..<param.count {
       var d = o.maximize ? -g[i] : g[i]
       if o.weightDecay != 0 {
@@ -175,6 +198,26 @@ public enum Optimizers {
       }
       let denom = second.squareRoot() / root2 + eps
       p[i] = p[i] + -stepSize * (m[i] / denom)
+    }
+  }
+
+  /// sg_optim.c's Adam loop for `T` (float32 or float64); `k` holds sign, factor, w1, beta2, w2,
+  /// root2, eps and the step size.
+  private static func adamLoop<T: FloatElement>(
+    _ n: Int, _ p: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, _ m: UnsafeMutablePointer<T>,
+    _ v: UnsafeMutablePointer<T>, _ k: [T]
+  ) {
+    func raw<U>(_ x: UnsafeMutablePointer<T>, _: U.Type) -> UnsafeMutablePointer<U> {
+      UnsafeMutableRawPointer(x).assumingMemoryBound(to: U.self)
+    }
+    if T.self == Float.self {
+      let c = k.map { Float($0) }
+      sg_adam_step_f32(n, raw(p, Float.self), raw(g, Float.self), raw(m, Float.self), raw(v, Float.self),
+        c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
+    } else {
+      let c = k.map { Double($0) }
+      sg_adam_step_f64(n, raw(p, Double.self), raw(g, Double.self), raw(m, Double.self), raw(v, Double.self),
+        c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
     }
   }
 }

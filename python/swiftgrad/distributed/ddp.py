@@ -94,15 +94,22 @@ class _Reducer:
         b, i = self.where[id(p)]
         slot = b.views[i]
         old = p.grad
+        scale = 1.0 / self.world
         if old is None:
-            slot[...] = 0 if g is None else np.asarray(g)
-        elif g is None:
+            if g is None:
+                slot[...] = 0
+            else:
+                np.multiply(np.asarray(g), scale, out=slot)  # one pass: the copy and the averaging
+            return b
+        if g is None:
             if not self._owns(p, old):
-                slot[...] = np.asarray(old)
+                np.multiply(np.asarray(old), scale, out=slot)
+            elif self.world > 1:
+                slot *= scale
         else:
             np.add(np.asarray(old), np.asarray(g), out=slot)
-        if self.world > 1:
-            slot *= 1.0 / self.world
+            if self.world > 1:
+                slot *= scale
         return b
 
     def _hook(self, p):
