@@ -1,6 +1,7 @@
 """Run under `python -m swiftgrad.distributed.launch -n 2 dist_worker.py CASE` by test_distributed.py.
 Each case asserts on every rank and prints "OK CASE rank R" when it passes."""
 import copy
+import os
 import sys
 
 import numpy as np
@@ -103,6 +104,9 @@ def case_equivalence():
     model = mlp(seed=RANK)  # different on each rank: DDP must broadcast rank 0's parameters
     ddp = dist.DistributedDataParallel(model, bucket_cap_mb=0.001)  # ~1 KB: several buckets
     assert len(ddp.buckets) >= 3, len(ddp.buckets)
+    # both ranks run on this machine: shared-memory buckets unless switched off
+    expect_shared = os.environ.get("SWIFTGRAD_DDP_SHARED_MEMORY", "1") != "0"
+    assert (ddp.reducer.shared is not None) == expect_shared, ddp.reducer.shared
     reference = copy.deepcopy(model)
     opt = dist.DistributedOptimizer(sg.optim.SGD(model.parameters(), lr=0.05, momentum=0.9))
     ref_opt = sg.optim.SGD(reference.parameters(), lr=0.05, momentum=0.9)

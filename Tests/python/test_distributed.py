@@ -25,14 +25,14 @@ needs_mpi = pytest.mark.skipif(_missing is not None, reason=f"{_missing} (pip in
                                "or scripts/install-deps.sh)")
 
 
-def run_launch(*args, timeout=TIMEOUT):
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+def run_launch(*args, timeout=TIMEOUT, env=None):
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"), **(env or {}))
     return subprocess.run([sys.executable, "-m", "swiftgrad.distributed.launch", *args], env=env,
                           capture_output=True, text=True, timeout=timeout, cwd=str(WORKER.parent))
 
 
-def run_case(case):
-    result = run_launch("-n", "2", str(WORKER), case)
+def run_case(case, **env):
+    result = run_launch("-n", "2", str(WORKER), case, env=env)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     assert f"OK {case} rank 0" in out and f"OK {case} rank 1" in out, out
@@ -47,14 +47,17 @@ def test_collectives_values_and_derivatives_match_central_differences():
 
 
 @needs_mpi
-def test_ddp_20_steps_bitwise_equal_across_ranks_and_equal_to_single_process():
-    # also: several buckets, every .grad a view into its bucket, the plain-optimizer path
-    run_case("equivalence")
+@pytest.mark.parametrize("shared_memory", ["1", "0"], ids=["shared-memory buckets", "Iallreduce"])
+def test_ddp_20_steps_bitwise_equal_across_ranks_and_equal_to_single_process(shared_memory):
+    # also: several buckets, every .grad a view into its bucket, the plain-optimizer path; both
+    # reductions: through shared memory (ranks on one machine) and MPI's non-blocking all-reduce
+    run_case("equivalence", SWIFTGRAD_DDP_SHARED_MEMORY=shared_memory)
 
 
 @needs_mpi
-def test_ddp_unused_parameters():
-    run_case("unused")
+@pytest.mark.parametrize("shared_memory", ["1", "0"], ids=["shared-memory buckets", "Iallreduce"])
+def test_ddp_unused_parameters(shared_memory):
+    run_case("unused", SWIFTGRAD_DDP_SHARED_MEMORY=shared_memory)
 
 
 @needs_mpi

@@ -20,18 +20,19 @@ import numpy as np
 
 from .. import _C
 from ..nn.module import Module
+from . import _shared
 from ._comm import _mpi, comm
 
 _reducers = weakref.WeakValueDictionary()  # id(parameter) -> the _Reducer whose hook it carries
 
 
 class _Bucket:
-    def __init__(self, index, dtype, params):
+    def __init__(self, index, dtype, params, flat=None):
         self.index = index
         self.params = params
         sizes = [p.size for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
-        self.flat = np.zeros(self.offsets[-1], dtype=dtype)
+        self.flat = np.zeros(self.offsets[-1], dtype=dtype) if flat is None else flat
         self.views = [self.flat[a:b].reshape(p.shape) for p, a, b in zip(params, self.offsets, self.offsets[1:])]
         self.tensors = [_C.from_buffer(v) for v in self.views]
         self.ready = 0
@@ -50,7 +51,15 @@ class _Reducer:
         self.params = params
         self.enabled = True
         self.wait_seconds = 0.0  # time spent blocked in Wait (the communication not hidden by backward)
-        self.buckets, self.where = self._build(params, float(bucket_cap_mb) * 2**20)
+        # ranks on one machine reduce through shared memory (_shared.py), others with Iallreduce
+        self.shared = None
+        groups = self._groups(params, float(bucket_cap_mb) * 2**20)
+        if _shared.usable(self.comm):
+            layout = [(dtype, sum(p.size for p in group)) for dtype, group in groups]
+            self.shared = _shared.SharedBuckets(self.comm, layout, len(params))
+        self.buckets = [_Bucket(i, dtype, group, self.shared.own(i) if self.shared else None)
+                        for i, (dtype, group) in enumerate(groups)]
+        self.where = {id(p): (b, i) for b in self.buckets for i, p in enumerate(b.params)}
         self._copied = None
         self._reset()
         for p in params:
@@ -60,22 +69,18 @@ class _Reducer:
             p.register_hook(self._hook(p))
 
     @staticmethod
-    def _build(params, cap_bytes):
-        buckets, where, current = [], {}, {}
+    def _groups(params, cap_bytes):
+        """(dtype, parameters) of each bucket, in reduction order."""
+        groups, current = [], {}
         for p in reversed(params):
             dtype = np.dtype(p.dtype)
             group = current.setdefault(dtype, [])
             if group and (sum(q.size for q in group) + p.size) * dtype.itemsize > cap_bytes:
-                buckets.append(_Bucket(len(buckets), dtype, group))
+                groups.append((dtype, group))
                 group = current[dtype] = []
             group.append(p)
-        for dtype, group in current.items():
-            if group:
-                buckets.append(_Bucket(len(buckets), dtype, group))
-        for b in buckets:
-            for i, p in enumerate(b.params):
-                where[id(p)] = (b, i)
-        return buckets, where
+        groups.extend((dtype, group) for dtype, group in current.items() if group)
+        return groups
 
     def _reset(self):
         self.fired = set()
@@ -139,6 +144,8 @@ class _Reducer:
 
     def _launch_ready(self):
         """Starts, in bucket order (the same on every rank), each bucket whose slots are all written."""
+        if self.shared is not None:
+            return  # finalize() reduces every bucket at once through shared memory
         MPI = _mpi()
         while self.next_bucket < len(self.buckets):
             b = self.buckets[self.next_bucket]
@@ -167,9 +174,12 @@ class _Reducer:
         self._launch_ready()
         used = np.array([id(p) in self.fired or p.grad is not None for p in self.params], dtype=np.int32)
         started = time.perf_counter()
-        anywhere = np.empty_like(used)
-        self.comm.Allreduce(used, anywhere, op=MPI.MAX)
-        MPI.Request.Waitall([b.request for b in self.buckets])
+        if self.shared is not None:
+            anywhere = self.shared.allreduce(used)
+        else:
+            anywhere = np.empty_like(used)
+            self.comm.Allreduce(used, anywhere, op=MPI.MAX)
+            MPI.Request.Waitall([b.request for b in self.buckets])
         self.wait_seconds += time.perf_counter() - started
         self._reset()
         for p, u in zip(self.params, anywhere):
