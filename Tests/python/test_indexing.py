@@ -122,6 +122,33 @@ def test_gather_scatter_index_add_match_pytorch():
                                t.index_add(0, torch.tensor(rows), torch.tensor(source)).numpy())
 
 
+ZERO_D_MASKS = [True, False, (True, [0, 1]), (False, 0), (0, True), (slice(None), True), ([0, 1], True),
+                (Ellipsis, True), (True, True), ([[0], [1]], slice(None), True), np.bool_(False)]
+
+
+@pytest.mark.parametrize("key", ZERO_D_MASKS, ids=repr)
+def test_zero_d_boolean_index_matches_numpy(key):
+    # NumPy: x[True] is x[None] with an advanced index [0] on the new axis (x[False]: []), which
+    # broadcasts with the other advanced indices
+    a = np.arange(6.0).reshape(2, 3)
+    x = sg.tensor(a, requires_grad=True)
+    got = x[key]
+    np.testing.assert_array_equal(np.asarray(got), a[key])
+    assert got.shape == a[key].shape
+    y, expected = sg.tensor(a.copy()), a.copy()
+    y[key] = -1.0
+    expected[key] = -1.0
+    np.testing.assert_array_equal(np.asarray(y), expected)
+    assert sg.gradcheck(lambda t: t[key] * 3.0, (sg.tensor(a, requires_grad=True),))
+
+
+def test_mask_axis_of_length_zero_matches_any_length():
+    # NumPy: a boolean mask axis of length 0 stands against any axis length and selects nothing
+    a = np.arange(6.0).reshape(2, 3)
+    for mask in (np.zeros((2, 0), bool), np.zeros((0, 3), bool), np.zeros((0, 0), bool)):
+        assert sg.tensor(a)[mask].shape == a[mask].shape == (0,)
+
+
 @pytest.mark.parametrize("key,error,message", [
     (np.array([3]), IndexError, "index 3 is out of bounds for axis 0 with size 3"),
     (np.array([0.5]), IndexError, "integer \\(or boolean\\) type"),

@@ -43,10 +43,7 @@ struct AdvancedIndexPlan {
         case .bool:
           // A mask's nonzero() decides the result's shape: it cannot vary between replays.
           try ProgramRecorder.current?.requireConstant(t, what: "a boolean index")
-          guard t.ndim > 0 else {
-            throw SGError.index("a 0-d boolean index (x[True]) is not supported; use x[None] or an integer array")
-          }
-          consumed += t.ndim
+          consumed += t.ndim  // a 0-d mask consumes no dimension: it inserts one (below)
         default:
           throw SGError.index("arrays used as indices must be of integer (or boolean) type, got \(t.dtype)")
         }
@@ -72,9 +69,19 @@ struct AdvancedIndexPlan {
       case .basic(let b):
         basic.append(b)
         if b != .newAxis { dim += 1 }
+      case .array(let t) where t.dtype == .bool && t.ndim == 0:
+        // NumPy: x[True] is x[None] indexed by the array [0] on the new axis, x[False] by [];
+        // the index array broadcasts with the others like any advanced index.
+        let picked = try Tensor(uninitializedShape: [t.scalarValue() != 0 ? 1 : 0], dtype: .int64)
+        if picked.count == 1 { picked.pointer(Int64.self)[0] = 0 }
+        arrays.append(picked)
+        positions.append(basic.count)
+        sizes.append(1)
+        basic.append(.newAxis)
       case .array(let t) where t.dtype == .bool:
         let covered = Array(shape[dim..<(dim + t.ndim)])
-        guard t.shape == covered else {
+        // NumPy lets a mask axis of length 0 stand against any length (it selects nothing).
+        guard t.shape.count == covered.count, zip(t.shape, covered).allSatisfy({ $0 == $1 || $0 == 0 }) else {
           throw SGError.index(
             "boolean index of shape \(describe(t.shape)) does not match the indexed dimensions \(describe(covered)) "
               + "starting at axis \(dim)")
