@@ -104,3 +104,21 @@ def test_gradients_match_pytorch():
     (torch.linalg.eigh(t)[0] ** 3).sum().backward()
     ours_eig = sg.grad(lambda m: sg.sum(L.eigh(m).eigenvalues ** 3))(sym).numpy()
     np.testing.assert_allclose(ours_eig, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_pinv_and_matrix_rank_take_one_tolerance_per_matrix():
+    # the array API's rtol: a number, or an array broadcasting against the batch shape
+    rng = np.random.default_rng(3)
+    u, _ = np.linalg.qr(rng.standard_normal((3, 4, 4)))
+    s = np.array([1.0, 1e-1, 1e-3, 1e-6])
+    a = (u * s) @ np.swapaxes(u, -1, -2)  # singular values s for each of the 3 matrices
+    rtol = np.array([1e-2, 1e-4, 1e-8])
+    np.testing.assert_array_equal(np.asarray(sg.linalg.matrix_rank(a, rtol)), [2, 3, 4])
+    np.testing.assert_array_equal(np.asarray(sg.linalg.matrix_rank(a, 1e-2)), [2, 2, 2])
+    np.testing.assert_array_equal(np.asarray(sg.linalg.matrix_rank(a)), [4, 4, 4])
+    for k in range(3):
+        np.testing.assert_allclose(np.asarray(sg.linalg.pinv(a, rtol))[k], np.linalg.pinv(a[k], rcond=rtol[k]),
+                                   rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(sg.linalg.pinv(a, 1e-2)), np.linalg.pinv(a, rcond=1e-2), rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError, match="could not be broadcast"):
+        sg.linalg.matrix_rank(a, np.array([1e-2, 1e-4]))  # does not broadcast against the batch (3,)

@@ -68,8 +68,9 @@ def slogdet(a):
 
 def pinv(a, rcond=1e-15):
     """Moore-Penrose pseudo-inverse through the SVD; singular values below rcond * max(s) count
-    as zero."""
-    return _ext.pinv(a, float(rcond))
+    as zero. `rcond` is one number or an array of one per matrix (broadcasting against
+    a.shape[:-2])."""
+    return _ext.pinv(a, rcond)
 
 
 def lstsq(a, b, rcond=1e-15):

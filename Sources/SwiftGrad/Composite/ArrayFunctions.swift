@@ -78,10 +78,17 @@ public func unstack(_ x: Tensor, axis: Int = 0) throws -> [Tensor] {
 
 /// The number of singular values above rtol * the largest (rtol defaults to max(m, n) * eps), per matrix.
 public func matrixRank(_ x: Tensor, rtol: Double? = nil) throws -> Tensor {
+  try matrixRank(x, rtol: rtol.map { try scalar($0) })
+}
+
+/// matrix_rank with `rtol` a tensor broadcasting against the batch shape x.shape[:-2] (one
+/// tolerance per matrix, as the array API allows); nil: max(m, n) * eps.
+public func matrixRank(_ x: Tensor, rtol: Tensor?) throws -> Tensor {
   try requireMatrices(x, "matrix_rank")
   let s = try apply(SVD(part: .second), [cast(x, to: x.dtype.floatingPoint)])
   let epsilon = s.dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
-  let relative = rtol ?? Double(Swift.max(x.shape[x.ndim - 2], x.shape[x.ndim - 1])) * epsilon
+  let relative = try rtol.map { try expandDims(cast($0, to: .float64), axis: -1) }
+    ?? scalar(Double(Swift.max(x.shape[x.ndim - 2], x.shape[x.ndim - 1])) * epsilon)
   let tolerance = try mul(max(s, axes: [-1], keepDims: true), relative)
   return try sum(cast(greater(s, tolerance), to: .int64), axes: [-1])
 }
@@ -104,10 +111,11 @@ extension Operation {
     },
     Operation("cross", "x1, x2, *, axis: int = -1", "Cross product of 3-vectors along axis, with broadcasting.",
               namespace: .linalg) { [try cross($0.tensor(0), $0.tensor(1), axis: $0.int(2))] },
-    Operation("matrix_rank", "x, rtol: float? = None",
-              "Rank from the singular values above rtol * the largest (default max(m, n) * eps).",
+    Operation("matrix_rank", "x, rtol: tensor? = None",
+              "Rank from the singular values above rtol * the largest (default max(m, n) * eps); rtol may be "
+                + "one number or one per matrix.",
               namespace: .linalg, differentiable: false) {
-      [try matrixRank($0.tensor(0), rtol: $0.optionalFloat(1))]
+      [try matrixRank($0.tensor(0), rtol: $0.optionalTensor(1))]
     },
     Operation("broadcast_arrays", "arrays: *tensors", "The inputs broadcast against each other (views).",
               result: .list) { try broadcastArrays($0.tensors(0)) },

@@ -315,8 +315,14 @@ public func slogdet(_ a: Tensor) throws -> (sign: Tensor, logAbsDet: Tensor) {
 /// Moore-Penrose pseudo-inverse through the SVD, singular values below
 /// rcond * max(s) treated as zero (NumPy's default rcond 1e-15).
 public func pinv(_ a: Tensor, rcond: Double = 1e-15) throws -> Tensor {
+  try pinv(a, rcond: scalar(rcond))
+}
+
+/// pinv with `rcond` a tensor broadcasting against the batch shape a.shape[:-2] (one cutoff per
+/// matrix, as the array API's rtol allows).
+public func pinv(_ a: Tensor, rcond: Tensor) throws -> Tensor {
   let (u, s, vh) = try svd(a)
-  let cutoff = try mul(max(s, axes: [-1], keepDims: true), rcond)
+  let cutoff = try mul(max(s, axes: [-1], keepDims: true), expandDims(cast(rcond, to: .float64), axis: -1))
   let keep = try greater(s, cutoff)
   let inverse = try `where`(keep, reciprocal(`where`(keep, s, scalar(1))), scalar(0))
   return try matmul(mul(matrixTranspose(vh), expandDims(inverse, axis: -2)), matrixTranspose(u))
@@ -372,8 +378,9 @@ extension Operation {
       let (sign, logAbsDet) = try slogdet($0.tensor(0))
       return [sign, logAbsDet]
     },
-    Operation("pinv", "a, rcond: float = 1e-15", "Moore-Penrose pseudo-inverse.", namespace: .hidden) {
-      [try pinv($0.tensor(0), rcond: $0.float(1))]
+    Operation("pinv", "a, rcond: tensor? = None", "Moore-Penrose pseudo-inverse (rcond: one number or one per "
+              + "matrix; default 1e-15).", namespace: .hidden) {
+      [try pinv($0.tensor(0), rcond: $0.optionalTensor(1) ?? scalar(1e-15))]
     },
     Operation("lstsq", "a, b, rcond: float = 1e-15", "Least-squares solution.", namespace: .hidden) {
       [try lstsq($0.tensor(0), $0.tensor(1), rcond: $0.float(2))]
