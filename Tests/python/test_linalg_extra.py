@@ -68,7 +68,6 @@ def test_batched_decompositions_match_numpy():
     (lambda: L.eigh(np.ones((2, 3))), ValueError, r"square matrices .* \(2, 3\)"),
     (lambda: L.eigh(np.array([[np.nan, 0], [0, 1]])), ValueError, "NaN or infinity"),
     (lambda: L.svd(np.ones(3)), ValueError, r"matrix .* shape \(3,\)"),
-    (lambda: L.svd(np.ones((2, 2)), full_matrices=True), ValueError, "full_matrices"),
     (lambda: L.qr(np.ones((2, 2)), mode="complete"), ValueError, "reduced"),
     (lambda: L.matrix_power(np.ones((2, 3)), 2), ValueError, r"square .* \(2, 3\)"),
     (lambda: L.matrix_power(np.ones((2, 2)), -1), ValueError, "Singular"),
@@ -122,3 +121,31 @@ def test_pinv_and_matrix_rank_take_one_tolerance_per_matrix():
     np.testing.assert_allclose(np.asarray(sg.linalg.pinv(a, 1e-2)), np.linalg.pinv(a, rcond=1e-2), rtol=1e-9, atol=1e-9)
     with pytest.raises(ValueError, match="could not be broadcast"):
         sg.linalg.matrix_rank(a, np.array([1e-2, 1e-4]))  # does not broadcast against the batch (3,)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 4), (2, 6, 2), (1, 3)])
+def test_full_svd_completes_the_reduced_factors(shape):
+    # U (m x m), Vh (n x n) orthogonal, U[..., :k] diag(s) Vh[..., :k, :] = A; derivatives are
+    # those of the reduced SVD (the extra columns are any basis of the complement, as in PyTorch)
+    a = np.random.default_rng(5).standard_normal(shape)
+    m, n = shape[-2:]
+    u, s, vh = sg.linalg.svd(a, full_matrices=True)
+    u, s, vh = np.asarray(u), np.asarray(s), np.asarray(vh)
+    assert u.shape == shape[:-2] + (m, m) and vh.shape == shape[:-2] + (n, n)
+    np.testing.assert_allclose(np.swapaxes(u, -1, -2) @ u, np.broadcast_to(np.eye(m), u.shape), atol=1e-12)
+    np.testing.assert_allclose(vh @ np.swapaxes(vh, -1, -2), np.broadcast_to(np.eye(n), vh.shape), atol=1e-12)
+    k = min(m, n)
+    np.testing.assert_allclose((u[..., :k] * s[..., None, :]) @ vh[..., :k, :], a, atol=1e-12)
+    np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), rtol=1e-12)
+    x = sg.tensor(a, requires_grad=True)
+    full = sg.linalg.svd(x, full_matrices=True)
+    reduced = sg.linalg.svd(x)
+    w = np.random.default_rng(6).standard_normal(shape[:-2] + (m, k))
+    g_full = sg.grad(lambda t: sg.sum(sg.linalg.svd(t, full_matrices=True).U[..., :k] ** 2 * w))(x)
+    g_reduced = sg.grad(lambda t: sg.sum(sg.linalg.svd(t).U ** 2 * w))(x)
+    np.testing.assert_allclose(np.asarray(g_full), np.asarray(g_reduced), rtol=1e-12, atol=1e-12)
+    assert full.U.requires_grad and reduced.U.requires_grad
+    if m > k:  # the completing columns carry no gradient
+        g_extra = sg.grad(lambda t: sg.sum(sg.linalg.svd(t, full_matrices=True).U ** 2))(x)
+        g_kept = sg.grad(lambda t: sg.sum(sg.linalg.svd(t).U ** 2))(x)
+        np.testing.assert_allclose(np.asarray(g_extra), np.asarray(g_kept), rtol=1e-12, atol=1e-12)

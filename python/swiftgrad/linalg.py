@@ -41,11 +41,11 @@ def eigvalsh(a, UPLO="L"):
 
 
 def svd(a, full_matrices=False, compute_uv=True):
-    """Reduced SVD (U, S, Vh) (full_matrices=True is not supported: the extra columns of U or V
-    have no well-defined gradient); `compute_uv=False` returns S only."""
-    if full_matrices:
-        raise ValueError("svd: only full_matrices=False (the reduced SVD) is supported")
-    u, s, vh = _ext.svd(a)
+    """SVD (U, S, Vh), reduced by default (NumPy's default is full_matrices=True; the array API's
+    too). With full_matrices=True, U and Vh are completed with orthonormal bases of the
+    complements; as in PyTorch, derivatives ignore those extra columns/rows (they are any such
+    basis). `compute_uv=False` returns S only."""
+    u, s, vh = _ext.svd(a, bool(full_matrices))
     return SVDResult(u, s, vh) if compute_uv else s
 
 

@@ -203,6 +203,58 @@ public func svd(_ a: Tensor) throws -> (u: Tensor, s: Tensor, vh: Tensor) {
   return (try apply(SVD(part: .first), [a]), try apply(SVD(part: .second), [a]), try apply(SVD(part: .third), [a]))
 }
 
+/// NumPy's `svd(a, full_matrices=True)`: U (m x m) and Vh (n x n) complete the reduced factors
+/// with orthonormal bases of the complements (OrthogonalComplement). Those extra columns (rows
+/// of Vh) are any such basis, so, as in PyTorch, derivatives ignore them: gradients and tangents
+/// are the reduced SVD's.
+public func svd(_ a: Tensor, fullMatrices: Bool) throws -> (u: Tensor, s: Tensor, vh: Tensor) {
+  var (u, s, vh) = try svd(a)
+  guard fullMatrices else { return (u, s, vh) }
+  if u.shape[u.ndim - 2] > u.shape[u.ndim - 1] {
+    u = try concatenate([u, apply(OrthogonalComplement(), [u])], axis: -1)
+  }
+  if vh.shape[vh.ndim - 1] > vh.shape[vh.ndim - 2] {
+    let v = try matrixTranspose(vh)
+    vh = try concatenate([vh, matrixTranspose(apply(OrthogonalComplement(), [v]))], axis: -2)
+  }
+  return (u, s, vh)
+}
+
+/// For Q (m x k, orthonormal columns, k < m): m - k orthonormal columns orthogonal to Q's, the
+/// last columns of the complete Q factor of Q's Householder QR. A constant to differentiation
+/// (see `svd(_:fullMatrices:)`).
+public struct OrthogonalComplement: Primitive {
+  public static let name = "orthogonal_complement"
+  public static var isDifferentiable: Bool { false }
+
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    try requireMatrices(x, "orthogonal_complement")
+    let (m, k) = (x.shape[x.ndim - 2], x.shape[x.ndim - 1])
+    guard k < m else {
+      throw SGError.value("orthogonal_complement: expected a tall matrix (m > k), got shape \(describe(x.shape))")
+    }
+    var tau = [Double](repeating: 0, count: Swift.max(k, 1))
+    let q = UnsafeMutablePointer<Double>.allocate(capacity: m * m)
+    defer { q.deallocate() }
+    let outs = try batched(x, "orthogonal_complement", outputs: [[m, m - k]]) { a, m, k, out, b in
+      var info = sg_dgeqrf(Int32(m), Int32(k), a, Int32(k), &tau)
+      guard info == 0 else { throw SGError.value("orthogonal_complement: QR failed (matrix \(b))") }
+      q.update(repeating: 0, count: m * m)
+      for i in 0..<m { for j in 0..<k { q[i * m + j] = a[i * k + j] } }
+      info = sg_dorgqr(Int32(m), Int32(m), Int32(k), q, Int32(m), &tau)
+      guard info == 0 else { throw SGError.value("orthogonal_complement: forming Q failed (matrix \(b))") }
+      for i in 0..<m { for j in 0..<(m - k) { out[0][i * (m - k) + j] = q[i * m + k + j] } }
+    }
+    return try outs[0].converted(to: x.dtype.floatingPoint)
+  }
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] { [nil] }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? { nil }
+  public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
+    try Batching.shifted(inputs[0], axes[0]) { try apply(self, [$0]) }
+  }
+}
+
 // MARK: QR
 
 public struct QR: Primitive {
@@ -366,8 +418,9 @@ extension Operation {
       let (w, v) = try eigh($0.tensor(0))
       return [w, v]
     },
-    Operation("svd", "a", "Reduced (U, s, Vh).", namespace: .hidden, result: .tuple) {
-      let (u, s, vh) = try svd($0.tensor(0))
+    Operation("svd", "a, full_matrices: bool = False", "(U, s, Vh), reduced unless full_matrices.",
+              namespace: .hidden, result: .tuple) {
+      let (u, s, vh) = try svd($0.tensor(0), fullMatrices: $0.bool(1))
       return [u, s, vh]
     },
     Operation("qr", "a", "Reduced (Q, R).", namespace: .hidden, result: .tuple) {
