@@ -8,7 +8,7 @@ public func gelu(_ x: Tensor, approximate: String = "none") throws -> Tensor {
   let phi: Tensor
   switch approximate {
   case "none":
-    phi = try mul(add(erf(mul(xf, 0.7071067811865476)), 1), 0.5)
+    return try apply(Gelu(), [xf])
   case "tanh":
     let inner = try mul(add(xf, mul(pow(xf, scalar(3)), 0.044715)), 0.7978845608028654)
     phi = try mul(add(tanh(inner), 1), 0.5)
