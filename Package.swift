@@ -13,7 +13,7 @@ let package = Package(
   targets: [
     // BLAS and LAPACK are opened at run time (Note [Loading BLAS at run time] in sg_blas.c),
     // so building needs no BLAS installed and one build runs with whichever the machine has.
-    .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
+    .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread"), .linkedLibrary("m")]),
     .target(name: "SwiftGrad", dependencies: ["CBLAS"]),
     .target(name: "SwiftGradC", dependencies: ["SwiftGrad"]),
     .executableTarget(name: "SwiftGradExample", dependencies: ["SwiftGrad"]),

@@ -102,10 +102,14 @@ def build_swift_library(cpu, scratch):
 
 
 def install_library(library, dest):
+    # Written beside and renamed over: a process still running the old library keeps its file
+    # (an in-place copy would change the pages it has mapped under it).
     os.makedirs(os.path.dirname(dest), exist_ok=True)
-    shutil.copyfile(library, dest)
+    staged = dest + ".new"
+    shutil.copyfile(library, staged)
     if shutil.which("strip"):
-        subprocess.call(["strip", "--strip-unneeded", dest])
+        subprocess.call(["strip", "--strip-unneeded", staged])
+    os.replace(staged, dest)
 
 
 def write_build_info(target, cpus):

@@ -50,7 +50,8 @@ enum {
   SG_INDEX_ERROR = 3,
   SG_RUNTIME_ERROR = 4,
   SG_CALLBACK_ERROR = 5,
-  SG_MEMORY_ERROR = 6
+  SG_MEMORY_ERROR = 6,
+  SG_AXIS_ERROR = 7 /* an axis out of range: numpy.exceptions.AxisError in Python */
 };
 
 /* Errors */

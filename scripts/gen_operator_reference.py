@@ -122,7 +122,7 @@ def _operations_section():
     """Every operation of the core's table (Note [One op table]), where it is published and its signature."""
     from swiftgrad import _C
 
-    where = {"": "sg.", "linalg": "sg.linalg.", "nn.functional": "F.", "_": "sg._C."}
+    where = {"": "sg.", "linalg": "sg.linalg.", "fft": "sg.fft.", "nn.functional": "F.", "_": "sg._C."}
     lines = ["## Every operation of the core", "",
              f"The core's operation table (`Operation.all` in Swift, {len(_C.operations)} operations) in table order:",
              "the Python name (`sg._C.` ones are wrapped by Python code of the same name), the signature, the",

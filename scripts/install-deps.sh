@@ -21,7 +21,7 @@ need=()
 for mod in numpy:numpy pytest:pytest hypothesis:hypothesis scipy:scipy setuptools:setuptools \
     sklearn:scikit-learn matplotlib:matplotlib tqdm:tqdm ml_dtypes:ml_dtypes \
     scipy_openblas32:scipy-openblas32 safetensors:safetensors atheris:atheris mpi4py:mpi4py ruff:ruff \
-    ndindex:ndindex pytest_jsonreport:pytest-json-report; do
+    ndindex:ndindex pytest_jsonreport:pytest-json-report array_api_compat:array-api-compat; do
   "$PYTHON" -c "import ${mod%%:*}" 2>/dev/null || need+=("${mod##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -58,11 +58,33 @@ final class ComplexTests: XCTestCase {
     XCTAssertEqual(g.map(\.1), [1, -2])
   }
 
+  /// The DFT of [1, 2, 3] (a Bluestein length) and of [1, 2, 3, 4] (radix 2); the gradient of a real
+  /// loss re(sum(c * fft(x))) is the adjoint transform of conj(c), conj(F) conj(c) = conj(F c).
+  func testFourierTransformsAndTheirGradients() throws {
+    let three = try parts(fft(tensor([1, 2, 3])))
+    let h = 0.8660254037844386
+    for (got, want) in zip(three, [(6.0, 0.0), (-1.5, h), (-1.5, -h)]) {
+      XCTAssertEqual(got.0, want.0, accuracy: 1e-14)
+      XCTAssertEqual(got.1, want.1, accuracy: 1e-14)
+    }
+    let four = try parts(fft(tensor([1, 2, 3, 4])))
+    XCTAssertEqual(four.map(\.0), [10, -2, -2, -2])
+    XCTAssertEqual(four.map(\.1), [0, 2, 0, -2])
+    XCTAssertEqual(try irfft(rfft(tensor([1, -2, 0.5, 3, 2]))).toArray().map { ($0 * 1e12).rounded() / 1e12 },
+      [1, -2, 0.5, 3, 2])
+    let x = try tensor([0.5, -1, 2])
+    try x.setRequiresGrad(true)
+    let c = try complexTensor([(1, 1), (0, -2), (3, 0.5)])
+    try sum(real(mul(fft(x), c))).backward()
+    let expected = try real(fft(c))  // re(conj(F c)): x is real, so the gradient's real part
+    for (g, e) in zip(try XCTUnwrap(x.grad).toArray(), try expected.toArray()) { XCTAssertEqual(g, e, accuracy: 1e-13) }
+  }
+
   func testUnsupportedOpsThrowTypeErrors() throws {
     let z = try complexTensor([(1, 2)])
-    XCTAssertThrowsError(try tan(z)) { error in
+    XCTAssertThrowsError(try erf(z)) { error in
       XCTAssertEqual((error as? SGError)?.kind, .type)
-      XCTAssertTrue((error as? SGError)?.message.contains("tan does not support complex") ?? false, "\(error)")
+      XCTAssertTrue((error as? SGError)?.message.contains("erf does not support complex") ?? false, "\(error)")
     }
     XCTAssertThrowsError(try less(z, z))
   }

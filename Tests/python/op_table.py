@@ -30,6 +30,7 @@ class OpCase:
     random: bool = False
     # False when the result's size depends on the input's values (unique of the input): vmap refuses it.
     batchable: bool = True
+    via_complex: bool = False  # True through a complex dtype (fft): 16-bit float inputs give complex64
 
     def inputs(self, seed=0):
         rng = np.random.default_rng(seed)
@@ -562,5 +563,38 @@ ARRAY_FUNCTIONS = [
            lambda x: np.unique(x)[::2], [(3, 4)], recordable=False, batchable=False),
 ]
 
+
+
+def _parts(m, z):  # a complex result as real numbers: its real and imaginary parts side by side
+    return m.concatenate([m.real(z), m.imag(z)], axis=-1)
+
+
+# sg.fft on real inputs, complex results seen through their parts (complex inputs: test_fft.py).
+FOURIER = [
+    OpCase("fft_of_complex_linspace", lambda x: _parts(sg, sg.fft.fft(x * sg.linspace(0, 1 + 2j, 4), axis=0)),
+           lambda x: _parts(np, np.fft.fft(x * np.linspace(0, 1 + 2j, 4), axis=0)), [(3, 4)], via_complex=True),
+    OpCase("ifft", lambda x: _parts(sg, sg.fft.ifft(x, n=6, norm="ortho")),
+           lambda x: _parts(np, np.fft.ifft(x, n=6, norm="ortho")), [(3, 4)], via_complex=True),
+    OpCase("rfft", lambda x: _parts(sg, sg.fft.rfft(x, n=5)), lambda x: _parts(np, np.fft.rfft(x, n=5)),
+           [(3, 4)], via_complex=True),
+    OpCase("irfft", sg.fft.irfft, np.fft.irfft, [(3, 4)], via_complex=True),
+    OpCase("hfft", lambda x: sg.fft.hfft(x, n=5, axis=0), lambda x: np.fft.hfft(x, n=5, axis=0), [(3, 4)],
+           via_complex=True),
+    OpCase("ihfft", lambda x: _parts(sg, sg.fft.ihfft(x, norm="forward")),
+           lambda x: _parts(np, np.fft.ihfft(x, norm="forward")), [(3, 4)], via_complex=True),
+    OpCase("fftn", lambda x: _parts(sg, sg.fft.fftn(x, s=(4, 3), axes=(0, 1))),
+           lambda x: _parts(np, np.fft.fftn(x, s=(4, 3), axes=(0, 1))), [(3, 4)], via_complex=True),
+    OpCase("ifftn", lambda x: _parts(sg, sg.fft.ifftn(x, axes=(0,))),
+           lambda x: _parts(np, np.fft.ifftn(x, axes=(0,))), [(3, 4)], via_complex=True),
+    OpCase("rfftn", lambda x: _parts(sg, sg.fft.rfftn(x)), lambda x: _parts(np, np.fft.rfftn(x)), [(3, 4)],
+           via_complex=True),
+    OpCase("irfftn", lambda x: sg.fft.irfftn(x, s=(3, 6), axes=(0, 1)),
+           lambda x: np.fft.irfftn(x, s=(3, 6), axes=(0, 1)), [(3, 4)], via_complex=True),
+    OpCase("fftshift_fftfreq", lambda x: sg.fft.fftshift(x) * sg.fft.fftfreq(4),
+           lambda x: np.fft.fftshift(x) * np.fft.fftfreq(4), [(3, 4)]),
+    OpCase("ifftshift_rfftfreq", lambda x: sg.fft.ifftshift(x, axes=(1,)) * sg.fft.rfftfreq(6)[:4],
+           lambda x: np.fft.ifftshift(x, axes=(1,)) * np.fft.rfftfreq(6)[:4], [(3, 4)]),
+]
+
 ALL = (UNARY + BINARY + REDUCTIONS + SHAPES + COMPOSITES + ARRANGING + MATH + INDEXING + NN_FUNCTIONAL + LINALG
-       + SELECTION_AND_CREATION + ARRAY_FUNCTIONS)
+       + SELECTION_AND_CREATION + ARRAY_FUNCTIONS + FOURIER)

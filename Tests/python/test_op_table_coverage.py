@@ -37,6 +37,8 @@ def test_each_operation_is_published_under_its_name(op):
         assert getattr(sg, op.__name__) is op
     elif op.namespace == "linalg":
         assert getattr(sg.linalg, op.__name__) is op
+    elif op.namespace == "fft":
+        assert getattr(sg.fft, op.__name__) is op
     elif op.namespace == "nn.functional":
         assert getattr(sg.nn.functional, op.__name__) is op
     else:
@@ -83,7 +85,8 @@ def test_stubs_are_generated_from_the_table():
 def test_operator_reference_lists_every_operation():
     page = (ROOT / "docs" / "OPERATORS.md").read_text()
     for op in OPERATIONS:
-        prefix = {"": "sg.", "linalg": "sg.linalg.", "nn.functional": "F.", "_": "sg._C."}[op.namespace]
+        prefixes = {"": "sg.", "linalg": "sg.linalg.", "fft": "sg.fft.", "nn.functional": "F.", "_": "sg._C."}
+        prefix = prefixes[op.namespace]
         assert f"| `{prefix}{op.__name__}` | `{op.__text_signature__}` |" in page
 
 

@@ -6,6 +6,24 @@
 PyTypeObject *sg_tensor_class = &SGTensorBase_Type;
 PyObject *sg_array_converter = NULL;
 
+/* numpy.exceptions.AxisError (a ValueError and an IndexError), which NumPy raises for an axis out of
+   range; IndexError if NumPy has none. */
+static PyObject *axis_error_class(void) {
+  static PyObject *cls = NULL;
+  if (!cls) {
+    PyObject *module = PyImport_ImportModule("numpy.exceptions");
+    if (module) {
+      cls = PyObject_GetAttrString(module, "AxisError");
+      Py_DECREF(module);
+    }
+    if (!cls) {
+      PyErr_Clear();
+      return PyExc_IndexError;
+    }
+  }
+  return cls;
+}
+
 int sg_raise_int(int status) {
   const char *message = sg_last_error();
   PyObject *kind;
@@ -14,6 +32,7 @@ int sg_raise_int(int status) {
     case SG_TYPE_ERROR: kind = PyExc_TypeError; break;
     case SG_INDEX_ERROR: kind = PyExc_IndexError; break;
     case SG_MEMORY_ERROR: kind = PyExc_MemoryError; break;
+    case SG_AXIS_ERROR: kind = axis_error_class(); break;
     case SG_CALLBACK_ERROR:
       /* The callback's own exception is already set; keep it. */
       if (PyErr_Occurred()) return -1;

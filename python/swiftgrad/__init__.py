@@ -207,13 +207,19 @@ def arange(start, stop=None, step=1, dtype=None):
 def linspace(start, stop, num=50, dtype=None):
     """`num` evenly spaced values from `start` to `stop`, both included (NumPy's `linspace`), in the
     default floating dtype unless `dtype` is given."""
+    if isinstance(start, complex) or isinstance(stop, complex) or (dtype is not None and _np.dtype(dtype).kind == "c"):
+        start, stop = complex(start), complex(stop)
+        return _C.complex_linspace(start.real, start.imag, stop.real, stop.imag, int(num),
+                                   _code_of(_complex_default() if dtype is None else dtype))
     return _C.linspace(float(start), float(stop), int(num), _code_of(_float_dtype(dtype)))
 
 
 def eye(N, M=None, k=0, dtype=None):
     """An N x M (default N x N) matrix with ones on diagonal `k` (0: main, > 0: above) and zeros
     elsewhere, in the default floating dtype unless `dtype` is given."""
-    return _C.eye(int(N), int(N if M is None else M), int(k), _code_of(_float_dtype(dtype)))
+    n, m = int(N), int(N if M is None else M)
+    k = _builtins.min(_builtins.max(int(k), -n - 1), m + 1)  # beyond the corners: all zeros (any int k)
+    return _C.eye(n, m, k, _code_of(_float_dtype(dtype)))
 
 
 # --- Operations: every public function of the core's table (Note [One op table]) -----------------
@@ -259,6 +265,7 @@ from .transforms import vmap  # noqa: E402
 from ._jet import jet, taylor_derivatives, laplacian  # noqa: E402
 
 from . import linalg  # noqa: E402
+from . import fft  # noqa: E402
 
 # --- Mixed precision (python/swiftgrad/amp.py; docs/MIXED_PRECISION.md) ---------------------------
 from . import amp  # noqa: E402

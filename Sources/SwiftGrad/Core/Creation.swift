@@ -88,6 +88,17 @@ public func linspace(_ start: Double, _ stop: Double, count num: Int, dtype: DTy
   return try t.converted(to: dtype)
 }
 
+/// `linspace` between complex ends: each part spaced as a real `linspace`, as NumPy's.
+public func linspace(start: (re: Double, im: Double), stop: (re: Double, im: Double), count num: Int,
+  dtype: DType) throws -> Tensor {
+  guard dtype.isComplex else { throw SGError.type("linspace: complex ends need a complex dtype, got \(dtype)") }
+  let (re, im) = (try linspace(start.re, stop.re, count: num), try linspace(start.im, stop.im, count: num))
+  let t = try Tensor(uninitializedShape: [num], dtype: .complex128)
+  let (p, r, i) = (t.pointer(Complex<Double>.self), re.pointer(Double.self), im.pointer(Double.self))
+  for k in 0..<num { p[k] = Complex(r[k], i[k]) }
+  return try t.converted(to: dtype)
+}
+
 /// Identity-like matrix with ones on diagonal `k`.
 public func eye(_ n: Int, _ m: Int? = nil, k: Int = 0, dtype: DType = .float64) throws -> Tensor {
   let cols = m ?? n
@@ -211,6 +222,11 @@ extension Operation {
     Operation("linspace", "start: float, stop: float, num: int, dtype: int", "num values, both ends included.",
               namespace: .hidden, differentiable: false) {
       [try linspace($0.float(0), $0.float(1), count: $0.int(2), dtype: $0.dtype(3))]
+    },
+    Operation("complex_linspace", "start_re: float, start_im: float, stop_re: float, stop_im: float, num: int, "
+              + "dtype: int", "num complex values, both ends included.", namespace: .hidden, differentiable: false) {
+      [try linspace(start: ($0.float(0), $0.float(1)), stop: ($0.float(2), $0.float(3)), count: $0.int(4),
+        dtype: $0.dtype(5))]
     },
     Operation("eye", "N: int, M: int, k: int, dtype: int", "Ones on diagonal k of an N x M matrix.",
               namespace: .hidden, differentiable: false) {

@@ -8,6 +8,7 @@ public struct SGError: Error, CustomStringConvertible {
     case runtime = 4  // RuntimeError: autograd state (graph freed, missing rule, ...)
     case callback = 5  // an exception raised by a Python callback; the Python side keeps it
     case memory = 6  // MemoryError: an allocation this process cannot make (checked before making it)
+    case axis = 7  // numpy.exceptions.AxisError (a ValueError and an IndexError): an axis out of range
   }
   public let kind: Kind
   public let message: String
@@ -22,6 +23,7 @@ public struct SGError: Error, CustomStringConvertible {
   public static func index(_ m: String) -> SGError { SGError(.index, m) }
   public static func runtime(_ m: String) -> SGError { SGError(.runtime, m) }
   public static func memory(_ m: String) -> SGError { SGError(.memory, m) }
+  public static func axis(_ m: String) -> SGError { SGError(.axis, m) }
 }
 
 /// "(2, 3)" in NumPy's notation, for error messages.

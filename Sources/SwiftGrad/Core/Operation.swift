@@ -13,6 +13,8 @@ public struct Operation: @unchecked Sendable {
     case root = ""
     /// `swiftgrad.linalg.name`
     case linalg
+    /// `swiftgrad.fft.name`
+    case fft
     /// `swiftgrad.nn.functional.name`
     case functional = "nn.functional"
     /// Only `swiftgrad._C.name`: wrapped by Python code that adds argument handling or a

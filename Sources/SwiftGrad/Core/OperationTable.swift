@@ -7,7 +7,7 @@ extension Operation {
       products, composites, reductions, shapes, scans, ordering, shapeComposites, diagonals, einsums, takes,
       scatters, windows, linearAlgebra, decompositions, creation, convolutions, maxPooling, pooling, normalization,
       losses, selection, logical, dropouts, embeddings, attention, floatClassification, integerDivision, arrayFunctions,
-      searching, complexParts,
+      searching, complexParts, fourier,
     ]
     return families.flatMap { $0 }
   }()

@@ -48,50 +48,6 @@ import CBLAS
     return R(fromDouble: s > 0x1p-1000 && s < 0x1p1000 ? s.squareRoot() : hypot(x, y))
   }
   @inline(__always) var argument: R { R(fromDouble: atan2(im.doubleValue, re.doubleValue)) }
-
-  // The transcendental functions compute in Double (complex64 results are then correctly
-  // rounded in most cases) and follow C99's principal branches, as NumPy does.
-  static func exp(_ z: Complex) -> Complex {
-    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
-    if y == 0 { return Complex(R(fromDouble: Glibc.exp(x)), z.im) }  // exact for real inputs, sign of 0 kept
-    let e = Glibc.exp(x)
-    return Complex(R(fromDouble: e * Glibc.cos(y)), R(fromDouble: e * Glibc.sin(y)))
-  }
-  static func log(_ z: Complex) -> Complex {
-    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
-    return Complex(R(fromDouble: Glibc.log(hypot(x, y))), R(fromDouble: atan2(y, x)))
-  }
-  /// The principal root (real part >= 0, the imaginary part's sign that of z's): the
-  /// half-angle formulas, choosing the form without cancellation.
-  static func sqrt(_ z: Complex) -> Complex {
-    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
-    if x == 0 && y == 0 { return Complex(0, z.im) }
-    if y.isInfinite { return Complex(R(fromDouble: .infinity), z.im) }
-    let t = Glibc.sqrt((Swift.abs(x) + hypot(x, y)) / 2)
-    if x >= 0 { return Complex(R(fromDouble: t), R(fromDouble: y / (2 * t))) }
-    return Complex(R(fromDouble: Swift.abs(y) / (2 * t)), R(fromDouble: y < 0 || (y == 0 && y.sign == .minus) ? -t : t))
-  }
-}
-
-extension Complex {
-  static func sin(_ z: Complex) -> Complex {
-    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
-    return Complex(R(fromDouble: Glibc.sin(x) * cosh(y)), R(fromDouble: Glibc.cos(x) * sinh(y)))
-  }
-  static func cos(_ z: Complex) -> Complex {
-    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
-    return Complex(R(fromDouble: Glibc.cos(x) * cosh(y)), R(fromDouble: -Glibc.sin(x) * sinh(y)))
-  }
-  /// tanh(x + iy) = (sinh 2x + i sin 2y) / (cosh 2x + cos 2y); for large |x| the quotient
-  /// overflows while the value tends to +-1 + 0i, so that limit is returned.
-  static func tanh(_ z: Complex) -> Complex {
-    let (x, y) = (z.re.doubleValue, z.im.doubleValue)
-    if Swift.abs(x) > 22 {
-      return Complex(R(fromDouble: x > 0 ? 1 : -1), R(fromDouble: 2 * Glibc.sin(2 * y) * Glibc.exp(-2 * Swift.abs(x))))
-    }
-    let d = cosh(2 * x) + Glibc.cos(2 * y)
-    return Complex(R(fromDouble: sinh(2 * x) / d), R(fromDouble: Glibc.sin(2 * y) / d))
-  }
 }
 
 extension Complex: Sendable where R: Sendable {}
@@ -129,10 +85,11 @@ func complexFromParts(_ parts: Tensor, dtype: DType) throws -> Tensor {
 // complex64/complex128 compute in themselves, but kernels are written for real types, so a
 // primitive takes complex operands only when it says how (`ComplexPrimitive`, checked in
 // `forwardInStorageDType`, the one place every forward goes through): the elementwise families
-// below (`ComplexUnary`, `ComplexBinary`: add, subtract, multiply, divide, power, negative, exp,
-// log, sqrt, sin, cos, tanh, square), abs and angle (real results), real/imag/conj, sum (a real sum over
-// a view of the parts), == and != (ordering raises), matmul (cgemm/zgemm), and the primitives that
-// only move elements (views, casts, copies, where, take). Any other
+// below (`ComplexUnary`, `ComplexBinary`: add, subtract, multiply, divide, power, negative,
+// square, and the elementary functions of ComplexMath.swift), abs, angle and sign, the float
+// tests, round, real/imag/conj, sum, cumsum and scatter-add (real ones over a view of the
+// parts), prod, == and != (ordering raises), matmul (cgemm/zgemm), and the primitives that only
+// move elements (views, casts, copies, where, take). Any other
 // primitive given a complex operand raises a TypeError naming itself and the dtype, rather than
 // reading the parts as if they were reals.
 //
@@ -195,15 +152,6 @@ extension Div: ComplexBinary {
 extension Neg: ComplexUnary {
   static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { -z }
 }
-extension Exp: ComplexUnary {
-  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.exp(z) }
-}
-extension Log: ComplexUnary {
-  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.log(z) }
-}
-extension Sqrt: ComplexUnary {
-  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.sqrt(z) }
-}
 
 /// a ** b = exp(b log a) (principal branch); squares and first powers exactly, 0 ** b as NumPy
 /// (0 for a real positive b, NaN otherwise), a ** 0 = 1.
@@ -222,15 +170,6 @@ extension Pow: ComplexBinary {
   }
 }
 
-extension Sin: ComplexUnary {
-  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.sin(z) }
-}
-extension Cos: ComplexUnary {
-  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.cos(z) }
-}
-extension Tanh: ComplexUnary {
-  static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { Complex.tanh(z) }
-}
 extension Square: ComplexUnary {
   static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> { z * z }
 }

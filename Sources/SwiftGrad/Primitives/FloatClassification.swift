@@ -33,6 +33,26 @@ public struct Classify: Primitive {
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { (try apply(self, inputs), axes[0]) }
 }
 
+/// Complex: NaN when either part is, infinite when either part is (even beside a NaN, as C99
+/// and the array API say), finite when both parts are; the sign bit is not defined for them.
+extension Classify: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    let (x, test) = (inputs[0], self.test)
+    guard test != .signBit else {
+      throw SGError.type("signbit is not defined for complex numbers (operands: \(x.dtype))")
+    }
+    func holds<R: FloatElement>(_ z: Complex<R>) -> Bool {
+      switch test {
+      case .nan: return z.re.isNaN || z.im.isNaN
+      case .infinite: return z.re.isInfinite || z.im.isInfinite
+      default: return z.re.isFinite && z.im.isFinite
+      }
+    }
+    if x.dtype == .complex64 { return try mapElements(x, to: .bool) { (z: Complex<Float>) in holds(z) } }
+    return try mapElements(x, to: .bool) { (z: Complex<Double>) in holds(z) }
+  }
+}
+
 public func isnan(_ x: Tensor) throws -> Tensor { try apply(Classify(test: .nan), [x]) }
 public func isinf(_ x: Tensor) throws -> Tensor { try apply(Classify(test: .infinite), [x]) }
 public func isfinite(_ x: Tensor) throws -> Tensor { try apply(Classify(test: .finite), [x]) }

@@ -123,6 +123,13 @@ public func takeAlongAxis(_ x: Tensor, _ indices: Tensor, axis: Int) throws -> T
   return try apply(DynamicTake(axis: 0), [reshape(x, [-1]), flat])
 }
 
+/// Complex cotangents scatter over a real view of their parts (linear: each part by itself).
+extension ScatterAdd: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    try complexFromParts(forward([inputs[0].complexPartsView()]), dtype: inputs[0].dtype)
+  }
+}
+
 func integerScalar(_ v: Int) throws -> Tensor { try Tensor.int64Scalar(v) }
 
 // MARK: Operation table (Note [One op table])

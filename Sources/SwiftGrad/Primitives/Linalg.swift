@@ -216,7 +216,11 @@ public func norm(
 ) throws -> Tensor {
   let xf = try cast(x, to: x.dtype.floatingPoint)
   let a = try normalizeAxes(axes, ndim: x.ndim, op: "norm")
-  if nuclear || (a.count == 2 && (ord == 2 || ord == -2)) {
+  let spectral = nuclear || (a.count == 2 && (ord == 2 || ord == -2))
+  if xf.dtype.isComplex && !spectral {  // every other norm is that of the moduli (a real result)
+    return try norm(abs(xf), ord: ord, frobenius: frobenius, axes: axes, keepDims: keepDims)
+  }
+  if spectral {
     guard a.count == 2 else { throw SGError.value("norm: 'nuc' and matrix orders 2/-2 need two axes, got \(a.count)") }
     // The two axes last, then reduce the singular values.
     let rest = (0..<x.ndim).filter { !a.contains($0) }

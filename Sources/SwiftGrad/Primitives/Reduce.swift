@@ -136,7 +136,7 @@ public struct Prod: Primitive {
   }
   public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
     let x = inputs[0]
-    return [try mul(reshape(g, keptShape(x.shape, axes: axes)), partials(x, y))]
+    return [try mul(reshape(g, keptShape(x.shape, axes: axes)), conjugated(partials(x, y)))]
   }
   public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     guard let t = tangents[0] else { return nil }
@@ -146,6 +146,21 @@ public struct Prod: Primitive {
     try Batching.shifted(inputs[0], axes[0]) {
       try apply(Prod(axes: self.axes.map { $0 + 1 }, keepDims: keepDims), [$0])
     }
+  }
+}
+
+/// Complex: the product accumulates in complex128 (as real products accumulate in Double).
+extension Prod: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    if x.dtype == .complex64 {
+      return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .complex64,
+        initial: Complex<Double>(1, 0)) { (a: inout Complex<Double>, v: Complex<Float>) in
+        a = a * Complex(Double(v.re), Double(v.im))
+      } _: { Complex<Float>(Float($0.re), Float($0.im)) }
+    }
+    return try reduceKernel(x, axes: axes, keepDims: keepDims, to: .complex128,
+      initial: Complex<Double>(1, 0)) { (a: inout Complex<Double>, v: Complex<Double>) in a = a * v } _: { $0 }
   }
 }
 

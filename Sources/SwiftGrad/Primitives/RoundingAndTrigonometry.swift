@@ -79,6 +79,13 @@ public struct Round: Primitive {
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) { (try apply(self, inputs), axes[0]) }
 }
 
+/// Complex: each part rounded (NumPy's and the array API's rule).
+extension Round: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    try complexFromParts(forward([inputs[0].complexPartsView()]), dtype: inputs[0].dtype)
+  }
+}
+
 public struct Erf: ElementwiseUnary {
   public static let name = "erf"
   static let twoOverSqrtPi = 1.1283791670955126
@@ -174,12 +181,17 @@ public struct Arcsinh: ElementwiseUnary {
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(sqrt(add(square(x), 1))) }
 }
 
-/// acosh(x) for x >= 1 (NaN below); its derivative 1 / sqrt(x^2 - 1), infinite at 1.
+/// acosh(x) for x >= 1 (NaN below); its derivative 1 / sqrt(x^2 - 1), infinite at 1. For complex
+/// z it is 1 / (sqrt(z - 1) sqrt(z + 1)), the derivative of C99's principal branch, which
+/// differs from 1 / sqrt(z^2 - 1) in sign where re z < 0.
 public struct Arccosh: ElementwiseUnary {
   public static let name = "arccosh"
   public static func apply<T: FloatElement>(_ x: T) -> T { viaDouble(x, Glibc.acosh) }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? { 1 / (x * x - 1).squareRoot() }
-  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try reciprocal(sqrt(sub(square(x), 1))) }
+  public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor {
+    if x.dtype.isComplex { return try reciprocal(mul(sqrt(sub(x, 1)), sqrt(add(x, 1)))) }
+    return try reciprocal(sqrt(sub(square(x), 1)))
+  }
 }
 
 /// atanh(x) on (-1, 1), +-inf at +-1; its derivative 1 / (1 - x^2).

@@ -46,6 +46,13 @@ public struct Cumsum: LinearPrimitive {
   }
 }
 
+/// Complex: over a real view of the parts (the sum is linear, each part accumulates by itself).
+extension Cumsum: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    try complexFromParts(forward([inputs[0].complexPartsView()]), dtype: inputs[0].dtype)
+  }
+}
+
 /// Running product along `axis`.
 ///
 /// Note [Cumprod with zeros]: the textbook rule, reverse_cumsum(g * y) / x, divides by zero

@@ -93,7 +93,14 @@ public func uniqueAll(_ x: Tensor) throws -> (values: Tensor, indices: Tensor, i
   try x.requireUnbatched()
   let order: [Int]
   let same: (Int, Int) -> Bool
-  if x.dtype.isFloatingPoint {
+  if x.dtype.isComplex {  // lexicographic by (real, imaginary), as NumPy sorts complex values
+    let (re, im) = (try doubleValues(x.complexPart(0)), try doubleValues(x.complexPart(1)))
+    func before(_ a: Int, _ b: Int) -> Bool {
+      sortsBefore(re[a], re[b]) || (!sortsBefore(re[b], re[a]) && sortsBefore(im[a], im[b]))
+    }
+    order = (0..<re.count).sorted { before($0, $1) || (!before($1, $0) && $0 < $1) }
+    same = { re[$0] == re[$1] && im[$0] == im[$1] }
+  } else if x.dtype.isFloatingPoint {
     let v = try doubleValues(x)
     order = (0..<v.count).sorted { sortsBefore(v[$0], v[$1]) || (!sortsBefore(v[$1], v[$0]) && $0 < $1) }
     same = { v[$0] == v[$1] }

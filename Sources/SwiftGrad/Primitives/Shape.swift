@@ -4,7 +4,7 @@
 func normalizeAxis(_ axis: Int, ndim: Int, op: String) throws -> Int {
   let a = axis < 0 ? axis + ndim : axis
   guard a >= 0 && a < Swift.max(ndim, 0) else {
-    throw SGError.value("\(op): axis \(axis) is out of bounds for array of dimension \(ndim)")
+    throw SGError.axis("\(op): axis \(axis) is out of bounds for array of dimension \(ndim)")
   }
   return a
 }

@@ -302,6 +302,25 @@ public struct Sign: ElementwiseUnary {
   public static func apply<T: FloatElement>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : (x.isNaN ? x : 0)) }
   public static func applyInteger(_ x: Int64) -> Int64? { x > 0 ? 1 : (x < 0 ? -1 : 0) }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor { try full([], 0, dtype: y.dtype) }
+  /// Complex x: sign(x) = x / |x| moves along the unit circle only, and both its JVP and its VJP
+  /// map v to (v - s re(conj(s) v)) / |x| (s = sign(x); 0 at x = 0), as PyTorch's `sgn`.
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
+    guard inputs[0].dtype.isComplex else { return [try mul(cotangent, derivative(inputs[0], output: output))] }
+    return [try complexSignTangent(cotangent, inputs[0])]
+  }
+  public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
+    guard let t = tangents[0] else { return nil }
+    guard inputs[0].dtype.isComplex else { return try mul(t, derivative(inputs[0], output: output)) }
+    return try complexSignTangent(t, inputs[0])
+  }
+  private func complexSignTangent(_ v: Tensor, _ x: Tensor) throws -> Tensor {
+    let m = try abs(x)
+    let zero = try equal(m, 0)
+    let s = try complexSign(x, m)
+    let radial = try mul(s, real(mul(conj(s), v)))
+    let safe = try `where`(zero, full([], 1, dtype: m.dtype), m)
+    return try `where`(zero, full([], 0, dtype: x.dtype), div(sub(v, radial), safe))
+  }
 }
 
 public struct Log1p: ElementwiseUnary {

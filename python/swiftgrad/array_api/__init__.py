@@ -12,7 +12,7 @@ from collections import namedtuple as _namedtuple
 
 import swiftgrad as _sg
 
-from . import linalg
+from . import fft, linalg
 from ._info import __array_namespace_info__, can_cast, finfo, iinfo, isdtype, result_type
 from ._info import _check_device, finfo_object, iinfo_object  # noqa: F401 - the standard's types
 
@@ -20,6 +20,7 @@ __array_api_version__ = "2023.12"
 
 e, pi, inf, nan, newaxis = _math.e, _math.pi, _math.inf, _math.nan, None
 float32, float64, int64 = _sg.float32, _sg.float64, _sg.int64
+complex64, complex128 = _sg.complex64, _sg.complex128
 int8, int16, int32 = _sg.int8, _sg.int16, _sg.int32
 uint8, uint16, uint32, uint64 = _sg.uint8, _sg.uint16, _sg.uint32, _sg.uint64
 bool = _sg.bool_  # noqa: A001 - the standard's name
@@ -277,14 +278,7 @@ def unique_values(x, /):
     return _sg._C._unique_all(x)[0]
 
 
-# In the core, not yet in this namespace: most of the standard's functions still refuse complex
-# operands (docs/SEMANTICS.md), so the namespace does not advertise complex dtypes yet.
-_NOT_YET = frozenset({"complex64", "complex128"})
-
-
 def _resolve(name):
-    if name in _NOT_YET:
-        return None
     target = _ALIASES.get(name, name)
     return getattr(_sg, target, None)
 

@@ -9,7 +9,7 @@ import swiftgrad as _sg
 
 DTYPES = {"bool": _sg.bool_, "int8": _sg.int8, "int16": _sg.int16, "int32": _sg.int32, "int64": _sg.int64,
           "uint8": _sg.uint8, "uint16": _sg.uint16, "uint32": _sg.uint32, "uint64": _sg.uint64,
-          "float32": _sg.float32, "float64": _sg.float64}
+          "float32": _sg.float32, "float64": _sg.float64, "complex64": _sg.complex64, "complex128": _sg.complex128}
 _KINDS = {
     "bool": "b", "signed integer": "i", "unsigned integer": "u", "integral": "iu",
     "real floating": "f", "complex floating": "c", "numeric": "iufc",
@@ -47,12 +47,13 @@ class iinfo_object:  # noqa: N801 - the standard's name
 
 
 def finfo(type, /):  # noqa: A002 - the standard's name
-    """Machine limits of a floating dtype (or of an array's dtype)."""
+    """Machine limits of a floating dtype (or of an array's dtype); a complex dtype gives those of
+    its parts, with `dtype` the real one (the standard's rule)."""
     dtype = _dtype_of(type)
-    if dtype.kind != "f":
+    if dtype.kind not in "fc":
         raise ValueError(f"finfo: {dtype.name} is not a floating-point dtype")
     f = _np.finfo(dtype)
-    return finfo_object(f.bits, float(f.eps), float(f.max), float(f.min), float(f.smallest_normal), dtype)
+    return finfo_object(f.bits, float(f.eps), float(f.max), float(f.min), float(f.smallest_normal), f.dtype)
 
 
 def iinfo(type, /):  # noqa: A002 - the standard's name
@@ -79,11 +80,13 @@ def isdtype(dtype, kind):
 def result_type(*arrays_and_dtypes):
     """The dtype the core gives an operation on these arrays and dtypes; Python scalars are weak
     (they keep the arrays' dtype within its kind), as in binary operations."""
-    typed = [_sg.zeros((0,), _dtype_of(x)) for x in arrays_and_dtypes if not isinstance(x, (bool, int, float))]
+    weak = (bool, int, float, complex)
+    scalars = [x for x in arrays_and_dtypes if isinstance(x, weak)]
+    typed = [_sg.zeros((0,), _dtype_of(x)) for x in arrays_and_dtypes if not isinstance(x, weak)]
     if not typed:
         raise ValueError("result_type: at least one array or dtype is required")
     out = typed[0]
-    for other in typed[1:] + [x for x in arrays_and_dtypes if isinstance(x, (bool, int, float))]:
+    for other in typed[1:] + scalars:
         both_bool = out.dtype == _sg.bool_ and (isinstance(other, bool) or getattr(other, "dtype", None) == _sg.bool_)
         out = out if both_bool else _sg.add(out, other)
     return out.dtype
@@ -113,8 +116,9 @@ class Info:
 
     def default_dtypes(self, *, device=None):
         _check_device(device)
-        return {"real floating": _sg.get_default_dtype(), "complex floating": None, "integral": _sg.int64,
-                "indexing": _sg.int64}
+        real = _sg.get_default_dtype()
+        return {"real floating": real, "complex floating": _sg.complex64 if real == _sg.float32 else _sg.complex128,
+                "integral": _sg.int64, "indexing": _sg.int64}
 
     def dtypes(self, *, device=None, kind=None):
         _check_device(device)
