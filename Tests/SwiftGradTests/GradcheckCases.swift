@@ -21,6 +21,8 @@ private func table(_ name: String, _ extra: [OperationValue] = [], output: Int =
 }
 
 private let symmetric: (Tensor) throws -> Tensor = { try add($0, matrixTranspose($0)) }
+/// A complex result as real numbers: its real and imaginary parts side by side.
+private let realAndImaginary: (Tensor) throws -> Tensor = { try concatenate([real($0), imag($0)], axis: -1) }
 private let int64 = DType.int64
 
 extension GradcheckTests {
@@ -213,6 +215,21 @@ extension GradcheckTests {
     GradcheckCase(operation: "scaled_dot_product_attention", shapes: [[2, 3, 4], [2, 5, 4], [2, 5, 2]]) {
       try scaledDotProductAttention($0[0], $0[1], $0[2], isCausal: true)
     },
+    // sg.fft on real inputs; complex results enter through their parts.
+    GradcheckCase(operation: "fft", shapes: [[3, 4]]) { try realAndImaginary(fft($0[0], axis: 0)) },
+    GradcheckCase(operation: "ifft", shapes: [[3, 4]]) {
+      try realAndImaginary(fft($0[0], n: 6, norm: "ortho", inverse: true))
+    },
+    GradcheckCase(operation: "rfft", shapes: [[3, 5]]) { try realAndImaginary(rfft($0[0])) },
+    GradcheckCase(operation: "irfft", shapes: [[3, 4]]) { try irfft($0[0], n: 7) },
+    GradcheckCase(operation: "hfft", shapes: [[3, 4]]) { try hfft($0[0]) },
+    GradcheckCase(operation: "ihfft", shapes: [[3, 5]]) { try realAndImaginary(ihfft($0[0], norm: "forward")) },
+    GradcheckCase(operation: "fftn", shapes: [[3, 4]]) { try realAndImaginary(fftn($0[0], s: [4, 3])) },
+    GradcheckCase(operation: "ifftn", shapes: [[3, 4]]) { try realAndImaginary(fftn($0[0], inverse: true)) },
+    GradcheckCase(operation: "rfftn", shapes: [[3, 4]]) { try realAndImaginary(rfftn($0[0])) },
+    GradcheckCase(operation: "irfftn", shapes: [[3, 4]]) { try irfftn($0[0], s: [3, 6]) },
+    GradcheckCase(operation: "fftshift", shapes: [[3, 4]]) { try fftshift($0[0]) },
+    GradcheckCase(operation: "ifftshift", shapes: [[3, 4]]) { try fftshift($0[0], axes: [1], inverse: true) },
     // The same mask on every evaluation: the generator is seeded inside the function.
     GradcheckCase(operation: "dropout", shapes: [[3, 4]]) { xs in
       Random.seed(5)
