@@ -35,6 +35,9 @@ typedef int32_t (*gesdd_fn)(int, char, int32_t, int32_t, double *, int32_t, doub
                             int32_t);
 typedef int32_t (*geqrf_fn)(int, int32_t, int32_t, double *, int32_t, double *);
 typedef int32_t (*orgqr_fn)(int, int32_t, int32_t, int32_t, double *, int32_t, const double *);
+/* LAPACKE_zgetrf/zgetri: complex128 matrices as interleaved (real, imaginary) pairs. */
+typedef int32_t (*zgetrf_fn)(int, int32_t, int32_t, void *, int32_t, int32_t *);
+typedef int32_t (*zgetri_fn)(int, int32_t, void *, int32_t, const int32_t *);
 /* cblas_cgemm/zgemm: alpha and beta by pointer, elements as interleaved (real, imaginary) pairs. */
 typedef void (*complex_gemm_fn)(int, int, int, int32_t, int32_t, int32_t, const void *, const void *, int32_t,
                                 const void *, int32_t, const void *, void *, int32_t);
@@ -58,6 +61,8 @@ static struct {
   geqrf_fn geqrf;
   orgqr_fn orgqr;
   complex_gemm_fn cgemm, zgemm;
+  zgetrf_fn zgetrf;
+  zgetri_fn zgetri;
   string_fn config, corename;
   get_threads_fn get_threads;
   set_threads_fn set_threads;
@@ -126,6 +131,8 @@ static int open_library(const char *name, int system_library) {
   blas.orgqr = (orgqr_fn)symbol(handle, lapacke, prefix, "LAPACKE_dorgqr");
   blas.cgemm = (complex_gemm_fn)symbol(handle, NULL, prefix, "cblas_cgemm"); /* optional: complex matmul */
   blas.zgemm = (complex_gemm_fn)symbol(handle, NULL, prefix, "cblas_zgemm");
+  blas.zgetrf = (zgetrf_fn)symbol(handle, lapacke, prefix, "LAPACKE_zgetrf"); /* optional: complex inv/det */
+  blas.zgetri = (zgetri_fn)symbol(handle, lapacke, prefix, "LAPACKE_zgetri");
   blas.config = (string_fn)symbol(handle, NULL, prefix, "openblas_get_config");
   blas.corename = (string_fn)symbol(handle, NULL, prefix, "openblas_get_corename");
   blas.get_threads = (get_threads_fn)symbol(handle, NULL, prefix, "openblas_get_num_threads");
@@ -235,4 +242,12 @@ void sg_zgemm(int32_t m, int32_t n, int32_t k, const void *a, int32_t lda, const
               int32_t ldc) {
   const double one[2] = {1, 0}, zero[2] = {0, 0};
   blas.zgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, one, a, lda, b, ldb, zero, c, ldc);
+}
+
+int sg_blas_has_complex_lu(void) { return sg_blas_ready() && blas.zgetrf != NULL && blas.zgetri != NULL; }
+int32_t sg_zgetrf(int32_t m, int32_t n, void *a, int32_t lda, int32_t *ipiv) {
+  return blas.zgetrf(ROW_MAJOR, m, n, a, lda, ipiv);
+}
+int32_t sg_zgetri(int32_t n, void *a, int32_t lda, const int32_t *ipiv) {
+  return blas.zgetri(ROW_MAJOR, n, a, lda, ipiv);
 }

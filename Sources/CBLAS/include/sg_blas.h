@@ -60,6 +60,11 @@ void sg_cgemm(int32_t m, int32_t n, int32_t k, const void *a, int32_t lda, const
               int32_t ldc);
 void sg_zgemm(int32_t m, int32_t n, int32_t k, const void *a, int32_t lda, const void *b, int32_t ldb, void *c,
               int32_t ldc);
+// Complex128 LU factorization and inverse from it (LAPACKE_zgetrf/zgetri, row-major), when the
+// loaded LAPACK exports them: sg_blas_has_complex_lu() says so (complex inv, det, slogdet).
+int sg_blas_has_complex_lu(void);
+int32_t sg_zgetrf(int32_t m, int32_t n, void *a, int32_t lda, int32_t *ipiv);
+int32_t sg_zgetri(int32_t n, void *a, int32_t lda, const int32_t *ipiv);
 
 #ifdef __cplusplus
 }

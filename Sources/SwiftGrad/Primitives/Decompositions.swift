@@ -343,16 +343,33 @@ public struct LogAbsDet: Primitive {
     }
     return try outs[0].converted(to: x.dtype.floatingPoint)
   }
+  /// Complex A: log|det A| = re(log det A), so the gradient is A^-H and the JVP re(tr(A^-1 dA)).
   public func vjp(_ inputs: [Tensor], output: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    [try mul(expandDims(expandDims(g, axis: -1), axis: -1), matrixTranspose(inv(inputs[0])))]
+    [try mul(expandDims(expandDims(g, axis: -1), axis: -1), matrixTranspose(conjugated(inv(inputs[0]))))]
   }
   public func jvp(_ inputs: [Tensor], output: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     guard let t = tangents[0] else { return nil }
-    return try sum(mul(matrixTranspose(inv(inputs[0])), t), axes: [-2, -1])
+    return try realTangent(sum(mul(matrixTranspose(inv(inputs[0])), t), axes: [-2, -1]), of: inputs[0])
   }
   /// Matrices are the last two axes: the batch axis joins the leading (batch) axes.
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
     try Batching.shifted(inputs[0], axes[0]) { try apply(self, [$0]) }
+  }
+}
+
+/// Complex matrices: the sum of log|u_ii| of the LU factors, a real result.
+extension LogAbsDet: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    let out = try zerosKernel(Array(x.shape.dropLast(2)), dtype: .float64)
+    let po = out.pointer(Double.self)
+    _ = try eachComplexLU(x, "slogdet") { m, _, n, b in
+      po[b] = (0..<n).reduce(0.0) { total, i in
+        let u = m[i * n + i].magnitude
+        return total + (u == 0 ? -.infinity : Double.log(u))
+      }
+    }
+    return try out.converted(to: x.dtype.realPart)
   }
 }
 

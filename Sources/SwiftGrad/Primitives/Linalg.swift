@@ -19,6 +19,31 @@ private func eachMatrix(_ x: Tensor, _ op: String,
   return work
 }
 
+/// `eachMatrix` for complex inputs: each matrix as a dense complex128 copy, given to `body` with
+/// its LU factorization (LAPACK's zgetrf) already done: (factors, pivots, n, batch index).
+func eachComplexLU(_ x: Tensor, _ op: String,
+  _ body: (UnsafeMutablePointer<Complex<Double>>, [Int32], Int, Int) throws -> Void) throws -> Tensor {
+  guard x.ndim >= 2, x.shape[x.ndim - 1] == x.shape[x.ndim - 2] else {
+    throw SGError.value(
+      "\(op): expected a square matrix (or a batch of them) in the last two axes, got shape \(describe(x.shape))")
+  }
+  let n = x.shape[x.ndim - 1]
+  try requireBLAS(op, dimensions: [n])
+  guard sg_blas_has_complex_lu() != 0 else {
+    throw SGError.type("\(op): the loaded LAPACK has no complex LU (zgetrf/zgetri) for \(x.dtype) input")
+  }
+  let work = try x.converted(to: .complex128).cloned()
+  let batch = work.count / Swift.max(n * n, 1)
+  let p = work.pointer(Complex<Double>.self)
+  var pivots = [Int32](repeating: 0, count: Swift.max(n, 1))
+  for b in 0..<(n == 0 ? 0 : batch) {
+    let m = p + b * n * n
+    guard sg_zgetrf(Int32(n), Int32(n), m, Int32(n), &pivots) >= 0 else { throw SGError.value("\(op): invalid matrix") }
+    try body(m, pivots, n, b)
+  }
+  return work
+}
+
 public struct Inverse: Primitive {
   public static let name = "inv"
   public func taylor(_ inputs: [Tensor], output y: Tensor, series: [[Tensor]?]) throws -> [Tensor] {
@@ -37,8 +62,9 @@ public struct Inverse: Primitive {
     }
     return try result.converted(to: x.dtype.floatingPoint)
   }
+  /// -Y^H G Y^H (Y^T for real matrices; Note [Complex dtypes]).
   public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    let yt = try matrixTranspose(y)
+    let yt = try matrixTranspose(conjugated(y))
     return [try neg(matmul(matmul(yt, g), yt))]
   }
   public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
@@ -79,7 +105,8 @@ public struct Determinant: Primitive {
   /// d det / dA = adj(A)ᵀ: det · A⁻ᵀ while A is invertible, and at a singular matrix (where
   /// that formula has no inverse) the adjugate itself through the SVD (docs/LINALG.md).
   public func vjp(_ inputs: [Tensor], output y: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
-    [try mul(expandDims(expandDims(g, axis: -1), axis: -1), Determinant.adjugateTranspose(inputs[0], det: y))]
+    let partials = try conjugated(Determinant.adjugateTranspose(inputs[0], det: y))  // holomorphic in A
+    return [try mul(expandDims(expandDims(g, axis: -1), axis: -1), partials)]
   }
   public func jvp(_ inputs: [Tensor], output y: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     guard let t = tangents[0] else { return nil }
@@ -102,6 +129,33 @@ public struct Determinant: Primitive {
   /// Matrices are the last two axes: the batch axis joins the leading (batch) axes.
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
     try Batching.shifted(inputs[0], axes[0]) { try apply(self, [$0]) }
+  }
+}
+
+/// Complex matrices: through zgetrf/zgetri (computed in complex128, rounded to the input's dtype).
+extension Inverse: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    let result = try eachComplexLU(x, "inv") { m, pivots, n, b in
+      guard (0..<n).allSatisfy({ m[$0 * n + $0] != Complex(0, 0) }), sg_zgetri(Int32(n), m, Int32(n), pivots) == 0
+      else { throw SGError.value("inv: Singular matrix (matrix \(b) of a batch of shape \(describe(x.shape)))") }
+    }
+    return try result.converted(to: x.dtype)
+  }
+}
+
+extension Determinant: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    let out = try Tensor(uninitializedShape: Array(x.shape.dropLast(2)), dtype: .complex128)
+    let po = out.pointer(Complex<Double>.self)
+    for b in 0..<out.count { po[b] = Complex(1, 0) }  // empty matrices: 1
+    _ = try eachComplexLU(x, "det") { m, pivots, n, b in
+      var d = Complex<Double>(1, 0)
+      for i in 0..<n { d = pivots[i] == Int32(i + 1) ? d * m[i * n + i] : -(d * m[i * n + i]) }
+      po[b] = d
+    }
+    return try out.converted(to: x.dtype)
   }
 }
 
