@@ -98,22 +98,76 @@ public struct Erf: ElementwiseUnary {
 
 /// GELU's exact form x Φ(x) = x (erf(x / √2) + 1) / 2 as one primitive, in the composite's
 /// order of operations (so float64 values are unchanged): the composite took five ops forward
-/// and five backward steps per call. The derivative Φ(x) + x φ(x) (φ the normal density) is
-/// built from erf and exp, so every order follows; the fused first-order VJP reads Φ as y / x.
+/// and five backward steps per call. float32 evaluates erf eight lanes at a time
+/// (`VectorMath.erfForFloat`; libm's erff only for NaN), forward and in the fused first-order VJP
+/// g (Φ(x) + x φ(x)) (φ the normal density), so strided and contiguous inputs, eager and compiled
+/// code give the same bits. The derivative tensor for higher orders is built from erf and exp.
 public struct Gelu: ElementwiseUnary {
   public static let name = "gelu"
   static let invSqrt2 = 0.7071067811865476
   static let invSqrt2Pi = 0.3989422804014327
   public static var readsOutput: Bool { true }
   public static func apply<T: FloatElement>(_ x: T) -> T {
-    // float32 through erff (within 1 ulp, half the time of the double erf the composite used)
-    if let v = x as? Float { return T(v * ((Glibc.erff(v * Float(invSqrt2)) + 1) * 0.5)) }
+    if let v = x as? Float { return T(Float(forFloat(SIMD8(repeating: Double(v)))[0])) }
     return viaDouble(x) { v in v * ((Glibc.erf(v * invSqrt2) + 1) * 0.5) }
   }
+  /// x Φ(x) in eight lanes, for float32 results.
+  static func forFloat(_ x: SIMD8<Double>) -> SIMD8<Double> {
+    guard let e = VectorMath.erfForFloat(x * invSqrt2) else {
+      return SIMD8((0..<8).map { i in Double(Float(x[i]) * ((Glibc.erff(Float(x[i] * invSqrt2)) + 1) * 0.5)) })
+    }
+    return x * ((e + 1) * 0.5)
+  }
+  /// Φ(x) + x φ(x) in eight lanes, for float32 results.
+  static func derivativeForFloat(_ x: SIMD8<Double>) -> SIMD8<Double> {
+    let e = VectorMath.erfForFloat(x * invSqrt2)
+      ?? SIMD8((0..<8).map { i in Double(Glibc.erff(Float(x[i] * invSqrt2))) })
+    let density = VectorMath.exp(-0.5 * x * x)
+      ?? SIMD8((0..<8).map { i in Glibc.exp(-0.5 * x[i] * x[i]) })
+    return (e + 1) * 0.5 + x * density * invSqrt2Pi
+  }
+  public static var blockLoop32: BlockLoop<Float> {
+    { a, _, out, n in VectorMath.map(a, out, 0..<n, lanes: Gelu.forFloat, scalar: Gelu.apply) }
+  }
+  public func forward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = try inputs[0].converted(to: inputs[0].dtype.floatingPoint)
+    guard x.dtype == .float32 else {
+      return try mapElements(x, to: .float64, parallel: true) { (v: Double) in Gelu.apply(v) }
+    }
+    guard x.isContiguous else { return try mapElements(x, to: .float32, parallel: true) { (v: Float) in Gelu.apply(v) } }
+    let out = try Tensor(uninitializedLike: x, dtype: .float32)
+    let (src, dst) = (x.pointer(Float.self), out.pointer(Float.self))
+    Parallel.forChunks(out.count) { r in VectorMath.map(src, dst, r, lanes: Gelu.forFloat, scalar: Gelu.apply) }
+    return withExtendedLifetime(x) { out }
+  }
   public static func derivativeValue<T: FloatElement>(_ x: T, _ y: T) -> T? {
+    if let v = x as? Float { return T(Float(derivativeForFloat(SIMD8(repeating: Double(v)))[0])) }
     let direct = Swift.abs(x) < 1 / 1024 || !y.isFinite  // y / x would lose digits or be NaN
     let phi = direct ? viaDouble(x) { (Glibc.erf($0 * invSqrt2) + 1) * 0.5 } : y / x
     return phi + x * T.exp(-x * x * 0.5) * T(invSqrt2Pi)
+  }
+  /// float32 with contiguous operands: g (Φ(x) + x φ(x)) in one lane loop; otherwise the family's.
+  public func vjp(_ inputs: [Tensor], output: Tensor, cotangent: Tensor) throws -> [Tensor?] {
+    let (x, g) = (inputs[0], cotangent)
+    if !GradMode.isEnabled, ProgramRecorder.current == nil, x.dtype == .float32, g.dtype == .float32,
+      x.isContiguous, g.isContiguous, g.shape == x.shape, x.isUnperturbed, g.isUnperturbed, x.batch == nil,
+      g.batch == nil
+    {
+      let out = try Tensor(uninitializedLike: x, dtype: .float32)
+      let (px, pg, po) = (x.pointer(Float.self), g.pointer(Float.self), out.pointer(Float.self))
+      Parallel.forChunks(out.count) { r in
+        var i = r.lowerBound
+        while i + 8 <= r.upperBound {
+          let d = Gelu.derivativeForFloat(VectorMath.load(px + i))
+          VectorMath.store(d * VectorMath.load(pg + i), po + i)
+          i += 8
+        }
+        for j in i..<r.upperBound { po[j] = pg[j] * Gelu.derivativeValue(px[j], Float(0))! }
+      }
+      return withExtendedLifetime((x, g)) { [out] }
+    }
+    if let fused = try fusedVJP(x, output, g) { return [fused] }
+    return [try mul(g, derivative(x, output: output))]
   }
   public func derivative(_ x: Tensor, output y: Tensor) throws -> Tensor {
     let phi = try mul(add(erf(mul(x, Gelu.invSqrt2)), 1), 0.5)
