@@ -134,7 +134,9 @@ public struct Gelu: ElementwiseUnary {
     guard x.dtype == .float32 else {
       return try mapElements(x, to: .float64, parallel: true) { (v: Double) in Gelu.apply(v) }
     }
-    guard x.isContiguous else { return try mapElements(x, to: .float32, parallel: true) { (v: Float) in Gelu.apply(v) } }
+    guard x.isContiguous else {
+      return try mapElements(x, to: .float32, parallel: true) { (v: Float) in Gelu.apply(v) }
+    }
     let out = try Tensor(uninitializedLike: x, dtype: .float32)
     let (src, dst) = (x.pointer(Float.self), out.pointer(Float.self))
     Parallel.forChunks(out.count) { r in VectorMath.map(src, dst, r, lanes: Gelu.forFloat, scalar: Gelu.apply) }
