@@ -38,6 +38,7 @@ typedef int32_t (*orgqr_fn)(int, int32_t, int32_t, int32_t, double *, int32_t, c
 /* LAPACKE_zgetrf/zgetri: complex128 matrices as interleaved (real, imaginary) pairs. */
 typedef int32_t (*zgetrf_fn)(int, int32_t, int32_t, void *, int32_t, int32_t *);
 typedef int32_t (*zgetri_fn)(int, int32_t, void *, int32_t, const int32_t *);
+typedef int32_t (*zpotrf_fn)(int, char, int32_t, void *, int32_t);
 /* cblas_cgemm/zgemm: alpha and beta by pointer, elements as interleaved (real, imaginary) pairs. */
 typedef void (*complex_gemm_fn)(int, int, int, int32_t, int32_t, int32_t, const void *, const void *, int32_t,
                                 const void *, int32_t, const void *, void *, int32_t);
@@ -63,6 +64,7 @@ static struct {
   complex_gemm_fn cgemm, zgemm;
   zgetrf_fn zgetrf;
   zgetri_fn zgetri;
+  zpotrf_fn zpotrf;
   string_fn config, corename;
   get_threads_fn get_threads;
   set_threads_fn set_threads;
@@ -133,6 +135,7 @@ static int open_library(const char *name, int system_library) {
   blas.zgemm = (complex_gemm_fn)symbol(handle, NULL, prefix, "cblas_zgemm");
   blas.zgetrf = (zgetrf_fn)symbol(handle, lapacke, prefix, "LAPACKE_zgetrf"); /* optional: complex inv/det */
   blas.zgetri = (zgetri_fn)symbol(handle, lapacke, prefix, "LAPACKE_zgetri");
+  blas.zpotrf = (zpotrf_fn)symbol(handle, lapacke, prefix, "LAPACKE_zpotrf"); /* optional: complex cholesky */
   blas.config = (string_fn)symbol(handle, NULL, prefix, "openblas_get_config");
   blas.corename = (string_fn)symbol(handle, NULL, prefix, "openblas_get_corename");
   blas.get_threads = (get_threads_fn)symbol(handle, NULL, prefix, "openblas_get_num_threads");
@@ -251,3 +254,5 @@ int32_t sg_zgetrf(int32_t m, int32_t n, void *a, int32_t lda, int32_t *ipiv) {
 int32_t sg_zgetri(int32_t n, void *a, int32_t lda, const int32_t *ipiv) {
   return blas.zgetri(ROW_MAJOR, n, a, lda, ipiv);
 }
+int sg_blas_has_complex_cholesky(void) { return sg_blas_ready() && blas.zpotrf != NULL; }
+int32_t sg_zpotrf(char uplo, int32_t n, void *a, int32_t lda) { return blas.zpotrf(ROW_MAJOR, uplo, n, a, lda); }

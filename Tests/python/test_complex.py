@@ -527,3 +527,20 @@ def test_complex_slogdet_sign_and_singular_inverse():
     assert logabs.dtype == np.float64
     with pytest.raises(ValueError, match="Singular matrix"):
         sg.linalg.inv(np.zeros((2, 2), np.complex128))
+
+
+def test_complex_cholesky():
+    """Hermitian positive-definite A = L L^H through zpotrf; the rules with conjugate transposes,
+    gradchecked through A = Z Z^H + I (a Hermitian input, as the factorization reads one triangle)."""
+    z = crandom((2, 3, 3), seed=62)
+    a = z @ np.conj(np.swapaxes(z, -1, -2)) + np.eye(3)
+    np.testing.assert_allclose(np.asarray(sg.linalg.cholesky(a)), np.linalg.cholesky(a), rtol=1e-12, atol=1e-13)
+    assert sg.linalg.cholesky(a.astype(np.complex64)).dtype == np.complex64
+
+    def factor(t):
+        return sg.linalg.cholesky(sg.matmul(t, sg.conj(sg.swapaxes(t, -1, -2))) + np.eye(3))
+
+    assert sg.gradcheck(factor, (z,))
+    assert sg.gradgradcheck(factor, (z,))
+    with pytest.raises(ValueError, match="not positive definite"):
+        sg.linalg.cholesky(-a)

@@ -65,6 +65,9 @@ void sg_zgemm(int32_t m, int32_t n, int32_t k, const void *a, int32_t lda, const
 int sg_blas_has_complex_lu(void);
 int32_t sg_zgetrf(int32_t m, int32_t n, void *a, int32_t lda, int32_t *ipiv);
 int32_t sg_zgetri(int32_t n, void *a, int32_t lda, const int32_t *ipiv);
+// Complex128 Cholesky factorization (LAPACKE_zpotrf, row-major), when the loaded LAPACK exports it.
+int sg_blas_has_complex_cholesky(void);
+int32_t sg_zpotrf(char uplo, int32_t n, void *a, int32_t lda);
 
 #ifdef __cplusplus
 }

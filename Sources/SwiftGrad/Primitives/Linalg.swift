@@ -159,6 +159,33 @@ extension Determinant: ComplexPrimitive {
   }
 }
 
+/// Complex Hermitian positive-definite matrices: zpotrf in complex128 (only the lower triangle is read).
+extension Cholesky: ComplexPrimitive {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    let x = inputs[0]
+    guard x.ndim >= 2, x.shape[x.ndim - 1] == x.shape[x.ndim - 2] else {
+      throw SGError.value(
+        "cholesky: expected a square matrix (or a batch of them) in the last two axes, got shape \(describe(x.shape))")
+    }
+    let n = x.shape[x.ndim - 1]
+    try requireBLAS("cholesky", dimensions: [n])
+    guard sg_blas_has_complex_cholesky() != 0 else {
+      throw SGError.type("cholesky: the loaded LAPACK has no complex Cholesky (zpotrf) for \(x.dtype) input")
+    }
+    let work = try x.converted(to: .complex128).cloned()
+    let p = work.pointer(Complex<Double>.self)
+    for b in 0..<(n == 0 ? 0 : work.count / (n * n)) {
+      let m = p + b * n * n
+      guard sg_zpotrf(Int8(UInt8(ascii: "L")), Int32(n), m, Int32(n)) == 0 else {
+        throw SGError.value(
+          "cholesky: Matrix is not positive definite (matrix \(b) of a batch of shape \(describe(x.shape)))")
+      }
+      for i in 0..<n { for j in (i + 1)..<Swift.max(n, i + 1) { m[i * n + j] = Complex(0, 0) } }
+    }
+    return try work.converted(to: x.dtype)
+  }
+}
+
 /// Lower-triangular L with A = L L^T.
 public struct Cholesky: Primitive {
   public static let name = "cholesky"
@@ -181,22 +208,25 @@ public struct Cholesky: Primitive {
   /// Φ: the lower triangle with the diagonal halved (a fixed mask, so linear and self-adjoint).
   static func phi(_ x: Tensor) throws -> Tensor {
     let n = x.shape.last ?? 0
-    let mask = try zeros([n, n], dtype: x.dtype)
+    let mask = try zeros([n, n], dtype: x.dtype.realPart)  // a real mask for complex x too
     for i in 0..<n { for j in 0...i { try setElement(mask, i * n + j, i == j ? 0.5 : 1) } }
     return try mul(x, mask)
   }
-  /// Ā = sym(L^-T Φ(L^T L̄) L^-1), the transpose of the JVP below (Murray, 2016).
+  /// Ā = sym(L^-T Φ(L^T L̄) L^-1), the transpose of the JVP below (Murray, 2016). Complex
+  /// (Hermitian A = L L^H): the transposes are conjugate transposes and sym the Hermitian part.
   public func vjp(_ inputs: [Tensor], output l: Tensor, cotangent g: Tensor) throws -> [Tensor?] {
     let lInv = try inv(l)
-    let inner = try matmul(matmul(matrixTranspose(lInv), Cholesky.phi(matmul(matrixTranspose(l), g))), lInv)
-    return [try mul(add(inner, matrixTranspose(inner)), 0.5)]
+    let inner = try matmul(matmul(adjoint(lInv), Cholesky.phi(matmul(adjoint(l), g))), lInv)
+    return [try mul(add(inner, adjoint(inner)), 0.5)]
   }
-  /// dL = L Φ(L^-1 dA L^-T).
+  /// dL = L Φ(L^-1 dA L^-T) (L^-H for complex A).
   public func jvp(_ inputs: [Tensor], output l: Tensor, tangents: [Tensor?]) throws -> Tensor? {
     guard let t = tangents[0] else { return nil }
     let lInv = try inv(l)
-    return try matmul(l, Cholesky.phi(matmul(matmul(lInv, t), matrixTranspose(lInv))))
+    return try matmul(l, Cholesky.phi(matmul(matmul(lInv, t), adjoint(lInv))))
   }
+  /// The conjugate transpose of the last two axes (the transpose for real matrices).
+  private func adjoint(_ x: Tensor) throws -> Tensor { try matrixTranspose(conjugated(x)) }
   /// Matrices are the last two axes: the batch axis joins the leading (batch) axes.
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
     try Batching.shifted(inputs[0], axes[0]) { try apply(self, [$0]) }
