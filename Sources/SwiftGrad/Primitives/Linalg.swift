@@ -23,10 +23,7 @@ private func eachMatrix(_ x: Tensor, _ op: String,
 /// its LU factorization (LAPACK's zgetrf) already done: (factors, pivots, n, batch index).
 func eachComplexLU(_ x: Tensor, _ op: String,
   _ body: (UnsafeMutablePointer<Complex<Double>>, [Int32], Int, Int) throws -> Void) throws -> Tensor {
-  guard x.ndim >= 2, x.shape[x.ndim - 1] == x.shape[x.ndim - 2] else {
-    throw SGError.value(
-      "\(op): expected a square matrix (or a batch of them) in the last two axes, got shape \(describe(x.shape))")
-  }
+  try requireMatrices(x, op, square: true)
   let n = x.shape[x.ndim - 1]
   try requireBLAS(op, dimensions: [n])
   guard sg_blas_has_complex_lu() != 0 else {
@@ -163,10 +160,7 @@ extension Determinant: ComplexPrimitive {
 extension Cholesky: ComplexPrimitive {
   func complexForward(_ inputs: [Tensor]) throws -> Tensor {
     let x = inputs[0]
-    guard x.ndim >= 2, x.shape[x.ndim - 1] == x.shape[x.ndim - 2] else {
-      throw SGError.value(
-        "cholesky: expected a square matrix (or a batch of them) in the last two axes, got shape \(describe(x.shape))")
-    }
+    try requireMatrices(x, "cholesky", square: true)
     let n = x.shape[x.ndim - 1]
     try requireBLAS("cholesky", dimensions: [n])
     guard sg_blas_has_complex_cholesky() != 0 else {
