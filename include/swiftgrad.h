@@ -131,7 +131,8 @@ enum {
   SG_KIND_STRING = 12,
   SG_KIND_INT_OR_INTS = 13,
   SG_KIND_FLOAT_OR_STRING = 14,
-  SG_KIND_INTS_OR_STRING = 15
+  SG_KIND_INTS_OR_STRING = 15,
+  SG_KIND_OPTIONAL_STRING = 16
 };
 int sg_op_count(void);
 int sg_op_find(const char *name); /* -1 when unknown */

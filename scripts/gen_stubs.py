@@ -19,6 +19,7 @@ ANNOTATIONS = {
     "*tensors": "TensorLike", "int": "int", "int?": "Optional[int]", "float": "float",
     "float?": "Optional[float]", "bool": "bool", "ints": "Shape", "ints?": "Axis", "*ints": "Axis",
     "str": "str", "int|ints": "Shape", "float|str?": "Union[float, str, None]", "ints|str": "Union[Shape, str]",
+    "str?": "Optional[str]",
 }
 RESULTS = {0: "Tensor", 1: "Tuple[Tensor, ...]", 2: "List[Tensor]"}
 

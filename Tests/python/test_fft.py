@@ -57,6 +57,16 @@ def test_frequencies_and_shifts(n):
     assert np.array_equal(np.asarray(sg.fft.ifftshift(sg.fft.fftshift(x))), x)
 
 
+def test_norm_none_is_numpys_default():
+    x = crandom(10, seed=9)
+    for name in ("fft", "ifft", "hfft", "irfft"):
+        np.testing.assert_allclose(np.asarray(getattr(sg.fft, name)(x, norm=None)), getattr(np.fft, name)(x, norm=None),
+                                   rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(np.asarray(sg.fft.rfftn(x.real, norm=None)), np.fft.rfftn(x.real), rtol=1e-12)
+    with pytest.raises(TypeError, match="norm must be a string"):
+        sg.fft.fft(x, norm=3)
+
+
 def test_dtypes():
     assert sg.fft.fft(np.ones(4, np.float32)).dtype == np.complex64
     assert sg.fft.fft(np.ones(4, np.complex64)).dtype == np.complex64

@@ -174,6 +174,7 @@ static int convert(OpFunction *f, const parameter_spec *p, PyObject *obj, sg_val
       return obj == Py_None ? 0 : ints_value(obj, v, s, p->name);
     }
     case SG_KIND_STRING: return string_value(obj, v, f->name, p->name);
+    case SG_KIND_OPTIONAL_STRING: return obj == Py_None ? 0 : string_value(obj, v, f->name, p->name);
     case SG_KIND_INT_OR_INTS:
       return PyIndex_Check(obj) && !PyBool_Check(obj) ? int_value(obj, v, f->name, p->name)
                                                       : ints_value(obj, v, s, p->name);

@@ -1,7 +1,6 @@
 """Discrete Fourier transforms (NumPy's `fft` names and the array API's `fft` extension), computed
 by the Swift core's `FFT` primitive (Note [Discrete Fourier transform]): derivatives of every order
-and every transform. `norm` is "backward" (the default), "ortho" or "forward" (NumPy's `norm=None`
-is not accepted: the table's string parameters take strings only)."""
+and every transform. `norm` is "backward" (the default, also for None), "ortho" or "forward"."""
 from . import _C as _ext
 from ._dtypes import code_of as _code_of, float_dtype as _float_dtype
 

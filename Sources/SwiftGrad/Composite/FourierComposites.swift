@@ -154,48 +154,53 @@ public func fftshift(_ x: Tensor, axes: [Int]? = nil, inverse: Bool = false) thr
   return try roll(x, shifts: chosen.map { inverse ? -(x.shape[$0] / 2) : x.shape[$0] / 2 }, axes: chosen)
 }
 
+/// The `norm` argument (the fourth of every transform): None is NumPy's spelling of "backward".
+private func fourierNorm(_ arguments: OperationArguments) throws -> String {
+  try arguments.optionalString(3) ?? "backward"
+}
+
 // MARK: Operation table (Note [One op table])
 extension Operation {
   static let fourier: [Operation] = [
-    Operation("fft", "a, n: int? = None, axis: int = -1, norm: str = 'backward'",
+    Operation("fft", "a, n: int? = None, axis: int = -1, norm: str? = None",
       "The discrete Fourier transform along axis (n: cut or zero-padded length).", namespace: .fft) {
-      [try fft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: $0.string(3))]
+      [try fft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0))]
     },
-    Operation("ifft", "a, n: int? = None, axis: int = -1, norm: str = 'backward'",
+    Operation("ifft", "a, n: int? = None, axis: int = -1, norm: str? = None",
       "The inverse discrete Fourier transform along axis.", namespace: .fft) {
-      [try fft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: $0.string(3), inverse: true)]
+      [try fft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0), inverse: true)]
     },
-    Operation("rfft", "a, n: int? = None, axis: int = -1, norm: str = 'backward'",
+    Operation("rfft", "a, n: int? = None, axis: int = -1, norm: str? = None",
       "The transform of a real signal: its n // 2 + 1 non-negative frequencies.", namespace: .fft) {
-      [try rfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: $0.string(3))]
+      [try rfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0))]
     },
-    Operation("irfft", "a, n: int? = None, axis: int = -1, norm: str = 'backward'",
+    Operation("irfft", "a, n: int? = None, axis: int = -1, norm: str? = None",
       "The real signal of n points (default 2 (m - 1)) whose rfft is a.", namespace: .fft) {
-      [try irfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: $0.string(3))]
+      [try irfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0))]
     },
-    Operation("hfft", "a, n: int? = None, axis: int = -1, norm: str = 'backward'",
+    Operation("hfft", "a, n: int? = None, axis: int = -1, norm: str? = None",
       "The real spectrum of a Hermitian-symmetric signal given by its first half.", namespace: .fft) {
-      [try hfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: $0.string(3))]
+      [try hfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0))]
     },
-    Operation("ihfft", "a, n: int? = None, axis: int = -1, norm: str = 'backward'",
+    Operation("ihfft", "a, n: int? = None, axis: int = -1, norm: str? = None",
       "The inverse of hfft: the half spectrum of a real signal.", namespace: .fft) {
-      [try ihfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: $0.string(3))]
+      [try ihfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0))]
     },
-    Operation("fftn", "a, s: ints? = None, axes: ints? = None, norm: str = 'backward'",
+    Operation("fftn", "a, s: ints? = None, axes: ints? = None, norm: str? = None",
       "The n-dimensional transform over axes (s: their lengths).", namespace: .fft) {
-      [try fftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: $0.string(3))]
+      [try fftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: fourierNorm($0))]
     },
-    Operation("ifftn", "a, s: ints? = None, axes: ints? = None, norm: str = 'backward'",
+    Operation("ifftn", "a, s: ints? = None, axes: ints? = None, norm: str? = None",
       "The n-dimensional inverse transform over axes.", namespace: .fft) {
-      [try fftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: $0.string(3), inverse: true)]
+      [try fftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: fourierNorm($0), inverse: true)]
     },
-    Operation("rfftn", "a, s: ints? = None, axes: ints? = None, norm: str = 'backward'",
+    Operation("rfftn", "a, s: ints? = None, axes: ints? = None, norm: str? = None",
       "rfft over the last of axes, fft over the others.", namespace: .fft) {
-      [try rfftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: $0.string(3))]
+      [try rfftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: fourierNorm($0))]
     },
-    Operation("irfftn", "a, s: ints? = None, axes: ints? = None, norm: str = 'backward'",
+    Operation("irfftn", "a, s: ints? = None, axes: ints? = None, norm: str? = None",
       "The inverse of rfftn (the last axis' length defaults to 2 (m - 1)).", namespace: .fft) {
-      [try irfftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: $0.string(3))]
+      [try irfftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: fourierNorm($0))]
     },
     Operation("fftfreq", "n: int, d: float, dtype: int", "Sample frequencies of an n-point transform.",
       namespace: .hidden, differentiable: false) {

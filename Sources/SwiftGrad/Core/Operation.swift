@@ -152,6 +152,7 @@ public struct Parameter: Sendable, Equatable {
     case intOrInts = 13        // `int|ints`: kept apart (split's sections vs indices)
     case floatOrString = 14    // `float|str?`: a number, a string or None (norm's ord)
     case intsOrString = 15     // `ints|str`: an int, a sequence of ints or a string (conv padding)
+    case optionalString = 16   // `str?`: a string or None (fft's norm, as NumPy spells its default)
 
     public var spelling: String {
       switch self {
@@ -171,6 +172,7 @@ public struct Parameter: Sendable, Equatable {
       case .intOrInts: return "int|ints"
       case .floatOrString: return "float|str?"
       case .intsOrString: return "ints|str"
+      case .optionalString: return "str?"
       }
     }
 
