@@ -75,21 +75,20 @@ public func irfft(_ x: Tensor, n: Int? = nil, axis: Int = -1, norm: String = "ba
 }
 
 /// "backward" and "forward" exchanged (hfft and ihfft are irfft and rfft in the other direction).
-private func swappedNorm(_ norm: String) -> String {
-  norm == "backward" ? "forward" : (norm == "forward" ? "backward" : norm)
+private func swappedNorm(_ norm: String, op: String) throws -> String {
+  _ = try fourierScale(1, norm: norm, inverse: false, op: op)  // names `op` in the error, not irfft/rfft
+  return norm == "backward" ? "forward" : (norm == "forward" ? "backward" : norm)
 }
 
 /// The real spectrum of a signal with Hermitian symmetry given by its first half `x`.
 public func hfft(_ x: Tensor, n: Int? = nil, axis: Int = -1, norm: String = "backward") throws -> Tensor {
-  _ = try fourierScale(1, norm: norm, inverse: false, op: "hfft")
-  return try irfft(conj(x), n: n, axis: axis, norm: swappedNorm(norm))
+  try irfft(conj(x), n: n, axis: axis, norm: swappedNorm(norm, op: "hfft"))
 }
 
 /// The inverse of hfft: the half spectrum (n / 2 + 1 values) of a real signal.
 public func ihfft(_ x: Tensor, n: Int? = nil, axis: Int = -1, norm: String = "backward") throws -> Tensor {
   guard !x.dtype.isComplex else { throw SGError.type("ihfft: expected a real input, got \(x.dtype)") }
-  _ = try fourierScale(1, norm: norm, inverse: false, op: "ihfft")
-  return try conj(rfft(x, n: n, axis: axis, norm: swappedNorm(norm)))
+  return try conj(rfft(x, n: n, axis: axis, norm: swappedNorm(norm, op: "ihfft")))
 }
 
 /// The axes and lengths of an n-dimensional transform, NumPy's rules: no `s` and no `axes`: every
@@ -159,46 +158,50 @@ private func fourierNorm(_ arguments: OperationArguments) throws -> String {
   try arguments.optionalString(3) ?? "backward"
 }
 
+/// The signatures of the one-axis and the n-dimensional transforms.
+private let oneAxis = "a, n: int? = None, axis: int = -1, norm: str? = None"
+private let severalAxes = "a, s: ints? = None, axes: ints? = None, norm: str? = None"
+
 // MARK: Operation table (Note [One op table])
 extension Operation {
   static let fourier: [Operation] = [
-    Operation("fft", "a, n: int? = None, axis: int = -1, norm: str? = None",
+    Operation("fft", oneAxis,
       "The discrete Fourier transform along axis (n: cut or zero-padded length).", namespace: .fft) {
       [try fft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0))]
     },
-    Operation("ifft", "a, n: int? = None, axis: int = -1, norm: str? = None",
+    Operation("ifft", oneAxis,
       "The inverse discrete Fourier transform along axis.", namespace: .fft) {
       [try fft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0), inverse: true)]
     },
-    Operation("rfft", "a, n: int? = None, axis: int = -1, norm: str? = None",
+    Operation("rfft", oneAxis,
       "The transform of a real signal: its n // 2 + 1 non-negative frequencies.", namespace: .fft) {
       [try rfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0))]
     },
-    Operation("irfft", "a, n: int? = None, axis: int = -1, norm: str? = None",
+    Operation("irfft", oneAxis,
       "The real signal of n points (default 2 (m - 1)) whose rfft is a.", namespace: .fft) {
       [try irfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0))]
     },
-    Operation("hfft", "a, n: int? = None, axis: int = -1, norm: str? = None",
+    Operation("hfft", oneAxis,
       "The real spectrum of a Hermitian-symmetric signal given by its first half.", namespace: .fft) {
       [try hfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0))]
     },
-    Operation("ihfft", "a, n: int? = None, axis: int = -1, norm: str? = None",
+    Operation("ihfft", oneAxis,
       "The inverse of hfft: the half spectrum of a real signal.", namespace: .fft) {
       [try ihfft($0.tensor(0), n: $0.optionalInt(1), axis: $0.int(2), norm: fourierNorm($0))]
     },
-    Operation("fftn", "a, s: ints? = None, axes: ints? = None, norm: str? = None",
+    Operation("fftn", severalAxes,
       "The n-dimensional transform over axes (s: their lengths).", namespace: .fft) {
       [try fftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: fourierNorm($0))]
     },
-    Operation("ifftn", "a, s: ints? = None, axes: ints? = None, norm: str? = None",
+    Operation("ifftn", severalAxes,
       "The n-dimensional inverse transform over axes.", namespace: .fft) {
       [try fftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: fourierNorm($0), inverse: true)]
     },
-    Operation("rfftn", "a, s: ints? = None, axes: ints? = None, norm: str? = None",
+    Operation("rfftn", severalAxes,
       "rfft over the last of axes, fft over the others.", namespace: .fft) {
       [try rfftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: fourierNorm($0))]
     },
-    Operation("irfftn", "a, s: ints? = None, axes: ints? = None, norm: str? = None",
+    Operation("irfftn", severalAxes,
       "The inverse of rfftn (the last axis' length defaults to 2 (m - 1)).", namespace: .fft) {
       [try irfftn($0.tensor(0), s: $0.optionalInts(1), axes: $0.optionalInts(2), norm: fourierNorm($0))]
     },

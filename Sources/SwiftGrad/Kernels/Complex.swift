@@ -186,8 +186,7 @@ extension Sum: ComplexPrimitive {
   func complexForward(_ inputs: [Tensor]) throws -> Tensor {
     if let fast = try complexSumOfTrailingAxes(inputs[0], axes: axes, keepDims: keepDims) { return fast }
     // The parts' trailing axis is never among `axes` (normalized, within the complex rank).
-    let parts = try Sum(axes: axes, keepDims: keepDims).forward([inputs[0].complexPartsView()])
-    return try complexFromParts(parts, dtype: inputs[0].dtype)
+    return try complexFromParts(forward([inputs[0].complexPartsView()]), dtype: inputs[0].dtype)
   }
 }
 
@@ -290,6 +289,16 @@ extension MatMul: ComplexPrimitive {
       else { sg_zgemm(m32, n32, k32, pa, k32, pb, n32, po, n32) }
     }
     return withExtendedLifetime((a, b)) { out }
+  }
+}
+
+/// Primitives that treat each part of a complex operand as a real number of its own (linear with
+/// real coefficients, or partwise like round): the forward runs on a real view of input 0's parts
+/// (a trailing axis of 2), the other inputs as they are, and the result is viewed back as complex.
+protocol ComplexPartwise: ComplexPrimitive, Primitive {}
+extension ComplexPartwise {
+  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
+    try complexFromParts(forward([inputs[0].complexPartsView()] + inputs.dropFirst()), dtype: inputs[0].dtype)
   }
 }
 

@@ -49,16 +49,20 @@ extension Expm1: C99ComplexUnary { static var complexFunction: (Double, Double) 
 extension Log1p: C99ComplexUnary { static var complexFunction: (Double, Double) -> sg_complex_parts { sg_clog1p } }
 
 /// log2 and log10 of complex z: log(z) / log(b), as NumPy.
+extension Complex {
+  static func log(_ z: Complex, dividedBy lnBase: Double) -> Complex {
+    let p = sg_clog(z.re.doubleValue, z.im.doubleValue)
+    return Complex(R(fromDouble: p.re / lnBase), R(fromDouble: p.im / lnBase))
+  }
+}
 extension Log2: ComplexUnary {
   static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> {
-    let p = sg_clog(z.re.doubleValue, z.im.doubleValue)
-    return Complex(R(fromDouble: p.re / 0.6931471805599453), R(fromDouble: p.im / 0.6931471805599453))
+    Complex.log(z, dividedBy: 0.6931471805599453)
   }
 }
 extension Log10: ComplexUnary {
   static func applyComplex<R: FloatElement>(_ z: Complex<R>) -> Complex<R> {
-    let p = sg_clog(z.re.doubleValue, z.im.doubleValue)
-    return Complex(R(fromDouble: p.re / 2.302585092994046), R(fromDouble: p.im / 2.302585092994046))
+    Complex.log(z, dividedBy: 2.302585092994046)
   }
 }
 

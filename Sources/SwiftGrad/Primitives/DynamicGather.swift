@@ -233,8 +233,4 @@ extension Operation {
 /// Complex data: `take` moves elements of any dtype, and its transpose scatters over a real view
 /// of the parts (Note [Complex dtypes]).
 extension DynamicTake: ComplexElementMove {}
-extension DynamicScatterAdd: ComplexPrimitive {
-  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
-    try complexFromParts(forward([inputs[0].complexPartsView(), inputs[1]]), dtype: inputs[0].dtype)
-  }
-}
+extension DynamicScatterAdd: ComplexPartwise {}

@@ -64,7 +64,6 @@ public struct FFT: LinearPrimitive, ComplexPrimitive {
 /// transformed convolution kernel, for transforms of one length and direction.
 final class FourierPlan {
   let n: Int
-  let sign: Double
   /// Power-of-two length of the transform actually run (n itself, or Bluestein's m).
   let m: Int
   /// e^(sign 2 pi i k / m), k < m / 2.
@@ -73,15 +72,17 @@ final class FourierPlan {
   /// circular extension (length m).
   let chirp: [Complex<Double>]
   let kernel: [Complex<Double>]
+  /// Bluestein's length-m work buffer, reused by every lane of a call (plans are per call).
+  private var scratch: [Complex<Double>]
 
   init(_ n: Int, inverse: Bool) {
     self.n = n
-    sign = inverse ? 1 : -1
+    let sg: Double = inverse ? 1 : -1
     let power = n > 0 && n & (n - 1) == 0
     var size = 1
     if !power { while size < 2 * n - 1 { size <<= 1 } }
     m = power ? n : size
-    let (mm, sg) = (m, sign)
+    let mm = m
     let w = (0..<(mm / 2)).map { k in
       let a = sg * 2 * Double.pi * Double(k) / Double(mm)
       return Complex(Glibc.cos(a), Glibc.sin(a))
@@ -90,6 +91,7 @@ final class FourierPlan {
     guard !power else {
       chirp = []
       kernel = []
+      scratch = []
       return
     }
     // k^2 mod 2n keeps the angle's argument small and exact (the chirp has period 2n in k^2).
@@ -105,6 +107,7 @@ final class FourierPlan {
     b.withUnsafeMutableBufferPointer { FourierPlan.radix2($0.baseAddress!, mm, w, conjugate: false) }
     chirp = c
     kernel = b
+    scratch = [Complex<Double>](repeating: Complex(0, 0), count: mm)
   }
 
   /// Transforms `n` values in place (unscaled).
@@ -114,16 +117,18 @@ final class FourierPlan {
       FourierPlan.radix2(x, n, twiddles, conjugate: false)
       return
     }
-    let a = UnsafeMutablePointer<Complex<Double>>.allocate(capacity: m)
-    defer { a.deallocate() }
-    for k in 0..<m { a[k] = k < n ? x[k] * chirp[k] : Complex(0, 0) }
-    FourierPlan.radix2(a, m, twiddles, conjugate: false)
-    for k in 0..<m { a[k] = a[k] * kernel[k] }
-    FourierPlan.radix2(a, m, twiddles, conjugate: true)  // the inverse transform, unscaled
-    let inv = 1 / Double(m)
-    for k in 0..<n {
-      let y = a[k] * chirp[k]
-      x[k] = Complex(y.re * inv, y.im * inv)
+    let (n, m, chirp, kernel, twiddles) = (self.n, self.m, self.chirp, self.kernel, self.twiddles)
+    scratch.withUnsafeMutableBufferPointer { buffer in
+      let a = buffer.baseAddress!
+      for k in 0..<m { a[k] = k < n ? x[k] * chirp[k] : Complex(0, 0) }
+      FourierPlan.radix2(a, m, twiddles, conjugate: false)
+      for k in 0..<m { a[k] = a[k] * kernel[k] }
+      FourierPlan.radix2(a, m, twiddles, conjugate: true)  // the inverse transform, unscaled
+      let inv = 1 / Double(m)
+      for k in 0..<n {
+        let y = a[k] * chirp[k]
+        x[k] = Complex(y.re * inv, y.im * inv)
+      }
     }
   }
 

@@ -124,11 +124,7 @@ public func takeAlongAxis(_ x: Tensor, _ indices: Tensor, axis: Int) throws -> T
 }
 
 /// Complex cotangents scatter over a real view of their parts (linear: each part by itself).
-extension ScatterAdd: ComplexPrimitive {
-  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
-    try complexFromParts(forward([inputs[0].complexPartsView()]), dtype: inputs[0].dtype)
-  }
-}
+extension ScatterAdd: ComplexPartwise {}
 
 func integerScalar(_ v: Int) throws -> Tensor { try Tensor.int64Scalar(v) }
 

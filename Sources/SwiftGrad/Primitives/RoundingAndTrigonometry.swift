@@ -80,11 +80,7 @@ public struct Round: Primitive {
 }
 
 /// Complex: each part rounded (NumPy's and the array API's rule).
-extension Round: ComplexPrimitive {
-  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
-    try complexFromParts(forward([inputs[0].complexPartsView()]), dtype: inputs[0].dtype)
-  }
-}
+extension Round: ComplexPartwise {}
 
 public struct Erf: ElementwiseUnary {
   public static let name = "erf"

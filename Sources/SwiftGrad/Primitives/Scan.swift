@@ -47,11 +47,7 @@ public struct Cumsum: LinearPrimitive {
 }
 
 /// Complex: over a real view of the parts (the sum is linear, each part accumulates by itself).
-extension Cumsum: ComplexPrimitive {
-  func complexForward(_ inputs: [Tensor]) throws -> Tensor {
-    try complexFromParts(forward([inputs[0].complexPartsView()]), dtype: inputs[0].dtype)
-  }
-}
+extension Cumsum: ComplexPartwise {}
 
 /// Running product along `axis`.
 ///
