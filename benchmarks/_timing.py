@@ -10,8 +10,12 @@ import time
 _clock = time.process_time if os.environ.get("SG_BENCH_CPU_TIME") == "1" else time.perf_counter
 
 
-def measure(contenders, rounds=15, warmup=2):
-    """contenders: {name: zero-arg callable}. Returns {name: (median_s, min_s)}."""
+def measure(contenders, rounds=15, warmup=2, number=1):
+    """contenders: {name: zero-arg callable}. Returns {name: (median_s, min_s)} per call.
+
+    number > 1: each sample is `number` calls in a row (divided by `number`), so the first call
+    after another contender's work pays for the caches and branch predictors that work evicted
+    once per sample instead of once per call (the steady state a loop of the same calls sees)."""
     for _ in range(warmup):
         for fn in contenders.values():
             fn()
@@ -19,8 +23,9 @@ def measure(contenders, rounds=15, warmup=2):
     for _ in range(rounds):
         for name, fn in contenders.items():
             t0 = _clock()
-            fn()
-            samples[name].append(_clock() - t0)
+            for _ in range(number):
+                fn()
+            samples[name].append((_clock() - t0) / number)
     return {name: (statistics.median(s), min(s)) for name, s in samples.items()}
 
 

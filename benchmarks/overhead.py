@@ -104,10 +104,21 @@ def w1(found, rounds):
         value, grad = fn()
         np.testing.assert_allclose(value, reference[0], rtol=1e-10, err_msg=name)
         np.testing.assert_allclose(grad, reference[1], rtol=1e-8, err_msg=name)
-    results = measure(contenders, rounds=rounds)
-    per_op = {k: (m / (4 * CHAIN_STEPS), n / (4 * CHAIN_STEPS)) for k, (m, n) in results.items()}
-    return table("W1: per recorded op, forward + backward (200-op chain, 16 elements)", per_op, "µs/op", 1e6,
-                 baseline="numpy (hand-written backward)"), per_op
+    per_chain = 4 * CHAIN_STEPS
+    title = "W1: per recorded op, forward + backward (200-op chain, 16 elements)"
+    # Note [Two W1 figures]: a chain right after the other contenders' chains (one call per
+    # sample) runs with the caches, branch predictors and allocator free lists the previous
+    # library left; JAX's eager dispatch evicts them most. Ten chains in a row per sample show
+    # the steady state of a loop. Both are reported; the per-op target is judged on the second.
+    single = measure(contenders, rounds=rounds)
+    steady = measure(contenders, rounds=rounds, number=10)
+    results = {}
+    for k in contenders:
+        results[k] = tuple(v / per_chain for v in steady[k])
+        results[k + ", one chain after the others"] = tuple(v / per_chain for v in single[k])
+    order = sorted(results, key=lambda k: k.endswith("after the others"))
+    per_op = {k: results[k] for k in order}
+    return table(title, per_op, "µs/op", 1e6, baseline="numpy (hand-written backward)"), per_op
 
 
 # --- W2: MLP training step --------------------------------------------------------------

@@ -125,23 +125,53 @@ nonisolated(unsafe) private var callCounts = [Int64](repeating: 0, count: Operat
   callCounts.indices.contains(Int(op)) ? callCounts[Int(op)] : 0
 }
 
+/// The unary and binary bodies of the table with their names, read once: a call then copies one
+/// closure, not a whole `Operation` (its strings and arrays cost a retain and a release each).
+private struct DirectBody {
+  let name: String
+  let unary: ((Tensor) throws -> Tensor)?
+  let binary: ((Tensor, Tensor) throws -> Tensor)?
+}
+private let directBodies: [DirectBody] = Operation.all.map { o in
+  switch o.body {
+  case .unary(let f): return DirectBody(name: o.name, unary: f, binary: nil)
+  case .binary(let f): return DirectBody(name: o.name, unary: nil, binary: f)
+  default: return DirectBody(name: o.name, unary: nil, binary: nil)
+  }
+}
+
 @_cdecl("sg_op_unary") public func sg_op_unary(_ op: Int32, _ o: OutHandle?, _ a: Handle?) -> Int32 {
   noteCall(op)
-  return produce(o, a) { t in
-    guard let o = operation(op), case .unary(let f) = o.body else {
+  return guarded {
+    guard let o else { throw SGError.value("null output pointer") }
+    guard let a else { throw SGError.value("null tensor handle for argument 0") }
+    guard directBodies.indices.contains(Int(op)), let f = directBodies[Int(op)].unary else {
       throw SGError.value("operation \(op) is not unary")
     }
-    return try f(Autocast.operand(o.name, t[0]))
+    let x = tensor(a)
+    let result = Autocast.dtype == nil ? try f(x) : try f(Autocast.operand(directBodies[Int(op)].name, x))
+    o.pointee = retained(result)
   }
 }
 
 @_cdecl("sg_op_binary") public func sg_op_binary(_ op: Int32, _ o: OutHandle?, _ a: Handle?, _ b: Handle?) -> Int32 {
   noteCall(op)
-  return produce(o, a, b) { t in
-    guard let o = operation(op), case .binary(let f) = o.body else {
+  return guarded {
+    guard let o else { throw SGError.value("null output pointer") }
+    guard let a else { throw SGError.value("null tensor handle for argument 0") }
+    guard let b else { throw SGError.value("null tensor handle for argument 1") }
+    guard directBodies.indices.contains(Int(op)), let f = directBodies[Int(op)].binary else {
       throw SGError.value("operation \(op) is not binary")
     }
-    return try f(Autocast.operand(o.name, t[0]), Autocast.operand(o.name, t[1]))
+    let x = tensor(a), y = tensor(b)
+    let result: Tensor
+    if Autocast.dtype == nil {
+      result = try f(x, y)
+    } else {
+      let name = directBodies[Int(op)].name
+      result = try f(Autocast.operand(name, x), Autocast.operand(name, y))
+    }
+    o.pointee = retained(result)
   }
 }
 

@@ -37,7 +37,10 @@ public enum Backward {
         throw SGError.runtime("input \(i) of grad does not require grad and does not have a grad_fn")
       }
     }
-    var pending: [ObjectIdentifier: Tensor] = [:]
+    let graph = reachedGraph(roots)
+    // Cotangents, results and the `needed` marks are indexed by the tensors' numbers in
+    // `graph.numbers` (Note [Identity table]).
+    var pending = [Tensor?](repeating: nil, count: graph.numbers.count)
     for (root, given) in zip(roots, rootGradients) {
       guard root.requiresGrad else {
         throw SGError.runtime("element 0 of tensors does not require grad and does not have a grad_fn")
@@ -49,13 +52,17 @@ public enum Backward {
         }
         return try cast(g, to: root.dtype)
       } ?? implicitSeed(root)
-      try accumulate(&pending, root, seed)
+      if let n = graph.numbers.number(of: root) { try accumulate(&pending[n], seed) }
     }
 
-    let order = topologicalOrder(roots)
-    let targetIDs = targets.map { Set($0.map(ObjectIdentifier.init)) }
-    let needed = targetIDs.map { neededTensors(order, targets: $0) }
-    var results: [ObjectIdentifier: Tensor] = [:]
+    var isTarget: [Bool]? = nil
+    if let targets {
+      var marks = [Bool](repeating: false, count: graph.numbers.count)
+      for t in targets { if let n = graph.numbers.number(of: t) { marks[n] = true } }
+      isTarget = marks
+    }
+    let needed = isTarget.map { neededTensors(graph, isTarget: $0) }
+    var results = [Tensor?](repeating: nil, count: targets == nil ? 0 : graph.numbers.count)
     // Note [Backward is all or nothing]: `.grad` is written only once the whole sweep has
     // succeeded, so an error mid-way (a MemoryError, a failing hook or rule) leaves every `.grad`
     // as it was and the training loop can go on with the next step. A `.grad` that something else
@@ -65,13 +72,13 @@ public enum Backward {
     let checkAnomalies = AnomalyMode.isEnabled
 
     try GradMode.with(enabled: createGraph) {
-      for tensor in order {
-        let id = ObjectIdentifier(tensor)
-        if let needed, !needed.contains(id) { continue }
-        guard var g = pending.removeValue(forKey: id) else { continue }
+      for (tensor, n) in zip(graph.order, graph.orderNumbers) {
+        if let needed, !needed[n] { continue }
+        guard var g = pending[n] else { continue }
+        pending[n] = nil
         for hook in tensor.hooks { if let replaced = try hook(g) { g = replaced } }
-        if let targetIDs {
-          if targetIDs.contains(id) { results[id] = g }
+        if let isTarget {
+          if isTarget[n] { results[n] = g }
         } else if tensor.isLeaf || tensor.retainsGrad {
           // Without create_graph a leaf owns a private copy: rules may hand the same cotangent
           // object to several inputs, and optimizers update `.grad` in place.
@@ -82,7 +89,9 @@ public enum Backward {
         guard let node = tensor.gradFn else { continue }
         // autograd.grad: a requested input's own history matters only if it leads to another
         // requested input; otherwise it is neither computed nor released.
-        if let needed, !node.inputs.contains(where: { needed.contains(ObjectIdentifier($0)) }) { continue }
+        if let needed, !node.inputs.contains(where: { graph.numbers.number(of: $0).map { needed[$0] } ?? false }) {
+          continue
+        }
         if node.isReleased {
           throw SGError.runtime(
             "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -93,8 +102,8 @@ public enum Backward {
         let inputGrads = try node.primitive.vjp(node.inputs, output: tensor, cotangent: g)
         if checkAnomalies { try checkFinite(inputGrads, of: node) }
         for (input, grad) in zip(node.inputs, inputGrads) {
-          guard let grad, input.requiresGrad else { continue }
-          try accumulate(&pending, input, try conform(grad, to: input, from: node))
+          guard let grad, input.requiresGrad, let m = graph.numbers.number(of: input) else { continue }
+          try accumulate(&pending[m], try conform(grad, to: input, from: node))
         }
         if !retainGraph { node.release() }
       }
@@ -105,7 +114,7 @@ public enum Backward {
 
     guard let targets else { return [] }
     return try targets.enumerated().map { i, t in
-      if let g = results[ObjectIdentifier(t)] { return g }
+      if let n = graph.numbers.number(of: t), let g = results[n] { return g }
       if allowUnused { return nil }
       throw SGError.runtime(
         "One of the differentiated Tensors (input \(i)) appears to not have been used in the "
@@ -134,11 +143,8 @@ public enum Backward {
     return try full(root.shape, 1.0, dtype: root.dtype)
   }
 
-  private static func accumulate(_ pending: inout [ObjectIdentifier: Tensor], _ t: Tensor, _ g: Tensor)
-    throws
-  {
-    let id = ObjectIdentifier(t)
-    if let existing = pending[id] { pending[id] = try addGradients(existing, g) } else { pending[id] = g }
+  private static func accumulate(_ slot: inout Tensor?, _ g: Tensor) throws {
+    if let existing = slot { slot = try addGradients(existing, g) } else { slot = g }
   }
 
   /// A rule's cotangent must match its input's shape and dtype; mixed-dtype ops produce the
@@ -158,48 +164,54 @@ public enum Backward {
     return g
   }
 
-  /// Tensors reachable from `roots` through recorded nodes, each before its inputs.
-  ///
+  /// The tensors reachable from `roots` through recorded nodes, each before its inputs, and
+  /// the number each got (Note [Identity table]).
+  struct ReachedGraph {
+    var order: [Tensor] = []
+    var orderNumbers: [Int] = []
+    var numbers = IdentityTable()
+  }
+
   /// The work stack holds unretained references: every tensor on it is kept alive by the
   /// caller (roots) or by a node's `inputs`, and the graph does not change during the walk.
   /// (Retaining them cost a fifth of the whole backward pass.)
-  static func topologicalOrder(_ roots: [Tensor]) -> [Tensor] {
-    var postOrder: [Tensor] = []
-    var visited = Set<ObjectIdentifier>()
-    var stack: [(tensor: Unmanaged<Tensor>, inputs: [Tensor], next: Int)] = []
-    func push(_ t: Tensor) {
-      stack.append((Unmanaged.passUnretained(t), t.gradFn?.inputs ?? [], 0))
+  static func reachedGraph(_ roots: [Tensor]) -> ReachedGraph {
+    var graph = ReachedGraph()
+    var stack: [(tensor: Unmanaged<Tensor>, inputs: [Tensor], next: Int, number: Int)] = []
+    func push(_ t: Tensor, _ number: Int) {
+      stack.append((Unmanaged.passUnretained(t), t.gradFn?.inputs ?? [], 0, number))
     }
-    for root in roots where visited.insert(ObjectIdentifier(root)).inserted {
-      push(root)
+    for root in roots {
+      let (fresh, number) = graph.numbers.insert(root)
+      guard fresh else { continue }
+      push(root, number)
       while !stack.isEmpty {
         let top = stack.count - 1
         let next = stack[top].next
         guard next < stack[top].inputs.count else {
-          postOrder.append(stack.removeLast().tensor.takeUnretainedValue())
+          let done = stack.removeLast()
+          graph.order.append(done.tensor.takeUnretainedValue())
+          graph.orderNumbers.append(done.number)
           continue
         }
         stack[top].next = next + 1
         let child = Unmanaged.passUnretained(stack[top].inputs[next])
-        let fresh = child._withUnsafeGuaranteedRef { $0.requiresGrad && visited.insert(ObjectIdentifier($0)).inserted }
-        if fresh { push(child.takeUnretainedValue()) }
+        let (fresh, number) = child._withUnsafeGuaranteedRef { t -> (Bool, Int) in
+          t.requiresGrad ? graph.numbers.insert(t) : (false, 0)
+        }
+        if fresh { push(child.takeUnretainedValue(), number) }
       }
     }
-    return postOrder.reversed()
+    graph.order.reverse()
+    graph.orderNumbers.reverse()
+    return graph
   }
 
   /// Tensors from which some target is reachable: only their cotangents are worth computing.
-  private static func neededTensors(_ order: [Tensor], targets: Set<ObjectIdentifier>)
-    -> Set<ObjectIdentifier>
-  {
-    var needed = Set<ObjectIdentifier>()
-    for tensor in order.reversed() {
-      let id = ObjectIdentifier(tensor)
-      if targets.contains(id)
-        || (tensor.gradFn?.inputs.contains { needed.contains(ObjectIdentifier($0)) } ?? false)
-      {
-        needed.insert(id)
-      }
+  private static func neededTensors(_ graph: ReachedGraph, isTarget: [Bool]) -> [Bool] {
+    var needed = isTarget
+    for (tensor, n) in zip(graph.order, graph.orderNumbers).reversed() where !needed[n] {
+      needed[n] = tensor.gradFn?.inputs.contains { graph.numbers.number(of: $0).map { needed[$0] } ?? false } ?? false
     }
     return needed
   }

@@ -12,8 +12,10 @@
 final class Node {
   let primitive: any Primitive
   private(set) var inputs: [Tensor]
-  /// Storage versions of the inputs when recorded; backward refuses stale saved values.
-  private var inputVersions: [Int]
+  /// Storage versions of the inputs when recorded; backward refuses stale saved values. The
+  /// first two are stored inline (unary and binary ops then record without another allocation).
+  private var firstInputVersions = (0, 0)
+  private var laterInputVersions: [Int] = []
   /// Storage version of the output when recorded (rules may read the output's values).
   var outputVersion: Int
   private(set) var isReleased = false
@@ -41,12 +43,30 @@ final class Node {
   init(_ primitive: any Primitive, _ inputs: [Tensor], output: Tensor) {
     self.primitive = primitive
     self.inputs = inputs
-    self.inputVersions = inputs.map { $0.storage.version }
     self.outputVersion = output.storage.version
+    for i in inputs.indices { setInputVersion(i, inputs[i].storage.version) }
+  }
+
+  private func inputVersion(_ i: Int) -> Int {
+    switch i {
+    case 0: return firstInputVersions.0
+    case 1: return firstInputVersions.1
+    default: return laterInputVersions[i - 2]
+    }
+  }
+
+  private func setInputVersion(_ i: Int, _ version: Int) {
+    switch i {
+    case 0: firstInputVersions.0 = version
+    case 1: firstInputVersions.1 = version
+    default:
+      if laterInputVersions.isEmpty { laterInputVersions = [Int](repeating: 0, count: inputs.count - 2) }
+      laterInputVersions[i - 2] = version
+    }
   }
 
   /// After an in-place op wrote into input `i` itself (its rule never reads that input).
-  func refreshInputVersion(_ i: Int) { inputVersions[i] = inputs[i].storage.version }
+  func refreshInputVersion(_ i: Int) { setInputVersion(i, inputs[i].storage.version) }
 
   var name: String { type(of: primitive).name }
 
@@ -68,11 +88,11 @@ final class Node {
           + "version \(output.storage.version); expected version \(outputVersion)")
     }
     for (i, t) in inputs.enumerated()
-    where t.storage.version != inputVersions[i] && primitive.readsInput(i, of: inputs) {
+    where t.storage.version != inputVersion(i) && primitive.readsInput(i, of: inputs) {
       throw SGError.runtime(
         "one of the variables needed for gradient computation has been modified by an inplace "
           + "operation: input \(i) of \(name) (shape \(describe(t.shape)), \(t.dtype)) is at "
-          + "version \(t.storage.version); expected version \(inputVersions[i])")
+          + "version \(t.storage.version); expected version \(inputVersion(i))")
     }
   }
 
