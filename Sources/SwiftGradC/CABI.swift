@@ -38,7 +38,7 @@ public func sg_tensor_wrap(
   produce(out) { _ in
     guard let data else { throw SGError.value("null data pointer") }
     let d = try dtype(dtypeCode)
-    let storage = Storage(borrowing: data, byteCount: Int(byteCount)) { release?(context) }
+    let storage = Storage.borrowing(data, byteCount: Int(byteCount)) { release?(context) }
     do {
       return try Tensor(validating: storage, shape: intArray(shape, ndim, "shape"),
         strides: intArray(strides, ndim, "strides"), offset: Int(offset), dtype: d)

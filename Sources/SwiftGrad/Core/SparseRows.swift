@@ -112,7 +112,7 @@ extension SparseRows {
   func wrapped() throws -> Tensor {
     let shape = [rowCount] + Array(values.shape.dropFirst())
     try checkShape(shape, "row-sparse tensor")
-    let storage = try Storage(byteCount: values.dtype.itemSize)
+    let storage = try Storage.owned(byteCount: values.dtype.itemSize)
     storage.data.initializeMemory(as: UInt8.self, repeating: 0, count: values.dtype.itemSize)
     storage.isReadOnly = true
     let t = Tensor(

@@ -48,7 +48,7 @@ public final class Tensor {
   /// contiguous, its strides arrays: copy-on-write arrays make that free).
   public convenience init(uninitializedLike model: Tensor, dtype: DType) throws {
     self.init(
-      storage: try Storage(byteCount: model.count &* dtype.itemSize), shape: model.shape,
+      storage: try Storage.owned(byteCount: model.count &* dtype.itemSize), shape: model.shape,
       strides: hasExactContiguousStrides(model.shape, model.strides) ? model.strides : contiguousStrides(model.shape),
       offset: 0, dtype: dtype)
   }
@@ -59,7 +59,7 @@ public final class Tensor {
   public convenience init(uninitializedShape shape: [Int], dtype: DType) throws {
     let bytes = try checkedByteCount(shape, itemSize: dtype.itemSize)
     self.init(
-      storage: try Storage(byteCount: bytes), shape: shape,
+      storage: try Storage.owned(byteCount: bytes), shape: shape,
       strides: contiguousStrides(shape), offset: 0, dtype: dtype)
   }
 
