@@ -40,7 +40,10 @@ public enum Backward {
     let graph = reachedGraph(roots)
     // Cotangents, results and the `needed` marks are indexed by the tensors' numbers in
     // `graph.numbers` (Note [Identity table]).
-    var pending = [Tensor?](repeating: nil, count: graph.numbers.count)
+    // A tensor's slot holds it with its cotangent: the walk's order does not retain tensors, so
+    // that each is freed as soon as the sweep is past it and its consumers' nodes are released
+    // (holding them all to the end kept every saved activation until the backward pass ended).
+    var pending = [Pending?](repeating: nil, count: graph.numbers.count)
     for (root, given) in zip(roots, rootGradients) {
       guard root.requiresGrad else {
         throw SGError.runtime("element 0 of tensors does not require grad and does not have a grad_fn")
@@ -52,7 +55,7 @@ public enum Backward {
         }
         return try cast(g, to: root.dtype)
       } ?? implicitSeed(root)
-      if let n = graph.numbers.number(of: root) { try accumulate(&pending[n], seed) }
+      if let n = graph.numbers.number(of: root) { try accumulate(&pending[n], root, seed) }
     }
 
     var isTarget: [Bool]? = nil
@@ -72,9 +75,10 @@ public enum Backward {
     let checkAnomalies = AnomalyMode.isEnabled
 
     try GradMode.with(enabled: createGraph) {
-      for (tensor, n) in zip(graph.order, graph.orderNumbers) {
+      for n in graph.orderNumbers {
         if let needed, !needed[n] { continue }
-        guard var g = pending[n] else { continue }
+        guard let (tensor, cotangent) = pending[n] else { continue }
+        var g = cotangent
         pending[n] = nil
         for hook in tensor.hooks { if let replaced = try hook(g) { g = replaced } }
         if let isTarget {
@@ -103,7 +107,7 @@ public enum Backward {
         if checkAnomalies { try checkFinite(inputGrads, of: node) }
         for (input, grad) in zip(node.inputs, inputGrads) {
           guard let grad, input.requiresGrad, let m = graph.numbers.number(of: input) else { continue }
-          try accumulate(&pending[m], try conform(grad, to: input, from: node))
+          try accumulate(&pending[m], input, try conform(grad, to: input, from: node))
         }
         if !retainGraph { node.release() }
       }
@@ -143,8 +147,11 @@ public enum Backward {
     return try full(root.shape, 1.0, dtype: root.dtype)
   }
 
-  private static func accumulate(_ slot: inout Tensor?, _ g: Tensor) throws {
-    if let existing = slot { slot = try addGradients(existing, g) } else { slot = g }
+  /// A tensor the sweep has reached, with the sum of the cotangents that arrived so far.
+  private typealias Pending = (tensor: Tensor, cotangent: Tensor)
+
+  private static func accumulate(_ slot: inout Pending?, _ t: Tensor, _ g: Tensor) throws {
+    if let existing = slot?.cotangent { slot = (t, try addGradients(existing, g)) } else { slot = (t, g) }
   }
 
   /// A rule's cotangent must match its input's shape and dtype; mixed-dtype ops produce the
@@ -165,9 +172,10 @@ public enum Backward {
   }
 
   /// The tensors reachable from `roots` through recorded nodes, each before its inputs, and
-  /// the number each got (Note [Identity table]).
+  /// the number each got (Note [Identity table]). `order` does not retain its tensors: it is
+  /// valid until the sweep releases the first node.
   struct ReachedGraph {
-    var order: [Tensor] = []
+    var order: [Unmanaged<Tensor>] = []
     var orderNumbers: [Int] = []
     var numbers = IdentityTable()
   }
@@ -190,7 +198,7 @@ public enum Backward {
         let next = stack[top].next
         guard next < stack[top].inputs.count else {
           let done = stack.removeLast()
-          graph.order.append(done.tensor.takeUnretainedValue())
+          graph.order.append(done.tensor)
           graph.orderNumbers.append(done.number)
           continue
         }
@@ -211,7 +219,9 @@ public enum Backward {
   private static func neededTensors(_ graph: ReachedGraph, isTarget: [Bool]) -> [Bool] {
     var needed = isTarget
     for (tensor, n) in zip(graph.order, graph.orderNumbers).reversed() where !needed[n] {
-      needed[n] = tensor.gradFn?.inputs.contains { graph.numbers.number(of: $0).map { needed[$0] } ?? false } ?? false
+      needed[n] = tensor._withUnsafeGuaranteedRef { t in
+        t.gradFn?.inputs.contains { graph.numbers.number(of: $0).map { needed[$0] } ?? false } ?? false
+      }
     }
     return needed
   }

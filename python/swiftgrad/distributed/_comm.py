@@ -4,6 +4,7 @@ mpi4py is optional: importing `swiftgrad.distributed` never imports it; the firs
 MPI does, and raises an ImportError naming the extra (`pip install swiftgrad[distributed]`) when
 it is missing."""
 import sys
+import time
 import traceback
 
 _state = {"MPI": None, "comm": None, "abort_hook": False}
@@ -35,6 +36,9 @@ def _abort_excepthook(exc_type, exc, tb):
     text = "".join(traceback.format_exception(exc_type, exc, tb))
     sys.stderr.write(f"[swiftgrad.distributed rank {r}] uncaught exception, aborting the MPI job:\n{text}")
     sys.stderr.flush()
+    # mpiexec relays each rank's output through its own process, and the abort tears the job down
+    # at once: without a moment's grace the traceback was sometimes lost on the way (1 run in ~5).
+    time.sleep(0.25)
     try:
         _state["MPI"].COMM_WORLD.Abort(1)
     finally:  # Abort does not return; this runs only if it failed
