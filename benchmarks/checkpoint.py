@@ -6,7 +6,8 @@ weight gradients of the plain network ("dW"), the input gradient alone ("dx": th
 require grad), and the input gradient through `checkpoint_sequential` with sqrt(64) = 8 segments.
 Each run is a subprocess of its own; its peak is the kernel's high-water mark of resident memory
 (VmHWM, reset through /proc/self/clear_refs once the weights exist and glibc's free blocks are
-trimmed) minus the resident memory at that point, so imports and set-up do not count. Gradients are compared across runs.
+trimmed) minus the resident memory at that point, so imports and set-up do not count. Gradients
+are compared across runs.
 
     PYTHONPATH=python python3 benchmarks/checkpoint.py [--layers 64] [--width 256] [--batch 256]
 """
