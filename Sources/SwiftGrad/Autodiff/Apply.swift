@@ -1,18 +1,22 @@
 /// Runs a primitive and records it: a reverse-mode node when grad mode is on and an input
 /// requires grad, and forward-mode tangents when an input carries any.
 public func apply<P: Primitive>(_ primitive: P, _ inputs: [Tensor]) throws -> Tensor {
-  if inputs.contains(where: { $0.sparseRows != nil }) { return try apply(primitive, inputs.map { try $0.denseFace() }) }
-  if inputs.contains(where: { $0.batch != nil }) { return try Batching.apply(primitive, inputs) }
+  let anyExtras = inputs.contains(where: { $0.extras != nil })
+  if anyExtras && inputs.contains(where: { $0.sparseRows != nil }) {
+    return try apply(primitive, inputs.map { try $0.denseFace() })
+  }
+  if anyExtras && inputs.contains(where: { $0.batch != nil }) { return try Batching.apply(primitive, inputs) }
   var out = try primitive.forwardInStorageDType(inputs)
   if inputs.contains(where: { $0 === out }) { out = out.alias() }
-  let state = ThreadState.current  // one thread-local lookup for the recorder and grad mode
-  if let recorder = state.recorder { try recorder.record(primitive, inputs, out) }
+  // One thread-local lookup for the recorder and grad mode.
+  let (recorder, gradEnabled) = ThreadState.read { ($0.recorder, $0.gradEnabled) }
+  if let recorder { try recorder.record(primitive, inputs, out) }
   guard out.dtype.isInexact, P.isDifferentiable else { return out }
-  if state.gradEnabled && inputs.contains(where: { $0.requiresGrad }) {
+  if gradEnabled && inputs.contains(where: { $0.requiresGrad }) {
     out.requiresGrad = true
     out.gradFn = Node(primitive, inputs, output: out)
   }
-  if inputs.contains(where: { !$0.tangents.isEmpty || !$0.jets.isEmpty }) {
+  if anyExtras && inputs.contains(where: { !$0.tangents.isEmpty || !$0.jets.isEmpty }) {
     try ForwardMode.propagate(primitive, inputs, out)
   }
   return out

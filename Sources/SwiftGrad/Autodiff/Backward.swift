@@ -77,10 +77,9 @@ public enum Backward {
     try GradMode.with(enabled: createGraph) {
       for n in graph.orderNumbers {
         if let needed, !needed[n] { continue }
-        guard let (tensor, cotangent) = pending[n] else { continue }
+        guard let (tensor, cotangent) = pending[n].take() else { continue }
         var g = cotangent
-        pending[n] = nil
-        for hook in tensor.hooks { if let replaced = try hook(g) { g = replaced } }
+        if let extras = tensor.extras { for hook in extras.hooks { if let replaced = try hook(g) { g = replaced } } }
         if let isTarget {
           if isTarget[n] { results[n] = g }
         } else if tensor.isLeaf || tensor.retainsGrad {
@@ -91,9 +90,10 @@ public enum Backward {
           gradUpdates.append((tensor, total, tensor.gradAssignments))
         }
         guard let node = tensor.gradFn else { continue }
+        let inputs = node.inputs
         // autograd.grad: a requested input's own history matters only if it leads to another
         // requested input; otherwise it is neither computed nor released.
-        if let needed, !node.inputs.contains(where: { graph.numbers.number(of: $0).map { needed[$0] } ?? false }) {
+        if let needed, !inputs.contains(where: { graph.numbers.number(of: $0).map { needed[$0] } ?? false }) {
           continue
         }
         if node.isReleased {
@@ -103,9 +103,9 @@ public enum Backward {
               + "backward through the graph a second time.")
         }
         try node.checkVersions(output: tensor)
-        let inputGrads = try node.primitive.vjp(node.inputs, output: tensor, cotangent: g)
+        let inputGrads = try node.primitive.vjp(inputs, output: tensor, cotangent: g)
         if checkAnomalies { try checkFinite(inputGrads, of: node) }
-        for (input, grad) in zip(node.inputs, inputGrads) {
+        for (input, grad) in zip(inputs, inputGrads) {
           guard let grad, input.requiresGrad, let m = graph.numbers.number(of: input) else { continue }
           try accumulate(&pending[m], input, try conform(grad, to: input, from: node))
         }

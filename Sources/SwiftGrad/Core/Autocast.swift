@@ -25,7 +25,7 @@ public enum Autocast {
 
   /// The autocast dtype of this thread (nil: off).
   public static var dtype: DType? {
-    get { ThreadState.current.autocastDType }
+    get { ThreadState.read { $0.autocastDType } }
     set { ThreadState.current.autocastDType = newValue }
   }
 
@@ -43,13 +43,13 @@ public enum Autocast {
 
   /// `t` as operation `name` sees it under autocast (itself when autocast is off or not concerned).
   public static func operand(_ name: String, _ t: Tensor) throws -> Tensor {
-    guard let low = ThreadState.current.autocastDType else { return t }
+    guard let low = ThreadState.read({ $0.autocastDType }) else { return t }
     return try cast(name, t, low)
   }
 
   /// The values of a general call with their tensors cast (see `operand`).
   public static func values(_ name: String, _ values: [OperationValue]) throws -> [OperationValue] {
-    guard let low = ThreadState.current.autocastDType else { return values }
+    guard let low = ThreadState.read({ $0.autocastDType }) else { return values }
     guard lowPrecisionOperations.contains(name) || float32Operations.contains(name) else { return values }
     return try values.map { v in
       switch v {

@@ -22,15 +22,40 @@ public final class Tensor {
   public internal(set) var gradAssignments = 0
   var gradFn: Node?
   var retainsGrad = false
-  var hooks: [(Tensor) throws -> Tensor?] = []
+  /// The state few tensors have, boxed (nil for most: one reference to release, not five).
+  private(set) var extras: TensorExtras?
+
+  var hooks: [(Tensor) throws -> Tensor?] {
+    get { extras?.hooks ?? [] }
+    set { if extras != nil || !newValue.isEmpty { boxedExtras().hooks = newValue } }
+  }
   /// Forward-mode tangents, one per active `jvp` nesting level (see Autodiff/Forward.swift).
-  var tangents: [LevelTangent] = []
+  var tangents: [LevelTangent] {
+    get { extras?.tangents ?? [] }
+    set { if extras != nil || !newValue.isEmpty { boxedExtras().tangents = newValue } }
+  }
   /// Taylor-mode series, one per active `jet` level (Note [Jet levels], Autodiff/Jet.swift).
-  var jets: [LevelSeries] = []
+  var jets: [LevelSeries] {
+    get { extras?.jets ?? [] }
+    set { if extras != nil || !newValue.isEmpty { boxedExtras().jets = newValue } }
+  }
   /// Set for a row-sparse gradient (Note [Row-sparse gradients], Core/SparseRows.swift).
-  public internal(set) var sparseRows: SparseRows?
+  public internal(set) var sparseRows: SparseRows? {
+    get { extras?.sparseRows }
+    set { if extras != nil || newValue != nil { boxedExtras().sparseRows = newValue } }
+  }
   /// Set on the logical tensors `vmap` hands to the function (Note [Batching levels]).
-  public internal(set) var batch: BatchedValue?
+  public internal(set) var batch: BatchedValue? {
+    get { extras?.batch }
+    set { if extras != nil || newValue != nil { boxedExtras().batch = newValue } }
+  }
+
+  private func boxedExtras() -> TensorExtras {
+    if let extras { return extras }
+    let box = TensorExtras()
+    extras = box
+    return box
+  }
 
   public init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
     self.storage = storage
@@ -77,6 +102,17 @@ public final class Tensor {
 
   /// Name of the primitive that produced this tensor, if it was recorded.
   public var gradFnName: String? { gradFn.map { type(of: $0.primitive).name } }
+}
+
+/// The rarely set parts of a tensor's state (hooks, forward-mode tangents and series, row-sparse
+/// and batched faces). Most tensors have none of them: a chain of small ops creates and frees
+/// millions of tensors, and each stored reference is a release in `deinit`.
+final class TensorExtras {
+  var hooks: [(Tensor) throws -> Tensor?] = []
+  var tangents: [LevelTangent] = []
+  var jets: [LevelSeries] = []
+  var sparseRows: SparseRows?
+  var batch: BatchedValue?
 }
 
 /// Whether `strides` are the dense row-major strides of `shape` (size-1 dimensions ignored).

@@ -31,6 +31,15 @@ final class ThreadState {
     pthread_setspecific(threadStateKey, Unmanaged.passRetained(state).toOpaque())
     return state
   }
+
+  /// Reads this thread's state without retaining it (the thread's key keeps it alive): the
+  /// per-op reads of grad mode and autocast otherwise cost a retain and a release each.
+  @inline(__always) static func read<R>(_ body: (ThreadState) -> R) -> R {
+    if let raw = pthread_getspecific(threadStateKey) {
+      return Unmanaged<ThreadState>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+    }
+    return body(current)
+  }
 }
 
 private let threadStateKey: pthread_key_t = {
@@ -44,7 +53,7 @@ private let threadStateKey: pthread_key_t = {
 /// Whether operations are recorded for reverse mode on this thread.
 public enum GradMode {
   public static var isEnabled: Bool {
-    get { ThreadState.current.gradEnabled }
+    get { ThreadState.read { $0.gradEnabled } }
     set { ThreadState.current.gradEnabled = newValue }
   }
 
@@ -61,7 +70,7 @@ public enum GradMode {
 /// `detect_anomaly`: backward checks every cotangent for NaN/inf and names the op that made it.
 public enum AnomalyMode {
   public static var isEnabled: Bool {
-    get { ThreadState.current.anomalyDetection }
+    get { ThreadState.read { $0.anomalyDetection } }
     set { ThreadState.current.anomalyDetection = newValue }
   }
 }
