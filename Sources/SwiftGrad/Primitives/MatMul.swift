@@ -79,7 +79,8 @@ public struct MatMul: Primitive {
 
   /// Batched operands become leading batch dimensions. A batch of matrices times one shared
   /// matrix (leading axes of size 1 allowed) is one GEMM through `matmul`'s stacked-rows path;
-  /// one shared matrix times a batch becomes that case by transposing: a B = (Bᵀ aᵀ)ᵀ.
+  /// one shared matrix times a batch is a GEMM per entry, or for small matrices becomes the
+  /// first case by transposing: a B = (Bᵀ aᵀ)ᵀ.
   public func batch(_ inputs: [Tensor], axes: [Int?]) throws -> (Tensor, Int?) {
     func shared(_ k: Int) -> Tensor? {
       let (x, other) = (inputs[k], inputs[1 - k])
@@ -90,8 +91,15 @@ public struct MatMul: Primitive {
     }
     if let b = shared(1) { return (try matmul(Batching.front(inputs[0], axes[0]), b), 0) }
     if let a = shared(0) {
-      let product = try matmul(matrixTranspose(Batching.front(inputs[1], axes[1])), matrixTranspose(a))
-      return (try matrixTranspose(product), 0)
+      let b = try Batching.front(inputs[1], axes[1])
+      // One GEMM per batch entry writes the products in place. The transposed form is a single
+      // GEMM, but it copies the transposed batch and leaves a transposed result that the next op
+      // copies again; it wins only where a BLAS call's overhead (~0.5 µs) dominates: measured
+      // on W13's convolutions, the crossover is near 8192 multiply-adds per matrix.
+      if Double(a.shape[0]) * Double(a.shape[1]) * Double(b.shape[b.ndim - 1]) >= 8192 {
+        return (try matmul(a, b), 0)
+      }
+      return (try matrixTranspose(matmul(matrixTranspose(b), matrixTranspose(a))), 0)
     }
     let (a, b) = try { () throws -> (Tensor, Tensor) in
       let parts = try Batching.aligned(inputs, axes)
