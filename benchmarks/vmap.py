@@ -57,13 +57,22 @@ def w13(found, rounds, batch=64):
         contenders.update(_torch(found["torch"], params, images, labels, reference))
     if "jax" in found:
         contenders.update(_jax(found["jax"], params, images, labels, reference))
-    results = measure(contenders, rounds=max(3, rounds // 2), warmup=1)
+    # As W1 (Note [Two W1 figures] in overhead.py): one call per sample puts swiftgrad's vmap(grad)
+    # right after JAX's run in every round, with the caches that run left, while the mean-loss
+    # gradient follows swiftgrad's own loop; three calls in a row per sample show the steady state
+    # of a training loop. The targets are judged on the steady figures; both are printed.
+    steady = measure(contenders, rounds=max(3, rounds // 2), warmup=1, number=3)
+    single = measure(contenders, rounds=max(3, rounds // 2), warmup=0)
+    results = dict(steady)
+    results.update({k + ", one call after the others": v for k, v in single.items() if k.startswith("swiftgrad")})
     text = table(f"W13: per-sample gradients of the digits CNN (batch {batch})", results, "ms", 1e3,
                  baseline="swiftgrad vmap(grad)")
-    vm = results["swiftgrad vmap(grad)"][0]
-    text += (f"\nloop / vmap(grad) = {results['swiftgrad loop of grad'][0] / vm:.1f} (target >= 10); "
-             f"vmap(grad) / mean-loss gradient = {vm / results['swiftgrad grad of the mean loss'][0]:.2f} "
-             "(target <= 1.5)\n")
+    for label, r in (("steady", steady), ("one call after the others", single)):
+        vm = r["swiftgrad vmap(grad)"][0]
+        text += (f"\n{label}: loop / vmap(grad) = {r['swiftgrad loop of grad'][0] / vm:.1f} (target >= 10); "
+                 f"vmap(grad) / mean-loss gradient = {vm / r['swiftgrad grad of the mean loss'][0]:.2f} "
+                 "(target <= 1.5)")
+    text += "\n"
     return text, {k: v[0] for k, v in results.items()}
 
 
