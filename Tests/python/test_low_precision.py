@@ -357,3 +357,23 @@ def test_optimizers_refuse_low_precision_parameters():
     (p * p).sum().backward()
     with pytest.raises(TypeError, match="master weights"):
         sg.optim.SGD([p], lr=0.1).step()
+
+
+def test_ml_dtypes_is_imported_on_first_use_of_bfloat16():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, swiftgrad as sg\n"
+            "assert 'ml_dtypes' not in sys.modules, 'import swiftgrad imported ml_dtypes'\n"
+            "t = sg.zeros(3, dtype='bfloat16')\n"
+            "import ml_dtypes\n"
+            "assert t.dtype == sg.bfloat16 == ml_dtypes.bfloat16, t.dtype\n"
+            "assert sg.tensor([1.5]).astype('bfloat16').numpy().dtype == ml_dtypes.bfloat16\n"
+            "w = sg.ones((2, 2), dtype=sg.float32)\n"
+            "with sg.autocast('bfloat16'):\n"
+            "    assert sg.matmul(w, w).dtype == sg.bfloat16\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

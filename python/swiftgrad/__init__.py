@@ -15,7 +15,8 @@ from . import _C, _blas  # noqa: E402
 _blas.load()
 from ._dtypes import bool_, float32, float64, int64, code_of as _code_of, supported_array as _supported_array
 from ._dtypes import int8, int16, int32, uint8, uint16, uint32, uint64
-from ._dtypes import bfloat16, float16, from_array as _from_array, array_for_c as _array_for_c
+from ._dtypes import as_dtype as _as_dtype, bfloat16_dtype as _bfloat16_dtype, float16
+from ._dtypes import from_array as _from_array, array_for_c as _array_for_c
 from ._dtypes import complex64, complex128, complex_default as _complex_default
 from ._dtypes import warn_if_discarding_imaginary as _warn_if_discarding_imaginary
 from ._dtypes import float_dtype as _float_dtype, get_default_dtype, is_python_data as _is_python_data
@@ -89,7 +90,7 @@ def _typed_python_data(data, dtype):
     (uint64 above 2^63 included) and OverflowError for a Python int out of the dtype's range
     (NumPy 2's rule), rather than a wrapped value."""
     if dtype is not None and _is_python_data(data):
-        d = _np.dtype(dtype)
+        d = _as_dtype(dtype)
         if d.kind in "iu":
             return _np.asarray(data, dtype=d)
     return data
@@ -123,7 +124,7 @@ def asarray(x, dtype=None):
     """`x` as a tensor: tensors pass through, arrays are viewed without copying when possible.
     Python floats become the default dtype (`sg.get_default_dtype()`)."""
     if isinstance(x, Tensor):
-        return x if dtype is None or x.dtype == _np.dtype(dtype) else x.astype(dtype)
+        return x if dtype is None or x.dtype == _as_dtype(dtype) else x.astype(dtype)
     a = _supported_array(_typed_python_data(x, dtype))
     dtype = _python_floats(x, a, dtype)
     if dtype is not None:
@@ -147,8 +148,8 @@ def full(shape, fill_value, dtype=None):
         # The C constructor takes a double: a complex value is filled by NumPy and copied once.
         value = _np.asarray(fill_value)
         _warn_if_discarding_imaginary(value.dtype, dtype)
-        return tensor(_np.full(_shape(shape), value.real if _np.dtype(dtype).kind != "c" else value, dtype=dtype))
-    if _np.dtype(dtype).kind in "iu" and type(fill_value) is int:
+        return tensor(_np.full(_shape(shape), value.real if _as_dtype(dtype).kind != "c" else value, dtype=dtype))
+    if _as_dtype(dtype).kind in "iu" and type(fill_value) is int:
         exact = _np.array(fill_value, dtype=dtype)  # OverflowError out of the dtype's range, as NumPy 2
         if not -2**53 <= fill_value <= 2**53:  # a double would round it: broadcast the exact value
             return asarray(_np.broadcast_to(exact, _shape(shape)).copy())
@@ -207,7 +208,7 @@ def arange(start, stop=None, step=1, dtype=None):
 def linspace(start, stop, num=50, dtype=None):
     """`num` evenly spaced values from `start` to `stop`, both included (NumPy's `linspace`), in the
     default floating dtype unless `dtype` is given."""
-    if isinstance(start, complex) or isinstance(stop, complex) or (dtype is not None and _np.dtype(dtype).kind == "c"):
+    if isinstance(start, complex) or isinstance(stop, complex) or (dtype is not None and _as_dtype(dtype).kind == "c"):
         start, stop = complex(start), complex(stop)
         return _C.complex_linspace(start.real, start.imag, stop.real, stop.imag, int(num),
                                    _code_of(_complex_default() if dtype is None else dtype))
@@ -340,6 +341,9 @@ from . import utils  # noqa: E402
 # --- Data-parallel training over MPI (python/swiftgrad/distributed/; docs/DISTRIBUTED.md) ----------
 # Imported on first use of `sg.distributed`; it imports mpi4py (optional) only when MPI is needed.
 def __getattr__(name):
+    if name == "bfloat16":  # imports ml_dtypes on first use (see _dtypes.py)
+        globals()["bfloat16"] = dtype = _bfloat16_dtype()
+        return dtype
     if name == "distributed":
         import importlib
 

@@ -3,7 +3,7 @@ buffer protocol) is implemented in C (`_C.TensorBase`); this subclass adds conve
 import numpy as np
 
 from . import _C, _copying
-from ._dtypes import BFLOAT16_CODE, bfloat16, code_of, dtype_of_code, warn_if_discarding_imaginary
+from ._dtypes import BFLOAT16_CODE, as_dtype, bfloat16_dtype, code_of, dtype_of_code, warn_if_discarding_imaginary
 
 _DL_UINT, _DL_BFLOAT = 1, 4  # DLPack's dtype codes (dlpack.h: kDLUInt, kDLBfloat)
 
@@ -73,12 +73,12 @@ class Tensor(_C.TensorBase):
         """A NumPy array sharing this tensor's memory (no copy); a bfloat16 tensor gives an
         `ml_dtypes.bfloat16` array."""
         if self._dtype_code == BFLOAT16_CODE:
-            return np.asarray(self._bits()).view(bfloat16)
+            return np.asarray(self._bits()).view(bfloat16_dtype())
         return np.asarray(memoryview(self))
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
-        if dtype is not None and np.dtype(dtype) != a.dtype:
+        if dtype is not None and as_dtype(dtype) != a.dtype:
             return a.astype(dtype)
         return a.copy() if copy else a
 
@@ -241,7 +241,7 @@ class Tensor(_C.TensorBase):
     def to(self, dtype):
         """`astype(dtype)` under PyTorch's name (the CPU is the only device): a converted copy, or
         self when the dtype already matches."""
-        return self if np.dtype(dtype) == self.dtype else self.astype(dtype)
+        return self if as_dtype(dtype) == self.dtype else self.astype(dtype)
 
     def clip(self, min=None, max=None):  # noqa: A002  (NumPy's parameter names)
         """Values limited to [min, max] (as `sg.clip`)."""
@@ -277,6 +277,6 @@ def array_from_dlpack(x):
     code, bits, _ = _C.dlpack_retype(capsule, -1, 0)
     if code == _DL_BFLOAT and bits == 16:
         _C.dlpack_retype(capsule, _DL_UINT, 16)
-        return np.from_dlpack(_Capsule(capsule, device)).view(bfloat16)
+        return np.from_dlpack(_Capsule(capsule, device)).view(bfloat16_dtype())
     return np.from_dlpack(_Capsule(capsule, device))
 

@@ -5,10 +5,9 @@ the scaler's bookkeeping (scale, growth tracker, per-optimizer state)."""
 import functools
 import math
 
-import numpy as np
 
 from . import _C
-from ._dtypes import bfloat16, code_of, float16
+from ._dtypes import BFLOAT16_CODE, as_dtype, bfloat16_dtype, code_of, float16
 
 __all__ = ["autocast", "GradScaler", "is_autocast_enabled", "get_autocast_dtype"]
 
@@ -17,7 +16,7 @@ def get_autocast_dtype():
     """This thread's autocast dtype, or None when autocast is off."""
     code = _C.autocast_set(-1)
     _C.autocast_set(code)
-    return None if code < 0 else (bfloat16 if code == code_of(bfloat16) else float16)
+    return None if code < 0 else (bfloat16_dtype() if code == BFLOAT16_CODE else float16)
 
 
 def is_autocast_enabled():
@@ -33,11 +32,11 @@ class autocast:
     `autocast(enabled=False)` switches it off); independent of `no_grad`; a function compiled with
     `sg.compile` inside the block records the casts. Usable as a decorator."""
 
-    def __init__(self, dtype=bfloat16, enabled=True, device_type="cpu", cache_enabled=None):
+    def __init__(self, dtype="bfloat16", enabled=True, device_type="cpu", cache_enabled=None):
         if device_type not in ("cpu", None):
             raise ValueError(f"autocast: swiftgrad runs on the CPU only, got device_type={device_type!r}")
-        d = np.dtype(dtype)
-        if d not in (bfloat16, float16):
+        d = as_dtype(dtype)
+        if d not in (bfloat16_dtype(), float16):
             raise ValueError(f"autocast: dtype must be sg.bfloat16 or sg.float16, got {d}")
         self.dtype = d
         self.enabled = bool(enabled)
