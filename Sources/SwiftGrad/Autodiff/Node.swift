@@ -1,8 +1,7 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Synchronization
+
+/// The last node id handed out (an atomic counter: no lock per recorded op).
+private let lastNodeID = Atomic<Int>(0)
 
 /// A recorded application of a primitive: the reverse-mode graph is made of these, linked
 /// through the tensors they consumed (`Tensor.gradFn` -> `Node.inputs` -> their `gradFn`s).
@@ -25,20 +24,7 @@ final class Node {
   /// Wengert list in the order the program ran.
   let id: Int = Node.makeID()
 
-  // A mutex rather than Synchronization.Atomic, which needs macOS 15 on Darwin.
-  private static let idLock: UnsafeMutablePointer<pthread_mutex_t> = {
-    let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    pthread_mutex_init(m, nil)
-    return m
-  }()
-  nonisolated(unsafe) private static var lastID = 0
-
-  private static func makeID() -> Int {
-    pthread_mutex_lock(idLock)
-    defer { pthread_mutex_unlock(idLock) }
-    lastID += 1
-    return lastID
-  }
+  private static func makeID() -> Int { lastNodeID.wrappingAdd(1, ordering: .relaxed).newValue }
 
   init(_ primitive: any Primitive, _ inputs: [Tensor], output: Tensor) {
     self.primitive = primitive
