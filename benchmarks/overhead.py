@@ -112,12 +112,8 @@ def w1(found, rounds):
     # the steady state of a loop. Both are reported; the per-op target is judged on the second.
     single = measure(contenders, rounds=rounds)
     steady = measure(contenders, rounds=rounds, number=10)
-    results = {}
-    for k in contenders:
-        results[k] = tuple(v / per_chain for v in steady[k])
-        results[k + ", one chain after the others"] = tuple(v / per_chain for v in single[k])
-    order = sorted(results, key=lambda k: k.endswith("after the others"))
-    per_op = {k: results[k] for k in order}
+    per_op = {k: tuple(v / per_chain for v in steady[k]) for k in contenders}
+    per_op.update({k + ", one chain after the others": tuple(v / per_chain for v in single[k]) for k in contenders})
     return table(title, per_op, "µs/op", 1e6, baseline="numpy (hand-written backward)"), per_op
 
 
@@ -275,7 +271,8 @@ def _w3_isolated(names, with_torch, rounds):
                 cmd = [sys.executable, os.path.abspath(__file__), "--only", "w3", "--rounds", str(rounds),
                        "--json", f.name] + ([] if with_torch and name == "torch" else ["--no-peers"])
                 subprocess.run(cmd, check=True, capture_output=True, env=dict(os.environ, SG_W3_ONLY=name))
-                for dtype, gflops in json.load(open(f.name))["w3"].items():
+                f.seek(0)
+                for dtype, gflops in json.load(f)["w3"].items():
                     merged.setdefault(dtype, {}).update({k: tuple(v) for k, v in gflops.items()})
         _W3_CACHE["result"] = merged
     return _W3_CACHE["result"]
@@ -329,15 +326,19 @@ def w3(found, rounds):
 
             contenders["torch"] = torch_fb
         np.testing.assert_allclose(sg_fb().numpy(), a @ b, rtol=1e-4, atol=1e-3 if dtype == np.float32 else 1e-9)
-        if os.environ.get("SG_W3_ONLY"):  # a child of _w3_isolated: time one contender
-            contenders = {k: v for k, v in contenders.items() if k == os.environ["SG_W3_ONLY"]}
-            gflops = {k: (flops / m / 1e9, flops / mn / 1e9)
-                      for k, (m, mn) in measure(contenders, rounds=rounds, warmup=1).items()}
-            numbers[np.dtype(dtype).name] = gflops
+        def timed_gflops(contenders):
+            results = measure(contenders, rounds=rounds, warmup=1)
+            return {k: (flops / m / 1e9, flops / mn / 1e9) for k, (m, mn) in results.items()}
+
+        only = os.environ.get("SG_W3_ONLY")
+        if only:  # a child of _w3_isolated: time one contender
+            numbers[np.dtype(dtype).name] = timed_gflops({only: contenders[only]})
             continue
-        isolated = _w3_isolated(list(contenders), "torch" in found, rounds) if _blas_threads() > 1 else None
-        results = isolated[np.dtype(dtype).name] if isolated else measure(contenders, rounds=rounds, warmup=1)
-        gflops = results if isolated else {k: (flops / m / 1e9, flops / mn / 1e9) for k, (m, mn) in results.items()}
+        isolated = _blas_threads() > 1
+        if isolated:
+            gflops = _w3_isolated(list(contenders), "torch" in found, rounds)[np.dtype(dtype).name]
+        else:
+            gflops = timed_gflops(contenders)
         lines = [f"### W3: matmul {n}x{n} {np.dtype(dtype).name}, forward + backward", "",
                  "| library | median GFLOP/s | best GFLOP/s | ratio to numpy |", "|---|---|---|---|"]
         for k, (m, best) in gflops.items():

@@ -44,12 +44,6 @@ def is_bfloat16(dtype):
     return dtype.kind == "V" and dtype.name == "bfloat16"
 
 
-def __getattr__(name):
-    if name == "bfloat16":
-        return bfloat16_dtype()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def is_floating(dtype):
     """Whether `dtype` is one of swiftgrad's floating dtypes (bfloat16's NumPy kind is "V", not "f")."""
     d = as_dtype(dtype)
